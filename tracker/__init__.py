@@ -1,0 +1,243 @@
+"""The tracker: handling deputies' suggestions and members' proposals."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Flask, g, jsonify, render_template, request, session
+from flask_login import current_user, logout_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event, inspect, select
+from sqlalchemy.exc import OperationalError
+
+from tracker import config as config_module
+from tracker.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application (the only place an app is built)."""
+    root = config_module.PROJECT_ROOT
+    app = Flask(
+        __name__,
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+        instance_path=str(config_module.INSTANCE_DIR),
+    )
+    app.config.update(config_module.load(config))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(root / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = None  # sessions are bound by their version instead
+    csrf.init_app(app)
+
+    _import_models()
+    with app.app_context():
+        _tune_engine(db.engine)
+
+    _register_blueprints(app)
+    _register_session_checks(app)
+    _register_error_handlers(app)
+    _register_headers(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+
+    if app.config["ENV"] == "production" and not app.config.get("TESTING"):
+        _refuse_unsafe_production(app)
+    return app
+
+
+def _import_models() -> None:
+    from tracker.accounts import models as _a  # noqa: F401
+    from tracker.audit import models as _au  # noqa: F401
+    from tracker.files import models as _f  # noqa: F401
+    from tracker.handling import models as _h  # noqa: F401
+    from tracker.proposals import models as _p  # noqa: F401
+    from tracker.workdays import models as _w  # noqa: F401
+
+
+def _tune_engine(engine) -> None:
+    """SQLite: foreign keys, WAL, a busy timeout, and real transactions (savepoints work)."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from tracker.accounts.views import bp as auth_bp
+    from tracker.admin.views import bp as admin_bp
+    from tracker.api.views import bp as api_bp
+    from tracker.files.views import bp as files_bp
+    from tracker.handling.views import bp as handling_bp
+    from tracker.proposals.views import bp as proposals_bp
+
+    for bp in (auth_bp, proposals_bp, handling_bp, admin_bp, files_bp):
+        app.register_blueprint(bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)  # token-authenticated, never reads the cookie session
+
+
+def _register_session_checks(app: Flask) -> None:
+    from tracker.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        try:
+            uid, version = (int(part) for part in user_id.split(":"))
+        except ValueError:
+            return None
+        user = db.session.get(User, uid)
+        if user is None or user.session_version != version or not user.is_enabled:
+            return None
+        return user
+
+    @app.before_request
+    def _absolute_timeout():
+        if request.blueprint == "api" or not current_user.is_authenticated:
+            return
+        started = session.get("login_at", 0)
+        limit = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+        if datetime.now(timezone.utc).timestamp() - started > limit:
+            logout_user()
+            session.clear()
+
+
+def _wants_json() -> bool:
+    return request.blueprint == "api" or request.path.startswith("/api/")
+
+
+def _register_error_handlers(app: Flask) -> None:
+    from tracker.audit import log as audit
+    from tracker.core.errors import DomainError
+
+    def _render(status: int, message: str, errors: dict | None = None):
+        if _wants_json():
+            body = {"error": message, "status": status}
+            if errors:
+                body["errors"] = errors
+            return jsonify(body), status
+        return render_template("error.html", status=status, message=message), status
+
+    def _log_refusal(exc: DomainError) -> None:
+        """Log denials and refused moves in their own transaction (the request's is void)."""
+        db.session.rollback()
+        if exc.status not in (403, 409):
+            return
+        actor = getattr(g, "api_user", None) or (
+            current_user if current_user.is_authenticated else None)
+        try:
+            audit.record(
+                "access_denied" if exc.status == 403 else "transition_refused",
+                outcome="denied" if exc.status == 403 else "rejected",
+                actor=actor,
+                details={"path": request.path, "method": request.method,
+                         "message": exc.message},
+            )
+            db.session.commit()
+        except Exception:  # the refusal itself must still reach the user
+            db.session.rollback()
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        _log_refusal(exc)
+        return _render(exc.status, exc.message, exc.errors)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc):
+        return _render(400, "页面已过期或请求来源无法验证，请刷新页面后重试。")
+
+    @app.errorhandler(OperationalError)
+    def _db_busy(exc):
+        db.session.rollback()
+        if "locked" in str(exc.orig).lower():
+            return _render(409, "该事项正被他人处理，请稍后刷新重试。")
+        app.logger.exception("database error")
+        return _render(500, "系统内部错误，请稍后重试；如持续出现请联系系统管理员。")
+
+    messages = {
+        400: "请求无效。",
+        401: "请先登录。",
+        403: "您没有权限访问该页面或执行该操作。",
+        404: "找不到该页面或记录。",
+        405: "不支持该请求方法。",
+        409: "操作冲突，请刷新后重试。",
+        413: f"上传的文件过大（不能超过 {app.config['MAX_UPLOAD_MB']} MB）。",
+        422: "提交的内容有误。",
+    }
+
+    for code, message in messages.items():
+        def handler(exc, code=code, message=message):
+            if code == 403:
+                _log_refusal(DomainError(message))
+            return _render(code, message)
+        app.register_error_handler(code, handler)
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        db.session.rollback()
+        return _render(500, "系统内部错误，请稍后重试；如持续出现请联系系统管理员。")
+
+
+def _register_headers(app: Flask) -> None:
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from tracker.core import templating
+
+    templating.register(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from tracker import cli
+
+    cli.register(app)
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    """Production must not start with demo accounts still usable."""
+    from tracker.accounts.models import User
+
+    if len(str(app.config["SECRET_KEY"])) < 32:
+        raise RuntimeError("生产模式的 TRACKER_SECRET_KEY 太短（至少 32 个字符）。")
+    with app.app_context():
+        if not inspect(db.engine).has_table("users"):
+            return
+        demo = db.session.scalars(
+            select(User.username).where(User.is_demo.is_(True), User.is_enabled.is_(True))
+        ).all()
+        db.session.remove()
+    if demo:
+        raise RuntimeError(
+            "生产模式拒绝启动：仍有演示账户可用（" + "、".join(demo)
+            + "）。请停用这些账户或修改其密码后再启动。"
+        )

@@ -1,0 +1,249 @@
+"""Accounts: authentication with lockout, user and unit management, API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from tracker.accounts.models import ApiToken, Role, Section, Unit, User
+from tracker.accounts.passwords import hash_password, policy_problems, verify_password
+from tracker.audit import log as audit
+from tracker.core.errors import ValidationFailed
+from tracker.core.time import utcnow
+from tracker.extensions import db
+
+# A hash to compare against when the user does not exist, so timing does not tell.
+_DUMMY_HASH = hash_password("not-a-real-password-0")
+
+
+@dataclass
+class LoginResult:
+    user: User | None
+    message: str = ""
+
+
+def authenticate(username: str, password: str) -> LoginResult:
+    """Check a login; count failures in the database and lock after too many."""
+    username = (username or "").strip()
+    user = db.session.scalar(select(User).where(User.username == username))
+    now = utcnow()
+    generic = "用户名或密码错误。"
+    if user is None:
+        verify_password(_DUMMY_HASH, password or "")
+        audit.record("login_failed", outcome="failure", actor_name=username[:60],
+                     details={"reason": "unknown_user"})
+        return LoginResult(None, generic)
+    if user.locked_until and user.locked_until > now:
+        audit.record("login_locked", outcome="denied", actor=user,
+                     details={"locked_until": user.locked_until.isoformat()})
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        return LoginResult(None, f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试。")
+    ok, needs_rehash = verify_password(user.password_hash, password or "")
+    if not ok:
+        threshold = current_app.config["LOCKOUT_THRESHOLD"]
+        # Increment in SQL: concurrent workers must not lose a failure.
+        failures = db.session.execute(
+            update(User).where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+        ).scalar_one()
+        details = {"failures": failures}
+        if failures >= threshold:
+            until = now + timedelta(minutes=current_app.config["LOCKOUT_MINUTES"])
+            db.session.execute(update(User).where(User.id == user.id).values(
+                locked_until=until, failed_logins=0))
+            audit.record("account_locked", outcome="denied", actor=user,
+                         details={"locked_until": until.isoformat()})
+        db.session.expire(user)
+        audit.record("login_failed", outcome="failure", actor=user, details=details)
+        return LoginResult(None, generic)
+    if not user.is_enabled:
+        audit.record("login_failed", outcome="denied", actor=user, details={"reason": "disabled"})
+        return LoginResult(None, "该账户已停用，请联系系统管理员。")
+    if needs_rehash:
+        user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    audit.record("login", actor=user)
+    return LoginResult(user)
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session of the user (logout, password change, disabling)."""
+    db.session.execute(update(User).where(User.id == user.id).values(
+        session_version=User.session_version + 1))
+    db.session.expire(user, ["session_version"])
+
+
+def change_password(user: User, current: str, new: str, actor: User | None = None) -> None:
+    """Change a password (the user's own when current is given) and end every session."""
+    if current is not None:
+        ok, _ = verify_password(user.password_hash, current)
+        if not ok:
+            raise ValidationFailed("当前密码不正确。", {"current": ["当前密码不正确。"]})
+    problems = policy_problems(new, user.username)
+    if problems:
+        raise ValidationFailed("新密码不符合要求。", {"new": problems})
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    user.is_demo = False
+    end_sessions(user)
+    audit.record("password_changed", actor=actor or user, object_type="user",
+                 object_id=user.id)
+
+
+def create_unit(actor: User | None, *, name: str, short_name: str = "",
+                is_supervising: bool = False, sections: list[str] | None = None) -> Unit:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("请填写单位名称。", {"name": ["单位名称不能为空。"]})
+    if db.session.scalar(select(Unit.id).where(Unit.name == name)):
+        raise ValidationFailed("单位名称重复。", {"name": [f"已有名为「{name}」的单位。"]})
+    unit = Unit(name=name, short_name=(short_name or "").strip(), is_supervising=is_supervising)
+    for section in sections or []:
+        if section.strip():
+            unit.sections.append(Section(name=section.strip()))
+    db.session.add(unit)
+    db.session.flush()
+    audit.record("create_unit", actor=actor, object_type="unit", object_id=unit.id,
+                 details={"name": name}, actor_name=None if actor else "system")
+    return unit
+
+
+def update_unit(actor: User, unit: Unit, *, name: str, short_name: str, is_active: bool,
+                is_supervising: bool) -> Unit:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("请填写单位名称。", {"name": ["单位名称不能为空。"]})
+    other = db.session.scalar(select(Unit.id).where(Unit.name == name, Unit.id != unit.id))
+    if other:
+        raise ValidationFailed("单位名称重复。", {"name": [f"已有名为「{name}」的单位。"]})
+    unit.name, unit.short_name = name, (short_name or "").strip()
+    unit.is_active, unit.is_supervising = is_active, is_supervising
+    db.session.flush()
+    audit.record("update_unit", actor=actor, object_type="unit", object_id=unit.id,
+                 details={"name": name, "is_active": is_active})
+    return unit
+
+
+def add_section(actor: User, unit: Unit, name: str) -> Section:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("请填写处室名称。", {"name": ["处室名称不能为空。"]})
+    if any(s.name == name for s in unit.sections):
+        raise ValidationFailed("处室重复。", {"name": [f"本单位已有「{name}」。"]})
+    section = Section(unit_id=unit.id, name=name)
+    db.session.add(section)
+    db.session.flush()
+    audit.record("create_section", actor=actor, object_type="section", object_id=section.id,
+                 details={"unit": unit.name, "name": name})
+    return section
+
+
+def _check_user_fields(username: str, unit: Unit | None, section: Section | None,
+                       roles: set[Role], user_id: int | None = None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    clash = select(User.id).where(User.username == username)
+    if user_id is not None:
+        clash = clash.where(User.id != user_id)
+    if db.session.scalar(clash):
+        errors["username"] = [f"用户名「{username}」已被使用。"]
+    if unit is None:
+        errors["unit_id"] = ["请选择所属单位。"]
+    elif section is not None and section.unit_id != unit.id:
+        errors["section_id"] = ["所选处室不属于该单位。"]
+    if unit is not None and Role.supervisor in roles and not unit.is_supervising:
+        errors["roles"] = ["交办员必须属于交办（督办）单位。"]
+    return errors
+
+
+def create_user(actor: User | None, *, username: str, full_name: str, password: str,
+                unit: Unit | None, roles: set[Role], section: Section | None = None,
+                phone: str = "", email: str = "", is_demo: bool = False) -> User:
+    username = (username or "").strip()
+    errors = _check_user_fields(username, unit, section, roles)
+    problems = policy_problems(password or "", username)
+    if problems and not is_demo:
+        errors["password"] = problems
+    if errors:
+        raise ValidationFailed("用户信息有误，请按提示修改。", errors)
+    user = User(username=username, full_name=full_name.strip(), unit_id=unit.id,
+                section_id=section.id if section else None, phone=phone or "",
+                email=email or "", password_hash=hash_password(password), is_demo=is_demo,
+                password_changed_at=utcnow())
+    user.set_roles(set(roles))
+    db.session.add(user)
+    db.session.flush()
+    audit.record("create_user", actor=actor, object_type="user", object_id=user.id,
+                 details={"username": username, "roles": sorted(r.value for r in roles)},
+                 actor_name=None if actor else "system")
+    return user
+
+
+def update_user(actor: User, user: User, *, full_name: str, unit: Unit | None,
+                section: Section | None, roles: set[Role], phone: str, email: str,
+                is_enabled: bool) -> User:
+    errors = _check_user_fields(user.username, unit, section, roles, user_id=user.id)
+    if user.id == actor.id and (not is_enabled or Role.admin not in roles):
+        errors["roles"] = ["不能停用自己的账户或取消自己的管理员角色。"]
+    if errors:
+        raise ValidationFailed("用户信息有误，请按提示修改。", errors)
+    was_enabled, old_roles = user.is_enabled, user.roles
+    user.full_name = full_name.strip()
+    user.unit_id = unit.id
+    user.section_id = section.id if section else None
+    user.phone, user.email = phone or "", email or ""
+    user.set_roles(set(roles))
+    user.is_enabled = is_enabled
+    if was_enabled and not is_enabled:
+        end_sessions(user)
+        audit.record("disable_user", actor=actor, object_type="user", object_id=user.id)
+    db.session.flush()
+    audit.record("update_user", actor=actor, object_type="user", object_id=user.id, details={
+        "roles": sorted(r.value for r in roles), "old_roles": sorted(r.value for r in old_roles),
+        "is_enabled": is_enabled})
+    return user
+
+
+def reset_password(actor: User, user: User, new: str) -> None:
+    """An administrator sets a new password; every session of the user ends."""
+    problems = policy_problems(new or "", user.username)
+    if problems:
+        raise ValidationFailed("新密码不符合要求。", {"password": problems})
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    user.failed_logins = 0
+    user.locked_until = None
+    end_sessions(user)
+    audit.record("reset_password", actor=actor, object_type="user", object_id=user.id)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(user: User, name: str, days: int | None = 365) -> str:
+    """Create an API token for the user and return it (it is never shown again)."""
+    token = "trk_" + secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(days=days) if days else None
+    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=token_digest(token),
+                            prefix=token[:10], expires_at=expires))
+    db.session.flush()
+    audit.record("issue_token", actor=user, object_type="user", object_id=user.id,
+                 details={"name": name, "prefix": token[:10]}, actor_name="system")
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    now: datetime = utcnow()
+    if row is None or row.revoked_at or (row.expires_at and row.expires_at < now):
+        return None
+    if not row.user.is_enabled:
+        return None
+    return row.user

@@ -1,0 +1,128 @@
+"""Command-line tools: first administrator, API tokens, audit verification, demo data."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from tracker.extensions import db
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(tokens)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(demo)
+
+
+@click.command("create-admin")
+@click.argument("username")
+@click.option("--name", "full_name", default="系统管理员", help="Display name.")
+@click.option("--unit", "unit_name", default="系统管理", help="Unit (created if missing).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_admin(username: str, full_name: str, unit_name: str, password_stdin: bool) -> None:
+    """Create an administrator account (for the first start of an installation)."""
+    from tracker.accounts import operations
+    from tracker.accounts.models import Role, Unit
+    from tracker.core.errors import ValidationFailed
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt=True)
+    unit = db.session.scalar(select(Unit).where(Unit.name == unit_name))
+    try:
+        if unit is None:
+            unit = operations.create_unit(None, name=unit_name)
+        operations.create_user(None, username=username, full_name=full_name,
+                               password=password, unit=unit, roles={Role.admin})
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for field, messages in exc.errors.items():
+            for message in messages:
+                click.echo(f"错误（{field}）：{message}", err=True)
+        raise SystemExit(1) from None
+    db.session.commit()
+    click.echo(f"已创建管理员 {username}。")
+
+
+tokens = AppGroup("tokens", help="Issue and revoke API tokens.")
+
+
+@tokens.command("issue")
+@click.argument("username")
+@click.option("--name", default="api", help="What the token is for.")
+@click.option("--days", default=365, type=int, help="Validity in days (0: no expiry).")
+def issue_token(username: str, name: str, days: int) -> None:
+    """Issue an API token for USERNAME and print it once."""
+    from tracker.accounts import operations
+    from tracker.accounts.models import User
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.is_enabled:
+        click.echo(f"错误：用户 {username} 不存在或已停用。", err=True)
+        raise SystemExit(1)
+    token = operations.issue_token(user, name, days or None)
+    db.session.commit()
+    click.echo(token)
+
+
+@tokens.command("revoke")
+@click.argument("prefix")
+def revoke_token(prefix: str) -> None:
+    """Revoke the token(s) starting with PREFIX."""
+    from tracker.accounts.models import ApiToken
+    from tracker.core.time import utcnow
+
+    rows = db.session.scalars(select(ApiToken).where(ApiToken.prefix == prefix[:10])).all()
+    if not rows:
+        click.echo("错误：没有该前缀的令牌。", err=True)
+        raise SystemExit(1)
+    for row in rows:
+        row.revoked_at = utcnow()
+    db.session.commit()
+    click.echo(f"已吊销 {len(rows)} 个令牌。")
+
+
+audit_group = AppGroup("audit", help="The event log.")
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain of the event log; exit 1 when it is broken."""
+    from tracker.audit.log import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        click.echo(f"审计日志完整：共 {report.count} 条事件，哈希链校验通过。")
+        return
+    click.echo(f"审计日志校验失败（共 {report.count} 条事件）：", err=True)
+    for problem in report.problems:
+        click.echo(f"  - {problem}", err=True)
+    raise SystemExit(1)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+def demo(if_empty: bool) -> None:
+    """Load fictional demo units, users and items (refused in production mode)."""
+    from flask import current_app
+
+    from tracker import demo as demo_data
+    from tracker.accounts.models import User
+
+    if current_app.config["ENV"] == "production":
+        click.echo("错误：生产模式不能加载演示数据。", err=True)
+        raise SystemExit(1)
+    if db.session.scalar(select(User.id).limit(1)) is not None:
+        if if_empty:
+            click.echo("数据库已有数据，跳过演示数据。")
+            return
+        click.echo("错误：数据库不是空的，演示数据只能加载到空数据库。", err=True)
+        raise SystemExit(1)
+    accounts = demo_data.load()
+    db.session.commit()
+    demo_data.print_accounts(accounts)

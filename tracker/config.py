@@ -1,0 +1,93 @@
+"""Configuration defaults; every key can be overridden by a TRACKER_<KEY> environment variable."""
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = Path(os.environ.get("TRACKER_INSTANCE_DIR", PROJECT_ROOT / "instance"))
+
+DEFAULTS: dict[str, object] = {
+    # "development" (embedded SQLite, demo data allowed) or "production".
+    "ENV": "development",
+    "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'tracker.sqlite3'}",
+    "SECRET_KEY": None,
+    "UPLOAD_DIR": str(INSTANCE_DIR / "uploads"),
+    "MAX_UPLOAD_MB": 20,
+    "ITEMS_PER_PAGE": 30,
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "LOCKOUT_THRESHOLD": 5,
+    "LOCKOUT_MINUTES": 15,
+    "RETURN_WINDOW_WORKDAYS": 7,
+}
+
+# Allowed attachment types: extension -> (mime type, magic prefix check name).
+ALLOWED_UPLOADS = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "doc": "application/msword",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+}
+
+
+def _coerce(value: str, default: object) -> object:
+    if isinstance(default, bool):
+        return value.lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(value)
+    return value
+
+
+def load(overrides: dict | None = None) -> dict:
+    """Build the Flask config from defaults, the environment and explicit overrides."""
+    cfg: dict[str, object] = {}
+    for key, default in DEFAULTS.items():
+        env = os.environ.get(f"TRACKER_{key}")
+        cfg[key] = _coerce(env, default) if env is not None else default
+    if overrides:
+        cfg.update(overrides)
+
+    production = cfg["ENV"] == "production"
+    if not cfg.get("SECRET_KEY"):
+        if production:
+            raise RuntimeError("生产模式必须设置 TRACKER_SECRET_KEY。")
+        cfg["SECRET_KEY"] = _development_secret()
+
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(str(cfg["DATABASE_URL"]))
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
+    cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=int(cfg["SESSION_IDLE_MINUTES"]))
+    cfg["SESSION_REFRESH_EACH_REQUEST"] = True
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["SESSION_COOKIE_SECURE"] = production
+    cfg["SESSION_COOKIE_NAME"] = "tracker_session"
+    cfg["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
+    cfg["WTF_I18N_ENABLED"] = False  # use WTForms' own Chinese messages
+    cfg["JSON_AS_ASCII"] = False
+    cfg.setdefault("TESTING", False)
+    return cfg
+
+
+def normalise_db_url(url: str) -> str:
+    """Use the psycopg 3 driver for plain postgresql:// URLs."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _development_secret() -> str:
+    """Return a per-installation random key kept under instance/ (never a fixed default)."""
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

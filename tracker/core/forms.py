@@ -1,0 +1,65 @@
+"""The base form: Chinese messages, and a way to feed JSON to the same forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        locales = ["zh"]
+
+    def error_dict(self) -> dict[str, list[str]]:
+        """Field errors keyed by field name, nested lists flattened to name-index-sub."""
+        result: dict[str, list[str]] = {}
+
+        def walk(prefix: str, errors) -> None:
+            if isinstance(errors, dict):
+                for key, value in errors.items():
+                    walk(f"{prefix}-{key}" if prefix else str(key), value)
+            elif isinstance(errors, list) and errors and not isinstance(errors[0], str):
+                for index, value in enumerate(errors):
+                    if value:
+                        walk(f"{prefix}-{index}", value)
+            elif errors:
+                result[prefix] = [str(e) for e in errors]
+
+        walk("", self.errors)
+        return result
+
+    def labelled_errors(self) -> list[str]:
+        """Each error with the label of its field, for the message at the top of a page."""
+        lines = []
+        for name, messages in self.error_dict().items():
+            field = self._fields.get(name.split("-")[0])
+            label = field.label.text if field is not None else name
+            lines.extend(f"「{label}」{m}" for m in messages)
+        return lines
+
+
+def json_to_formdata(data: dict) -> MultiDict:
+    """Flatten a JSON object into WTForms' form data (lists of objects become name-i-key)."""
+    pairs: list[tuple[str, str]] = []
+
+    def scalar(value) -> str:
+        if isinstance(value, bool):
+            return "y" if value else ""
+        return "" if value is None else str(value)
+
+    for key, value in (data or {}).items():
+        if isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    for sub, subvalue in item.items():
+                        pairs.append((f"{key}-{index}-{sub}", scalar(subvalue)))
+                else:
+                    pairs.append((key, scalar(item)))
+        elif isinstance(value, dict):
+            for sub, subvalue in value.items():
+                pairs.append((f"{key}-{sub}", scalar(subvalue)))
+        elif isinstance(value, bool):
+            if value:
+                pairs.append((key, "y"))
+        else:
+            pairs.append((key, scalar(value)))
+    return MultiDict(pairs)

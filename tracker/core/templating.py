@@ -1,0 +1,94 @@
+"""Jinja globals and filters shared by every page."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+
+from tracker.core.time import to_local, today
+
+
+def register(app: Flask) -> None:
+    from tracker.accounts.models import ROLE_LABELS, Role
+    from tracker.handling import permissions
+    from tracker.handling.models import ContactMethod, ContactStage, UnitRole
+    from tracker.handling.workflow import (
+        ACTION_LABELS,
+        ASSIGNMENT_STATE_LABELS,
+        PROPOSAL_STATE_LABELS,
+        Action,
+        AssignmentState,
+        ProposalState,
+        allowed_actions,
+        is_overdue,
+    )
+
+    def state_label(value: str, kind: str = "proposal") -> str:
+        enum_cls, labels = (
+            (ProposalState, PROPOSAL_STATE_LABELS) if kind == "proposal"
+            else (AssignmentState, ASSIGNMENT_STATE_LABELS)
+        )
+        try:
+            return labels[enum_cls(value)]
+        except ValueError:
+            return value
+
+    def action_label(value: str) -> str:
+        try:
+            return ACTION_LABELS[Action(value)]
+        except ValueError:
+            return EVENT_LABELS.get(value, value)
+
+    app.jinja_env.globals.update(
+        permissions=permissions,
+        allowed_actions=allowed_actions,
+        is_overdue=is_overdue,
+        today=today,
+        state_label=state_label,
+        action_label=action_label,
+        Role=Role,
+        ROLE_LABELS=ROLE_LABELS,
+        UnitRole=UnitRole,
+        ContactStage=ContactStage,
+        ContactMethod=ContactMethod,
+    )
+
+    @app.template_filter("localtime")
+    def _localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        local = to_local(value)
+        return local.strftime(fmt) if local else ""
+
+    @app.template_filter("cndate")
+    def _cndate(value: date | None) -> str:
+        if value is None:
+            return ""
+        return f"{value.year}年{value.month}月{value.day}日"
+
+    @app.template_filter("days_left")
+    def _days_left(value: date | None) -> int | None:
+        return None if value is None else (value - today()).days
+
+
+EVENT_LABELS = {
+    "register": "登记",
+    "login": "登录",
+    "login_failed": "登录失败",
+    "login_locked": "账户锁定中登录",
+    "account_locked": "账户锁定",
+    "logout": "退出登录",
+    "password_changed": "修改密码",
+    "reset_password": "重置密码",
+    "access_denied": "越权访问被拒绝",
+    "transition_refused": "操作被拒绝",
+    "create_meeting": "新建会议",
+    "update_meeting": "修改会议",
+    "create_unit": "新建单位",
+    "update_unit": "修改单位",
+    "create_section": "新建处室",
+    "create_user": "新建用户",
+    "update_user": "修改用户",
+    "disable_user": "停用用户",
+    "issue_token": "签发接口令牌",
+    "calendar_set": "修改节假日",
+    "calendar_delete": "删除节假日设置",
+}

@@ -1,0 +1,151 @@
+"""Fictional demo data: units, one user per role, meetings and items in different states."""
+from __future__ import annotations
+
+import secrets
+import string
+from datetime import timedelta
+
+import click
+from flask import current_app
+from sqlalchemy import update
+
+from tracker.accounts import operations as accounts
+from tracker.accounts.models import Role, User
+from tracker.config import INSTANCE_DIR
+from tracker.core.time import today
+from tracker.extensions import db
+from tracker.handling import operations as handling
+from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
+from tracker.proposals import operations as proposals
+from tracker.proposals.models import Body, Disclosure, Level
+
+UNITS = [
+    ("吉林省人民政府办公厅", "省政府办公厅", True, ["督查室", "信息技术处"]),
+    ("吉林省卫生健康委员会", "省卫生健康委", False, ["基层卫生健康处", "医政医管处", "办公室"]),
+    ("吉林省人力资源和社会保障厅", "省人力资源和社会保障厅", False, ["专业技术人员管理处", "办公室"]),
+    ("吉林省教育厅", "省教育厅", False, ["基础教育处", "办公室"]),
+]
+
+# username, full name, unit index, section, roles
+USERS = [
+    ("admin", "王建国", 0, "信息技术处", {Role.admin}),
+    ("jiaoban", "赵敏", 0, "督查室", {Role.supervisor}),
+    ("wjw_lly", "孙丽", 1, "办公室", {Role.unit_clerk}),
+    ("wjw_cbr", "刘洋", 1, "基层卫生健康处", {Role.drafter}),
+    ("wjw_cs", "陈静", 1, "基层卫生健康处", {Role.reviewer_first}),
+    ("wjw_fs", "周涛", 1, "办公室", {Role.reviewer_second}),
+    ("wjw_zs", "吴刚", 1, "办公室", {Role.reviewer_final}),
+    ("wjw_qf", "郑伟", 1, "办公室", {Role.signer}),
+    ("rsj_lly", "何芳", 2, "办公室", {Role.unit_clerk}),
+    ("rsj_cbr", "马超", 2, "专业技术人员管理处", {Role.drafter}),
+    ("jyt_lly", "林静", 3, "办公室", {Role.unit_clerk}),
+    ("jyt_cbr", "黄磊", 3, "基础教育处", {Role.drafter}),
+]
+
+
+def _password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "Demo-" + "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def load() -> list[tuple[str, str, str, str]]:
+    """Create the demo data in the current transaction; return (username, name, roles, pw)."""
+    units = []
+    for name, short, supervising, sections in UNITS:
+        units.append(accounts.create_unit(None, name=name, short_name=short,
+                                          is_supervising=supervising, sections=sections))
+    users: dict[str, User] = {}
+    accounts_out = []
+    for username, full_name, unit_index, section_name, roles in USERS:
+        unit = units[unit_index]
+        section = next(s for s in unit.sections if s.name == section_name)
+        password = _password()
+        users[username] = accounts.create_user(
+            None, username=username, full_name=full_name, password=password, unit=unit,
+            roles=roles, section=section, phone="0431-8890" + f"{len(users):04d}",
+            is_demo=True,
+        )
+        accounts_out.append((username, full_name, "、".join(r.label for r in roles), password))
+
+    clerk = users["jiaoban"]
+    year = today().year
+    npc = proposals.create_meeting(clerk, level=Level.province, body=Body.npc, region="省",
+                                   term=14, session=3, year=year)
+    cppcc = proposals.create_meeting(clerk, level=Level.province, body=Body.cppcc, region="省",
+                                     term=13, session=3, year=year)
+    health, hr, edu = units[1], units[2], units[3]
+    received = today() - timedelta(days=20)
+
+    def item(meeting, number, title, authors, **kw):
+        return proposals.register_proposal(
+            clerk, meeting=meeting, number=number, title=title, received_on=received,
+            authors=[{"name": n, "organisation": o, "phone": p} for n, o, p in authors],
+            body=kw.pop("body", f"{title}。\n一、现状与问题\n……\n二、具体建议\n……"), **kw)
+
+    item(npc, "101", "关于完善农村养老服务体系的建议",
+         [("张伟", "长春代表团", "13900000101")], category="社会保障")
+
+    p212 = item(npc, "212", "关于加强基层卫生人才队伍建设的建议",
+                [("李华", "吉林代表团", "13900000212"), ("王芳", "吉林代表团", "13900000213")],
+                category="医疗卫生", is_key=True)
+    handling.assign_proposal(p212, clerk, [
+        handling.UnitChoice(health.id, UnitRole.lead),
+        handling.UnitChoice(hr.id, UnitRole.co),
+    ], note="请认真研究办理，按时答复。")
+
+    p305 = item(npc, "305", "关于推进城乡义务教育一体化发展的建议",
+                [("陈明", "四平代表团", "13900000305")], category="教育科技")
+    (a305,) = handling.assign_proposal(p305, clerk, [handling.UnitChoice(hr.id, UnitRole.lead)])
+    handling.request_return(a305, users["rsj_lly"],
+                            reason="该建议涉及义务教育学校布局和师资，属省教育厅职责，建议改交省教育厅主办。")
+
+    p118 = item(npc, "118", "关于提高乡村医生待遇保障水平的建议",
+                [("刘建军", "白城代表团", "13900000118")], category="医疗卫生")
+    lead, co = handling.assign_proposal(p118, clerk, [
+        handling.UnitChoice(health.id, UnitRole.lead),
+        handling.UnitChoice(hr.id, UnitRole.co),
+    ])
+    handling.accept_assignment(lead, users["wjw_lly"])
+    section = next(s for s in health.sections if s.name == "基层卫生健康处")
+    handling.dispatch_assignment(lead, users["wjw_lly"], section_id=section.id,
+                                 drafter_id=users["wjw_cbr"].id)
+    handling.record_contact(lead, users["wjw_cbr"], stage=ContactStage.before,
+                            method=ContactMethod.phone, contacted_on=today(),
+                            summary="电话联系刘建军代表，了解乡村医生收入和养老保障方面的具体诉求。")
+    handling.accept_assignment(co, users["rsj_lly"])
+    handling.submit_opinion(co, users["rsj_lly"],
+                            text="我厅同意主办单位意见。关于乡村医生养老保险，可按灵活就业人员参加"
+                                 "企业职工基本养老保险，我厅将配合做好政策解读。")
+
+    p96 = item(npc, "96", "关于加快县域医共体建设的建议",
+               [("孙立新", "通化代表团", "13900000096")], category="医疗卫生")
+    (a96,) = handling.assign_proposal(p96, clerk, [handling.UnitChoice(health.id, UnitRole.lead)])
+    handling.accept_assignment(a96, users["wjw_lly"])
+    # Backdate this one so the demo shows an overdue item.
+    start = today() - timedelta(days=120)
+    db.session.execute(update(Assignment).where(Assignment.id == a96.id).values(
+        assigned_on=start, return_due_on=start + timedelta(days=9),
+        due_on=start + timedelta(days=91),
+        due_basis=f"自交办日 {start.isoformat()} 起 3 个月（演示数据）"))
+
+    p40 = item(cppcc, "0040", "关于支持民营医疗机构高质量发展的提案",
+               [("陈明", "民建界别", "13900000040"), ("周红", "民建界别", ""),
+                ("郭强", "民建界别", "")], category="医疗卫生", disclosure=Disclosure.on_request)
+    (a40,) = handling.assign_proposal(p40, clerk, [handling.UnitChoice(health.id, UnitRole.lead)])
+    handling.accept_assignment(a40, users["wjw_lly"])
+    db.session.flush()
+    return accounts_out
+
+
+def print_accounts(accounts_out: list[tuple[str, str, str, str]]) -> None:
+    """Print the demo accounts and keep a copy under instance/ (readable by the owner only)."""
+    lines = ["演示账户（仅用于演示，生产模式拒绝启动）：", f"{'用户名':<10}{'姓名':<6}{'角色':<14}密码"]
+    lines += [f"{u:<12}{n:<6}{r:<14}{p}" for u, n, r, p in accounts_out]
+    text = "\n".join(lines)
+    click.echo(text)
+    if not current_app.config.get("TESTING"):
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path = INSTANCE_DIR / "demo-accounts.txt"
+        path.write_text(text + "\n", encoding="utf-8")
+        path.chmod(0o600)
+        click.echo(f"（已保存到 {path}）")

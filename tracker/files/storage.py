@@ -1,0 +1,79 @@
+"""Checked, randomly named storage for uploads."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from tracker.config import ALLOWED_UPLOADS
+from tracker.core.errors import ValidationFailed
+from tracker.extensions import db
+from tracker.files.models import Attachment
+
+# The first bytes each allowed type must start with: the type is judged by content.
+MAGIC = {
+    "pdf": [b"%PDF-"],
+    "docx": [b"PK\x03\x04"],
+    "doc": [b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"],
+    "jpg": [b"\xff\xd8\xff"],
+    "jpeg": [b"\xff\xd8\xff"],
+    "png": [b"\x89PNG\r\n\x1a\n"],
+}
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def check_upload(upload: FileStorage, field: str) -> tuple[bytes, str]:
+    """Return the content and extension of an acceptable upload, or raise naming the field."""
+    name = (upload.filename or "").strip()
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    allowed = "、".join(sorted({e.upper() for e in ALLOWED_UPLOADS if e != "jpeg"}))
+    if ext not in ALLOWED_UPLOADS:
+        raise ValidationFailed(
+            "附件类型不允许。", {field: [f"只接受以下类型的文件：{allowed}。"]}
+        )
+    limit = int(current_app.config["MAX_UPLOAD_MB"]) * 1024 * 1024
+    content = upload.stream.read(limit + 1)
+    if len(content) > limit:
+        raise ValidationFailed(
+            "附件过大。", {field: [f"附件不能超过 {current_app.config['MAX_UPLOAD_MB']} MB。"]}
+        )
+    if not content:
+        raise ValidationFailed("附件为空。", {field: ["上传的文件是空的。"]})
+    if not any(content.startswith(m) for m in MAGIC[ext]):
+        raise ValidationFailed(
+            "附件内容与类型不符。", {field: [f"文件内容不是有效的 {ext.upper()} 文件。"]}
+        )
+    return content, ext
+
+
+def store_upload(upload: FileStorage, *, field: str, proposal_id: int, unit_id: int,
+                 actor_id: int) -> Attachment:
+    """Check and store an upload under a random name; add its row to the session."""
+    content, ext = check_upload(upload, field)
+    stored = f"{secrets.token_hex(16)}.{ext}"
+    (upload_dir() / stored).write_bytes(content)
+    original = Path((upload.filename or "").replace("\\", "/")).name[:200] or f"附件.{ext}"
+    attachment = Attachment(
+        proposal_id=proposal_id,
+        unit_id=unit_id,
+        original_name=original,
+        stored_name=stored,
+        content_type=ALLOWED_UPLOADS[ext],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by_id=actor_id,
+    )
+    db.session.add(attachment)
+    return attachment
+
+
+def path_of(attachment: Attachment) -> Path:
+    return upload_dir() / attachment.stored_name

@@ -1,0 +1,63 @@
+"""Forms for assignment and the handling actions; each carries the version it was shown at."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_wtf.file import FileField
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from tracker.core.forms import BaseForm
+from tracker.handling.models import ContactMethod, ContactStage
+
+REQUIRED = "此项必须填写。"
+
+
+class VersionedForm(BaseForm):
+    # The assignment's version when the page was rendered: a stale form gets a 409.
+    version = IntegerField("版本", [Optional()], widget=HiddenField.widget)
+
+
+class AssignForm(BaseForm):
+    lead_unit_id = SelectField("主办单位", coerce=int, validators=[Optional()])
+    co_unit_ids = SelectMultipleField("会办单位", coerce=int, validators=[Optional()])
+    separate_unit_ids = SelectMultipleField("分办单位", coerce=int, validators=[Optional()])
+    due_on = DateField("答复期限", [Optional()],
+                       description="留空则按会议设定的答复期限自动计算（遇节假日顺延）")
+    co_due_on = DateField("会办期限", [Optional()], description="留空则按会议设定自动计算")
+    note = TextAreaField("交办意见", [Optional(), Length(max=2000)])
+
+
+class AcceptForm(VersionedForm):
+    note = TextAreaField("签收备注", [Optional(), Length(max=2000)])
+
+
+class RequestReturnForm(VersionedForm):
+    reason = TextAreaField("退回理由", [DataRequired(REQUIRED), Length(max=2000)])
+
+
+class ApproveReturnForm(VersionedForm):
+    reassign_unit_id = SelectField("改交单位", coerce=int, validators=[Optional()])
+    note = TextAreaField("审核意见", [Optional(), Length(max=2000)])
+
+
+class RejectReturnForm(VersionedForm):
+    reason = TextAreaField("不同意退回的理由", [DataRequired(REQUIRED), Length(max=2000)])
+
+
+class DispatchForm(VersionedForm):
+    section_id = SelectField("责任处室", coerce=int, validators=[InputRequired(REQUIRED)])
+    drafter_id = SelectField("承办人", coerce=int, validators=[InputRequired(REQUIRED)])
+
+
+class ContactForm(VersionedForm):
+    stage = SelectField("阶段", choices=[(s.value, s.label) for s in ContactStage])
+    method = SelectField("方式", choices=[(m.value, m.label) for m in ContactMethod])
+    contacted_on = DateField("联系日期", [InputRequired(REQUIRED)], default=date.today)
+    summary = TextAreaField("情况摘要", [DataRequired(REQUIRED), Length(max=5000)])
+
+
+class OpinionForm(VersionedForm):
+    text = TextAreaField("会办意见", [DataRequired(REQUIRED), Length(max=20000)])
+    attachment = FileField("附件（可选，PDF/Word/图片）")

@@ -1,0 +1,146 @@
+"""Assignments of items to units, contacts with authors and co-handling opinions."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.time import utcnow
+from tracker.extensions import db
+
+
+class UnitRole(str, enum.Enum):
+    lead = "lead"
+    co = "co"
+    separate = "separate"
+
+    @property
+    def label(self) -> str:
+        return {"lead": "主办", "co": "会办", "separate": "分办"}[self.value]
+
+
+class ContactStage(str, enum.Enum):
+    before = "before"
+    during = "during"
+    after = "after"
+
+    @property
+    def label(self) -> str:
+        return {"before": "办前", "during": "办中", "after": "办后"}[self.value]
+
+
+class ContactMethod(str, enum.Enum):
+    face = "face"
+    phone = "phone"
+    meeting = "meeting"
+    visit = "visit"
+    written = "written"
+    other = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            "face": "面商", "phone": "电话", "meeting": "座谈",
+            "visit": "实地调研", "written": "书面", "other": "其他",
+        }[self.value]
+
+
+class Assignment(db.Model):
+    """One unit's handling of one item, in one role; moves through the workflow on its own."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint("due_on >= assigned_on", name="due_after_assigned"),
+        CheckConstraint(
+            "state NOT IN ('drafting') OR drafter_id IS NOT NULL", name="drafting_has_drafter"
+        ),
+        CheckConstraint(
+            "state NOT IN ('return_requested', 'returned') OR return_reason <> ''",
+            name="return_has_reason",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[UnitRole] = mapped_column(Enum(UnitRole, native_enum=False, length=10))
+    # Written only by tracker.handling.workflow.transition().
+    state: Mapped[str] = mapped_column(String(30), default="assigned", index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    assigned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    assigned_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    due_basis: Mapped[str] = mapped_column(String(300), default="")
+    return_due_on: Mapped[date] = mapped_column(Date)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("sections.id", ondelete="SET NULL"))
+    drafter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    return_reason: Mapped[str] = mapped_column(Text, default="")
+    # Set when this assignment replaces one whose unit had it returned.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+
+    proposal: Mapped["Proposal"] = relationship(back_populates="assignments")  # noqa: F821
+    unit: Mapped["Unit"] = relationship()  # noqa: F821
+    section: Mapped["Section | None"] = relationship()  # noqa: F821
+    drafter: Mapped["User | None"] = relationship(foreign_keys=[drafter_id])  # noqa: F821
+    contacts: Mapped[list[Contact]] = relationship(
+        back_populates="assignment", order_by="Contact.contacted_on"
+    )
+    opinions: Mapped[list[CoOpinion]] = relationship(
+        back_populates="assignment", order_by="CoOpinion.submitted_at"
+    )
+
+
+class Contact(db.Model):
+    """A contact between the drafter and the author (办前/办中/办后)."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    stage: Mapped[ContactStage] = mapped_column(Enum(ContactStage, native_enum=False, length=10))
+    method: Mapped[ContactMethod] = mapped_column(
+        Enum(ContactMethod, native_enum=False, length=10)
+    )
+    contacted_on: Mapped[date] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="contacts")
+    created_by: Mapped["User"] = relationship()  # noqa: F821
+
+
+class CoOpinion(db.Model):
+    """A co-handling unit's opinion (会办意见) sent to the lead unit."""
+
+    __tablename__ = "co_opinions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    assignment: Mapped[Assignment] = relationship(back_populates="opinions")
+    attachment: Mapped["Attachment | None"] = relationship()  # noqa: F821
+    submitted_by: Mapped["User"] = relationship()  # noqa: F821

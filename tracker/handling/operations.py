@@ -1,0 +1,273 @@
+"""Handling operations: assign, acknowledge, return, pass on, contacts, co-handling opinions.
+
+Each checks its input, then moves the workflow through transition(); they flush, never commit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from tracker.accounts.models import Role, Section, Unit, User
+from tracker.core.errors import ValidationFailed
+from tracker.core.time import today, utcnow
+from tracker.extensions import db
+from tracker.files.storage import store_upload
+from tracker.handling.models import (
+    Assignment,
+    CoOpinion,
+    Contact,
+    ContactMethod,
+    ContactStage,
+    UnitRole,
+)
+from tracker.handling.workflow import Action, AssignmentState, check, transition
+from tracker.proposals.models import Proposal
+from tracker.workdays.calendar import Deadline, WorkCalendar
+
+
+@dataclass
+class UnitChoice:
+    unit_id: int
+    role: UnitRole
+
+
+def _deadline(calendar: WorkCalendar, proposal: Proposal, role: UnitRole, start: date,
+              override: date | None) -> Deadline:
+    if override is not None:
+        return Deadline(override, f"交办员指定办理期限 {calendar.describe(override)}")
+    months = (
+        proposal.meeting.co_period_months if role == UnitRole.co
+        else proposal.meeting.reply_period_months
+    )
+    return calendar.months_deadline(start, months)
+
+
+def _new_assignment(calendar: WorkCalendar, proposal: Proposal, unit: Unit, role: UnitRole,
+                    actor: User, override: date | None, replaces_id: int | None = None
+                    ) -> Assignment:
+    start = today()
+    deadline = _deadline(calendar, proposal, role, start, override)
+    assignment = Assignment(
+        proposal_id=proposal.id, unit_id=unit.id, role=role, assigned_on=start,
+        due_on=deadline.due_on, due_basis=deadline.basis,
+        return_due_on=calendar.add_working_days(start, 7),
+        assigned_by_id=actor.id, replaces_id=replaces_id,
+    )
+    db.session.add(assignment)
+    return assignment
+
+
+def _active_assignments(proposal: Proposal) -> list[Assignment]:
+    return list(db.session.execute(
+        select(Assignment).where(
+            Assignment.proposal_id == proposal.id,
+            Assignment.state != AssignmentState.returned.value,
+        )
+    ).scalars())
+
+
+def _handling_unit(unit_id: int, field: str) -> Unit:
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None or not unit.is_active or unit.is_supervising:
+        raise ValidationFailed("承办单位无效。", {field: ["请选择一个有效的承办单位。"]})
+    return unit
+
+
+def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], *,
+                    due_on: date | None = None, co_due_on: date | None = None,
+                    note: str = "") -> list[Assignment]:
+    """Assign the item to units (主办/会办/分办) with deadlines in working days."""
+    errors: dict[str, list[str]] = {}
+    start = today()
+    if not choices:
+        errors["units"] = ["请至少选择一个承办单位。"]
+    unit_ids = [c.unit_id for c in choices]
+    if len(set(unit_ids)) != len(unit_ids):
+        errors["units"] = ["同一单位不能重复选择。"]
+    active = _active_assignments(proposal)
+    taken = {a.unit_id for a in active}
+    roles = [c.role for c in choices] + [a.role for a in active]
+    if any(c.unit_id in taken for c in choices):
+        errors["units"] = ["所选单位中已有正在办理该事项的单位。"]
+    if roles.count(UnitRole.lead) > 1:
+        errors["units"] = ["一个事项只能有一个主办单位。"]
+    if UnitRole.lead in roles and UnitRole.separate in roles:
+        errors["units"] = ["主办和分办不能同时使用：请选一个主办单位，或全部按分办交办。"]
+    if UnitRole.co in roles and UnitRole.lead not in roles:
+        errors["units"] = ["有会办单位时必须指定主办单位。"]
+    if due_on is not None and due_on < start:
+        errors["due_on"] = [f"办理期限不能早于交办日期（{start.isoformat()}）。"]
+    if co_due_on is not None and co_due_on < start:
+        errors["co_due_on"] = [f"会办期限不能早于交办日期（{start.isoformat()}）。"]
+    units = []
+    for index, choice in enumerate(choices):
+        try:
+            units.append((_handling_unit(choice.unit_id, "units"), choice.role))
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise ValidationFailed("交办信息有误，请按提示修改。", errors)
+
+    calendar = WorkCalendar.load()
+    created: list[Assignment] = []
+    details: dict = {"note": note} if note else {}
+
+    def create() -> None:
+        for unit, role in units:
+            override = co_due_on if role == UnitRole.co else due_on
+            created.append(_new_assignment(calendar, proposal, unit, role, actor, override))
+        db.session.flush()
+        # transition() builds the event after this runs, so the units go into the log.
+        details["units"] = [_assignment_summary(a, unit) for a, (unit, _) in zip(created, units)]
+
+    transition(proposal, Action.assign, actor, effect=create, details=details)
+    return created
+
+
+def _assignment_summary(assignment: Assignment, unit: Unit) -> dict:
+    return {"assignment_id": assignment.id, "unit": unit.name, "role": assignment.role.value,
+            "due_on": assignment.due_on.isoformat(), "basis": assignment.due_basis}
+
+
+def accept_assignment(assignment: Assignment, actor: User, *, version: int | None = None,
+                      note: str = "") -> Assignment:
+    """签收."""
+    return transition(
+        assignment, Action.accept, actor, expected_version=version,
+        changes={"accepted_at": utcnow()}, details={"note": note} if note else {},
+    )
+
+
+def request_return(assignment: Assignment, actor: User, *, reason: str,
+                   version: int | None = None) -> Assignment:
+    """申请退回, with a reason, within the return window."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写退回理由。", {"reason": ["申请退回必须说明理由。"]})
+    return transition(
+        assignment, Action.request_return, actor, expected_version=version,
+        changes={"return_reason": reason}, details={"reason": reason},
+    )
+
+
+def approve_return(assignment: Assignment, actor: User, *, version: int | None = None,
+                   note: str = "", reassign_unit_id: int | None = None) -> Assignment | None:
+    """同意退回; optionally hand the item to another unit in the same role at once."""
+    new_unit = None
+    if reassign_unit_id:
+        new_unit = _handling_unit(reassign_unit_id, "reassign_unit_id")
+        taken = {a.unit_id for a in _active_assignments(assignment.proposal)}
+        if new_unit.id in taken or new_unit.id == assignment.unit_id:
+            raise ValidationFailed("改交单位无效。", {
+                "reassign_unit_id": ["该单位已在办理此事项（或正是申请退回的单位）。"]})
+    created: list[Assignment] = []
+    details: dict = {"note": note} if note else {}
+    role = assignment.role
+    proposal = assignment.proposal
+
+    def reassign() -> None:
+        if new_unit is None:
+            return
+        calendar = WorkCalendar.load()
+        created.append(_new_assignment(calendar, proposal, new_unit, role, actor, None,
+                                       replaces_id=assignment.id))
+        db.session.flush()
+        details["reassigned_to"] = _assignment_summary(created[0], new_unit)
+
+    transition(assignment, Action.approve_return, actor, expected_version=version,
+               effect=reassign, details=details)
+    return created[0] if created else None
+
+
+def reject_return(assignment: Assignment, actor: User, *, reason: str,
+                  version: int | None = None) -> Assignment:
+    """不同意退回: the unit must handle the item."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写不同意退回的理由。", {"reason": ["请说明不同意退回的理由。"]})
+    return transition(assignment, Action.reject_return, actor, expected_version=version,
+                      details={"reason": reason})
+
+
+def dispatch_assignment(assignment: Assignment, actor: User, *, section_id: int | None,
+                        drafter_id: int | None, version: int | None = None) -> Assignment:
+    """分办: pass the item to a section and a drafter of the unit."""
+    errors: dict[str, list[str]] = {}
+    section = db.session.get(Section, section_id) if section_id else None
+    if section is None or section.unit_id != assignment.unit_id:
+        errors["section_id"] = ["请选择本单位的一个处室。"]
+    drafter = db.session.get(User, drafter_id) if drafter_id else None
+    if (drafter is None or drafter.unit_id != assignment.unit_id or not drafter.is_enabled
+            or not drafter.has_role(Role.drafter)):
+        errors["drafter_id"] = ["请选择本单位一位在用的承办人。"]
+    if errors:
+        raise ValidationFailed("分办信息有误，请按提示修改。", errors)
+    return transition(
+        assignment, Action.dispatch, actor, expected_version=version,
+        changes={"section_id": section.id, "drafter_id": drafter.id},
+        details={"section": section.name, "drafter": drafter.full_name,
+                 "drafter_id": drafter.id},
+    )
+
+
+def record_contact(assignment: Assignment, actor: User, *, stage: ContactStage,
+                   method: ContactMethod, contacted_on: date, summary: str) -> Contact:
+    """Record a contact with the author (办前/办中/办后)."""
+    errors: dict[str, list[str]] = {}
+    summary = (summary or "").strip()
+    if not summary:
+        errors["summary"] = ["请填写联系情况摘要。"]
+    if contacted_on > today():
+        errors["contacted_on"] = ["联系日期不能晚于今天。"]
+    elif contacted_on < assignment.proposal.received_on:
+        errors["contacted_on"] = ["联系日期不能早于该事项的收到日期。"]
+    if errors:
+        raise ValidationFailed("联系情况有误，请按提示修改。", errors)
+    created: list[Contact] = []
+
+    def add() -> None:
+        contact = Contact(assignment_id=assignment.id, stage=stage, method=method,
+                          contacted_on=contacted_on, summary=summary, created_by_id=actor.id)
+        db.session.add(contact)
+        created.append(contact)
+
+    transition(assignment, Action.record_contact, actor, effect=add, details={
+        "stage": stage.value, "method": method.value,
+        "contacted_on": contacted_on.isoformat(), "summary": summary[:200],
+    })
+    return created[0]
+
+
+def submit_opinion(assignment: Assignment, actor: User, *, text: str,
+                   attachment: FileStorage | None = None,
+                   version: int | None = None) -> CoOpinion:
+    """A co-handling unit sends its opinion (会办意见) to the lead unit."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("请填写会办意见。", {"text": ["会办意见不能为空。"]})
+    stored = None
+    # Refuse before writing anything to disk when the move is not allowed anyway.
+    check(assignment, Action.submit_opinion, actor)
+    if attachment is not None and attachment.filename:
+        stored = store_upload(attachment, field="attachment", proposal_id=assignment.proposal_id,
+                              unit_id=assignment.unit_id, actor_id=actor.id)
+    created: list[CoOpinion] = []
+
+    def add() -> None:
+        if stored is not None:
+            db.session.flush()
+        opinion = CoOpinion(assignment_id=assignment.id, text=text,
+                            attachment_id=stored.id if stored else None,
+                            submitted_by_id=actor.id)
+        db.session.add(opinion)
+        created.append(opinion)
+
+    transition(assignment, Action.submit_opinion, actor, expected_version=version, effect=add,
+               details={"text": text[:200],
+                        "attachment": stored.original_name if stored else None})
+    return created[0]
+
+

@@ -1,0 +1,70 @@
+"""Who may see and act on what: predicates used by the workflow, the views and the templates."""
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, select
+
+from tracker.accounts.models import Role, User
+from tracker.handling.models import Assignment
+
+
+def is_supervisor(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.supervisor))
+
+
+def is_admin(user: User) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(Role.admin))
+
+
+def is_unit_clerk_of(user: User, assignment: Assignment) -> bool:
+    return user.unit_id == assignment.unit_id and user.has_role(Role.unit_clerk)
+
+
+def is_handler_of(user: User, assignment: Assignment) -> bool:
+    """The unit's clerk, or the drafter the item was passed to."""
+    if user.unit_id != assignment.unit_id:
+        return False
+    if user.has_role(Role.unit_clerk):
+        return True
+    return user.has_role(Role.drafter) and assignment.drafter_id == user.id
+
+
+def can_view_proposal(user: User, proposal) -> bool:
+    if is_supervisor(user):
+        return True
+    return any(
+        a.unit_id == user.unit_id and a.state != "returned" for a in proposal.assignments
+    )
+
+
+def can_register(user: User) -> bool:
+    return is_supervisor(user)
+
+
+def can_view_assignment(user: User, assignment: Assignment) -> bool:
+    return can_view_proposal(user, assignment.proposal)
+
+
+def can_view_opinion(user: User, assignment: Assignment) -> bool:
+    """A co-handling opinion is for the lead unit, its author unit and the supervisors."""
+    if is_supervisor(user) or user.unit_id == assignment.unit_id:
+        return True
+    return any(
+        a.unit_id == user.unit_id and a.role.value == "lead" and a.state != "returned"
+        for a in assignment.proposal.assignments
+    )
+
+
+def visible_proposals(user: User, query: Select) -> Select:
+    """Restrict a proposals query to what the user may see."""
+    from tracker.proposals.models import Proposal
+
+    if is_supervisor(user):
+        return query
+    mine = exists(
+        select(Assignment.id).where(
+            Assignment.proposal_id == Proposal.id,
+            Assignment.unit_id == user.unit_id,
+            Assignment.state != "returned",
+        )
+    )
+    return query.where(mine)

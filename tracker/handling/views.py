@@ -1,0 +1,66 @@
+"""Assignment and the handling actions, one generic view for every action of the table."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from tracker.core.errors import ValidationFailed
+from tracker.core.views import apply_errors, load_or_404
+from tracker.extensions import db
+from tracker.handling import permissions
+from tracker.handling.actions import ACTIONS, build_form, run_action
+from tracker.handling.models import Assignment
+from tracker.handling.workflow import Action, check
+from tracker.proposals.models import Proposal
+
+bp = Blueprint("handling", __name__)
+
+
+def _action_or_404(name: str) -> Action:
+    try:
+        action = Action(name)
+    except ValueError:
+        abort(404)
+    if action not in ACTIONS:
+        abort(404)
+    return action
+
+
+def _act(obj, action: Action, proposal: Proposal):
+    """Show the action's form (GET) or run it (POST): load, authorise, act, commit once."""
+    check(obj, action, current_user)
+    form = build_form(action, obj)
+    status = 200
+    if request.method == "POST":
+        try:
+            run_action(action, obj, current_user, form)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+            status = 422
+        else:
+            db.session.commit()
+            flash(f"「{action.label}」已完成。", "success")
+            return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    return render_template(
+        "handling/action.html", form=form, action=action, obj=obj, proposal=proposal,
+        assignment=obj if isinstance(obj, Assignment) else None,
+    ), status
+
+
+@bp.route("/proposals/<int:proposal_id>/actions/<name>", methods=["GET", "POST"])
+@login_required
+def proposal_action(proposal_id: int, name: str):
+    proposal = load_or_404(Proposal, proposal_id)
+    if not permissions.can_view_proposal(current_user, proposal):
+        abort(404)
+    return _act(proposal, _action_or_404(name), proposal)
+
+
+@bp.route("/assignments/<int:assignment_id>/actions/<name>", methods=["GET", "POST"])
+@login_required
+def assignment_action(assignment_id: int, name: str):
+    assignment = load_or_404(Assignment, assignment_id)
+    if not permissions.can_view_assignment(current_user, assignment):
+        abort(404)
+    return _act(assignment, _action_or_404(name), assignment.proposal)

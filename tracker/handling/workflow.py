@@ -1,0 +1,343 @@
+"""The one workflow module: states, actions, the transition table and transition().
+
+Nothing else writes a state column. Every move is looked up in TABLE (an unlisted move
+raises InvalidTransition, HTTP 409), checked against the actor's permission
+(PermissionDenied, 403), applied with a conditional UPDATE so that two people acting at
+once produce exactly one effect (the loser gets Conflict, 409), and logged in the audit
+chain within the same transaction.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+from sqlalchemy import select, update
+
+from tracker.accounts.models import User
+from tracker.audit import log as audit
+from tracker.core.errors import Conflict, InvalidTransition, PermissionDenied
+from tracker.core.time import today
+from tracker.extensions import db
+from tracker.handling import permissions
+from tracker.handling.models import Assignment, UnitRole
+from tracker.proposals.models import Proposal
+
+
+class ProposalState(str, enum.Enum):
+    registered = "registered"
+    assigned = "assigned"
+    return_requested = "return_requested"
+    accepted = "accepted"
+    drafting = "drafting"
+
+    @property
+    def label(self) -> str:
+        return PROPOSAL_STATE_LABELS[self]
+
+
+PROPOSAL_STATE_LABELS = {
+    ProposalState.registered: "已登记",
+    ProposalState.assigned: "已交办",
+    ProposalState.return_requested: "申请退回",
+    ProposalState.accepted: "已签收",
+    ProposalState.drafting: "办理中",
+}
+
+
+class AssignmentState(str, enum.Enum):
+    assigned = "assigned"
+    return_requested = "return_requested"
+    returned = "returned"
+    accepted = "accepted"
+    drafting = "drafting"
+    opinion_submitted = "opinion_submitted"
+
+    @property
+    def label(self) -> str:
+        return ASSIGNMENT_STATE_LABELS[self]
+
+
+ASSIGNMENT_STATE_LABELS = {
+    AssignmentState.assigned: "待签收",
+    AssignmentState.return_requested: "申请退回",
+    AssignmentState.returned: "已退回",
+    AssignmentState.accepted: "已签收",
+    AssignmentState.drafting: "办理中",
+    AssignmentState.opinion_submitted: "已提交会办意见",
+}
+
+# States in which an assignment no longer has a deadline running.
+FINISHED_STATES = frozenset({AssignmentState.returned, AssignmentState.opinion_submitted})
+
+
+class Action(str, enum.Enum):
+    assign = "assign"
+    accept = "accept"
+    request_return = "request_return"
+    approve_return = "approve_return"
+    reject_return = "reject_return"
+    dispatch = "dispatch"
+    record_contact = "record_contact"
+    submit_opinion = "submit_opinion"
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+
+ACTION_LABELS = {
+    Action.assign: "交办",
+    Action.accept: "签收",
+    Action.request_return: "申请退回",
+    Action.approve_return: "同意退回",
+    Action.reject_return: "不同意退回",
+    Action.dispatch: "分办",
+    Action.record_contact: "登记联系情况",
+    Action.submit_opinion: "提交会办意见",
+}
+
+# The state a proposal's next state is derived from its assignments.
+DERIVED = "derived"
+
+Who = Callable[[User, object], bool]
+
+
+def _supervisor(user: User, _obj) -> bool:
+    return permissions.is_supervisor(user)
+
+
+def _unit_clerk(user: User, assignment: Assignment) -> bool:
+    return permissions.is_unit_clerk_of(user, assignment)
+
+
+def _handler(user: User, assignment: Assignment) -> bool:
+    return permissions.is_handler_of(user, assignment)
+
+
+def _within_return_window(assignment: Assignment) -> str | None:
+    if today() > assignment.return_due_on:
+        return (
+            f"申请退回须在交办后 7 个工作日内提出（截止 {assignment.return_due_on.isoformat()}），"
+            "已超过期限，请与交办单位联系。"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    next_state: str
+    who: Who
+    who_label: str
+    # Assignment roles the action applies to (None: every role).
+    unit_roles: frozenset[UnitRole] | None = None
+    # Returns a Chinese message when a precondition fails (HTTP 409).
+    guard: Callable[[object], str | None] | None = None
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+
+A, P, S = AssignmentState, ProposalState, Action
+ALL_ROLES = None
+MAIN_ROLES = frozenset({UnitRole.lead, UnitRole.separate})
+CO_ROLE = frozenset({UnitRole.co})
+
+ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
+    (A.assigned, S.accept): Rule(A.accepted, _unit_clerk, "本单位联络员"),
+    (A.assigned, S.request_return): Rule(
+        A.return_requested, _unit_clerk, "本单位联络员", guard=_within_return_window
+    ),
+    (A.return_requested, S.approve_return): Rule(A.returned, _supervisor, "交办员"),
+    (A.return_requested, S.reject_return): Rule(A.assigned, _supervisor, "交办员"),
+    (A.accepted, S.dispatch): Rule(A.drafting, _unit_clerk, "本单位联络员"),
+    (A.drafting, S.dispatch): Rule(A.drafting, _unit_clerk, "本单位联络员"),
+    (A.accepted, S.record_contact): Rule(A.accepted, _handler, "本单位联络员或承办人"),
+    (A.drafting, S.record_contact): Rule(A.drafting, _handler, "本单位联络员或承办人"),
+    (A.accepted, S.submit_opinion): Rule(
+        A.opinion_submitted, _handler, "会办单位联络员或承办人", unit_roles=CO_ROLE
+    ),
+    (A.drafting, S.submit_opinion): Rule(
+        A.opinion_submitted, _handler, "会办单位联络员或承办人", unit_roles=CO_ROLE
+    ),
+}
+
+PROPOSAL_TABLE: dict[tuple[ProposalState, Action], Rule] = {
+    (state, S.assign): Rule(DERIVED, _supervisor, "交办员")
+    for state in (P.registered, P.assigned, P.return_requested, P.accepted, P.drafting)
+}
+
+
+def _table_for(obj) -> dict:
+    return ASSIGNMENT_TABLE if isinstance(obj, Assignment) else PROPOSAL_TABLE
+
+
+def _state_enum(obj):
+    return AssignmentState if isinstance(obj, Assignment) else ProposalState
+
+
+def state_of(obj):
+    return _state_enum(obj)(obj.state)
+
+
+def rule_for(obj, action: Action) -> Rule | None:
+    rule = _table_for(obj).get((state_of(obj), action))
+    if rule is None:
+        return None
+    if rule.unit_roles is not None and obj.role not in rule.unit_roles:
+        return None
+    return rule
+
+
+def allowed_actions(obj, user: User) -> list[Action]:
+    """The actions this user may take on obj now (for pages, the API and the to-do list)."""
+    if user is None or not user.is_authenticated:
+        return []
+    result = []
+    for action in Action:
+        rule = rule_for(obj, action)
+        if rule is not None and rule.who(user, obj):
+            result.append(action)
+    return result
+
+
+def derive_proposal_state(assignments: list[Assignment]) -> ProposalState:
+    """The item's overall state, from its units' assignments."""
+    active = [a for a in assignments if a.state != A.returned]
+    if not active:
+        return P.registered
+    states = {AssignmentState(a.state) for a in active}
+    if A.return_requested in states:
+        return P.return_requested
+    if A.assigned in states:
+        return P.assigned
+    main = [a for a in active if a.role in MAIN_ROLES] or active
+    if all(a.state == A.accepted for a in main):
+        return P.accepted
+    return P.drafting
+
+
+def _lock_proposal(proposal_id: int, expected_state: str | None = None) -> bool:
+    """Take the item's row lock (held to commit) so moves on one item run one at a time."""
+    stmt = update(Proposal).where(Proposal.id == proposal_id)
+    if expected_state is not None:
+        stmt = stmt.where(Proposal.state == expected_state)
+    result = db.session.execute(
+        stmt.values(lock_version=Proposal.lock_version + 1).execution_options(
+            synchronize_session=False
+        )
+    )
+    return result.rowcount == 1
+
+
+def sync_proposal_state(proposal: Proposal) -> ProposalState:
+    """Recompute and store the item's derived state."""
+    assignments = db.session.execute(
+        select(Assignment).where(Assignment.proposal_id == proposal.id)
+    ).scalars().all()
+    new_state = derive_proposal_state(assignments)
+    db.session.execute(
+        update(Proposal)
+        .where(Proposal.id == proposal.id)
+        .values(state=new_state.value)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(proposal, ["state", "lock_version", "assignments"])
+    return new_state
+
+
+def check(obj, action: Action, actor: User) -> Rule:
+    """Look the move up and check the actor; raise the matching error."""
+    rule = _table_for(obj).get((state_of(obj), action))
+    kind = "事项" if isinstance(obj, Proposal) else "交办"
+    if rule is None or (rule.unit_roles is not None and obj.role not in rule.unit_roles):
+        raise InvalidTransition(
+            f"该{kind}当前状态为「{state_of(obj).label}」，不能执行「{action.label}」。"
+        )
+    if not rule.who(actor, obj):
+        raise PermissionDenied(f"只有{rule.who_label}可以执行「{action.label}」。")
+    if rule.guard is not None:
+        message = rule.guard(obj)
+        if message:
+            raise InvalidTransition(message)
+    return rule
+
+
+def transition(
+    obj,
+    action: Action,
+    actor: User,
+    *,
+    expected_version: int | None = None,
+    changes: dict | None = None,
+    effect: Callable[[], None] | None = None,
+    details: dict | None = None,
+):
+    """Apply one move of the table to an assignment or an item, atomically, and log it.
+
+    changes are columns written in the same conditional UPDATE; effect runs after the
+    state change and before the item's state is derived again (e.g. creating assignments).
+    """
+    action = Action(action)
+    proposal = obj if isinstance(obj, Proposal) else obj.proposal
+    seen_state = obj.state
+
+    if not _lock_proposal(proposal.id):
+        raise Conflict("该事项已不存在。")
+    db.session.refresh(obj)
+    if isinstance(obj, Assignment):
+        if obj.state != seen_state:
+            # Someone else moved it since the caller read it: report it as what it is.
+            rule = rule_for(obj, action)
+            if rule is None:
+                raise Conflict(
+                    f"该交办已被他人处理，当前状态为「{state_of(obj).label}」，请刷新后查看。"
+                )
+        if expected_version is not None and obj.version != expected_version:
+            raise Conflict("该交办已被他人更新，页面内容已过期，请刷新后重试。")
+    rule = check(obj, action, actor)
+
+    if isinstance(obj, Assignment):
+        next_state = rule.next_state
+        values = dict(changes or {})
+        values.update(state=AssignmentState(next_state).value, version=Assignment.version + 1)
+        result = db.session.execute(
+            update(Assignment)
+            .where(
+                Assignment.id == obj.id,
+                Assignment.state == obj.state,
+                Assignment.version == obj.version,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise Conflict("该交办已被他人处理，请刷新后查看。")
+        db.session.expire(obj)
+    elif changes:
+        raise ValueError("an item's own columns are not changed by transitions")
+
+    if effect is not None:
+        effect()
+    db.session.flush()
+    new_proposal_state = sync_proposal_state(proposal)
+
+    event_details = dict(details or {})
+    event_details.setdefault("from", seen_state)
+    event_details.setdefault(
+        "to", obj.state if isinstance(obj, Assignment) else new_proposal_state.value
+    )
+    audit.record(
+        action.value,
+        actor=actor,
+        object_type="assignment" if isinstance(obj, Assignment) else "proposal",
+        object_id=obj.id,
+        proposal_id=proposal.id,
+        details=event_details,
+    )
+    return obj
+
+
+def is_overdue(assignment: Assignment, on: date | None = None) -> bool:
+    if assignment.state in {s.value for s in FINISHED_STATES}:
+        return False
+    return (on or today()) > assignment.due_on

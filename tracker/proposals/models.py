@@ -1,0 +1,161 @@
+"""Meetings, items (suggestions and proposals) and their authors."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.time import utcnow
+from tracker.extensions import db
+
+
+class Body(str, enum.Enum):
+    npc = "npc"
+    cppcc = "cppcc"
+
+    @property
+    def label(self) -> str:
+        return {"npc": "人大", "cppcc": "政协"}[self.value]
+
+
+class Level(str, enum.Enum):
+    province = "province"
+    city = "city"
+    county = "county"
+
+    @property
+    def label(self) -> str:
+        return {"province": "省级", "city": "市级", "county": "县级"}[self.value]
+
+
+class ItemKind(str, enum.Enum):
+    suggestion = "suggestion"
+    proposal = "proposal"
+
+    @property
+    def label(self) -> str:
+        return {"suggestion": "代表建议", "proposal": "委员提案"}[self.value]
+
+    @property
+    def author_title(self) -> str:
+        return {"suggestion": "代表", "proposal": "委员"}[self.value]
+
+
+class Disclosure(str, enum.Enum):
+    public = "public"
+    on_request = "on_request"
+    not_public = "not_public"
+
+    @property
+    def label(self) -> str:
+        return {"public": "主动公开", "on_request": "依申请公开", "not_public": "不予公开"}[
+            self.value
+        ]
+
+
+CATEGORIES = [
+    "经济发展", "农业农村", "城乡建设", "交通运输", "生态环境", "教育科技",
+    "医疗卫生", "社会保障", "文化旅游", "政法综治", "政府建设", "其他",
+]
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+    __table_args__ = (
+        CheckConstraint("reply_period_months BETWEEN 1 AND 12", name="reply_period"),
+        CheckConstraint("co_period_months BETWEEN 1 AND 12", name="co_period"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    level: Mapped[Level] = mapped_column(Enum(Level, native_enum=False, length=20))
+    body: Mapped[Body] = mapped_column(Enum(Body, native_enum=False, length=10))
+    region: Mapped[str] = mapped_column(String(40))  # 省, 白城市 ...
+    term: Mapped[int] = mapped_column(Integer)  # 十四届
+    session: Mapped[int] = mapped_column(Integer)  # 三次会议
+    year: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    reply_period_months: Mapped[int] = mapped_column(Integer, default=3)
+    co_period_months: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def item_kind(self) -> ItemKind:
+        return ItemKind.suggestion if self.body == Body.npc else ItemKind.proposal
+
+
+class Proposal(db.Model):
+    """An item: a deputy's suggestion (建议) or a member's proposal (提案)."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "number", name="uq_proposals_meeting_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    kind: Mapped[ItemKind] = mapped_column(Enum(ItemKind, native_enum=False, length=20))
+    number: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(40), default="")
+    is_key: Mapped[bool] = mapped_column(Boolean, default=False)
+    disclosure: Mapped[Disclosure] = mapped_column(
+        Enum(Disclosure, native_enum=False, length=20), default=Disclosure.public
+    )
+    received_on: Mapped[date] = mapped_column(Date)
+    # Derived from the assignments by tracker.handling.workflow; nothing else writes it.
+    state: Mapped[str] = mapped_column(String(30), default="registered", index=True)
+    # Bumped by every transition: serialises concurrent moves on one item.
+    lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()
+    authors: Mapped[list[Author]] = relationship(
+        back_populates="proposal", order_by="Author.position", cascade="all, delete-orphan"
+    )
+    assignments: Mapped[list["Assignment"]] = relationship(  # noqa: F821
+        back_populates="proposal", order_by="Assignment.id"
+    )
+
+    @property
+    def lead_author(self) -> Author | None:
+        return self.authors[0] if self.authors else None
+
+    @property
+    def display_number(self) -> str:
+        return f"第{self.number}号"
+
+
+class Author(db.Model):
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)  # 0 = the lead author
+    name: Mapped[str] = mapped_column(String(60))
+    organisation: Mapped[str] = mapped_column(String(100), default="")  # 代表团 / 界别 / 工作单位
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+
+    proposal: Mapped[Proposal] = relationship(back_populates="authors")
+
+    @property
+    def is_lead(self) -> bool:
+        return self.position == 0

@@ -1,0 +1,133 @@
+"""Operations on meetings and items; they flush, never commit."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from tracker.accounts.models import User
+from tracker.audit import log as audit
+from tracker.core.errors import PermissionDenied, ValidationFailed
+from tracker.core.time import today
+from tracker.extensions import db
+from tracker.handling import permissions
+from tracker.proposals.models import (
+    Author,
+    Body,
+    Disclosure,
+    ItemKind,
+    Level,
+    Meeting,
+    Proposal,
+)
+
+CN_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """Write 1-99 in Chinese numerals as used in meeting names (十四, 二十, 三)."""
+    if n < 10:
+        return CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+def meeting_name(region: str, body: Body, term: int, session: int) -> str:
+    """省 + 十四届人大三次会议; 政协 names put the body first: 省政协十三届三次会议."""
+    t, s = chinese_number(term), chinese_number(session)
+    if body == Body.npc:
+        return f"{region}{t}届人大{s}次会议"
+    return f"{region}政协{t}届{s}次会议"
+
+
+def create_meeting(actor: User, *, level: Level, body: Body, region: str, term: int,
+                   session: int, year: int, name: str = "", reply_period_months: int = 3,
+                   co_period_months: int = 1) -> Meeting:
+    if not permissions.is_supervisor(actor) and not permissions.is_admin(actor):
+        raise PermissionDenied("只有交办员或系统管理员可以新建会议。")
+    name = (name or "").strip() or meeting_name(region.strip(), body, term, session)
+    if db.session.scalar(select(Meeting.id).where(Meeting.name == name)):
+        raise ValidationFailed("会议名称重复。", {"name": [f"已有名为「{name}」的会议。"]})
+    meeting = Meeting(
+        level=level, body=body, region=region.strip(), term=term, session=session, year=year,
+        name=name, reply_period_months=reply_period_months,
+        co_period_months=co_period_months,
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    audit.record("create_meeting", actor=actor, object_type="meeting", object_id=meeting.id,
+                 details={"name": name})
+    return meeting
+
+
+def update_meeting(actor: User, meeting: Meeting, **fields) -> Meeting:
+    if not permissions.is_supervisor(actor) and not permissions.is_admin(actor):
+        raise PermissionDenied("只有交办员或系统管理员可以修改会议。")
+    name = (fields.get("name") or "").strip()
+    if name and name != meeting.name and db.session.scalar(
+        select(Meeting.id).where(Meeting.name == name)
+    ):
+        raise ValidationFailed("会议名称重复。", {"name": [f"已有名为「{name}」的会议。"]})
+    for key in ("reply_period_months", "co_period_months"):
+        if fields.get(key) is not None:
+            setattr(meeting, key, fields[key])
+    if name:
+        meeting.name = name
+    db.session.flush()
+    audit.record("update_meeting", actor=actor, object_type="meeting", object_id=meeting.id,
+                 details={"name": meeting.name})
+    return meeting
+
+
+def register_proposal(actor: User, *, meeting: Meeting, number: str, title: str,
+                      received_on: date, authors: list[dict], kind: ItemKind | None = None,
+                      body: str = "", category: str = "", is_key: bool = False,
+                      disclosure: Disclosure = Disclosure.public) -> Proposal:
+    """Register one item with its authors (the first is the lead author)."""
+    if not permissions.can_register(actor):
+        raise PermissionDenied("只有交办员可以登记建议提案。")
+    errors: dict[str, list[str]] = {}
+    number = (number or "").strip()
+    expected_kind = meeting.item_kind
+    if kind is not None and kind != expected_kind:
+        errors["kind"] = [f"「{meeting.name}」只能登记{expected_kind.label}。"]
+    if number and db.session.scalar(
+        select(Proposal.id).where(Proposal.meeting_id == meeting.id, Proposal.number == number)
+    ):
+        errors["number"] = [f"「{meeting.name}」已有第{number}号{expected_kind.label}，编号不能重复。"]
+    if received_on > today():
+        errors["received_on"] = ["收到日期不能晚于今天。"]
+    real_authors = [a for a in authors if (a.get("name") or "").strip()]
+    if not real_authors:
+        errors["authors"] = [f"至少填写一位{expected_kind.author_title}（领衔人）。"]
+    if errors:
+        raise ValidationFailed("登记信息有误，请按提示修改。", errors)
+
+    proposal = Proposal(
+        meeting=meeting, kind=expected_kind, number=number, title=title.strip(),
+        body=body or "", category=category or "", is_key=bool(is_key), disclosure=disclosure,
+        received_on=received_on, created_by_id=actor.id,
+    )
+    for position, data in enumerate(real_authors):
+        proposal.authors.append(Author(
+            position=position,
+            name=data["name"].strip(),
+            organisation=(data.get("organisation") or "").strip(),
+            phone=(data.get("phone") or "").strip(),
+            email=(data.get("email") or "").strip(),
+            address=(data.get("address") or "").strip(),
+        ))
+    db.session.add(proposal)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Someone registered the same number a moment ago.
+        raise ValidationFailed(
+            "编号重复。", {"number": [f"「{meeting.name}」已有第{number}号，编号不能重复。"]}
+        ) from None
+    audit.record("register", actor=actor, object_type="proposal", object_id=proposal.id,
+                 proposal_id=proposal.id,
+                 details={"number": number, "title": proposal.title, "to": "registered"})
+    return proposal

@@ -1,0 +1,187 @@
+"""The to-do list, the item list, registration, item detail and meetings."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from tracker.accounts.models import Unit
+from tracker.audit.log import details_of
+from tracker.core.errors import PermissionDenied, ValidationFailed
+from tracker.core.views import apply_errors, load_or_404
+from tracker.extensions import db
+from tracker.handling import permissions
+from tracker.handling.workflow import ProposalState, allowed_actions
+from tracker.proposals import operations, queries
+from tracker.proposals.forms import MeetingEditForm, MeetingForm, ProposalForm
+from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
+
+bp = Blueprint("proposals", __name__)
+
+
+def load_visible_proposal(proposal_id: int) -> Proposal:
+    """The item, or 404 when it does not exist or belongs to other units."""
+    proposal = load_or_404(Proposal, proposal_id)
+    if not permissions.can_view_proposal(current_user, proposal):
+        abort(404)
+    return proposal
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, "") or 0) or None
+    except ValueError:
+        return None
+
+
+@bp.get("/")
+@login_required
+def todo():
+    entries = queries.todo_for(current_user)
+    return render_template("proposals/todo.html", entries=entries)
+
+
+@bp.get("/proposals")
+@login_required
+def index():
+    filters = queries.ListFilters(
+        meeting_id=_int_arg("meeting"),
+        kind=request.args.get("kind") if request.args.get("kind") in {k.value for k in ItemKind}
+        else None,
+        unit_id=_int_arg("unit"),
+        state=request.args.get("state")
+        if request.args.get("state") in {s.value for s in ProposalState} else None,
+        overdue=request.args.get("overdue") == "1",
+        key_only=request.args.get("key") == "1",
+        q=(request.args.get("q") or "").strip()[:100],
+    )
+    page = db.paginate(
+        queries.proposal_query(current_user, filters),
+        page=_int_arg("page") or 1,
+        per_page=current_app.config["ITEMS_PER_PAGE"],
+        error_out=False,
+    )
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.year.desc(), Meeting.name))
+    units = db.session.scalars(
+        select(Unit).where(Unit.is_supervising.is_(False)).order_by(Unit.name))
+    if not permissions.is_supervisor(current_user):
+        units = [u for u in units if u.id == current_user.unit_id]
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "proposals/index.html", page=page, filters=filters, meetings=list(meetings),
+        units=list(units), kinds=list(ItemKind), states=list(ProposalState), args=args,
+    )
+
+
+def _meeting_choices() -> list[tuple[int, str]]:
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.year.desc(), Meeting.name))
+    return [(m.id, m.name) for m in meetings]
+
+
+@bp.route("/proposals/new", methods=["GET", "POST"])
+@login_required
+def register():
+    if not permissions.can_register(current_user):
+        raise PermissionDenied("只有交办员可以登记建议提案。")
+    form = ProposalForm()
+    form.meeting_id.choices = _meeting_choices()
+    if not form.meeting_id.choices:
+        flash("请先新建会议，再登记建议提案。", "warning")
+        return redirect(url_for("proposals.new_meeting"))
+    if form.validate_on_submit():
+        meeting = db.session.get(Meeting, form.meeting_id.data)
+        try:
+            proposal = operations.register_proposal(
+                current_user,
+                meeting=meeting,
+                kind=ItemKind(form.kind.data) if form.kind.data else None,
+                number=form.number.data,
+                title=form.title.data,
+                body=form.body.data or "",
+                category=form.category.data or "",
+                is_key=form.is_key.data,
+                disclosure=Disclosure(form.disclosure.data),
+                received_on=form.received_on.data,
+                authors=[entry.data for entry in form.authors.entries],
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"已登记{proposal.meeting.name}第{proposal.number}号。", "success")
+            return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    elif form.errors:
+        flash("登记信息有误，请按提示修改。", "danger")
+    return render_template("proposals/new.html", form=form), 422 if form.errors else 200
+
+
+@bp.get("/proposals/<int:proposal_id>")
+@login_required
+def detail(proposal_id: int):
+    proposal = load_visible_proposal(proposal_id)
+    events = queries.timeline(proposal)
+    return render_template(
+        "proposals/detail.html",
+        proposal=proposal,
+        proposal_actions=allowed_actions(proposal, current_user),
+        events=[(e, details_of(e)) for e in events],
+    )
+
+
+@bp.get("/meetings")
+@login_required
+def meetings():
+    rows = db.session.scalars(select(Meeting).order_by(Meeting.year.desc(), Meeting.name))
+    can_edit = permissions.is_supervisor(current_user) or permissions.is_admin(current_user)
+    return render_template("proposals/meetings.html", meetings=list(rows), can_edit=can_edit)
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@login_required
+def new_meeting():
+    if not (permissions.is_supervisor(current_user) or permissions.is_admin(current_user)):
+        raise PermissionDenied("只有交办员或系统管理员可以新建会议。")
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            meeting = operations.create_meeting(
+                current_user, level=Level(form.level.data), body=Body(form.body.data),
+                region=form.region.data, term=form.term.data, session=form.session.data,
+                year=form.year.data, name=form.name.data or "",
+                reply_period_months=form.reply_period_months.data,
+                co_period_months=form.co_period_months.data,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"已新建会议「{meeting.name}」。", "success")
+            return redirect(url_for("proposals.meetings"))
+    return render_template("proposals/meeting_form.html", form=form, meeting=None), (
+        422 if form.errors else 200)
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_meeting(meeting_id: int):
+    if not (permissions.is_supervisor(current_user) or permissions.is_admin(current_user)):
+        raise PermissionDenied("只有交办员或系统管理员可以修改会议。")
+    meeting = load_or_404(Meeting, meeting_id)
+    form = MeetingEditForm(obj=meeting)
+    if form.validate_on_submit():
+        try:
+            operations.update_meeting(
+                current_user, meeting, name=form.name.data,
+                reply_period_months=form.reply_period_months.data,
+                co_period_months=form.co_period_months.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash("会议信息已保存。已交办事项的期限不变，新交办的按新期限计算。", "success")
+            return redirect(url_for("proposals.meetings"))
+    return render_template("proposals/meeting_form.html", form=form, meeting=meeting), (
+        422 if form.errors else 200)
