@@ -1,0 +1,103 @@
+"""Factories for tests: real rows through the real operations where there is one."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+from tracker.accounts.models import Role, Section, Unit, User
+from tracker.accounts.passwords import hash_password
+from tracker.core.time import today
+from tracker.extensions import db
+from tracker.handling import operations as handling
+from tracker.handling.models import UnitRole
+from tracker.proposals import operations as proposals
+from tracker.proposals.models import Body, Level, Meeting
+
+PASSWORD = "Correct-Horse-9"
+
+
+@lru_cache(maxsize=1)
+def password_hash() -> str:
+    # Hashing with argon2id is deliberately slow; the suite hashes the shared password once.
+    return hash_password(PASSWORD)
+
+
+def make_unit(name: str, *, supervising: bool = False, sections=("办公室",)) -> Unit:
+    unit = Unit(name=name, short_name=name, is_supervising=supervising)
+    for section in sections:
+        unit.sections.append(Section(name=section))
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def make_user(username: str, unit: Unit, *roles: Role, full_name: str | None = None,
+              section: Section | None = None) -> User:
+    user = User(username=username, full_name=full_name or username, unit_id=unit.id,
+                section_id=section.id if section else None, password_hash=password_hash())
+    user.set_roles(set(roles))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_meeting(clerk: User, *, body: Body = Body.npc, term: int = 14, session: int = 3,
+                 region: str = "省") -> Meeting:
+    return proposals.create_meeting(clerk, level=Level.province, body=body, region=region,
+                                    term=term, session=session, year=today().year)
+
+
+_counter = [0]
+
+
+def make_proposal(clerk: User, meeting: Meeting, *, number: str | None = None,
+                  title: str = "关于加强基层卫生人才队伍建设的建议", authors=None, **kw):
+    _counter[0] += 1
+    return proposals.register_proposal(
+        clerk, meeting=meeting, number=number or str(1000 + _counter[0]), title=title,
+        received_on=today() - timedelta(days=3),
+        authors=authors or [{"name": "李华", "phone": "13900000000"}], **kw)
+
+
+def assign(proposal, clerk: User, lead: Unit | None = None, co=(), separate=(), **kw):
+    choices = []
+    if lead is not None:
+        choices.append(handling.UnitChoice(lead.id, UnitRole.lead))
+    choices += [handling.UnitChoice(u.id, UnitRole.co) for u in co]
+    choices += [handling.UnitChoice(u.id, UnitRole.separate) for u in separate]
+    return handling.assign_proposal(proposal, clerk, choices, **kw)
+
+
+def build_world() -> dict:
+    office = make_unit("省政府办公厅", supervising=True, sections=("督查室",))
+    health = make_unit("省卫生健康委员会", sections=("基层卫生健康处", "医政医管处"))
+    hr = make_unit("省人力资源和社会保障厅", sections=("专业技术人员管理处",))
+    edu = make_unit("省教育厅", sections=("基础教育处",))
+    w = {
+        "office": office, "health": health, "hr": hr, "edu": edu,
+        "health_section": health.sections[0], "hr_section": hr.sections[0],
+        "edu_section": edu.sections[0],
+        "admin": make_user("admin", office, Role.admin, full_name="王管理"),
+        "clerk": make_user("clerk", office, Role.supervisor, full_name="赵交办"),
+        "health_clerk": make_user("health_clerk", health, Role.unit_clerk, full_name="孙联络"),
+        "health_drafter": make_user("health_drafter", health, Role.drafter, full_name="刘承办",
+                                    section=health.sections[0]),
+        "health_drafter2": make_user("health_drafter2", health, Role.drafter,
+                                     full_name="钱承办"),
+        "health_first": make_user("health_first", health, Role.reviewer_first, full_name="陈初审"),
+        "health_second": make_user("health_second", health, Role.reviewer_second,
+                                   full_name="周复审"),
+        "health_final": make_user("health_final", health, Role.reviewer_final, full_name="吴终审"),
+        "health_signer": make_user("health_signer", health, Role.signer, full_name="郑签发"),
+        "hr_clerk": make_user("hr_clerk", hr, Role.unit_clerk, full_name="何联络"),
+        "hr_drafter": make_user("hr_drafter", hr, Role.drafter, full_name="马承办"),
+        "edu_clerk": make_user("edu_clerk", edu, Role.unit_clerk, full_name="林联络"),
+        "edu_drafter": make_user("edu_drafter", edu, Role.drafter, full_name="黄承办"),
+    }
+    w["meeting"] = make_meeting(w["clerk"])
+    w["cppcc"] = make_meeting(w["clerk"], body=Body.cppcc, term=13)
+    return w
+
+
+def past(days: int) -> date:
+    return today() - timedelta(days=days)
