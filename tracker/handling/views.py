@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.core.errors import ValidationFailed
+from tracker.core.errors import Conflict, ValidationFailed
 from tracker.core.views import apply_errors, load_or_404
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.actions import ACTIONS, build_form, run_action
 from tracker.handling.models import Assignment
-from tracker.handling.workflow import Action, check
+from tracker.handling.workflow import Action, check, state_of
 from tracker.proposals.models import Proposal
 
 bp = Blueprint("handling", __name__)
@@ -28,6 +28,11 @@ def _action_or_404(name: str) -> Action:
 
 def _act(obj, action: Action, proposal: Proposal):
     """Show the action's form (GET) or run it (POST): load, authorise, act, commit once."""
+    posted_version = request.form.get("version", "")
+    if (request.method == "POST" and isinstance(obj, Assignment) and posted_version.isdigit()
+            and int(posted_version) != obj.version):
+        raise Conflict(
+            f"该交办已被他人处理，当前状态为「{state_of(obj).label}」，请返回事项页面查看。")
     check(obj, action, current_user)
     form = build_form(action, obj)
     status = 200

@@ -118,9 +118,10 @@ def register_proposal(actor: User, *, meeting: Meeting, number: str, title: str,
             email=(data.get("email") or "").strip(),
             address=(data.get("address") or "").strip(),
         ))
-    db.session.add(proposal)
     try:
+        # The savepoint must start before the row is added: begin_nested() flushes first.
         with db.session.begin_nested():
+            db.session.add(proposal)
             db.session.flush()
     except IntegrityError:
         # Someone registered the same number a moment ago.

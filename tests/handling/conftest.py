@@ -1,0 +1,100 @@
+"""Helpers that bring an assignment into any state of the workflow through real operations."""
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+import pytest
+from werkzeug.datastructures import FileStorage
+
+from tests import factories
+from tracker.accounts.models import Unit, User
+from tracker.extensions import db
+from tracker.handling import operations
+from tracker.handling.models import Assignment, ContactMethod, ContactStage
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf_upload(name="会办意见.pdf") -> FileStorage:
+    return FileStorage(stream=io.BytesIO(PDF), filename=name, content_type="application/pdf")
+
+
+def _model_for(key: str):
+    from tracker.accounts.models import Section
+    from tracker.proposals.models import Meeting
+
+    if key in {"office", "health", "hr", "edu"}:
+        return Unit
+    if key.endswith("_section"):
+        return Section
+    if key in {"meeting", "cppcc"}:
+        return Meeting
+    return User
+
+
+@pytest.fixture
+def w(ctx, world):
+    """The world's rows, loaded in the test's own session."""
+    return SimpleNamespace(**{k: db.session.get(_model_for(k), v) for k, v in vars(world).items()})
+
+
+def bring_to(w, state: str, role: str = "lead") -> Assignment:
+    """A fresh item whose assignment (to health, or hr as co) is in the given state."""
+    proposal = factories.make_proposal(w.clerk, w.meeting)
+    if role == "co":
+        lead, target = factories.assign(proposal, w.clerk, lead=w.health, co=[w.hr])
+        clerk, drafter, section = w.hr_clerk, w.hr_drafter, w.hr_section
+    else:
+        (target,) = factories.assign(proposal, w.clerk, lead=w.health)
+        clerk, drafter, section = w.health_clerk, w.health_drafter, w.health_section
+    if state == "assigned":
+        return target
+    if state in {"return_requested", "returned"}:
+        operations.request_return(target, clerk, reason="不属于本单位职责")
+        if state == "returned":
+            operations.approve_return(target, w.clerk)
+        return target
+    operations.accept_assignment(target, clerk)
+    if state == "accepted":
+        return target
+    if state == "drafting":
+        operations.dispatch_assignment(target, clerk, section_id=section.id,
+                                       drafter_id=drafter.id)
+        return target
+    if state == "opinion_submitted":
+        operations.submit_opinion(target, clerk, text="同意主办单位意见。")
+        return target
+    raise AssertionError(f"no recipe for {state}")
+
+
+# For each action: the user (by world key, per assignment role) allowed to take it, and
+# the keyword arguments that make the call valid.
+def perform(w, assignment: Assignment, action: str, actor: User | None = None):
+    from tracker.handling.workflow import Action, transition
+
+    co = assignment.role.value == "co"
+    clerk = w.hr_clerk if co else w.health_clerk
+    drafter = w.hr_drafter if co else w.health_drafter
+    section = w.hr_section if co else w.health_section
+    action = Action(action)
+    if action == Action.accept:
+        return operations.accept_assignment(assignment, actor or clerk)
+    if action == Action.request_return:
+        return operations.request_return(assignment, actor or clerk, reason="职责不符")
+    if action == Action.approve_return:
+        return operations.approve_return(assignment, actor or w.clerk)
+    if action == Action.reject_return:
+        return operations.reject_return(assignment, actor or w.clerk, reason="属于你单位职责")
+    if action == Action.dispatch:
+        return operations.dispatch_assignment(assignment, actor or clerk, section_id=section.id,
+                                              drafter_id=drafter.id)
+    if action == Action.record_contact:
+        from tracker.core.time import today
+
+        return operations.record_contact(assignment, actor or clerk, stage=ContactStage.before,
+                                         method=ContactMethod.face, contacted_on=today(),
+                                         summary="当面听取意见")
+    if action == Action.submit_opinion:
+        return operations.submit_opinion(assignment, actor or clerk, text="会办意见")
+    return transition(assignment, action, actor or clerk)

@@ -1,0 +1,157 @@
+"""The transition table walked pair by pair, permissions, stale forms and the state rule."""
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tests.handling.conftest import bring_to, perform
+from tracker.audit.models import AuditEvent
+from tracker.core.errors import Conflict, InvalidTransition, PermissionDenied
+from tracker.extensions import db
+from tracker.handling import workflow
+from tracker.handling.models import Assignment
+from tracker.handling.workflow import (
+    ASSIGNMENT_TABLE,
+    Action,
+    AssignmentState,
+    ProposalState,
+)
+
+ASSIGNMENT_ACTIONS = [a for a in Action if a != Action.assign]
+
+
+def _role_for(state: AssignmentState, action: Action) -> str:
+    rule = ASSIGNMENT_TABLE.get((state, action))
+    if rule is not None and rule.unit_roles and "lead" not in {r.value for r in rule.unit_roles}:
+        return "co"
+    return "co" if state == AssignmentState.opinion_submitted else "lead"
+
+
+LISTED = sorted(ASSIGNMENT_TABLE, key=lambda k: (k[0].value, k[1].value))
+
+
+@pytest.mark.parametrize("state,action", LISTED, ids=lambda v: v.value)
+def test_every_listed_move_does_what_the_table_says(w, state, action):
+    assignment = bring_to(w, state.value, _role_for(state, action))
+    before = db.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))
+    perform(w, assignment, action.value)
+    db.session.expire_all()
+    fresh = db.session.get(Assignment, assignment.id)
+    assert fresh.state == ASSIGNMENT_TABLE[(state, action)].next_state.value
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.seq > before, AuditEvent.action == action.value)
+    ).one()
+    assert event.object_id == assignment.id and event.outcome == "success"
+    assert event.proposal_id == assignment.proposal_id
+
+
+UNLISTED = [
+    (s, a) for s in AssignmentState for a in ASSIGNMENT_ACTIONS
+    if (s, a) not in ASSIGNMENT_TABLE
+]
+
+
+@pytest.mark.parametrize("state,action", UNLISTED, ids=lambda v: v.value)
+def test_every_unlisted_move_is_refused_and_changes_nothing(w, state, action):
+    assignment = bring_to(w, state.value, "co" if state == AssignmentState.opinion_submitted
+                          else "lead")
+    version = assignment.version
+    db.session.commit()  # keep the set-up; roll back only what the refused move did
+    with pytest.raises(InvalidTransition) as err:
+        perform(w, assignment, action.value)
+    assert "不能执行" in err.value.message or "已被" in err.value.message
+    db.session.rollback()
+    fresh = db.session.get(Assignment, assignment.id)
+    assert fresh.state == state.value and fresh.version == version
+
+
+def test_submit_opinion_is_only_for_co_handling_units(w):
+    assignment = bring_to(w, "accepted", "lead")
+    with pytest.raises(InvalidTransition):
+        perform(w, assignment, "submit_opinion")
+
+
+@pytest.mark.parametrize("action,who", [
+    ("accept", "hr_clerk"),            # another unit's clerk
+    ("accept", "health_drafter"),      # right unit, wrong role
+    ("accept", "clerk"),               # the supervising clerk does not acknowledge
+    ("request_return", "edu_clerk"),
+])
+def test_wrong_person_is_refused(w, action, who):
+    assignment = bring_to(w, "assigned")
+    db.session.commit()
+    with pytest.raises(PermissionDenied):
+        perform(w, assignment, action, actor=getattr(w, who))
+    db.session.rollback()
+    assert db.session.get(Assignment, assignment.id).state == "assigned"
+
+
+def test_return_decisions_belong_to_the_supervising_clerk(w):
+    assignment = bring_to(w, "return_requested")
+    with pytest.raises(PermissionDenied):
+        perform(w, assignment, "approve_return", actor=w.health_clerk)
+
+
+def test_record_contact_by_another_drafter_of_the_unit_is_refused(w):
+    assignment = bring_to(w, "drafting")
+    with pytest.raises(PermissionDenied):
+        perform(w, assignment, "record_contact", actor=w.health_drafter2)
+    perform(w, assignment, "record_contact", actor=w.health_drafter)
+
+
+def test_stale_version_is_a_conflict(w):
+    from tracker.handling import operations
+
+    assignment = bring_to(w, "accepted")
+    seen = assignment.version
+    operations.dispatch_assignment(assignment, w.health_clerk, section_id=w.health_section.id,
+                                   drafter_id=w.health_drafter.id, version=seen)
+    with pytest.raises(Conflict):
+        operations.dispatch_assignment(assignment, w.health_clerk,
+                                       section_id=w.health_section.id,
+                                       drafter_id=w.health_drafter2.id, version=seen)
+
+
+def test_item_state_follows_its_assignments(w):
+    from tests import factories
+    from tracker.handling import operations
+
+    proposal = factories.make_proposal(w.clerk, w.meeting)
+    assert proposal.state == ProposalState.registered.value
+    lead, co = factories.assign(proposal, w.clerk, lead=w.health, co=[w.hr])
+    assert proposal.state == ProposalState.assigned.value
+    operations.accept_assignment(lead, w.health_clerk)
+    assert proposal.state == ProposalState.assigned.value  # the co unit has not acknowledged
+    operations.request_return(co, w.hr_clerk, reason="与本单位职责无关")
+    assert proposal.state == ProposalState.return_requested.value
+    operations.approve_return(co, w.clerk)
+    assert proposal.state == ProposalState.accepted.value
+    operations.dispatch_assignment(lead, w.health_clerk, section_id=w.health_section.id,
+                                   drafter_id=w.health_drafter.id)
+    assert proposal.state == ProposalState.drafting.value
+
+
+def test_allowed_actions_match_the_table_and_the_person(w):
+    assignment = bring_to(w, "assigned")
+    assert workflow.allowed_actions(assignment, w.health_clerk) == [
+        Action.accept, Action.request_return]
+    assert workflow.allowed_actions(assignment, w.health_drafter) == []
+    assert workflow.allowed_actions(assignment, w.edu_clerk) == []
+
+
+def test_no_state_is_written_outside_the_workflow_module():
+    """Nothing but workflow.py assigns a state column."""
+    root = pathlib.Path(__file__).resolve().parents[2] / "tracker"
+    pattern = re.compile(r"\.state\s*=(?!=)|\bstate\s*=\s*[\"'](?!registered|assigned)"
+                         r"|values\([^)]*\bstate\s*=")
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.name == "workflow.py":
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
+    assert offenders == []
