@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
+from wtforms import SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class BaseForm(FlaskForm):
@@ -63,3 +65,10 @@ def json_to_formdata(data: dict) -> MultiDict:
         else:
             pairs.append((key, scalar(value)))
     return MultiDict(pairs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of check boxes (easier than Ctrl-click)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

@@ -1,14 +1,13 @@
 """Forms for assignment and the handling actions; each carries the version it was shown at."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField
+from wtforms import DateField, HiddenField, IntegerField, SelectField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from tracker.core.forms import BaseForm
+from tracker.core.forms import BaseForm, MultiCheckboxField
+from tracker.core.time import today
 from tracker.handling.models import ContactMethod, ContactStage
 
 REQUIRED = "此项必须填写。"
@@ -21,8 +20,9 @@ class VersionedForm(BaseForm):
 
 class AssignForm(BaseForm):
     lead_unit_id = SelectField("主办单位", coerce=int, validators=[Optional()])
-    co_unit_ids = SelectMultipleField("会办单位", coerce=int, validators=[Optional()])
-    separate_unit_ids = SelectMultipleField("分办单位", coerce=int, validators=[Optional()])
+    co_unit_ids = MultiCheckboxField("会办单位", coerce=int, validators=[Optional()])
+    separate_unit_ids = MultiCheckboxField("分办单位", coerce=int, validators=[Optional()],
+                                           description="分办时不设主办单位，各单位分别答复")
     due_on = DateField("答复期限", [Optional()],
                        description="留空则按会议设定的答复期限自动计算（遇节假日顺延）")
     co_due_on = DateField("会办期限", [Optional()], description="留空则按会议设定自动计算")
@@ -54,7 +54,7 @@ class DispatchForm(VersionedForm):
 class ContactForm(VersionedForm):
     stage = SelectField("阶段", choices=[(s.value, s.label) for s in ContactStage])
     method = SelectField("方式", choices=[(m.value, m.label) for m in ContactMethod])
-    contacted_on = DateField("联系日期", [InputRequired(REQUIRED)], default=date.today)
+    contacted_on = DateField("联系日期", [InputRequired(REQUIRED)], default=today)
     summary = TextAreaField("情况摘要", [DataRequired(REQUIRED), Length(max=5000)])
 
 

@@ -1,8 +1,6 @@
 """Forms for meetings and item registration."""
 from __future__ import annotations
 
-from datetime import date
-
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +16,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.validators import Regexp
 
 from tracker.core.forms import BaseForm
+from tracker.core.time import today
 from tracker.proposals.models import CATEGORIES, Body, Disclosure, ItemKind, Level
 
 REQUIRED = "此项必须填写。"
@@ -49,7 +48,7 @@ class ProposalForm(BaseForm):
     is_key = BooleanField("重点建议提案")
     disclosure = SelectField("公开属性", choices=[(d.value, d.label) for d in Disclosure],
                              default=Disclosure.public.value)
-    received_on = DateField("收到日期", [InputRequired(REQUIRED)], default=date.today)
+    received_on = DateField("收到日期", [InputRequired(REQUIRED)], default=today)
     authors = FieldList(FormField(AuthorForm), label="提出人", min_entries=4, max_entries=200)
 
 
