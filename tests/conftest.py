@@ -93,7 +93,7 @@ def database(app):
     finally:
         with app.app_context():
             db.session.remove()
-            db.session.configure(join_transaction_mode="conservative_savepoint")
+            db.session.configure(join_transaction_mode="conditional_savepoint")
             outer.rollback()
             connection.close()
             db.engines[None] = engine

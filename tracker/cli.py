@@ -5,7 +5,7 @@ import sys
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from tracker.extensions import db
@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
 @click.option("--name", "full_name", default="系统管理员", help="Display name.")
 @click.option("--unit", "unit_name", default="系统管理", help="Unit (created if missing).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
 def create_admin(username: str, full_name: str, unit_name: str, password_stdin: bool) -> None:
     """Create an administrator account (for the first start of an installation)."""
     from tracker.accounts import operations
@@ -107,6 +108,7 @@ def audit_verify() -> None:
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+@with_appcontext
 def demo(if_empty: bool) -> None:
     """Load fictional demo units, users and items (refused in production mode)."""
     from flask import current_app

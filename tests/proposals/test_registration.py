@@ -1,0 +1,144 @@
+"""Meetings and item registration, through the operations and the pages."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import factories
+from tracker.core.errors import PermissionDenied, ValidationFailed
+from tracker.extensions import db
+from tracker.proposals import operations
+from tracker.proposals.models import Body, ItemKind, Meeting, Proposal
+
+
+@pytest.mark.parametrize("region,body,term,session,expected", [
+    ("省", Body.npc, 14, 3, "省十四届人大三次会议"),
+    ("白城市", Body.cppcc, 8, 5, "白城市政协八届五次会议"),
+    ("省", Body.cppcc, 13, 3, "省政协十三届三次会议"),
+    ("长春市", Body.npc, 20, 1, "长春市二十届人大一次会议"),
+])
+def test_meeting_names_follow_the_usual_form(region, body, term, session, expected):
+    assert operations.meeting_name(region, body, term, session) == expected
+
+
+def test_kind_follows_the_meeting(ctx, world):
+    from tracker.accounts.models import User
+
+    clerk = db.session.get(User, world.clerk)
+    cppcc = db.session.get(Meeting, world.cppcc)
+    proposal = factories.make_proposal(clerk, cppcc, number="0040")
+    assert proposal.kind == ItemKind.proposal
+    with pytest.raises(ValidationFailed) as err:
+        factories.make_proposal(clerk, cppcc, number="0041", kind=ItemKind.suggestion)
+    assert err.value.errors["kind"] == ["「省政协十三届三次会议」只能登记委员提案。"]
+
+
+def test_only_the_supervising_clerk_registers(ctx, world):
+    from tracker.accounts.models import User
+
+    with pytest.raises(PermissionDenied):
+        factories.make_proposal(db.session.get(User, world.health_clerk),
+                                db.session.get(Meeting, world.meeting))
+
+
+def test_same_number_in_another_meeting_is_fine(ctx, world):
+    from tracker.accounts.models import User
+
+    clerk = db.session.get(User, world.clerk)
+    factories.make_proposal(clerk, db.session.get(Meeting, world.meeting), number="7")
+    factories.make_proposal(clerk, db.session.get(Meeting, world.cppcc), number="7")
+    assert db.session.scalar(select(func.count()).select_from(Proposal).where(
+        Proposal.number == "7")) == 2
+
+
+def test_authors_keep_their_order_and_the_first_leads(ctx, world):
+    from tracker.accounts.models import User
+
+    proposal = factories.make_proposal(
+        db.session.get(User, world.clerk), db.session.get(Meeting, world.meeting),
+        authors=[{"name": "陈明"}, {"name": ""}, {"name": "周红", "phone": "13800000000"}])
+    assert [(a.position, a.name, a.is_lead) for a in proposal.authors] == [
+        (0, "陈明", True), (1, "周红", False)]
+
+
+def test_meeting_pages(app, client, world):
+    client.login("clerk")
+    response = client.post_form("/meetings/new", {
+        "level": "city", "body": "cppcc", "region": "白城市", "term": 8, "session": 5,
+        "year": 2026, "reply_period_months": 3, "co_period_months": 1})
+    assert response.status_code == 302
+    listing = client.get("/meetings").get_data(as_text=True)
+    assert "白城市政协八届五次会议" in listing
+    duplicate = client.post_form("/meetings/new", {
+        "level": "city", "body": "cppcc", "region": "白城市", "term": 8, "session": 5,
+        "year": 2026, "reply_period_months": 3, "co_period_months": 1})
+    assert duplicate.status_code == 422
+    assert "已有名为「白城市政协八届五次会议」的会议" in duplicate.get_data(as_text=True)
+    bad = client.post_form("/meetings/new", {
+        "level": "city", "body": "npc", "region": "", "term": 0, "session": 5,
+        "year": 2026, "reply_period_months": 30, "co_period_months": 1})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert "届次应在 1 到 99 之间" in page and "答复期限应在 1 到 12 个月之间" in page
+    with app.app_context():
+        meeting = db.session.scalar(select(Meeting).where(Meeting.region == "白城市"))
+        mid = meeting.id
+    edit = client.post_form(f"/meetings/{mid}/edit", {
+        "name": "白城市政协第八届委员会第五次会议", "reply_period_months": 2,
+        "co_period_months": 1})
+    assert edit.status_code == 302
+    with app.app_context():
+        meeting = db.session.get(Meeting, mid)
+        assert (meeting.name, meeting.reply_period_months, meeting.term) == (
+            "白城市政协第八届委员会第五次会议", 2, 8)
+
+
+def test_unit_users_cannot_create_meetings(client, world):
+    client.login("health_clerk")
+    assert client.get("/meetings/new").status_code == 403
+    assert client.post_form("/meetings/new", {"region": "省"}).status_code == 403
+
+
+def test_list_filters_and_search(app, client, world):
+    from tracker.accounts.models import Unit, User
+
+    with app.test_request_context():
+        clerk = db.session.get(User, world.clerk)
+        meeting = db.session.get(Meeting, world.meeting)
+        a = factories.make_proposal(clerk, meeting, number="11", title="关于乡村医生的建议",
+                                    is_key=True)
+        factories.make_proposal(clerk, meeting, number="12", title="关于城市交通的建议")
+        factories.assign(a, clerk, lead=db.session.get(Unit, world.health))
+        db.session.commit()
+    client.login("clerk")
+    page = client.get("/proposals?q=乡村").get_data(as_text=True)
+    assert "关于乡村医生的建议" in page and "关于城市交通的建议" not in page
+    page = client.get("/proposals?key=1").get_data(as_text=True)
+    assert "关于乡村医生的建议" in page and "关于城市交通的建议" not in page
+    page = client.get(f"/proposals?unit={world.health}").get_data(as_text=True)
+    assert "关于乡村医生的建议" in page and "关于城市交通的建议" not in page
+    page = client.get("/proposals?state=registered").get_data(as_text=True)
+    assert "关于城市交通的建议" in page and "关于乡村医生的建议" not in page
+    page = client.get("/proposals?q=%25").get_data(as_text=True)  # a literal %, not a wildcard
+    assert "没有符合条件的建议提案" in page
+
+
+def test_pagination(app, client, world):
+    from tracker.accounts.models import User
+
+    app.config["ITEMS_PER_PAGE"] = 5
+    try:
+        with app.test_request_context():
+            clerk = db.session.get(User, world.clerk)
+            meeting = db.session.get(Meeting, world.meeting)
+            for i in range(12):
+                factories.make_proposal(clerk, meeting, number=f"P{i:02d}", title=f"分页测试{i:02d}")
+            db.session.commit()
+        client.login("clerk")
+        first = client.get("/proposals").get_data(as_text=True)
+        third = client.get("/proposals?page=3").get_data(as_text=True)
+        assert first.count("分页测试") == 5 and third.count("分页测试") == 2
+        assert "共 12 件" in first
+        assert client.get("/proposals?page=99").status_code == 200
+    finally:
+        app.config["ITEMS_PER_PAGE"] = 30

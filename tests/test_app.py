@@ -1,0 +1,73 @@
+"""Start-up rules: production refuses demo accounts and weak secrets; demo data loads."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import build_app, fresh_database
+from tracker import create_app
+from tracker.audit.log import verify_chain
+from tracker.extensions import db
+
+
+def test_production_needs_a_secret_key(monkeypatch):
+    monkeypatch.delenv("TRACKER_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="TRACKER_SECRET_KEY"):
+        create_app({"ENV": "production", "DATABASE_URL": "sqlite://", "SECRET_KEY": None})
+
+
+def test_production_refuses_a_short_secret():
+    with pytest.raises(RuntimeError, match="太短"):
+        create_app({"ENV": "production", "DATABASE_URL": "sqlite://", "SECRET_KEY": "short"})
+
+
+def test_demo_data_loads_once_and_production_then_refuses_to_start(tmp_path):
+    with fresh_database(tmp_path) as url:
+        app = build_app(url, tmp_path)
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["demo", "--if-empty"])
+        assert result.exit_code == 0, result.output
+        assert "jiaoban" in result.output and "Demo-" in result.output
+        again = runner.invoke(args=["demo", "--if-empty"])
+        assert again.exit_code == 0 and "跳过" in again.output
+        with app.app_context():
+            from tracker.proposals.models import Proposal
+
+            states = set(db.session.scalars(select(Proposal.state)))
+            assert {"registered", "assigned", "return_requested", "accepted",
+                    "drafting"} <= states
+            assert verify_chain().ok
+            db.session.remove()
+            db.engine.dispose()
+        with pytest.raises(RuntimeError, match="演示账户"):
+            create_app({"ENV": "production", "DATABASE_URL": url,
+                        "SECRET_KEY": "p" * 40})
+        refused = build_app(url, tmp_path, ENV="production", SECRET_KEY="p" * 40)
+        result = refused.test_cli_runner().invoke(args=["demo"])
+        assert result.exit_code == 1 and "生产模式不能加载演示数据" in result.output
+        with refused.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_create_admin_command(tmp_path):
+    with fresh_database(tmp_path) as url:
+        app = build_app(url, tmp_path)
+        runner = app.test_cli_runner()
+        weak = runner.invoke(args=["create-admin", "root", "--password-stdin"], input="123456\n")
+        assert weak.exit_code == 1 and "密码至少 8 个字符" in weak.output
+        ok = runner.invoke(args=["create-admin", "root", "--password-stdin"],
+                           input="Long-enough-pass-1\n")
+        assert ok.exit_code == 0, ok.output
+        token = runner.invoke(args=["tokens", "issue", "root", "--name", "ci"])
+        assert token.exit_code == 0 and token.output.startswith("trk_")
+        with app.app_context():
+            from tracker.accounts.models import ApiToken, User
+            from tracker.accounts.operations import user_for_token
+
+            assert db.session.scalar(select(func.count()).select_from(User)) == 1
+            assert user_for_token(token.output.strip()).username == "root"
+            stored = db.session.scalar(select(ApiToken.token_hash))
+            assert token.output.strip() not in stored
+            db.session.remove()
+            db.engine.dispose()
