@@ -346,3 +346,31 @@ def test_contacts_are_recorded_with_checked_dates(app, client, world):
     assert bad_method.status_code == 422
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+def test_co_units_do_not_read_each_others_opinions(app, make_client, world):
+    from tracker.accounts.models import Unit, User
+    from tracker.handling import operations
+    from tracker.proposals.models import Meeting
+    from tests import factories
+
+    with app.test_request_context():
+        clerk = db.session.get(User, world.clerk)
+        proposal = factories.make_proposal(clerk, db.session.get(Meeting, world.meeting),
+                                           number="610")
+        lead, hr_co, edu_co = factories.assign(
+            proposal, clerk, lead=db.session.get(Unit, world.health),
+            co=[db.session.get(Unit, world.hr), db.session.get(Unit, world.edu)])
+        operations.accept_assignment(hr_co, db.session.get(User, world.hr_clerk))
+        operations.submit_opinion(hr_co, db.session.get(User, world.hr_clerk),
+                                  text="人社厅的保密会办意见")
+        db.session.commit()
+        pid = proposal.id
+    edu = make_client()
+    edu.login("edu_clerk")
+    page = edu.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "提交会办意见" in page  # the step is visible...
+    assert "人社厅的保密会办意见" not in page  # ...its text is not
+    health = make_client()
+    health.login("health_clerk")
+    assert "人社厅的保密会办意见" in health.get(f"/proposals/{pid}").get_data(as_text=True)

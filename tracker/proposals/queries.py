@@ -8,6 +8,7 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Role, User
+from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
 from tracker.core.time import today
 from tracker.extensions import db
@@ -126,3 +127,18 @@ def timeline(proposal: Proposal) -> list[AuditEvent]:
                                  AuditEvent.outcome == "success")
         .order_by(AuditEvent.seq)
     ))
+
+
+def visible_timeline(proposal: Proposal, user: User) -> list[tuple[AuditEvent, dict]]:
+    """The timeline with each event's details, minus opinions the user may not read."""
+    hidden = {
+        a.id for a in proposal.assignments
+        if a.role.value == "co" and not permissions.can_view_opinion(user, a)
+    }
+    result = []
+    for event in timeline(proposal):
+        details = details_of(event)
+        if event.action == "submit_opinion" and event.object_id in hidden:
+            details = {k: v for k, v in details.items() if k not in {"text", "attachment"}}
+        result.append((event, details))
+    return result

@@ -6,7 +6,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.accounts.models import Unit
-from tracker.audit.log import details_of
 from tracker.core.errors import PermissionDenied, ValidationFailed
 from tracker.core.views import apply_errors, load_or_404
 from tracker.extensions import db
@@ -120,12 +119,11 @@ def register():
 @login_required
 def detail(proposal_id: int):
     proposal = load_visible_proposal(proposal_id)
-    events = queries.timeline(proposal)
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
         proposal_actions=allowed_actions(proposal, current_user),
-        events=[(e, details_of(e)) for e in events],
+        events=queries.visible_timeline(proposal, current_user),
     )
 
 
