@@ -142,3 +142,45 @@ def test_pagination(app, client, world):
         assert client.get("/proposals?page=99").status_code == 200
     finally:
         app.config["ITEMS_PER_PAGE"] = 30
+
+
+def test_clerk_corrects_a_registration(app, client, world):
+    from tracker.accounts.models import User
+    from tracker.audit.models import AuditEvent
+
+    with app.test_request_context():
+        clerk = db.session.get(User, world.clerk)
+        meeting = db.session.get(Meeting, world.meeting)
+        factories.make_proposal(clerk, meeting, number="31")
+        p = factories.make_proposal(clerk, meeting, number="30", title="关于错别子的建议")
+        db.session.commit()
+        pid = p.id
+    client.login("clerk")
+    form = client.get(f"/proposals/{pid}/edit").get_data(as_text=True)
+    assert "关于错别子的建议" in form and 'value="李华"' in form
+    base = {"number": "30", "title": "关于错别字的建议", "disclosure": "public",
+            "received_on": factories.past(3).isoformat(),
+            "authors-0-name": "李华", "authors-1-name": "王芳"}
+    clash = client.post_form(f"/proposals/{pid}/edit", dict(base, number="31"))
+    assert clash.status_code == 422 and "已有第31号" in clash.get_data(as_text=True)
+    assert client.post_form(f"/proposals/{pid}/edit", base).status_code == 302
+    with app.app_context():
+        p = db.session.get(Proposal, pid)
+        assert p.title == "关于错别字的建议" and [a.name for a in p.authors] == ["李华", "王芳"]
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "update_proposal", AuditEvent.proposal_id == pid)).one()
+        assert '"title"' in event.details and '"authors"' in event.details
+
+
+def test_units_cannot_edit_registrations(app, client, world):
+    from tracker.accounts.models import Unit, User
+
+    with app.test_request_context():
+        clerk = db.session.get(User, world.clerk)
+        p = factories.make_proposal(clerk, db.session.get(Meeting, world.meeting), number="32")
+        factories.assign(p, clerk, lead=db.session.get(Unit, world.health))
+        db.session.commit()
+        pid = p.id
+    client.login("health_clerk")
+    assert client.get(f"/proposals/{pid}/edit").status_code == 403
+    assert client.post_form(f"/proposals/{pid}/edit", {"title": "x"}).status_code == 403

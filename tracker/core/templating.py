@@ -71,6 +71,7 @@ def register(app: Flask) -> None:
 
 EVENT_LABELS = {
     "register": "登记",
+    "update_proposal": "修改登记信息",
     "login": "登录",
     "login_failed": "登录失败",
     "login_locked": "账户锁定中登录",

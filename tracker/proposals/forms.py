@@ -76,3 +76,10 @@ class MeetingEditForm(BaseForm):
     name = StringField("显示名称", [DataRequired(REQUIRED), Length(max=100)])
     reply_period_months = MeetingForm.reply_period_months
     co_period_months = MeetingForm.co_period_months
+
+
+class ProposalEditForm(ProposalForm):
+    """Correcting a registration: the meeting and the kind stay as registered."""
+
+    meeting_id = None
+    kind = None

@@ -132,3 +132,51 @@ def register_proposal(actor: User, *, meeting: Meeting, number: str, title: str,
                  proposal_id=proposal.id,
                  details={"number": number, "title": proposal.title, "to": "registered"})
     return proposal
+
+
+EDITABLE = ("number", "title", "body", "category", "is_key", "disclosure", "received_on")
+
+
+def update_proposal(actor: User, proposal: Proposal, *, authors: list[dict], **fields) -> list[str]:
+    """Correct a registration (the supervising clerk); return the names of changed fields."""
+    if not permissions.can_register(actor):
+        raise PermissionDenied("只有交办员可以修改登记信息。")
+    errors: dict[str, list[str]] = {}
+    number = (fields.get("number") or "").strip()
+    if number != proposal.number and db.session.scalar(select(Proposal.id).where(
+            Proposal.meeting_id == proposal.meeting_id, Proposal.number == number)):
+        errors["number"] = [f"「{proposal.meeting.name}」已有第{number}号，编号不能重复。"]
+    if fields["received_on"] > today():
+        errors["received_on"] = ["收到日期不能晚于今天。"]
+    real_authors = [a for a in authors if (a.get("name") or "").strip()]
+    if not real_authors:
+        errors["authors"] = [f"至少填写一位{proposal.kind.author_title}（领衔人）。"]
+    if errors:
+        raise ValidationFailed("修改内容有误，请按提示修改。", errors)
+    fields["number"], fields["title"] = number, fields["title"].strip()
+    changed = [name for name in EDITABLE if getattr(proposal, name) != fields[name]]
+    for name in changed:
+        setattr(proposal, name, fields[name])
+    old_authors = [(a.name, a.organisation, a.phone, a.email, a.address) for a in proposal.authors]
+    new_authors = [tuple((a.get(k) or "").strip() for k in
+                         ("name", "organisation", "phone", "email", "address"))
+                   for a in real_authors]
+    if old_authors != new_authors:
+        changed.append("authors")
+        proposal.authors.clear()
+        db.session.flush()
+        for position, values in enumerate(new_authors):
+            proposal.authors.append(Author(position=position, **dict(zip(
+                ("name", "organisation", "phone", "email", "address"), values))))
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise ValidationFailed(
+            "编号重复。", {"number": [f"「{proposal.meeting.name}」已有第{number}号，编号不能重复。"]}
+        ) from None
+    if changed:
+        audit.record("update_proposal", actor=actor, object_type="proposal",
+                     object_id=proposal.id, proposal_id=proposal.id,
+                     details={"fields": changed})
+    return changed

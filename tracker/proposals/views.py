@@ -12,7 +12,7 @@ from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.workflow import ProposalState, allowed_actions
 from tracker.proposals import operations, queries
-from tracker.proposals.forms import MeetingEditForm, MeetingForm, ProposalForm
+from tracker.proposals.forms import MeetingEditForm, MeetingForm, ProposalEditForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
 
 bp = Blueprint("proposals", __name__)
@@ -125,6 +125,38 @@ def detail(proposal_id: int):
         proposal_actions=allowed_actions(proposal, current_user),
         events=queries.visible_timeline(proposal, current_user),
     )
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(proposal_id: int):
+    proposal = load_visible_proposal(proposal_id)
+    if not permissions.can_register(current_user):
+        raise PermissionDenied("只有交办员可以修改登记信息。")
+    form = ProposalEditForm(obj=proposal)
+    if request.method == "GET":
+        form.disclosure.data = proposal.disclosure.value
+        while len(form.authors.entries) < max(4, len(proposal.authors) + 1):
+            form.authors.append_entry()
+    if form.validate_on_submit():
+        try:
+            changed = operations.update_proposal(
+                current_user, proposal, number=form.number.data, title=form.title.data,
+                body=form.body.data or "", category=form.category.data or "",
+                is_key=form.is_key.data, disclosure=Disclosure(form.disclosure.data),
+                received_on=form.received_on.data,
+                authors=[entry.data for entry in form.authors.entries])
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash("登记信息已修改。" if changed else "没有改动。", "success")
+            return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    elif form.errors:
+        flash("修改内容有误，请按提示修改。", "danger")
+    return render_template("proposals/new.html", form=form, proposal=proposal), (
+        422 if form.errors else 200)
 
 
 @bp.get("/meetings")
