@@ -155,3 +155,14 @@ def test_no_state_is_written_outside_the_workflow_module():
             if pattern.search(line):
                 offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_a_refused_return_cannot_be_requested_again(w):
+    assignment = bring_to(w, "return_requested")
+    perform(w, assignment, "reject_return")
+    db.session.expire_all()
+    assert assignment.state == "assigned"
+    with pytest.raises(InvalidTransition) as err:
+        perform(w, assignment, "request_return")
+    assert "不能再次申请退回" in err.value.message
+    perform(w, assignment, "accept")

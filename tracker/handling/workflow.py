@@ -116,7 +116,10 @@ def _handler(user: User, assignment: Assignment) -> bool:
     return permissions.is_handler_of(user, assignment)
 
 
-def _within_return_window(assignment: Assignment) -> str | None:
+def _may_request_return(assignment: Assignment) -> str | None:
+    if assignment.return_reason:
+        # The supervising clerk already refused a return: the decision stands.
+        return "交办单位已不同意退回该事项，不能再次申请退回，请按要求办理。"
     if today() > assignment.return_due_on:
         return (
             f"申请退回须在交办后 7 个工作日内提出（截止 {assignment.return_due_on.isoformat()}），"
@@ -145,7 +148,7 @@ CO_ROLE = frozenset({UnitRole.co})
 ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
     (A.assigned, S.accept): Rule(A.accepted, _unit_clerk, "本单位联络员"),
     (A.assigned, S.request_return): Rule(
-        A.return_requested, _unit_clerk, "本单位联络员", guard=_within_return_window
+        A.return_requested, _unit_clerk, "本单位联络员", guard=_may_request_return
     ),
     (A.return_requested, S.approve_return): Rule(A.returned, _supervisor, "交办员"),
     (A.return_requested, S.reject_return): Rule(A.assigned, _supervisor, "交办员"),
@@ -195,8 +198,11 @@ def allowed_actions(obj, user: User) -> list[Action]:
     result = []
     for action in Action:
         rule = rule_for(obj, action)
-        if rule is not None and rule.who(user, obj):
-            result.append(action)
+        if rule is None or not rule.who(user, obj):
+            continue
+        if rule.guard is not None and rule.guard(obj):
+            continue  # a precondition fails: no button that can only be refused
+        result.append(action)
     return result
 
 
