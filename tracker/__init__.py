@@ -123,7 +123,7 @@ def _wants_json() -> bool:
 
 def _register_error_handlers(app: Flask) -> None:
     from tracker.audit import log as audit
-    from tracker.core.errors import DomainError
+    from tracker.core.errors import DomainError, Hidden
 
     def _render(status: int, message: str, errors: dict | None = None):
         if _wants_json():
@@ -136,14 +136,15 @@ def _register_error_handlers(app: Flask) -> None:
     def _log_refusal(exc: DomainError) -> None:
         """Log denials and refused moves in their own transaction (the request's is void)."""
         db.session.rollback()
-        if exc.status not in (403, 409):
+        hidden = isinstance(exc, Hidden)
+        if exc.status not in (403, 409) and not hidden:
             return
         actor = getattr(g, "api_user", None) or (
             current_user if current_user.is_authenticated else None)
         try:
             audit.record(
-                "access_denied" if exc.status == 403 else "transition_refused",
-                outcome="denied" if exc.status == 403 else "rejected",
+                "access_denied" if exc.status == 403 or hidden else "transition_refused",
+                outcome="denied" if exc.status == 403 or hidden else "rejected",
                 actor=actor,
                 details={"path": request.path, "method": request.method,
                          "message": exc.message},

@@ -374,3 +374,14 @@ def test_co_units_do_not_read_each_others_opinions(app, make_client, world):
     health = make_client()
     health.login("health_clerk")
     assert "人社厅的保密会办意见" in health.get(f"/proposals/{pid}").get_data(as_text=True)
+
+
+def test_looking_at_another_units_item_is_logged_as_a_denial(app, client, world):
+    pid, _ = _assigned(app, world, "611")
+    client.login("edu_clerk")
+    assert client.get(f"/proposals/{pid}").status_code == 404
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "access_denied").order_by(AuditEvent.seq.desc())).first()
+        assert event is not None and event.outcome == "denied"
+        assert event.actor_name == "林联络" and f"/proposals/{pid}" in event.details

@@ -1,20 +1,390 @@
-"""Administration: units and sections, users and roles, the holiday calendar."""
+"""Administration: units and sections, users and roles, API tokens, the holiday calendar."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
-from sqlalchemy import select
+import calendar as stdcal
+from datetime import date
 
-from tracker.accounts.models import Unit
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from tracker.accounts import operations as accounts
+from tracker.accounts.models import ApiToken, Unit, User
+from tracker.admin.forms import (
+    CalendarDayForm,
+    ResetPasswordForm,
+    SectionForm,
+    TokenForm,
+    UnitCreateForm,
+    UnitEditForm,
+    UserCreateForm,
+    UserEditForm,
+    split_sections,
+)
 from tracker.admin.permissions import admin_required
+from tracker.core.errors import ValidationFailed
+from tracker.core.time import today, utcnow
+from tracker.core.views import apply_errors, load_or_404
 from tracker.extensions import db
+from tracker.workdays import operations as workdays
+from tracker.workdays.calendar import WEEKDAYS, WorkCalendar
+from tracker.workdays.models import CalendarDay
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+USERS_PER_PAGE = 50
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        return int(request.args.get(name, "") or 0) or None
+    except ValueError:
+        return None
+
+
+def _status(form) -> int:
+    return 422 if form.errors else 200
+
+
+# -- units ------------------------------------------------------------------------------------
 
 
 @bp.get("/units")
 @login_required
 @admin_required
 def units():
-    rows = db.session.scalars(select(Unit).order_by(Unit.is_supervising.desc(), Unit.name))
-    return render_template("admin/units.html", units=list(rows))
+    rows = db.session.scalars(
+        select(Unit).options(selectinload(Unit.sections))
+        .order_by(Unit.is_supervising.desc(), Unit.is_active.desc(), Unit.name))
+    counts = dict(db.session.execute(
+        select(User.unit_id, func.count(User.id)).group_by(User.unit_id)).all())
+    enabled = dict(db.session.execute(
+        select(User.unit_id, func.count(User.id)).where(User.is_enabled.is_(True))
+        .group_by(User.unit_id)).all())
+    return render_template("admin/units.html", units=list(rows), counts=counts,
+                           enabled=enabled)
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@login_required
+@admin_required
+def new_unit():
+    form = UnitCreateForm()
+    if form.validate_on_submit():
+        try:
+            unit = accounts.create_unit(
+                current_user, name=form.name.data, short_name=form.short_name.data or "",
+                is_supervising=form.is_supervising.data,
+                sections=split_sections(form.sections.data))
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"已新建单位「{unit.name}」。", "success")
+            return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+    return render_template("admin/unit_new.html", form=form), _status(form)
+
+
+def _unit_page(unit: Unit, form: UnitEditForm, section_form: SectionForm):
+    status = 422 if form.errors or section_form.errors else 200
+    return render_template("admin/unit_edit.html", unit=unit, form=form,
+                           section_form=section_form), status
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@login_required
+@admin_required
+def edit_unit(unit_id: int):
+    unit = load_or_404(Unit, unit_id)
+    form = UnitEditForm(obj=unit)
+    if form.validate_on_submit():
+        try:
+            accounts.update_unit(
+                current_user, unit, name=form.name.data, short_name=form.short_name.data or "",
+                is_active=form.is_active.data, is_supervising=form.is_supervising.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"单位「{unit.name}」已保存。", "success")
+            return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+    return _unit_page(unit, form, SectionForm(formdata=None, prefix="section"))
+
+
+@bp.post("/units/<int:unit_id>/sections")
+@login_required
+@admin_required
+def add_section(unit_id: int):
+    unit = load_or_404(Unit, unit_id)
+    section_form = SectionForm(prefix="section")
+    if section_form.validate_on_submit():
+        try:
+            section = accounts.add_section(current_user, unit, section_form.name.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(section_form, exc)
+        else:
+            db.session.commit()
+            flash(f"已在「{unit.name}」下添加处室「{section.name}」。", "success")
+            return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+    return _unit_page(unit, UnitEditForm(formdata=None, obj=unit), section_form)
+
+
+# -- users ------------------------------------------------------------------------------------
+
+
+def _units_for_choice(also: int | None = None) -> list[Unit]:
+    """Active units (and the user's own unit, even when it has been deactivated)."""
+    condition = Unit.is_active.is_(True)
+    if also is not None:
+        condition = or_(condition, Unit.id == also)
+    return list(db.session.scalars(
+        select(Unit).options(selectinload(Unit.sections)).where(condition)
+        .order_by(Unit.is_supervising.desc(), Unit.name)))
+
+
+@bp.get("/users")
+@login_required
+@admin_required
+def users():
+    unit_id = _int_arg("unit")
+    q = (request.args.get("q") or "").strip()[:60]
+    status = request.args.get("status") if request.args.get("status") in (
+        "enabled", "disabled") else ""
+    stmt = (select(User).join(User.unit).options(selectinload(User.section))
+            .order_by(Unit.is_supervising.desc(), Unit.name, User.username))
+    if unit_id:
+        stmt = stmt.where(User.unit_id == unit_id)
+    if q:
+        stmt = stmt.where(or_(User.username.icontains(q, autoescape=True),
+                              User.full_name.icontains(q, autoescape=True)))
+    if status:
+        stmt = stmt.where(User.is_enabled.is_(status == "enabled"))
+    page = db.paginate(stmt, page=_int_arg("page") or 1, per_page=USERS_PER_PAGE,
+                       error_out=False)
+    all_units = db.session.scalars(
+        select(Unit).order_by(Unit.is_supervising.desc(), Unit.name)).all()
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("admin/users.html", page=page, units=all_units, unit_id=unit_id,
+                           q=q, status=status, args=args, now=utcnow())
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+@admin_required
+def new_user():
+    form = UserCreateForm()
+    form.fill_choices(_units_for_choice())
+    if not form.is_submitted() and _int_arg("unit"):
+        form.unit_id.data = _int_arg("unit")
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(
+                current_user, username=form.username.data, full_name=form.full_name.data,
+                password=form.password.data, unit=db.session.get(Unit, form.unit_id.data),
+                section=form.chosen_section(db.session), roles=form.chosen_roles(),
+                phone=form.phone.data or "", email=form.email.data or "")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(f"已新建用户 {user.username}（{user.full_name}）。", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return render_template("admin/user_new.html", form=form), _status(form)
+
+
+def _user_page(user: User, *, form: UserEditForm | None = None,
+               reset_form: ResetPasswordForm | None = None,
+               token_form: TokenForm | None = None, new_token: str | None = None):
+    """The user's page: details and roles, password reset, API tokens."""
+    if form is None:
+        form = UserEditForm(formdata=None, obj=user)
+        form.roles.data = [r.value for r in user.roles]
+    form.fill_choices(_units_for_choice(also=user.unit_id))
+    reset_form = reset_form or ResetPasswordForm(formdata=None)
+    token_form = token_form or TokenForm(formdata=None)
+    tokens = db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).all()
+    status = 422 if (form.errors or reset_form.errors or token_form.errors) else 200
+    return render_template("admin/user_edit.html", user=user, form=form, reset_form=reset_form,
+                           token_form=token_form, tokens=tokens, new_token=new_token,
+                           now=utcnow()), status
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@login_required
+@admin_required
+def edit_user(user_id: int):
+    user = load_or_404(User, user_id)
+    if request.method == "GET":
+        return _user_page(user)
+    form = UserEditForm()
+    form.fill_choices(_units_for_choice(also=user.unit_id))
+    if form.validate_on_submit():
+        was_enabled = user.is_enabled
+        try:
+            accounts.update_user(
+                current_user, user, full_name=form.full_name.data,
+                unit=db.session.get(Unit, form.unit_id.data),
+                section=form.chosen_section(db.session), roles=form.chosen_roles(),
+                phone=form.phone.data or "", email=form.email.data or "",
+                is_enabled=form.is_enabled.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            message = f"用户 {user.username}（{user.full_name}）的信息已保存。"
+            if was_enabled and not user.is_enabled:
+                message += "该用户已停用，其所有登录会话已结束。"
+            flash(message, "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return _user_page(user, form=form)
+
+
+@bp.post("/users/<int:user_id>/password")
+@login_required
+@admin_required
+def reset_password(user_id: int):
+    user = load_or_404(User, user_id)
+    reset_form = ResetPasswordForm()
+    if reset_form.validate_on_submit():
+        try:
+            accounts.reset_password(current_user, user, reset_form.password.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(reset_form, exc)
+        else:
+            db.session.commit()
+            flash(f"已重置 {user.username}（{user.full_name}）的密码，其所有登录会话已结束。"
+                  "请通过安全渠道告知本人新密码。", "success")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+    return _user_page(user, reset_form=reset_form)
+
+
+@bp.post("/users/<int:user_id>/tokens")
+@login_required
+@admin_required
+def issue_token(user_id: int):
+    user = load_or_404(User, user_id)
+    token_form = TokenForm()
+    if token_form.validate_on_submit():
+        try:
+            token = accounts.issue_token_by(current_user, user, name=token_form.token_name.data,
+                                            days=token_form.token_days.data)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(token_form, exc)
+        else:
+            db.session.commit()
+            # Shown in this response only: a redirect would carry it in the session cookie.
+            return _user_page(user, new_token=token)
+    return _user_page(user, token_form=token_form)
+
+
+@bp.post("/users/<int:user_id>/tokens/<int:token_id>/revoke")
+@login_required
+@admin_required
+def revoke_token(user_id: int, token_id: int):
+    user = load_or_404(User, user_id)
+    token = load_or_404(ApiToken, token_id)
+    if token.user_id != user.id:
+        abort(404)
+    try:
+        accounts.revoke_token(current_user, token)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+    else:
+        db.session.commit()
+        flash(f"令牌「{token.name}」（{token.prefix}…）已吊销，使用它的请求将被拒绝。", "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id))
+
+
+# -- the holiday calendar ---------------------------------------------------------------------
+
+
+def _year_arg() -> int:
+    year = _int_arg("year") or today().year
+    return min(max(year, workdays.FIRST_YEAR), workdays.LAST_YEAR)
+
+
+def _month_grid(year: int) -> list[tuple[int, list[list[date | None]]]]:
+    """Each month of the year as weeks from Monday, days of other months as None."""
+    cal = stdcal.Calendar(firstweekday=0)
+    return [(month, [[d if d.month == month else None for d in week]
+                     for week in cal.monthdatescalendar(year, month)])
+            for month in range(1, 13)]
+
+
+def _calendar_page(year: int, form: CalendarDayForm):
+    rows = workdays.calendar_days(year)
+    work_calendar = WorkCalendar({r.day: (r.is_workday, r.note) for r in rows})
+    return render_template(
+        "admin/calendar.html", year=year, form=form, rows=rows, months=_month_grid(year),
+        work_calendar=work_calendar, weekdays=WEEKDAYS, today=today(),
+        holidays=sum(1 for r in rows if not r.is_workday),
+        makeup_days=sum(1 for r in rows if r.is_workday),
+    ), _status(form)
+
+
+@bp.get("/calendar")
+@login_required
+@admin_required
+def calendar():
+    year = _year_arg()
+    form = CalendarDayForm(formdata=None)
+    try:
+        chosen = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        chosen = None
+    if chosen is not None:
+        # Prefill the form to change an existing override (or start a new one on that day).
+        form.day.data = chosen
+        existing = db.session.get(CalendarDay, chosen)
+        if existing is not None:
+            form.is_workday.data = "1" if existing.is_workday else "0"
+            form.note.data = existing.note
+    return _calendar_page(year, form)
+
+
+@bp.post("/calendar")
+@login_required
+@admin_required
+def set_calendar_day():
+    form = CalendarDayForm()
+    if form.validate_on_submit():
+        day = form.day.data
+        try:
+            row = workdays.set_calendar_day(current_user, day, form.is_workday.data == "1",
+                                            form.note.data or "")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            kind = "调休上班日" if row.is_workday else "休息日"
+            flash(f"已将 {day.isoformat()}（周{WEEKDAYS[day.weekday()]}）设为{kind}"
+                  + (f"：{row.note}" if row.note else "") + "。", "success")
+            return redirect(url_for("admin.calendar", year=day.year))
+    year = form.day.data.year if form.day.data else _year_arg()
+    return _calendar_page(min(max(year, workdays.FIRST_YEAR), workdays.LAST_YEAR), form)
+
+
+@bp.post("/calendar/<day>/delete")
+@login_required
+@admin_required
+def delete_calendar_day(day: str):
+    try:
+        parsed = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    workdays.delete_calendar_day(current_user, parsed)
+    db.session.commit()
+    flash(f"已删除 {parsed.isoformat()} 的设置，该日恢复按周一至周五上班计算。", "success")
+    return redirect(url_for("admin.calendar", year=parsed.year))

@@ -1,6 +1,352 @@
-"""The JSON API under /api/v1, token-authenticated, calling the same operations as the pages."""
+"""The JSON API under /api/v1, token-authenticated, calling the same operations as the pages.
+
+Every request but the OpenAPI document carries `Authorization: Bearer <token>`; the cookie
+session is never consulted (the blueprint is CSRF-exempt). Domain errors raised below are
+rendered as JSON, and logged when they are refusals, by the application's error handlers.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, g, jsonify, request, url_for
+from sqlalchemy import select
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+
+from tracker.accounts import operations as accounts
+from tracker.accounts.models import Unit, User
+from tracker.api import openapi, serializers
+from tracker.api.forms import UnitForm
+from tracker.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from tracker.core.forms import json_to_formdata
+from tracker.extensions import db
+from tracker.handling import permissions
+from tracker.handling.actions import build_form, run_action
+from tracker.handling.models import Assignment
+from tracker.handling.workflow import Action, ProposalState, check
+from tracker.proposals import operations as proposals
+from tracker.proposals import queries
+from tracker.proposals.forms import MeetingForm, ProposalForm
+from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
 
 bp = Blueprint("api", __name__)
+
+UNAUTHORISED = "缺少或无效的访问令牌。"
+INVALID_FORM = "提交的内容有误，请按提示修改。"
+PUBLIC_ENDPOINTS = frozenset({"api.openapi_document"})
+FORM_MIMETYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
+TRUE_VALUES, FALSE_VALUES = frozenset({"1", "true"}), frozenset({"", "0", "false"})
+Q_MAX = 100
+
+
+class BadBody(DomainError):
+    """The request body is not a JSON object (HTTP 400)."""
+
+    status = 400
+
+
+# --- authentication ------------------------------------------------------------------------
+
+def _bearer_token() -> str:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+@bp.before_request
+def authenticate():
+    """Resolve the bearer token to g.api_user, or answer 401."""
+    g.api_user = None
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    token = _bearer_token()
+    user = accounts.user_for_token(token) if token else None
+    if user is None:
+        response = jsonify(error=UNAUTHORISED, status=401)
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
+        return response
+    g.api_user = user
+    return None
+
+
+# --- input ---------------------------------------------------------------------------------
+
+def _unstorable(value: str) -> bool:
+    """NUL bytes and lone surrogates cannot be stored (PostgreSQL refuses them)."""
+    if "\x00" in value:
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check_text(pairs) -> None:
+    bad = sorted({name for name, value in pairs if isinstance(value, str) and _unstorable(value)})
+    if bad:
+        raise ValidationFailed(INVALID_FORM, {
+            name: ["内容包含无法保存的字符（如空字符），请删除后重试。"] for name in bad})
+
+
+def _json_body() -> dict:
+    if not request.get_data(cache=True):
+        return {}
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:  # absurdly deep nesting
+        data = None
+    if not isinstance(data, dict):
+        raise BadBody("请求体必须是一个 JSON 对象。")
+    return data
+
+
+def _formdata() -> MultiDict:
+    """The request's input as WTForms form data: a JSON object, or a multipart form."""
+    if request.mimetype in FORM_MIMETYPES:
+        _check_text(request.form.items(multi=True))
+        return CombinedMultiDict([request.files, request.form])
+    formdata = json_to_formdata(_json_body())
+    _check_text(formdata.items(multi=True))
+    return formdata
+
+
+def _form(form_class, **choices):
+    form = form_class(formdata=_formdata(), meta={"csrf": False})
+    for name, values in choices.items():
+        getattr(form, name).choices = values
+    if not form.validate():
+        raise ValidationFailed(INVALID_FORM, form.error_dict())
+    return form
+
+
+# --- loading -------------------------------------------------------------------------------
+
+def _get(model, object_id: int, message: str):
+    obj = db.session.get(model, object_id) if 0 < object_id <= openapi.MAX_ID else None
+    if obj is None:
+        raise NotFound(message)
+    return obj
+
+
+def _visible_proposal(proposal_id: int) -> Proposal:
+    """The item, or 404 when it does not exist or belongs to other units alone."""
+    proposal = _get(Proposal, proposal_id, "找不到该建议提案。")
+    if not permissions.can_view_proposal(g.api_user, proposal):
+        raise NotFound("找不到该建议提案。")
+    return proposal
+
+
+def _visible_assignment(assignment_id: int) -> Assignment:
+    assignment = _get(Assignment, assignment_id, "找不到该交办记录。")
+    if not permissions.can_view_assignment(g.api_user, assignment):
+        raise NotFound("找不到该交办记录。")
+    return assignment
+
+
+def _action(name: str, allowed: list[Action]) -> Action:
+    try:
+        action = Action(name)
+    except ValueError:
+        action = None
+    if action not in allowed:
+        raise NotFound("没有这个操作。")
+    return action
+
+
+def _created(body: dict, location: str):
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = location
+    return response
+
+
+# --- the document --------------------------------------------------------------------------
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return jsonify(openapi.document())
+
+
+# --- meetings ------------------------------------------------------------------------------
+
+def _may_edit_meetings(user: User) -> bool:
+    return permissions.is_supervisor(user) or permissions.is_admin(user)
+
+
+@bp.get("/meetings")
+def list_meetings():
+    rows = db.session.scalars(select(Meeting).order_by(Meeting.year.desc(), Meeting.name))
+    return jsonify(items=[serializers.meeting(m) for m in rows])
+
+
+@bp.get("/meetings/<int:meeting_id>")
+def get_meeting(meeting_id: int):
+    return jsonify(serializers.meeting(_get(Meeting, meeting_id, "找不到该会议。")))
+
+
+@bp.post("/meetings")
+def create_meeting():
+    actor = g.api_user
+    if not _may_edit_meetings(actor):
+        raise PermissionDenied("只有交办员或系统管理员可以新建会议。")
+    form = _form(MeetingForm)
+    meeting = proposals.create_meeting(
+        actor, level=Level(form.level.data), body=Body(form.body.data),
+        region=form.region.data, term=form.term.data, session=form.session.data,
+        year=form.year.data, name=form.name.data or "",
+        reply_period_months=form.reply_period_months.data,
+        co_period_months=form.co_period_months.data,
+    )
+    db.session.commit()
+    return _created(serializers.meeting(meeting),
+                    url_for("api.get_meeting", meeting_id=meeting.id))
+
+
+# --- units ---------------------------------------------------------------------------------
+
+@bp.get("/units")
+def list_units():
+    actor = g.api_user
+    rows = db.session.scalars(select(Unit).order_by(Unit.is_supervising.desc(), Unit.name))
+    with_users = permissions.is_admin(actor)
+    return jsonify(items=[serializers.unit(u, with_users=with_users) for u in rows])
+
+
+@bp.get("/units/<int:unit_id>")
+def get_unit(unit_id: int):
+    actor = g.api_user
+    unit = _get(Unit, unit_id, "找不到该单位。")
+    with_users = permissions.is_admin(actor) or actor.unit_id == unit.id
+    return jsonify(serializers.unit(unit, with_users=with_users))
+
+
+@bp.post("/units")
+def create_unit():
+    actor = g.api_user
+    if not permissions.is_admin(actor):
+        raise PermissionDenied("只有系统管理员可以新建单位。")
+    form = _form(UnitForm)
+    unit = accounts.create_unit(actor, name=form.name.data, short_name=form.short_name.data or "",
+                                is_supervising=form.is_supervising.data,
+                                sections=form.sections.data)
+    db.session.commit()
+    return _created(serializers.unit(unit, with_users=True),
+                    url_for("api.get_unit", unit_id=unit.id))
+
+
+# --- proposals -----------------------------------------------------------------------------
+
+def _list_filters() -> tuple[queries.ListFilters, int, int]:
+    """Parse the list's query string; a value that makes no sense is a 422, not ignored."""
+    args = request.args
+    errors: dict[str, list[str]] = {}
+
+    def integer(name: str, default: int | None, maximum: int = openapi.MAX_ID) -> int | None:
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            value = None
+        if value is None or not 1 <= value <= maximum:
+            errors[name] = [f"应为 1 到 {maximum} 之间的整数。"]
+            return default
+        return value
+
+    def choice(name: str, values: list[str]) -> str | None:
+        raw = args.get(name) or ""
+        if raw and raw not in values:
+            errors[name] = ["不是有效的选择，可选：" + "、".join(values) + "。"]
+            return None
+        return raw or None
+
+    def flag(name: str) -> bool:
+        raw = (args.get(name) or "").strip().lower()
+        if raw not in TRUE_VALUES | FALSE_VALUES:
+            errors[name] = ["应为 true 或 false。"]
+            return False
+        return raw in TRUE_VALUES
+
+    q = (args.get("q") or "").strip()
+    if len(q) > Q_MAX:
+        errors["q"] = [f"搜索内容最多 {Q_MAX} 个字符。"]
+    elif _unstorable(q):
+        errors["q"] = ["搜索内容包含无效字符。"]
+    filters = queries.ListFilters(
+        meeting_id=integer("meeting", None),
+        kind=choice("kind", [k.value for k in ItemKind]),
+        unit_id=integer("unit", None),
+        state=choice("state", [s.value for s in ProposalState]),
+        overdue=flag("overdue"),
+        key_only=flag("key"),
+        q=q,
+    )
+    page = integer("page", 1)
+    per_page = integer("per_page", current_app.config["ITEMS_PER_PAGE"], openapi.MAX_PER_PAGE)
+    if errors:
+        raise ValidationFailed("筛选条件有误。", errors)
+    return filters, page, per_page
+
+
+@bp.get("/proposals")
+def list_proposals():
+    filters, page_number, per_page = _list_filters()
+    page = db.paginate(queries.proposal_query(g.api_user, filters), page=page_number,
+                       per_page=per_page, max_per_page=openapi.MAX_PER_PAGE, error_out=False)
+    return jsonify(
+        items=[serializers.proposal_summary(p) for p in page.items],
+        page=page_number, per_page=per_page, total=page.total or 0, pages=page.pages,
+    )
+
+
+@bp.post("/proposals")
+def register_proposal():
+    actor = g.api_user
+    if not permissions.can_register(actor):
+        raise PermissionDenied("只有交办员可以登记建议提案。")
+    meetings = db.session.scalars(select(Meeting).order_by(Meeting.id))
+    form = _form(ProposalForm, meeting_id=[(m.id, m.name) for m in meetings])
+    proposal = proposals.register_proposal(
+        actor,
+        meeting=db.session.get(Meeting, form.meeting_id.data),
+        kind=ItemKind(form.kind.data) if form.kind.data else None,
+        number=form.number.data,
+        title=form.title.data,
+        body=form.body.data or "",
+        category=form.category.data or "",
+        is_key=form.is_key.data,
+        disclosure=Disclosure(form.disclosure.data),
+        received_on=form.received_on.data,
+        authors=[entry.data for entry in form.authors.entries],
+    )
+    db.session.commit()
+    return _created(serializers.proposal_detail(proposal, actor),
+                    url_for("api.get_proposal", proposal_id=proposal.id))
+
+
+@bp.get("/proposals/<int:proposal_id>")
+def get_proposal(proposal_id: int):
+    return jsonify(serializers.proposal_detail(_visible_proposal(proposal_id), g.api_user))
+
+
+# --- workflow actions ----------------------------------------------------------------------
+
+def _act(obj, action: Action, proposal: Proposal):
+    """Check the move (409/403), validate the input (422), run it, commit once."""
+    actor = g.api_user
+    check(obj, action, actor)
+    form = build_form(action, obj, formdata=_formdata(), csrf=False)
+    run_action(action, obj, actor, form)
+    db.session.commit()
+    return jsonify(serializers.proposal_detail(proposal, actor))
+
+
+@bp.post("/proposals/<int:proposal_id>/actions/<action>")
+def proposal_action(proposal_id: int, action: str):
+    proposal = _visible_proposal(proposal_id)
+    return _act(proposal, _action(action, openapi.PROPOSAL_ACTIONS), proposal)
+
+
+@bp.post("/assignments/<int:assignment_id>/actions/<action>")
+def assignment_action(assignment_id: int, action: str):
+    assignment = _visible_assignment(assignment_id)
+    return _act(assignment, _action(action, openapi.ASSIGNMENT_ACTIONS), assignment.proposal)

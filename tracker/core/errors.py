@@ -27,6 +27,13 @@ class NotFound(DomainError):
     status = 404
 
 
+class Hidden(NotFound):
+    """An object that exists but belongs to other units: answered as 404, logged as a denial."""
+
+    def __init__(self, message: str = "找不到该页面或记录。", errors=None):
+        super().__init__(message, errors)
+
+
 class InvalidTransition(DomainError):
     """The move is not in the transition table, or its precondition fails (HTTP 409)."""
 

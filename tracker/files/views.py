@@ -5,6 +5,7 @@ from flask import Blueprint, abort, send_file
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from tracker.core.errors import Hidden
 from tracker.core.views import load_or_404
 from tracker.extensions import db
 from tracker.files.models import Attachment
@@ -31,7 +32,7 @@ def can_download(user, attachment: Attachment) -> bool:
 def download(attachment_id: int):
     attachment = load_or_404(Attachment, attachment_id)
     if not can_download(current_user, attachment):
-        abort(404)
+        raise Hidden()
     path = path_of(attachment)
     if not path.is_file():
         abort(404)

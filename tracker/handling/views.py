@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from tracker.core.errors import Conflict, ValidationFailed
+from tracker.core.errors import Conflict, Hidden, ValidationFailed
 from tracker.core.views import apply_errors, load_or_404
 from tracker.extensions import db
 from tracker.handling import permissions
@@ -58,7 +58,7 @@ def _act(obj, action: Action, proposal: Proposal):
 def proposal_action(proposal_id: int, name: str):
     proposal = load_or_404(Proposal, proposal_id)
     if not permissions.can_view_proposal(current_user, proposal):
-        abort(404)
+        raise Hidden()
     return _act(proposal, _action_or_404(name), proposal)
 
 
@@ -67,5 +67,5 @@ def proposal_action(proposal_id: int, name: str):
 def assignment_action(assignment_id: int, name: str):
     assignment = load_or_404(Assignment, assignment_id)
     if not permissions.can_view_assignment(current_user, assignment):
-        abort(404)
+        raise Hidden()
     return _act(assignment, _action_or_404(name), assignment.proposal)

@@ -1,12 +1,12 @@
 """The to-do list, the item list, registration, item detail and meetings."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.accounts.models import Unit
-from tracker.core.errors import PermissionDenied, ValidationFailed
+from tracker.core.errors import Hidden, PermissionDenied, ValidationFailed
 from tracker.core.views import apply_errors, load_or_404
 from tracker.extensions import db
 from tracker.handling import permissions
@@ -22,7 +22,7 @@ def load_visible_proposal(proposal_id: int) -> Proposal:
     """The item, or 404 when it does not exist or belongs to other units."""
     proposal = load_or_404(Proposal, proposal_id)
     if not permissions.can_view_proposal(current_user, proposal):
-        abort(404)
+        raise Hidden()
     return proposal
 
 

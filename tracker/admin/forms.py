@@ -1,0 +1,148 @@
+"""Forms of the administrator's pages: units, sections, users, API tokens, the calendar."""
+from __future__ import annotations
+
+import re
+
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, StopValidation, Email, EqualTo, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tracker.accounts.models import Role, Section, Unit
+from tracker.core.forms import BaseForm
+
+REQUIRED = "此项必须填写。"
+ROLE_CHOICES = [(r.value, r.label) for r in Role]
+NO_SECTION = 0
+
+
+class AtLeastOne:
+    """At least one choice; unlike DataRequired it sets no `required` attribute on each box."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise StopValidation(self.message)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as a list of check boxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def split_sections(text: str) -> list[str]:
+    """Section names from one per line, or separated by 、，, ; and without repeats."""
+    names: list[str] = []
+    for part in re.split(r"[\n\r、，,；;]+", text or ""):
+        part = part.strip()
+        if part and part not in names:
+            names.append(part)
+    return names
+
+
+class UnitCreateForm(BaseForm):
+    name = StringField("单位全称", [DataRequired(REQUIRED), Length(max=100)])
+    short_name = StringField("简称", [Optional(), Length(max=40)],
+                             description="用于列表和页眉，如「省卫生健康委」。")
+    is_supervising = BooleanField("交办（督办）单位",
+                                  description="负责登记、交办和督办建议提案的单位，如政府办公厅。")
+    sections = TextAreaField("处室", [Optional(), Length(max=2000)],
+                             description="每行一个，或用顿号、逗号分隔；以后也可以再添加。")
+
+    def validate_sections(self, field):
+        too_long = [n for n in split_sections(field.data) if len(n) > 100]
+        if too_long:
+            raise ValidationError(f"处室名称最多 100 个字符：「{too_long[0][:20]}…」。")
+
+
+class UnitEditForm(BaseForm):
+    name = StringField("单位全称", [DataRequired(REQUIRED), Length(max=100)])
+    short_name = StringField("简称", [Optional(), Length(max=40)])
+    is_supervising = BooleanField("交办（督办）单位")
+    is_active = BooleanField("在用", description="停用的单位不再出现在新建用户和交办的选项中。")
+
+
+class SectionForm(BaseForm):
+    name = StringField("新处室名称", [DataRequired(REQUIRED), Length(max=100)])
+
+
+class _UserFields(BaseForm):
+    full_name = StringField("姓名", [DataRequired(REQUIRED), Length(max=60)])
+    unit_id = SelectField("所属单位", coerce=int)
+    section_id = SelectField("处室", coerce=int, default=NO_SECTION,
+                             description="须是所选单位的处室。")
+    roles = MultiCheckboxField("角色", choices=ROLE_CHOICES,
+                               validators=[AtLeastOne("请至少选择一个角色。")])
+    phone = StringField("电话", [Optional(), Length(max=40)])
+    email = StringField("电子邮箱", [Optional(), Length(max=120),
+                                    Email(message="电子邮箱格式不正确。",
+                                          check_deliverability=False)])
+
+    def fill_choices(self, units: list[Unit]) -> None:
+        """Offer these units, and their sections grouped by unit."""
+        self.unit_id.choices = [(u.id, u.name + ("" if u.is_active else "（已停用）"))
+                                for u in units]
+        groups: dict[str, list[tuple[int, str]]] = {"": [(NO_SECTION, "（不指定处室）")]}
+        for unit in units:
+            if unit.sections:
+                groups[unit.display_name] = [(s.id, s.name) for s in unit.sections]
+        self.section_id.choices = groups
+
+    def chosen_roles(self) -> set[Role]:
+        return {Role(v) for v in self.roles.data or []}
+
+    def chosen_section(self, db_session) -> Section | None:
+        if not self.section_id.data:
+            return None
+        return db_session.get(Section, self.section_id.data)
+
+
+class UserCreateForm(_UserFields):
+    username = StringField("用户名", [DataRequired(REQUIRED), Length(min=2, max=60),
+                                   Regexp(r"^[A-Za-z0-9_.\-]+$",
+                                          message="用户名只能包含字母、数字、下划线、点和连字符。")],
+                           description="登录用，建成后不能修改。")
+    password = PasswordField("初始密码", [DataRequired(REQUIRED), Length(max=256)],
+                             description="至少 8 个字符，不能是常见密码或与用户名相同。"
+                                         "请通过安全渠道告知本人，并提醒其登录后修改。")
+    confirm = PasswordField("确认初始密码", [DataRequired(REQUIRED),
+                                         EqualTo("password", message="两次输入的密码不一致。")])
+
+
+class UserEditForm(_UserFields):
+    is_enabled = BooleanField("启用", description="停用后该用户立即退出登录，且不能再登录或使用接口令牌。")
+
+
+class ResetPasswordForm(BaseForm):
+    password = PasswordField("新密码", [DataRequired(REQUIRED), Length(max=256)])
+    confirm = PasswordField("确认新密码", [DataRequired(REQUIRED),
+                                        EqualTo("password", message="两次输入的密码不一致。")])
+
+
+TOKEN_DAYS = [(30, "30 天"), (90, "90 天"), (180, "180 天"), (365, "1 年")]
+
+
+class TokenForm(BaseForm):
+    token_name = StringField("用途", [DataRequired(REQUIRED), Length(max=80)],
+                             description="如「与 OA 系统对接」。")
+    token_days = SelectField("有效期", coerce=int, choices=TOKEN_DAYS, default=365)
+
+
+class CalendarDayForm(BaseForm):
+    day = DateField("日期", [DataRequired("请填写日期（如 2026-10-01）。")])
+    is_workday = SelectField("类型", choices=[("0", "休息日（节假日）"), ("1", "调休上班日")],
+                             default="0")
+    note = StringField("说明", [Optional(), Length(max=60)],
+                       description="如「国庆节」「春节调休上班」；休息日必须填写。")

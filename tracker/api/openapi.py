@@ -1,0 +1,516 @@
+"""The OpenAPI 3.0 document of /api/v1.
+
+Request bodies are derived from the same WTForms forms the views validate with, and the
+action and state enums from tracker.handling.workflow, so the document cannot drift from
+what the API accepts. Response schemas mirror tracker.api.serializers; the API tests check
+every response against them.
+"""
+from __future__ import annotations
+
+from flask import current_app
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+
+from tracker.accounts.models import Role
+from tracker.api.forms import SECTION_NAME_MAX, UnitForm
+from tracker.handling.actions import ACTIONS
+from tracker.handling.models import ContactMethod, ContactStage, UnitRole
+from tracker.handling.workflow import (
+    ASSIGNMENT_TABLE,
+    PROPOSAL_TABLE,
+    Action,
+    AssignmentState,
+    ProposalState,
+)
+from tracker.proposals.forms import MeetingForm, ProposalForm
+from tracker.proposals.models import Body, Disclosure, ItemKind, Level
+
+MAX_ID = 2**31 - 1
+MAX_PER_PAGE = 100
+
+
+def _actions_in(table: dict) -> list[Action]:
+    return [a for a in Action if a in ACTIONS and any(key[1] == a for key in table)]
+
+
+# Which actions each kind of object takes; any other name is a 404 on that endpoint.
+PROPOSAL_ACTIONS = _actions_in(PROPOSAL_TABLE)
+ASSIGNMENT_ACTIONS = _actions_in(ASSIGNMENT_TABLE)
+
+
+def body_schema_name(action: Action) -> str:
+    return "".join(part.capitalize() for part in action.value.split("_")) + "Body"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _field_schema(field) -> dict:
+    """The JSON schema of one bound WTForms field."""
+    if isinstance(field, FieldList):
+        entry = field.entries[0] if field.entries else field._add_entry()
+        schema: dict = {"type": "array", "items": _field_schema(entry)}
+        if field.max_entries:
+            schema["maxItems"] = field.max_entries
+    elif isinstance(field, FormField):
+        return form_schema(field.form_class)
+    elif isinstance(field, FileField):
+        schema = {"type": "string", "format": "binary"}
+    elif isinstance(field, SelectMultipleField):
+        item = {"type": "integer"} if field.coerce is int else {"type": "string"}
+        schema = {"type": "array", "items": item}
+    elif isinstance(field, SelectField):
+        if field.choices is not None:
+            schema = {"type": "string",
+                      "enum": [str(value) for value, _label in field.choices]}
+        else:
+            schema = {"type": "integer" if field.coerce is int else "string"}
+    elif isinstance(field, IntegerField):
+        schema = {"type": "integer"}
+    elif isinstance(field, DateField):
+        schema = {"type": "string", "format": "date"}
+    elif isinstance(field, BooleanField):
+        schema = {"type": "boolean"}
+    elif field.type == "NameListField":
+        schema = {"type": "array", "items": {"type": "string", "maxLength": SECTION_NAME_MAX}}
+    else:
+        schema = {"type": "string"}
+    for validator in field.validators:
+        if isinstance(validator, Length) and schema.get("type") == "string":
+            if validator.max and validator.max > 0:
+                schema["maxLength"] = validator.max
+        elif isinstance(validator, NumberRange):
+            if validator.min is not None:
+                schema["minimum"] = validator.min
+            if validator.max is not None:
+                schema["maximum"] = validator.max
+        elif isinstance(validator, Regexp):
+            schema["pattern"] = validator.regex.pattern
+    label = str(field.label.text) if field.label else ""
+    description = " ".join(part for part in (label, str(field.description or "")) if part)
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _is_required(field) -> bool:
+    if any(isinstance(v, Optional) for v in field.validators):
+        return False
+    if any(isinstance(v, (DataRequired, InputRequired)) for v in field.validators):
+        return True
+    # A fixed-choice select without a default has nothing to fall back on.
+    return (isinstance(field, SelectField) and not isinstance(field, SelectMultipleField)
+            and field.choices is not None and field.default is None)
+
+
+def form_schema(form_class, *, files: bool = False) -> dict:
+    """The JSON object a form accepts (file fields only for multipart bodies)."""
+    form = form_class(formdata=None, meta={"csrf": False})
+    properties: dict = {}
+    required: list[str] = []
+    for name, field in form._fields.items():
+        if name == "csrf_token" or (isinstance(field, FileField) and not files):
+            continue
+        properties[name] = _field_schema(field)
+        if _is_required(field):
+            required.append(name)
+    schema: dict = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _string_enum(values, description: str = "") -> dict:
+    schema = {"type": "string", "enum": [getattr(v, "value", v) for v in values]}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+S = {"type": "string"}
+INT = {"type": "integer"}
+BOOL = {"type": "boolean"}
+DATE = {"type": "string", "format": "date"}
+DATE_TIME = {"type": "string", "format": "date-time", "description": "UTC，以 Z 结尾"}
+NULL_DATE_TIME = {**DATE_TIME, "nullable": True}
+
+
+def _obj(properties: dict, *, required: list[str] | None = None) -> dict:
+    return {"type": "object", "properties": properties,
+            "required": list(properties) if required is None else required}
+
+
+def _nullable(schema: dict) -> dict:
+    # Inline rather than allOf + $ref: OpenAPI 3.0 tools disagree on nullable next to allOf.
+    return {**schema, "nullable": True}
+
+
+def _response_schemas() -> dict:
+    action = _string_enum(Action, "工作流操作：" + "；".join(
+        f"{a.value}（{a.label}）" for a in Action))
+    unit_ref = _obj({"id": INT, "name": S})
+    user_ref = _obj({"id": INT, "full_name": S})
+    section = _obj({"id": INT, "name": S})
+    attachment = _obj({"id": INT, "name": S, "content_type": S, "size": INT})
+    proposal_state = _string_enum(ProposalState, "事项状态：" + "；".join(
+        f"{s.value}（{s.label}）" for s in ProposalState))
+    assignment_state = _string_enum(AssignmentState, "交办状态：" + "；".join(
+        f"{s.value}（{s.label}）" for s in AssignmentState))
+    common = {
+        "id": INT,
+        "meeting": _obj({"id": INT, "name": S}),
+        "kind": _string_enum(ItemKind),
+        "kind_label": S,
+        "number": S,
+        "title": S,
+        "category": S,
+        "is_key": BOOL,
+        "received_on": DATE,
+        "state": _ref("ProposalState"),
+        "state_label": S,
+        "is_overdue": BOOL,
+    }
+    return {
+        "Error": _obj({
+            "error": {"type": "string", "description": "中文错误信息"},
+            "status": {"type": "integer", "description": "HTTP 状态码"},
+            "errors": _ref("FieldErrors"),
+        }, required=["error", "status"]),
+        "FieldErrors": {
+            "type": "object",
+            "description": "按字段名列出的错误信息；列表中的对象字段写作 name-序号-子字段，"
+                           "如 authors-0-email",
+            "additionalProperties": {"type": "array", "items": S},
+        },
+        "ValidationError": _obj({
+            "error": S,
+            "status": {"type": "integer", "enum": [422]},
+            "errors": _ref("FieldErrors"),
+        }),
+        "Action": action,
+        "ProposalState": proposal_state,
+        "AssignmentState": assignment_state,
+        "Meeting": _obj({
+            "id": INT, "name": S, "level": _string_enum(Level), "level_label": S,
+            "body": _string_enum(Body), "body_label": S, "region": S, "term": INT,
+            "session": INT, "year": INT, "item_kind": _string_enum(ItemKind),
+            "reply_period_months": INT, "co_period_months": INT, "created_at": DATE_TIME,
+        }),
+        "MeetingList": _obj({"items": {"type": "array", "items": _ref("Meeting")}}),
+        "Section": section,
+        "UnitUser": _obj({
+            "id": INT, "username": S, "full_name": S,
+            "section_id": {"type": "integer", "nullable": True},
+            "roles": {"type": "array", "items": _string_enum(Role)},
+            "is_enabled": BOOL,
+        }),
+        "Unit": _obj({
+            "id": INT, "name": S, "short_name": S, "is_supervising": BOOL, "is_active": BOOL,
+            "sections": {"type": "array", "items": _ref("Section")},
+            "users": {"type": "array", "items": _ref("UnitUser"),
+                      "description": "仅系统管理员，或查看本单位时返回"},
+        }, required=["id", "name", "short_name", "is_supervising", "is_active", "sections"]),
+        "UnitList": _obj({"items": {"type": "array", "items": _ref("Unit")}}),
+        "UnitRef": unit_ref,
+        "UserRef": user_ref,
+        "Author": _obj({
+            "position": INT, "is_lead": BOOL, "name": S, "organisation": S, "phone": S,
+            "email": S, "address": S,
+        }),
+        "Assignment": _obj({
+            "id": INT, "unit": _ref("UnitRef"), "role": _string_enum(UnitRole),
+            "role_label": S, "state": _ref("AssignmentState"), "state_label": S,
+            "assigned_on": DATE, "due_on": DATE, "due_basis": S, "return_due_on": DATE,
+            "return_reason": S,
+            "section": _nullable(section),
+            "drafter": _nullable(user_ref),
+            "version": {"type": "integer", "description": "每次操作后加一；提交时可带上以防覆盖他人更新"},
+            "is_overdue": BOOL,
+            "allowed_actions": {"type": "array", "items": _ref("Action"),
+                                "description": "调用者现在可以对该交办执行的操作"},
+        }),
+        "AssignmentBrief": _obj({
+            "id": INT, "unit": _ref("UnitRef"), "role": _string_enum(UnitRole),
+            "state": _ref("AssignmentState"), "state_label": S, "due_on": DATE,
+            "is_overdue": BOOL,
+        }),
+        "Contact": _obj({
+            "id": INT, "assignment_id": INT, "unit": _ref("UnitRef"),
+            "stage": _string_enum(ContactStage), "stage_label": S,
+            "method": _string_enum(ContactMethod), "method_label": S,
+            "contacted_on": DATE, "summary": S, "created_by": _ref("UserRef"),
+            "created_at": DATE_TIME,
+        }),
+        "Attachment": attachment,
+        "Opinion": _obj({
+            "id": INT, "assignment_id": INT, "unit": _ref("UnitRef"), "text": S,
+            "attachment": _nullable(attachment), "submitted_by": _ref("UserRef"),
+            "submitted_at": DATE_TIME,
+        }),
+        "Event": _obj({
+            "seq": {"type": "integer", "description": "审计日志序号，时间线按此排序"},
+            "occurred_at": DATE_TIME, "actor_name": S, "action": S, "action_label": S,
+            "object_type": S, "object_id": {"type": "integer", "nullable": True},
+            "details": {"type": "object", "additionalProperties": True},
+        }),
+        "ProposalSummary": _obj({
+            **common,
+            "lead_author": {"type": "string", "nullable": True},
+            "author_count": INT,
+            "assignments": {"type": "array", "items": _ref("AssignmentBrief")},
+        }),
+        "ProposalPage": _obj({
+            "items": {"type": "array", "items": _ref("ProposalSummary")},
+            "page": INT, "per_page": INT, "total": INT, "pages": INT,
+        }),
+        "Proposal": _obj({
+            **common,
+            "body": S,
+            "disclosure": _string_enum(Disclosure), "disclosure_label": S,
+            "created_at": DATE_TIME,
+            "authors": {"type": "array", "items": _ref("Author")},
+            "assignments": {"type": "array", "items": _ref("Assignment")},
+            "allowed_actions": {"type": "array", "items": _ref("Action"),
+                                "description": "调用者现在可以对该事项执行的操作"},
+            "contacts": {"type": "array", "items": _ref("Contact")},
+            "opinions": {"type": "array", "items": _ref("Opinion"),
+                         "description": "调用者有权查看的会办意见"},
+            "timeline": {"type": "array", "items": _ref("Event")},
+        }),
+    }
+
+
+def _request_schemas() -> dict:
+    schemas = {
+        "MeetingInput": form_schema(MeetingForm),
+        "ProposalInput": form_schema(ProposalForm),
+        "UnitInput": form_schema(UnitForm),
+    }
+    for action in Action:
+        if action in ACTIONS:
+            schemas[body_schema_name(action)] = form_schema(ACTIONS[action].form)
+    schemas["SubmitOpinionMultipart"] = form_schema(ACTIONS[Action.submit_opinion].form,
+                                                    files=True)
+    return schemas
+
+
+def _error(description: str, schema: str = "Error") -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+def _responses() -> dict:
+    limit = current_app.config.get("MAX_UPLOAD_MB", 20)
+    return {
+        "BadRequest": _error("请求体不是有效的 JSON 对象"),
+        "Unauthorized": _error("缺少或无效的访问令牌（已过期、已吊销或用户已停用）"),
+        "Forbidden": _error("调用者无权执行该操作"),
+        "NotFound": _error("不存在，或属于其他单位（不透露是否存在）"),
+        "Conflict": _error("当前状态下不能执行该操作，或内容已被他人更新（version 不一致）"),
+        "TooLarge": _error(f"请求体过大（上传文件不能超过 {limit} MB）"),
+        "Unprocessable": _error("提交的内容有误，errors 按字段列出原因", "ValidationError"),
+    }
+
+
+def _ok(description: str, schema: str, status: str = "200") -> dict:
+    return {status: {"description": description,
+                     "content": {"application/json": {"schema": _ref(schema)}}}}
+
+
+def _errors(*codes: int) -> dict:
+    names = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound",
+             409: "Conflict", 413: "TooLarge", 422: "Unprocessable"}
+    result = {str(code): {"$ref": f"#/components/responses/{names[code]}"} for code in codes}
+    result["default"] = _error("其他错误")
+    return result
+
+
+def _id_param(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+
+
+def _json_body(schema: dict, description: str = "") -> dict:
+    body = {"required": True, "content": {"application/json": {"schema": schema}}}
+    if description:
+        body["description"] = description
+    return body
+
+
+def _created(description: str, schema: str) -> dict:
+    response = _ok(description, schema, "201")
+    response["201"]["headers"] = {
+        "Location": {"description": "新资源的地址", "schema": {"type": "string"}}}
+    return response
+
+
+def _list_parameters() -> list[dict]:
+    def query(name, schema, description):
+        return {"name": name, "in": "query", "required": False, "schema": schema,
+                "description": description}
+
+    return [
+        query("meeting", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "会议 id"),
+        query("kind", _string_enum(ItemKind), "类别：suggestion 代表建议，proposal 委员提案"),
+        query("unit", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "承办单位 id"),
+        query("state", _ref("ProposalState"), "事项状态"),
+        query("overdue", {"type": "boolean"}, "仅逾期"),
+        query("key", {"type": "boolean"}, "仅重点建议提案"),
+        query("q", {"type": "string", "maxLength": 100}, "案由关键词，或完整编号"),
+        query("page", {"type": "integer", "minimum": 1, "maximum": MAX_ID, "default": 1},
+              "页码"),
+        query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                           "default": 30}, f"每页条数（最多 {MAX_PER_PAGE}）"),
+    ]
+
+
+def _action_operation(target: str, actions: list[Action]) -> dict:
+    bodies = [_ref(body_schema_name(a)) for a in actions]
+    table = "；".join(f"{a.value}（{a.label}）→ {body_schema_name(a)}" for a in actions)
+    content: dict = {"application/json": {"schema": bodies[0] if len(bodies) == 1
+                                          else {"anyOf": bodies}}}
+    if Action.submit_opinion in actions:
+        content["multipart/form-data"] = {"schema": _ref("SubmitOpinionMultipart")}
+    noun = "事项" if target == "proposal" else "交办"
+    return {
+        "tags": ["handling"],
+        "operationId": f"{target}_action",
+        "summary": f"对{noun}执行工作流操作",
+        "description": (
+            f"各操作的请求体：{table}。先检查当前状态与调用者身份（409/403），再校验内容（422）；"
+            "成功后返回事项的最新内容。带 version 时，若交办已被他人更新则返回 409。"
+            + ("提交会办意见可用 multipart/form-data 上传附件（字段 attachment）。"
+               if Action.submit_opinion in actions else "")
+        ),
+        "parameters": [
+            _id_param(f"{target}_id", f"{noun} id"),
+            {"name": "action", "in": "path", "required": True,
+             "description": "操作名称：" + "、".join(a.value for a in actions),
+             "schema": {"type": "string", "enum": [a.value for a in actions]}},
+        ],
+        "requestBody": {"required": False, "content": content},
+        "responses": {
+            **_ok("操作已完成，返回事项的最新内容", "Proposal"),
+            **_errors(400, 401, 403, 404, 409, 413, 422),
+        },
+    }
+
+
+def _paths() -> dict:
+    return {
+        "/openapi.json": {"get": {
+            "tags": ["meta"], "operationId": "openapi", "summary": "本接口文档（无需令牌）",
+            "security": [],
+            "responses": {"200": {"description": "OpenAPI 文档",
+                                  "content": {"application/json": {"schema": {
+                                      "type": "object", "additionalProperties": True}}}}},
+        }},
+        "/meetings": {
+            "get": {
+                "tags": ["meetings"], "operationId": "list_meetings", "summary": "会议列表",
+                "responses": {**_ok("全部会议", "MeetingList"), **_errors(401)},
+            },
+            "post": {
+                "tags": ["meetings"], "operationId": "create_meeting",
+                "summary": "新建会议（交办员或系统管理员）",
+                "requestBody": _json_body(_ref("MeetingInput")),
+                "responses": {**_created("已新建", "Meeting"),
+                              **_errors(400, 401, 403, 413, 422)},
+            },
+        },
+        "/meetings/{meeting_id}": {"get": {
+            "tags": ["meetings"], "operationId": "get_meeting", "summary": "一个会议",
+            "parameters": [_id_param("meeting_id", "会议 id")],
+            "responses": {**_ok("会议", "Meeting"), **_errors(401, 404)},
+        }},
+        "/units": {
+            "get": {
+                "tags": ["units"], "operationId": "list_units",
+                "summary": "单位列表（含处室；系统管理员还可看到各单位用户）",
+                "responses": {**_ok("全部单位", "UnitList"), **_errors(401)},
+            },
+            "post": {
+                "tags": ["units"], "operationId": "create_unit",
+                "summary": "新建单位（系统管理员）",
+                "requestBody": _json_body(_ref("UnitInput")),
+                "responses": {**_created("已新建", "Unit"),
+                              **_errors(400, 401, 403, 413, 422)},
+            },
+        },
+        "/units/{unit_id}": {"get": {
+            "tags": ["units"], "operationId": "get_unit",
+            "summary": "一个单位（系统管理员或本单位用户可看到用户列表）",
+            "parameters": [_id_param("unit_id", "单位 id")],
+            "responses": {**_ok("单位", "Unit"), **_errors(401, 404)},
+        }},
+        "/proposals": {
+            "get": {
+                "tags": ["proposals"], "operationId": "list_proposals",
+                "summary": "建议提案列表（承办单位只能看到交给本单位的事项）",
+                "parameters": _list_parameters(),
+                "responses": {**_ok("一页事项", "ProposalPage"), **_errors(401, 422)},
+            },
+            "post": {
+                "tags": ["proposals"], "operationId": "register_proposal",
+                "summary": "登记建议提案（交办员）",
+                "description": "authors 为提出人列表，第一位为领衔人。",
+                "requestBody": _json_body(_ref("ProposalInput")),
+                "responses": {**_created("已登记，返回事项", "Proposal"),
+                              **_errors(400, 401, 403, 413, 422)},
+            },
+        },
+        "/proposals/{proposal_id}": {"get": {
+            "tags": ["proposals"], "operationId": "get_proposal",
+            "summary": "一个事项：承办情况、联系情况、会办意见和办理过程",
+            "parameters": [_id_param("proposal_id", "事项 id")],
+            "responses": {**_ok("事项", "Proposal"), **_errors(401, 404)},
+        }},
+        "/proposals/{proposal_id}/actions/{action}": {
+            "post": _action_operation("proposal", PROPOSAL_ACTIONS)},
+        "/assignments/{assignment_id}/actions/{action}": {
+            "post": _action_operation("assignment", ASSIGNMENT_ACTIONS)},
+    }
+
+
+def document() -> dict:
+    """Build the OpenAPI document (needs an application context for the forms)."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "建议提案办理系统 API",
+            "version": "1.0.0",
+            "description": (
+                "以访问令牌调用：请求头 Authorization: Bearer <令牌>。令牌由系统管理员签发"
+                "（flask --app wsgi tokens issue 用户名）。所有错误都以 JSON 返回："
+                "{\"error\": 中文信息, \"status\": 状态码}，内容有误（422）时另有按字段列出的 errors。"
+                "日期为 YYYY-MM-DD，时间为 UTC（以 Z 结尾）。"
+            ),
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearerAuth": []}],
+        "tags": [
+            {"name": "proposals", "description": "建议提案"},
+            {"name": "handling", "description": "交办与办理操作"},
+            {"name": "meetings", "description": "会议"},
+            {"name": "units", "description": "单位"},
+            {"name": "meta", "description": "接口文档"},
+        ],
+        "paths": _paths(),
+        "components": {
+            "securitySchemes": {"bearerAuth": {
+                "type": "http", "scheme": "bearer",
+                "description": "flask --app wsgi tokens issue 用户名 签发的令牌"}},
+            "schemas": {**_response_schemas(), **_request_schemas()},
+            "responses": _responses(),
+        },
+    }

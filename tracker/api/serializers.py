@@ -1,0 +1,249 @@
+"""JSON representations of meetings, units and items, as the API returns them.
+
+Dates are ISO 8601 (YYYY-MM-DD); times are UTC with a trailing Z. What a caller may see is
+decided here too: other units' co-handling opinions are left out, also from the timeline.
+"""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from tracker.accounts.models import Unit, User
+from tracker.audit.log import details_of
+from tracker.audit.models import AuditEvent
+from tracker.core.templating import EVENT_LABELS
+from tracker.files.models import Attachment
+from tracker.handling import permissions
+from tracker.handling.models import Assignment, CoOpinion, Contact, UnitRole
+from tracker.handling.workflow import (
+    ACTION_LABELS,
+    Action,
+    AssignmentState,
+    ProposalState,
+    allowed_actions,
+    is_overdue,
+)
+from tracker.proposals import queries
+from tracker.proposals.models import Author, Meeting, Proposal
+
+# Event details that belong to a co-handling opinion: shown only to who may read it.
+OPINION_DETAILS = ("text", "attachment")
+
+
+def iso_date(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def iso_datetime(value: datetime | None) -> str | None:
+    """The database holds naive UTC; say so explicitly."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=None).isoformat() + "Z"
+
+
+def _label(enum_cls: type[enum.Enum], value: str) -> str:
+    # A state written by a newer version of the workflow must not break the API.
+    try:
+        return enum_cls(value).label
+    except ValueError:
+        return value
+
+
+def action_label(value: str) -> str:
+    try:
+        return ACTION_LABELS[Action(value)]
+    except ValueError:
+        return EVENT_LABELS.get(value, value)
+
+
+def meeting(m: Meeting) -> dict:
+    return {
+        "id": m.id,
+        "name": m.name,
+        "level": m.level.value,
+        "level_label": m.level.label,
+        "body": m.body.value,
+        "body_label": m.body.label,
+        "region": m.region,
+        "term": m.term,
+        "session": m.session,
+        "year": m.year,
+        "item_kind": m.item_kind.value,
+        "reply_period_months": m.reply_period_months,
+        "co_period_months": m.co_period_months,
+        "created_at": iso_datetime(m.created_at),
+    }
+
+
+def unit_ref(u: Unit) -> dict:
+    return {"id": u.id, "name": u.name}
+
+
+def unit(u: Unit, *, with_users: bool = False) -> dict:
+    data = {
+        "id": u.id,
+        "name": u.name,
+        "short_name": u.short_name,
+        "is_supervising": u.is_supervising,
+        "is_active": u.is_active,
+        "sections": [{"id": s.id, "name": s.name} for s in u.sections],
+    }
+    if with_users:
+        data["users"] = [{
+            "id": user.id,
+            "username": user.username,
+            "full_name": user.full_name,
+            "section_id": user.section_id,
+            "roles": sorted(r.value for r in user.roles),
+            "is_enabled": user.is_enabled,
+        } for user in u.users]
+    return data
+
+
+def user_ref(user: User | None) -> dict | None:
+    return {"id": user.id, "full_name": user.full_name} if user is not None else None
+
+
+def author(a: Author) -> dict:
+    return {
+        "position": a.position,
+        "is_lead": a.is_lead,
+        "name": a.name,
+        "organisation": a.organisation,
+        "phone": a.phone,
+        "email": a.email,
+        "address": a.address,
+    }
+
+
+def assignment(a: Assignment, viewer: User) -> dict:
+    return {
+        "id": a.id,
+        "unit": unit_ref(a.unit),
+        "role": a.role.value,
+        "role_label": a.role.label,
+        "state": a.state,
+        "state_label": _label(AssignmentState, a.state),
+        "assigned_on": iso_date(a.assigned_on),
+        "due_on": iso_date(a.due_on),
+        "due_basis": a.due_basis,
+        "return_due_on": iso_date(a.return_due_on),
+        "return_reason": a.return_reason or "",
+        "section": {"id": a.section.id, "name": a.section.name} if a.section else None,
+        "drafter": user_ref(a.drafter),
+        "version": a.version,
+        "is_overdue": is_overdue(a),
+        "allowed_actions": [action.value for action in allowed_actions(a, viewer)],
+    }
+
+
+def assignment_brief(a: Assignment) -> dict:
+    return {
+        "id": a.id,
+        "unit": unit_ref(a.unit),
+        "role": a.role.value,
+        "state": a.state,
+        "state_label": _label(AssignmentState, a.state),
+        "due_on": iso_date(a.due_on),
+        "is_overdue": is_overdue(a),
+    }
+
+
+def contact(c: Contact, a: Assignment) -> dict:
+    return {
+        "id": c.id,
+        "assignment_id": a.id,
+        "unit": unit_ref(a.unit),
+        "stage": c.stage.value,
+        "stage_label": c.stage.label,
+        "method": c.method.value,
+        "method_label": c.method.label,
+        "contacted_on": iso_date(c.contacted_on),
+        "summary": c.summary,
+        "created_by": user_ref(c.created_by),
+        "created_at": iso_datetime(c.created_at),
+    }
+
+
+def attachment(f: Attachment | None) -> dict | None:
+    if f is None:
+        return None
+    return {"id": f.id, "name": f.original_name, "content_type": f.content_type,
+            "size": f.size}
+
+
+def opinion(o: CoOpinion, a: Assignment) -> dict:
+    return {
+        "id": o.id,
+        "assignment_id": a.id,
+        "unit": unit_ref(a.unit),
+        "text": o.text,
+        "attachment": attachment(o.attachment),
+        "submitted_by": user_ref(o.submitted_by),
+        "submitted_at": iso_datetime(o.submitted_at),
+    }
+
+
+def event(e: AuditEvent, hidden_assignments: set[int]) -> dict:
+    details = details_of(e)
+    if e.object_type == "assignment" and e.object_id in hidden_assignments:
+        details = {k: v for k, v in details.items() if k not in OPINION_DETAILS}
+    return {
+        "seq": e.seq,
+        "occurred_at": iso_datetime(e.occurred_at),
+        "actor_name": e.actor_name,
+        "action": e.action,
+        "action_label": action_label(e.action),
+        "object_type": e.object_type,
+        "object_id": e.object_id,
+        "details": details,
+    }
+
+
+def _common(p: Proposal) -> dict:
+    return {
+        "id": p.id,
+        "meeting": {"id": p.meeting.id, "name": p.meeting.name},
+        "kind": p.kind.value,
+        "kind_label": p.kind.label,
+        "number": p.number,
+        "title": p.title,
+        "category": p.category,
+        "is_key": p.is_key,
+        "received_on": iso_date(p.received_on),
+        "state": p.state,
+        "state_label": _label(ProposalState, p.state),
+        "is_overdue": any(is_overdue(a) for a in p.assignments),
+    }
+
+
+def proposal_summary(p: Proposal) -> dict:
+    data = _common(p)
+    data["lead_author"] = p.lead_author.name if p.lead_author else None
+    data["author_count"] = len(p.authors)
+    data["assignments"] = [assignment_brief(a) for a in p.assignments]
+    return data
+
+
+def proposal_detail(p: Proposal, viewer: User) -> dict:
+    """The item as the viewer may see it: handling, contacts, opinions and the timeline."""
+    data = _common(p)
+    data.update({
+        "body": p.body,
+        "disclosure": p.disclosure.value,
+        "disclosure_label": p.disclosure.label,
+        "created_at": iso_datetime(p.created_at),
+        "authors": [author(a) for a in p.authors],
+        "assignments": [assignment(a, viewer) for a in p.assignments],
+        "allowed_actions": [action.value for action in allowed_actions(p, viewer)],
+    })
+    contacts = [(c, a) for a in p.assignments for c in a.contacts]
+    contacts.sort(key=lambda pair: (pair[0].contacted_on, pair[0].id))
+    data["contacts"] = [contact(c, a) for c, a in contacts]
+    readable = {a.id for a in p.assignments if a.role == UnitRole.co
+                and permissions.can_view_opinion(viewer, a)}
+    data["opinions"] = [opinion(o, a) for a in p.assignments if a.id in readable
+                        for o in a.opinions]
+    hidden = {a.id for a in p.assignments if a.role == UnitRole.co and a.id not in readable}
+    data["timeline"] = [event(e, hidden) for e in queries.timeline(p)]
+    return data
