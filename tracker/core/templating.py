@@ -90,6 +90,7 @@ EVENT_LABELS = {
     "update_user": "修改用户",
     "disable_user": "停用用户",
     "issue_token": "签发接口令牌",
+    "revoke_token": "吊销接口令牌",
     "calendar_set": "修改节假日",
     "calendar_delete": "删除节假日设置",
 }
