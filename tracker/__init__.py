@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 
 from flask import Flask, g, jsonify, render_template, request, session
 from flask_login import current_user, logout_user
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import OperationalError
@@ -31,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
     login_manager.session_protection = None  # sessions are bound by their version instead
+    app.session_interface = _PageSessionInterface()
     csrf.init_app(app)
 
     _import_models()
@@ -47,6 +49,15 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["ENV"] == "production" and not app.config.get("TESTING"):
         _refuse_unsafe_production(app)
     return app
+
+
+class _PageSessionInterface(SecureCookieSessionInterface):
+    """The cookie session belongs to the pages: API calls neither read nor refresh it."""
+
+    def should_set_cookie(self, app: Flask, session) -> bool:
+        if request.blueprint == "api" or request.path.startswith("/api/"):
+            return False
+        return super().should_set_cookie(app, session)
 
 
 def _import_models() -> None:
@@ -185,7 +196,10 @@ def _register_error_handlers(app: Flask) -> None:
         def handler(exc, code=code, message=message):
             if code == 403:
                 _log_refusal(DomainError(message))
-            return _render(code, message)
+            response = _render(code, message)
+            if code == 405 and getattr(exc, "valid_methods", None):
+                response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+            return response
         app.register_error_handler(code, handler)
 
     @app.errorhandler(500)

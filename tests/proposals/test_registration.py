@@ -184,3 +184,22 @@ def test_units_cannot_edit_registrations(app, client, world):
     client.login("health_clerk")
     assert client.get(f"/proposals/{pid}/edit").status_code == 403
     assert client.post_form(f"/proposals/{pid}/edit", {"title": "x"}).status_code == 403
+
+
+def test_control_characters_are_dropped_from_page_input(app, client, world):
+    client.login("clerk")
+    response = client.post_form("/proposals/new", {
+        "meeting_id": world.meeting, "number": "900", "title": "关于\x00控制\x07字符的建议",
+        "disclosure": "public", "received_on": factories.past(1).isoformat(),
+        "authors-0-name": "李\x00华"})
+    assert response.status_code == 302
+    with app.app_context():
+        p = db.session.scalar(select(Proposal).where(Proposal.number == "900"))
+        assert p.title == "关于控制字符的建议" and p.authors[0].name == "李华"
+
+
+def test_wrong_method_names_the_allowed_ones(client, world):
+    client.login("clerk")
+    response = client.put("/proposals/new")
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}

@@ -105,9 +105,9 @@ def create_unit(actor: User | None, *, name: str, short_name: str = "",
     if db.session.scalar(select(Unit.id).where(Unit.name == name)):
         raise ValidationFailed("单位名称重复。", {"name": [f"已有名为「{name}」的单位。"]})
     unit = Unit(name=name, short_name=(short_name or "").strip(), is_supervising=is_supervising)
-    for section in sections or []:
-        if section.strip():
-            unit.sections.append(Section(name=section.strip()))
+    for section in dict.fromkeys(s.strip() for s in sections or []):
+        if section:
+            unit.sections.append(Section(name=section))
     db.session.add(unit)
     db.session.flush()
     audit.record("create_unit", actor=actor, object_type="unit", object_id=unit.id,
@@ -246,6 +246,10 @@ def user_for_token(token: str) -> User | None:
         return None
     if not row.user.is_enabled:
         return None
+    # Coarse (hourly) bookkeeping keeps a busy client from writing on every request.
+    if row.last_used_at is None or now - row.last_used_at > timedelta(hours=1):
+        row.last_used_at = now
+        db.session.flush()
     return row.user
 
 

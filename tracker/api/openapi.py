@@ -113,6 +113,10 @@ def _is_required(field) -> bool:
             and field.choices is not None and field.default is None)
 
 
+def _blank_refused(field) -> bool:
+    return any(isinstance(v, DataRequired) for v in field.validators)
+
+
 def form_schema(form_class, *, files: bool = False) -> dict:
     """The JSON object a form accepts (file fields only for multipart bodies)."""
     form = form_class(formdata=None, meta={"csrf": False})
@@ -121,9 +125,15 @@ def form_schema(form_class, *, files: bool = False) -> dict:
     for name, field in form._fields.items():
         if name == "csrf_token" or (isinstance(field, FileField) and not files):
             continue
-        properties[name] = _field_schema(field)
+        schema = _field_schema(field)
         if _is_required(field):
             required.append(name)
+            if schema.get("type") == "string" and _blank_refused(field):
+                schema["minLength"] = max(schema.get("minLength", 0), 1)
+                schema.setdefault("pattern", r"\S")  # not only white space
+        else:
+            schema["nullable"] = True  # null is the same as leaving the field out
+        properties[name] = schema
     schema: dict = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required
@@ -413,7 +423,8 @@ def _paths() -> dict:
             "security": [],
             "responses": {"200": {"description": "OpenAPI 文档",
                                   "content": {"application/json": {"schema": {
-                                      "type": "object", "additionalProperties": True}}}}},
+                                      "type": "object", "additionalProperties": True}}}},
+                          "default": _error("其他错误")},
         }},
         "/meetings": {
             "get": {

@@ -1,7 +1,7 @@
 """JSON representations of meetings, units and items, as the API returns them.
 
-Dates are ISO 8601 (YYYY-MM-DD); times are UTC with a trailing Z. What a caller may see is
-decided here too: other units' co-handling opinions are left out, also from the timeline.
+Dates are ISO 8601 (YYYY-MM-DD); times are UTC with a trailing Z. Co-handling opinions the
+caller may not read are left out, from the timeline too (as on the pages).
 """
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import enum
 from datetime import date, datetime
 
 from tracker.accounts.models import Unit, User
-from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
 from tracker.core.templating import EVENT_LABELS
 from tracker.files.models import Attachment
@@ -25,10 +24,6 @@ from tracker.handling.workflow import (
 )
 from tracker.proposals import queries
 from tracker.proposals.models import Author, Meeting, Proposal
-
-# Event details that belong to a co-handling opinion: shown only to who may read it.
-OPINION_DETAILS = ("text", "attachment")
-
 
 def iso_date(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
@@ -184,10 +179,7 @@ def opinion(o: CoOpinion, a: Assignment) -> dict:
     }
 
 
-def event(e: AuditEvent, hidden_assignments: set[int]) -> dict:
-    details = details_of(e)
-    if e.object_type == "assignment" and e.object_id in hidden_assignments:
-        details = {k: v for k, v in details.items() if k not in OPINION_DETAILS}
+def event(e: AuditEvent, details: dict) -> dict:
     return {
         "seq": e.seq,
         "occurred_at": iso_datetime(e.occurred_at),
@@ -244,6 +236,6 @@ def proposal_detail(p: Proposal, viewer: User) -> dict:
                 and permissions.can_view_opinion(viewer, a)}
     data["opinions"] = [opinion(o, a) for a in p.assignments if a.id in readable
                         for o in a.opinions]
-    hidden = {a.id for a in p.assignments if a.role == UnitRole.co and a.id not in readable}
-    data["timeline"] = [event(e, hidden) for e in queries.timeline(p)]
+    # The same filtering as the page: opinions the viewer may not read leave the details.
+    data["timeline"] = [event(e, details) for e, details in queries.visible_timeline(p, viewer)]
     return data

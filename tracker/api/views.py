@@ -7,18 +7,16 @@ rendered as JSON, and logged when they are refusals, by the application's error 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
-from sqlalchemy import select
-from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from sqlalchemy import false, select
 
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import Unit, User
-from tracker.api import openapi, serializers
+from tracker.api import inputs, openapi, serializers
 from tracker.api.forms import UnitForm
-from tracker.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
-from tracker.core.forms import json_to_formdata
+from tracker.core.errors import Hidden, NotFound, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.handling import permissions
-from tracker.handling.actions import build_form, run_action
+from tracker.handling.actions import ACTIONS, build_form, run_action
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import Action, ProposalState, check
 from tracker.proposals import operations as proposals
@@ -29,17 +27,9 @@ from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting,
 bp = Blueprint("api", __name__)
 
 UNAUTHORISED = "缺少或无效的访问令牌。"
-INVALID_FORM = "提交的内容有误，请按提示修改。"
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_document"})
-FORM_MIMETYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
-TRUE_VALUES, FALSE_VALUES = frozenset({"1", "true"}), frozenset({"", "0", "false"})
+FLAGS = {"true": True, "false": False}
 Q_MAX = 100
-
-
-class BadBody(DomainError):
-    """The request body is not a JSON object (HTTP 400)."""
-
-    status = 400
 
 
 # --- authentication ------------------------------------------------------------------------
@@ -66,57 +56,6 @@ def authenticate():
     return None
 
 
-# --- input ---------------------------------------------------------------------------------
-
-def _unstorable(value: str) -> bool:
-    """NUL bytes and lone surrogates cannot be stored (PostgreSQL refuses them)."""
-    if "\x00" in value:
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _check_text(pairs) -> None:
-    bad = sorted({name for name, value in pairs if isinstance(value, str) and _unstorable(value)})
-    if bad:
-        raise ValidationFailed(INVALID_FORM, {
-            name: ["内容包含无法保存的字符（如空字符），请删除后重试。"] for name in bad})
-
-
-def _json_body() -> dict:
-    if not request.get_data(cache=True):
-        return {}
-    try:
-        data = request.get_json(force=True, silent=True)
-    except RecursionError:  # absurdly deep nesting
-        data = None
-    if not isinstance(data, dict):
-        raise BadBody("请求体必须是一个 JSON 对象。")
-    return data
-
-
-def _formdata() -> MultiDict:
-    """The request's input as WTForms form data: a JSON object, or a multipart form."""
-    if request.mimetype in FORM_MIMETYPES:
-        _check_text(request.form.items(multi=True))
-        return CombinedMultiDict([request.files, request.form])
-    formdata = json_to_formdata(_json_body())
-    _check_text(formdata.items(multi=True))
-    return formdata
-
-
-def _form(form_class, **choices):
-    form = form_class(formdata=_formdata(), meta={"csrf": False})
-    for name, values in choices.items():
-        getattr(form, name).choices = values
-    if not form.validate():
-        raise ValidationFailed(INVALID_FORM, form.error_dict())
-    return form
-
-
 # --- loading -------------------------------------------------------------------------------
 
 def _get(model, object_id: int, message: str):
@@ -130,14 +69,14 @@ def _visible_proposal(proposal_id: int) -> Proposal:
     """The item, or 404 when it does not exist or belongs to other units alone."""
     proposal = _get(Proposal, proposal_id, "找不到该建议提案。")
     if not permissions.can_view_proposal(g.api_user, proposal):
-        raise NotFound("找不到该建议提案。")
+        raise Hidden("找不到该建议提案。")  # the same answer, but logged as a denial
     return proposal
 
 
 def _visible_assignment(assignment_id: int) -> Assignment:
     assignment = _get(Assignment, assignment_id, "找不到该交办记录。")
     if not permissions.can_view_assignment(g.api_user, assignment):
-        raise NotFound("找不到该交办记录。")
+        raise Hidden("找不到该交办记录。")
     return assignment
 
 
@@ -187,7 +126,7 @@ def create_meeting():
     actor = g.api_user
     if not _may_edit_meetings(actor):
         raise PermissionDenied("只有交办员或系统管理员可以新建会议。")
-    form = _form(MeetingForm)
+    form = inputs.validated_form(MeetingForm)
     meeting = proposals.create_meeting(
         actor, level=Level(form.level.data), body=Body(form.body.data),
         region=form.region.data, term=form.term.data, session=form.session.data,
@@ -223,7 +162,7 @@ def create_unit():
     actor = g.api_user
     if not permissions.is_admin(actor):
         raise PermissionDenied("只有系统管理员可以新建单位。")
-    form = _form(UnitForm)
+    form = inputs.validated_form(UnitForm)
     unit = accounts.create_unit(actor, name=form.name.data, short_name=form.short_name.data or "",
                                 is_supervising=form.is_supervising.data,
                                 sections=form.sections.data)
@@ -235,42 +174,35 @@ def create_unit():
 # --- proposals -----------------------------------------------------------------------------
 
 def _list_filters() -> tuple[queries.ListFilters, int, int]:
-    """Parse the list's query string; a value that makes no sense is a 422, not ignored."""
+    """Parse the list's query string; a value given that makes no sense is a 422."""
     args = request.args
     errors: dict[str, list[str]] = {}
 
     def integer(name: str, default: int | None, maximum: int = openapi.MAX_ID) -> int | None:
-        raw = (args.get(name) or "").strip()
-        if not raw:
+        if name not in args:
             return default
-        try:
-            value = int(raw)
-        except ValueError:
-            value = None
-        if value is None or not 1 <= value <= maximum:
+        raw = args[name].strip()
+        value = int(raw) if raw.isascii() and raw.isdigit() else 0
+        if not 1 <= value <= maximum:
             errors[name] = [f"应为 1 到 {maximum} 之间的整数。"]
             return default
         return value
 
     def choice(name: str, values: list[str]) -> str | None:
-        raw = args.get(name) or ""
-        if raw and raw not in values:
+        if name in args and args[name] not in values:
             errors[name] = ["不是有效的选择，可选：" + "、".join(values) + "。"]
             return None
-        return raw or None
+        return args.get(name)
 
     def flag(name: str) -> bool:
-        raw = (args.get(name) or "").strip().lower()
-        if raw not in TRUE_VALUES | FALSE_VALUES:
+        if name in args and args[name] not in FLAGS:
             errors[name] = ["应为 true 或 false。"]
             return False
-        return raw in TRUE_VALUES
+        return FLAGS.get(args.get(name, "false"), False)
 
     q = (args.get("q") or "").strip()
     if len(q) > Q_MAX:
         errors["q"] = [f"搜索内容最多 {Q_MAX} 个字符。"]
-    elif _unstorable(q):
-        errors["q"] = ["搜索内容包含无效字符。"]
     filters = queries.ListFilters(
         meeting_id=integer("meeting", None),
         kind=choice("kind", [k.value for k in ItemKind]),
@@ -290,8 +222,14 @@ def _list_filters() -> tuple[queries.ListFilters, int, int]:
 @bp.get("/proposals")
 def list_proposals():
     filters, page_number, per_page = _list_filters()
-    page = db.paginate(queries.proposal_query(g.api_user, filters), page=page_number,
-                       per_page=per_page, max_per_page=openapi.MAX_PER_PAGE, error_out=False)
+    if inputs.unstorable(filters.q):
+        # No stored title holds a NUL byte, and PostgreSQL would refuse the parameter.
+        filters.q = ""
+        query = queries.proposal_query(g.api_user, filters).where(false())
+    else:
+        query = queries.proposal_query(g.api_user, filters)
+    page = db.paginate(query, page=page_number, per_page=per_page,
+                       max_per_page=openapi.MAX_PER_PAGE, error_out=False)
     return jsonify(
         items=[serializers.proposal_summary(p) for p in page.items],
         page=page_number, per_page=per_page, total=page.total or 0, pages=page.pages,
@@ -304,7 +242,7 @@ def register_proposal():
     if not permissions.can_register(actor):
         raise PermissionDenied("只有交办员可以登记建议提案。")
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.id))
-    form = _form(ProposalForm, meeting_id=[(m.id, m.name) for m in meetings])
+    form = inputs.validated_form(ProposalForm, meeting_id=[(m.id, m.name) for m in meetings])
     proposal = proposals.register_proposal(
         actor,
         meeting=db.session.get(Meeting, form.meeting_id.data),
@@ -334,7 +272,8 @@ def _act(obj, action: Action, proposal: Proposal):
     """Check the move (409/403), validate the input (422), run it, commit once."""
     actor = g.api_user
     check(obj, action, actor)
-    form = build_form(action, obj, formdata=_formdata(), csrf=False)
+    formdata = inputs.formdata(ACTIONS[action].form, files=True)
+    form = build_form(action, obj, formdata=formdata, csrf=False)
     run_action(action, obj, actor, form)
     db.session.commit()
     return jsonify(serializers.proposal_detail(proposal, actor))

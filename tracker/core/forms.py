@@ -1,15 +1,39 @@
 """The base form: Chinese messages, and a way to feed JSON to the same forms."""
 from __future__ import annotations
 
+import re
+
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectMultipleField
+from wtforms import FieldList, FormField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def strip_control(value):
+    """Drop NUL and other control characters (and lone surrogates) from text input."""
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    return value
+
+
+class CleanMeta:
+    """Form meta: Chinese messages, and every field's text cleaned of control characters."""
+
+    locales = ["zh"]
+
+    def bind_field(self, form, unbound_field, options):
+        if unbound_field.field_class in (FieldList, FormField):
+            return unbound_field.bind(form=form, **options)  # their inner fields are cleaned
+        filters = [strip_control, *unbound_field.kwargs.get("filters", ())]
+        return unbound_field.bind(form=form, filters=filters, **options)
+
+
 class BaseForm(FlaskForm):
-    class Meta:
-        locales = ["zh"]
+    class Meta(CleanMeta):
+        pass
 
     def error_dict(self) -> dict[str, list[str]]:
         """Field errors keyed by field name, nested lists flattened to name-index-sub."""

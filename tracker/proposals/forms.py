@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import Regexp
 
-from tracker.core.forms import BaseForm
+from tracker.core.forms import BaseForm, CleanMeta
 from tracker.core.time import today
 from tracker.proposals.models import CATEGORIES, Body, Disclosure, ItemKind, Level
 
@@ -23,13 +23,13 @@ REQUIRED = "此项必须填写。"
 
 
 class AuthorForm(Form):
-    class Meta:
-        locales = ["zh"]
+    class Meta(CleanMeta):
+        pass
 
     name = StringField("姓名", [Optional(), Length(max=60)])
     organisation = StringField("代表团/界别/单位", [Optional(), Length(max=100)])
     phone = StringField("电话", [Optional(), Length(max=40),
-                                Regexp(r"^[0-9+\-（）() ]*$", message="电话只能包含数字、+、- 和括号。")])
+                                Regexp(r"^[0-9+\-（）() ]*\Z", message="电话只能包含数字、+、- 和括号。")])
     email = StringField("电子邮箱", [Optional(), Length(max=120),
                                     Email(message="电子邮箱格式不正确。", check_deliverability=False)])
     address = StringField("通信地址", [Optional(), Length(max=200)])
@@ -40,7 +40,7 @@ class ProposalForm(BaseForm):
     kind = SelectField("类别", choices=[("", "按会议自动确定")] + [(k.value, k.label) for k in ItemKind],
                        validators=[Optional()])
     number = StringField("编号", [DataRequired(REQUIRED), Length(max=20),
-                                Regexp(r"^[0-9A-Za-z\-]+$", message="编号只能包含数字、字母和连字符。")])
+                                Regexp(r"^[0-9A-Za-z\-]+\Z", message="编号只能包含数字、字母和连字符。")])
     title = StringField("案由（标题）", [DataRequired(REQUIRED), Length(max=200)])
     body = TextAreaField("正文", [Optional(), Length(max=50000)])
     category = SelectField("分类", choices=[("", "（未分类）")] + [(c, c) for c in CATEGORIES],

@@ -1,0 +1,128 @@
+"""The whole handling flow through the API, checked in the responses and in the database."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.api.conftest import assignment_of
+from tests.conftest import load
+from tracker.audit.models import AuditEvent
+from tracker.core.time import today
+from tracker.extensions import db
+from tracker.handling.models import Assignment, CoOpinion, Contact
+from tracker.proposals.models import Proposal
+
+
+def test_register_assign_accept_dispatch_contact_opinion(app, api, tokens, world):
+    # The clerk registers the item.
+    item = api.register(tokens.clerk, world.meeting, number="212")
+    pid = item["id"]
+    assert item["state"] == "registered" and item["state_label"] == "已登记"
+    assert item["meeting"] == {"id": world.meeting, "name": "省十四届人大三次会议"}
+    assert [a["name"] for a in item["authors"]] == ["李华", "王芳"]
+    assert item["authors"][0]["is_lead"] and item["authors"][0]["email"] == "lihua@example.cn"
+    assert item["allowed_actions"] == ["assign"]
+
+    # ... and assigns it to health (lead) and hr (co).
+    item = api.assign(tokens.clerk, pid, lead=world.health, co=[world.hr], note="请认真办理")
+    assert item["state"] == "assigned"
+    lead, co = assignment_of(item, world.health), assignment_of(item, world.hr)
+    assert (lead["role"], lead["state"], lead["state_label"]) == ("lead", "assigned", "待签收")
+    assert (co["role"], co["state"]) == ("co", "assigned")
+    assert lead["assigned_on"] == today().isoformat() and lead["due_on"] > lead["assigned_on"]
+    assert lead["allowed_actions"] == []  # the clerk cannot acknowledge for the unit
+
+    # Both units acknowledge; the unit clerk sees what they may do next.
+    seen = api.get(f"/proposals/{pid}", tokens.health_clerk, expect=200).get_json()
+    assert assignment_of(seen, world.health)["allowed_actions"] == ["accept", "request_return"]
+    assert assignment_of(seen, world.hr)["allowed_actions"] == []
+    item = api.act("assignments", lead["id"], "accept", tokens.health_clerk,
+                   {"version": lead["version"], "note": "已签收"}).get_json()
+    assert assignment_of(item, world.health)["state"] == "accepted"
+    assert item["state"] == "assigned"  # hr has not acknowledged yet
+    item = api.act("assignments", co["id"], "accept", tokens.hr_clerk, {}).get_json()
+    assert item["state"] == "accepted"
+
+    # Health passes it to a section and a drafter.
+    item = api.act("assignments", lead["id"], "dispatch", tokens.health_clerk, {
+        "section_id": world.health_section, "drafter_id": world.health_drafter,
+        "version": assignment_of(item, world.health)["version"],
+    }).get_json()
+    lead = assignment_of(item, world.health)
+    assert lead["state"] == "drafting" and item["state"] == "drafting"
+    assert lead["section"] == {"id": world.health_section, "name": "基层卫生健康处"}
+    assert lead["drafter"] == {"id": world.health_drafter, "full_name": "刘承办"}
+
+    # The drafter records a contact with the author.
+    item = api.act("assignments", lead["id"], "record_contact", tokens.health_drafter, {
+        "stage": "before", "method": "phone", "contacted_on": today().isoformat(),
+        "summary": "电话联系李华代表，了解建议的具体情况。",
+    }).get_json()
+    assert [(c["stage_label"], c["method_label"], c["summary"]) for c in item["contacts"]] == [
+        ("办前", "电话", "电话联系李华代表，了解建议的具体情况。")]
+    assert item["contacts"][0]["created_by"]["full_name"] == "刘承办"
+
+    # hr sends its co-handling opinion.
+    item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk,
+                   {"text": "建议将基层卫生人才纳入职称评审倾斜政策。"}).get_json()
+    assert assignment_of(item, world.hr)["state"] == "opinion_submitted"
+
+    # The lead unit sees states, contacts, the opinion and the whole history, in order.
+    item = api.get(f"/proposals/{pid}", tokens.health_clerk, expect=200).get_json()
+    assert item["state"] == "drafting"
+    assert {a["unit"]["name"]: a["state_label"] for a in item["assignments"]} == {
+        "省卫生健康委员会": "办理中", "省人力资源和社会保障厅": "已提交会办意见"}
+    assert [(o["unit"]["name"], o["text"], o["submitted_by"]["full_name"])
+            for o in item["opinions"]] == [
+        ("省人力资源和社会保障厅", "建议将基层卫生人才纳入职称评审倾斜政策。", "何联络")]
+    timeline = item["timeline"]
+    assert [(e["action"], e["actor_name"]) for e in timeline] == [
+        ("register", "赵交办"), ("assign", "赵交办"), ("accept", "孙联络"),
+        ("accept", "何联络"), ("dispatch", "孙联络"), ("record_contact", "刘承办"),
+        ("submit_opinion", "何联络")]
+    seqs = [e["seq"] for e in timeline]
+    assert seqs == sorted(seqs)
+    assert all(e["occurred_at"].endswith("Z") for e in timeline)
+    assert timeline[1]["details"]["note"] == "请认真办理"
+    assert [u["unit"] for u in timeline[1]["details"]["units"]] == [
+        "省卫生健康委员会", "省人力资源和社会保障厅"]
+    assert timeline[4]["details"]["drafter"] == "刘承办"
+    assert timeline[6]["details"]["text"] == "建议将基层卫生人才纳入职称评审倾斜政策。"
+
+    # The database holds the same.
+    with app.app_context():
+        proposal = load(Proposal, pid)
+        assert proposal.state == "drafting" and proposal.is_key
+        rows = {a.unit_id: a for a in proposal.assignments}
+        assert rows[world.health].state == "drafting"
+        assert rows[world.health].drafter_id == world.health_drafter
+        assert rows[world.health].section_id == world.health_section
+        assert rows[world.hr].state == "opinion_submitted"
+        contact = db.session.scalars(select(Contact)).one()
+        assert contact.assignment_id == lead["id"] and contact.created_by_id == world.health_drafter
+        opinion = db.session.scalars(select(CoOpinion)).one()
+        assert opinion.assignment_id == co["id"] and opinion.submitted_by_id == world.hr_clerk
+        events = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.proposal_id == pid).order_by(AuditEvent.seq)).all()
+        assert [e.action for e in events] == [e["action"] for e in timeline]
+        assert {e.outcome for e in events} == {"success"}
+
+
+def test_opinion_with_attachment_as_multipart(app, api, tokens, world):
+    item = api.register(tokens.clerk, world.meeting, number="7")
+    item = api.assign(tokens.clerk, item["id"], lead=world.health, co=[world.hr])
+    co = assignment_of(item, world.hr)
+    api.act("assignments", co["id"], "accept", tokens.hr_clerk)
+    pdf = b"%PDF-1.4\n% test\n"
+    from io import BytesIO
+
+    item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk, data={
+        "text": "同意主办单位意见。", "attachment": (BytesIO(pdf), "会办意见.pdf"),
+    }, content_type="multipart/form-data").get_json()
+    [opinion] = item["opinions"]
+    assert opinion["attachment"]["name"] == "会办意见.pdf"
+    assert opinion["attachment"]["content_type"] == "application/pdf"
+    assert opinion["attachment"]["size"] == len(pdf)
+    with app.app_context():
+        row = load(Assignment, co["id"])
+        assert row.state == "opinion_submitted"
+        assert row.opinions[0].attachment.sha256
