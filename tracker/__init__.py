@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Flask, g, jsonify, render_template, request, session
+from flask import Flask, g, jsonify, make_response, render_template, request, session
 from flask_login import current_user, logout_user
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
@@ -196,9 +196,9 @@ def _register_error_handlers(app: Flask) -> None:
         def handler(exc, code=code, message=message):
             if code == 403:
                 _log_refusal(DomainError(message))
-            response = _render(code, message)
+            response = make_response(_render(code, message))
             if code == 405 and getattr(exc, "valid_methods", None):
-                response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+                response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response
         app.register_error_handler(code, handler)
 
