@@ -71,6 +71,9 @@ def assign(proposal, clerk: User, lead: Unit | None = None, co=(), separate=(), 
 def build_world() -> dict:
     office = make_unit("省政府办公厅", supervising=True, sections=("督查室",))
     health = make_unit("省卫生健康委员会", sections=("基层卫生健康处", "医政医管处"))
+    health.prefix_suggestion, health.prefix_proposal = "吉卫复议字", "吉卫复提字"
+    health.prefix_co_opinion = "吉卫会字"
+    health.closing_default = "感谢您对卫生健康工作的关心和支持。"
     hr = make_unit("省人力资源和社会保障厅", sections=("专业技术人员管理处",))
     edu = make_unit("省教育厅", sections=("基础教育处",))
     w = {
@@ -94,6 +97,10 @@ def build_world() -> dict:
         "edu_clerk": make_user("edu_clerk", edu, Role.unit_clerk, full_name="林联络"),
         "edu_drafter": make_user("edu_drafter", edu, Role.drafter, full_name="黄承办"),
     }
+    w["health_leader"] = make_user("health_leader", health, Role.signer, full_name="冯主任")
+    health.principal_leader_id = w["health_leader"].id
+    hr.prefix_co_opinion = "吉人社会字"
+    db.session.flush()
     w["meeting"] = make_meeting(w["clerk"])
     w["cppcc"] = make_meeting(w["clerk"], body=Body.cppcc, term=13)
     return w

@@ -66,6 +66,7 @@ def _import_models() -> None:
     from tracker.files import models as _f  # noqa: F401
     from tracker.handling import models as _h  # noqa: F401
     from tracker.proposals import models as _p  # noqa: F401
+    from tracker.replies import models as _r  # noqa: F401
     from tracker.workdays import models as _w  # noqa: F401
 
 

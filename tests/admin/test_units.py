@@ -22,8 +22,8 @@ def test_units_list_links_units_and_counts_users(app, admin, world):
     html = admin.get("/admin/units").get_data(as_text=True)
     assert f'href="/admin/units/{world.health}/edit"' in html
     assert "省卫生健康委员会" in html and "医政医管处、基层卫生健康处" in html
-    # Seven users of the health commission, all enabled, linked to the filtered user list.
-    assert f'<a href="/admin/users?unit={world.health}">7 / 7</a>' in html
+    # Eight users of the health commission, all enabled, linked to the filtered user list.
+    assert f'<a href="/admin/users?unit={world.health}">8 / 8</a>' in html
     assert "交办（督办）单位" in html
 
 

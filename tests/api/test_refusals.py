@@ -125,7 +125,7 @@ def test_other_units_item_and_assignment_are_404(app, api, tokens, world, item):
 
 def test_unknown_action_is_404(api, tokens, world, item):
     lead = assignment_of(item, world.health)
-    for target, object_id, name in (("assignments", lead["id"], "sign"),
+    for target, object_id, name in (("assignments", lead["id"], "fly_to_moon"),
                                     ("assignments", lead["id"], "assign"),
                                     ("proposals", item["id"], "accept")):
         response = api.act(target, object_id, name, tokens.clerk, expect=404)

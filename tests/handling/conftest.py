@@ -12,6 +12,7 @@ from tracker.accounts.models import Unit, User
 from tracker.extensions import db
 from tracker.handling import operations
 from tracker.handling.models import Assignment, ContactMethod, ContactStage
+from tracker.replies import operations as replies
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -65,7 +66,44 @@ def bring_to(w, state: str, role: str = "lead") -> Assignment:
     if state == "opinion_submitted":
         operations.submit_opinion(target, clerk, text="同意主办单位意见。")
         return target
-    raise AssertionError(f"no recipe for {state}")
+    operations.dispatch_assignment(target, clerk, section_id=section.id, drafter_id=drafter.id)
+    write_draft(target, drafter)
+    replies.submit_review(target, drafter)
+    steps = ["first_review", "second_review", "final_review", "awaiting_signature", "signed",
+             "replied"]
+    if state not in steps:
+        raise AssertionError(f"no recipe for {state}")
+    reviewers = [w.health_first, w.health_second, w.health_final]
+    for step, reviewer in zip(steps, reviewers):
+        if state == step:
+            return target
+        replies.approve_draft(target, reviewer, seen_version_id=latest_id(target))
+    if state == "awaiting_signature":
+        return target
+    replies.sign_reply(target, w.health_signer, seen_version_id=latest_id(target))
+    if state == "signed":
+        return target
+    replies.issue_reply(target, clerk)
+    return target
+
+
+def latest_id(assignment) -> int:
+    from tracker.replies.queries import latest_draft
+
+    return latest_draft(assignment).id
+
+
+def write_draft(assignment, drafter, body="一、基本情况\n（一）人才队伍现状\n我委高度重视。", **kw):
+    from tracker.proposals.models import Disclosure
+    from tracker.replies.models import ReplyForm
+    from tracker.replies.queries import latest_draft
+
+    latest = latest_draft(assignment)
+    fields = dict(body=body, result_class="A", reply_form=ReplyForm.written,
+                  disclosure=Disclosure.public, base_number=latest.number if latest else None,
+                  contact_name="刘洋", contact_phone="0431-88900000")
+    fields.update(kw)
+    return replies.save_draft(assignment, drafter, **fields)
 
 
 # For each action: the user (by world key, per assignment role) allowed to take it, and
@@ -97,4 +135,30 @@ def perform(w, assignment: Assignment, action: str, actor: User | None = None):
                                          summary="当面听取意见")
     if action == Action.submit_opinion:
         return operations.submit_opinion(assignment, actor or clerk, text="会办意见")
+    if action == Action.save_draft:
+        return write_draft(assignment, actor or drafter, body="修改后的答复稿。")
+    if action == Action.override_cosign:
+        return replies.override_cosign(assignment, actor or w.clerk, reason="会办单位逾期未复")
+    if action == Action.submit_review:
+        return replies.submit_review(assignment, actor or drafter)
+    level_user = {"first_review": w.health_first, "second_review": w.health_second,
+                  "final_review": w.health_final, "awaiting_signature": w.health_signer}
+    if action == Action.approve:
+        return replies.approve_draft(assignment, actor or level_user.get(assignment.state, clerk),
+                                     seen_version_id=_latest_or_none(assignment))
+    if action == Action.return_draft:
+        return replies.return_draft(assignment, actor or level_user.get(assignment.state, clerk),
+                                    seen_version_id=_latest_or_none(assignment), comment="请补充数据")
+    if action == Action.sign:
+        return replies.sign_reply(assignment, actor or w.health_signer,
+                                  seen_version_id=_latest_or_none(assignment))
+    if action == Action.issue:
+        return replies.issue_reply(assignment, actor or clerk)
     return transition(assignment, action, actor or clerk)
+
+
+def _latest_or_none(assignment):
+    from tracker.replies.queries import latest_draft
+
+    latest = latest_draft(assignment)
+    return latest.id if latest else None

@@ -49,11 +49,29 @@ class Unit(db.Model):
     is_supervising: Mapped[bool] = mapped_column(Boolean, default=False)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Reply handling: the review chain (an ordered subset of first,second,final), whether one
+    # person may approve two levels of a draft, the principal leader (signs key items), the
+    # default closing sentence and the document-number prefixes (e.g. 吉卫复议字).
+    review_levels: Mapped[str] = mapped_column(String(40), default="first,second,final")
+    allow_multi_level: Mapped[bool] = mapped_column(Boolean, default=False)
+    principal_leader_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", use_alter=True, ondelete="SET NULL"))
+    closing_default: Mapped[str] = mapped_column(String(200), default="")
+    prefix_suggestion: Mapped[str] = mapped_column(String(30), default="")
+    prefix_proposal: Mapped[str] = mapped_column(String(30), default="")
+    prefix_co_opinion: Mapped[str] = mapped_column(String(30), default="")
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="unit", order_by="Section.name", cascade="all, delete-orphan"
     )
-    users: Mapped[list[User]] = relationship(back_populates="unit", order_by="User.username")
+    users: Mapped[list[User]] = relationship(
+        back_populates="unit", order_by="User.username", foreign_keys="User.unit_id")
+    principal_leader: Mapped[User | None] = relationship(foreign_keys=[principal_leader_id])
+
+    @property
+    def chain(self) -> list[str]:
+        """The review levels in order, e.g. ["first", "second", "final"]."""
+        return [level for level in (self.review_levels or "").split(",") if level]
 
     @property
     def display_name(self) -> str:
@@ -102,7 +120,7 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    unit: Mapped[Unit] = relationship(back_populates="users")
+    unit: Mapped[Unit] = relationship(back_populates="users", foreign_keys=[unit_id])
     section: Mapped[Section | None] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"

@@ -14,6 +14,7 @@ from tracker.core.errors import ValidationFailed
 from tracker.core.forms import BaseForm
 from tracker.extensions import db
 from tracker.handling import forms, operations
+from tracker.replies import forms as reply_forms
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
 from tracker.handling.workflow import Action
 from tracker.proposals.models import Proposal
@@ -77,6 +78,63 @@ class ActionSpec:
     setup: Callable | None = None
     # Self-loop actions that add a record do not need the page to be current.
     versioned: bool = True
+    # A page of its own (the draft editor, the review page); default: the generic form.
+    template: str = "handling/action.html"
+
+
+def _setup_draft(form, assignment: Assignment) -> None:
+    """Open the editor on the latest version (or a blank draft with the unit's defaults)."""
+    from tracker.replies.queries import latest_draft
+
+    if form.is_submitted():
+        return
+    latest = latest_draft(assignment)
+    if latest is None:
+        form.base_number.data = 0
+        form.disclosure.data = assignment.proposal.disclosure.value
+        form.closing.data = assignment.unit.closing_default
+        drafter = assignment.drafter
+        if drafter is not None:
+            form.contact_name.data = drafter.full_name
+            form.contact_phone.data = drafter.phone
+        return
+    form.base_number.data = latest.number
+    for name in ("body", "result_class", "disclosure", "contact_name", "contact_phone",
+                 "cc", "closing", "salutation", "opening"):
+        form[name].data = getattr(latest, name)
+    form.reply_form.data = latest.reply_form.value
+
+
+def _setup_review(form, assignment: Assignment) -> None:
+    from tracker.replies.queries import latest_draft
+
+    if not form.is_submitted():
+        latest = latest_draft(assignment)
+        form.seen_version_id.data = latest.id if latest else None
+
+
+def _run_save_draft(assignment: Assignment, actor: User, form):
+    from tracker.proposals.models import Disclosure
+    from tracker.replies import operations as replies
+    from tracker.replies.models import ReplyForm
+
+    body, source = form.body.data or "", "form"
+    upload = form.docx.data
+    if upload is not None and getattr(upload, "filename", ""):
+        body, source = replies.text_from_docx(upload), "docx"
+    return replies.save_draft(
+        assignment, actor, body=body, result_class=form.result_class.data,
+        reply_form=ReplyForm(form.reply_form.data), disclosure=Disclosure(form.disclosure.data),
+        base_number=form.base_number.data, contact_name=form.contact_name.data or "",
+        contact_phone=form.contact_phone.data or "", cc=form.cc.data or "",
+        closing=form.closing.data or "", salutation=form.salutation.data or "",
+        opening=form.opening.data or "", note=form.note.data or "", source=source)
+
+
+def _replies():
+    from tracker.replies import operations
+
+    return operations
 
 
 ACTIONS: dict[Action, ActionSpec] = {
@@ -115,6 +173,36 @@ ACTIONS: dict[Action, ActionSpec] = {
         forms.OpinionForm,
         lambda a, actor, f: operations.submit_opinion(
             a, actor, text=f.text.data, attachment=f.attachment.data, version=_version(f))),
+    Action.save_draft: ActionSpec(
+        reply_forms.DraftForm, _run_save_draft, _setup_draft, versioned=False,
+        template="replies/draft.html"),
+    Action.override_cosign: ActionSpec(
+        reply_forms.OverrideCosignForm,
+        lambda a, actor, f: _replies().override_cosign(a, actor, reason=f.reason.data)),
+    Action.submit_review: ActionSpec(
+        reply_forms.SubmitReviewForm,
+        lambda a, actor, f: _replies().submit_review(
+            a, actor, version=_version(f), note=f.note.data or ""),
+        template="replies/review.html"),
+    Action.approve: ActionSpec(
+        reply_forms.ReviewForm,
+        lambda a, actor, f: _replies().approve_draft(
+            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or ""),
+        _setup_review, template="replies/review.html"),
+    Action.return_draft: ActionSpec(
+        reply_forms.ReturnDraftForm,
+        lambda a, actor, f: _replies().return_draft(
+            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data),
+        _setup_review, template="replies/review.html"),
+    Action.sign: ActionSpec(
+        reply_forms.ReviewForm,
+        lambda a, actor, f: _replies().sign_reply(
+            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or ""),
+        _setup_review, template="replies/review.html"),
+    Action.issue: ActionSpec(
+        reply_forms.IssueForm,
+        lambda a, actor, f: _replies().issue_reply(a, actor, version=_version(f)),
+        template="replies/review.html"),
 }
 
 

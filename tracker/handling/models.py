@@ -92,6 +92,14 @@ class Assignment(db.Model):
     return_reason: Mapped[str] = mapped_column(Text, default="")
     # Set when this assignment replaces one whose unit had it returned.
     replaces_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    # When the assignment entered its current state (how long a draft has waited).
+    state_since: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # 会签: the supervising clerk may let the lead go to review before every opinion is in.
+    cosign_override_reason: Mapped[str] = mapped_column(Text, default="")
+    # Handling round: 1, then 2 for re-handling after an unsatisfied rating.
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    # Submissions to review so far in this round; decisions carry the cycle they belong to.
+    review_cycle: Mapped[int] = mapped_column(Integer, default=0)
 
     proposal: Mapped["Proposal"] = relationship(back_populates="assignments")  # noqa: F821
     unit: Mapped["Unit"] = relationship()  # noqa: F821
@@ -140,6 +148,8 @@ class CoOpinion(db.Model):
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # Numbered from the unit's 会办意见 series when the unit has one configured.
+    doc_number: Mapped[str | None] = mapped_column(String(60), unique=True)
 
     assignment: Mapped[Assignment] = relationship(back_populates="opinions")
     attachment: Mapped["Attachment | None"] = relationship()  # noqa: F821

@@ -259,9 +259,12 @@ def submit_opinion(assignment: Assignment, actor: User, *, text: str,
     def add() -> None:
         if stored is not None:
             db.session.flush()
+        from tracker.replies.operations import number_opinion
+
         opinion = CoOpinion(assignment_id=assignment.id, text=text,
                             attachment_id=stored.id if stored else None,
-                            submitted_by_id=actor.id)
+                            submitted_by_id=actor.id,
+                            doc_number=number_opinion(assignment.unit))
         db.session.add(opinion)
         created.append(opinion)
 

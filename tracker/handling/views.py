@@ -12,6 +12,8 @@ from tracker.handling.actions import ACTIONS, build_form, run_action
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import Action, check, state_of
 from tracker.proposals.models import Proposal
+from tracker.replies import queries as reply_queries
+from tracker.replies.operations import DraftConflict
 
 bp = Blueprint("handling", __name__)
 
@@ -34,11 +36,16 @@ def _act(obj, action: Action, proposal: Proposal):
         raise Conflict(
             f"该交办已被他人处理，当前状态为「{state_of(obj).label}」，请返回事项页面查看。")
     check(obj, action, current_user)
+    spec = ACTIONS[action]
     form = build_form(action, obj)
-    status = 200
+    status, conflict = 200, None
     if request.method == "POST":
         try:
             run_action(action, obj, current_user, form)
+        except DraftConflict as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            conflict, status = exc, 409
         except ValidationFailed as exc:
             db.session.rollback()
             apply_errors(form, exc)
@@ -47,9 +54,13 @@ def _act(obj, action: Action, proposal: Proposal):
             db.session.commit()
             flash(f"「{action.label}」已完成。", "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+    assignment = obj if isinstance(obj, Assignment) else None
+    context = {}
+    if assignment is not None and spec.template.startswith("replies/"):
+        context = reply_queries.review_context(assignment, current_user)
     return render_template(
-        "handling/action.html", form=form, action=action, obj=obj, proposal=proposal,
-        assignment=obj if isinstance(obj, Assignment) else None,
+        spec.template, form=form, action=action, obj=obj, proposal=proposal,
+        assignment=assignment, conflict=conflict, **context,
     ), status
 
 

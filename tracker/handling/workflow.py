@@ -15,10 +15,10 @@ from typing import Callable
 
 from sqlalchemy import select, update
 
-from tracker.accounts.models import User
+from tracker.accounts.models import Role, User
 from tracker.audit import log as audit
 from tracker.core.errors import Conflict, InvalidTransition, PermissionDenied
-from tracker.core.time import today
+from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
@@ -31,6 +31,12 @@ class ProposalState(str, enum.Enum):
     return_requested = "return_requested"
     accepted = "accepted"
     drafting = "drafting"
+    first_review = "first_review"
+    second_review = "second_review"
+    final_review = "final_review"
+    awaiting_signature = "awaiting_signature"
+    signed = "signed"
+    replied = "replied"
 
     @property
     def label(self) -> str:
@@ -43,6 +49,12 @@ PROPOSAL_STATE_LABELS = {
     ProposalState.return_requested: "申请退回",
     ProposalState.accepted: "已签收",
     ProposalState.drafting: "办理中",
+    ProposalState.first_review: "初审",
+    ProposalState.second_review: "复审",
+    ProposalState.final_review: "终审",
+    ProposalState.awaiting_signature: "待签发",
+    ProposalState.signed: "已签发",
+    ProposalState.replied: "已答复",
 }
 
 
@@ -53,6 +65,12 @@ class AssignmentState(str, enum.Enum):
     accepted = "accepted"
     drafting = "drafting"
     opinion_submitted = "opinion_submitted"
+    first_review = "first_review"
+    second_review = "second_review"
+    final_review = "final_review"
+    awaiting_signature = "awaiting_signature"
+    signed = "signed"
+    replied = "replied"
 
     @property
     def label(self) -> str:
@@ -66,10 +84,25 @@ ASSIGNMENT_STATE_LABELS = {
     AssignmentState.accepted: "已签收",
     AssignmentState.drafting: "办理中",
     AssignmentState.opinion_submitted: "已提交会办意见",
+    AssignmentState.first_review: "初审中",
+    AssignmentState.second_review: "复审中",
+    AssignmentState.final_review: "终审中",
+    AssignmentState.awaiting_signature: "待签发",
+    AssignmentState.signed: "已签发",
+    AssignmentState.replied: "已答复",
 }
 
+# The review states by level, in their fixed order (a unit's chain is a subset of it).
+REVIEW_STATES = {
+    "first": AssignmentState.first_review,
+    "second": AssignmentState.second_review,
+    "final": AssignmentState.final_review,
+}
+LEVEL_OF_STATE = {state: level for level, state in REVIEW_STATES.items()}
+
 # States in which an assignment no longer has a deadline running.
-FINISHED_STATES = frozenset({AssignmentState.returned, AssignmentState.opinion_submitted})
+FINISHED_STATES = frozenset({
+    AssignmentState.returned, AssignmentState.opinion_submitted, AssignmentState.replied})
 
 
 class Action(str, enum.Enum):
@@ -81,6 +114,13 @@ class Action(str, enum.Enum):
     dispatch = "dispatch"
     record_contact = "record_contact"
     submit_opinion = "submit_opinion"
+    save_draft = "save_draft"
+    override_cosign = "override_cosign"
+    submit_review = "submit_review"
+    approve = "approve"
+    return_draft = "return_draft"
+    sign = "sign"
+    issue = "issue"
 
     @property
     def label(self) -> str:
@@ -96,6 +136,13 @@ ACTION_LABELS = {
     Action.dispatch: "分办",
     Action.record_contact: "登记联系情况",
     Action.submit_opinion: "提交会办意见",
+    Action.save_draft: "撰写答复",
+    Action.override_cosign: "会签例外",
+    Action.submit_review: "送审",
+    Action.approve: "审核通过",
+    Action.return_draft: "退回修改",
+    Action.sign: "签发",
+    Action.issue: "发文",
 }
 
 # The state a proposal's next state is derived from its assignments.
@@ -116,7 +163,7 @@ def _handler(user: User, assignment: Assignment) -> bool:
     return permissions.is_handler_of(user, assignment)
 
 
-def _may_request_return(assignment: Assignment) -> str | None:
+def _may_request_return(assignment: Assignment, _actor=None) -> str | None:
     if assignment.return_reason:
         # The supervising clerk already refused a return: the decision stands.
         return "交办单位已不同意退回该事项，不能再次申请退回，请按要求办理。"
@@ -128,15 +175,81 @@ def _may_request_return(assignment: Assignment) -> str | None:
     return None
 
 
+def _reviewer(level: str) -> Who:
+    role = {"first": Role.reviewer_first, "second": Role.reviewer_second,
+            "final": Role.reviewer_final}[level]
+
+    def who(user: User, assignment: Assignment) -> bool:
+        return user.unit_id == assignment.unit_id and user.has_role(role)
+    return who
+
+
+def _signer(user: User, assignment: Assignment) -> bool:
+    if user.unit_id != assignment.unit_id:
+        return False
+    if assignment.proposal.is_key:
+        # A key item is signed by the unit's principal leader.
+        return assignment.unit.principal_leader_id == user.id
+    return user.has_role(Role.signer)
+
+
+def _issuer(user: User, assignment: Assignment) -> bool:
+    return user.unit_id == assignment.unit_id and user.has_role(Role.unit_clerk, Role.signer)
+
+
+def _ready_for_review(assignment: Assignment, _actor=None) -> str | None:
+    from tracker.replies import queries as replies
+
+    if replies.latest_draft(assignment) is None:
+        return "尚未撰写答复稿，不能送审。"
+    if not assignment.unit.chain:
+        return "本单位尚未设置审核流程，请联系系统管理员。"
+    if assignment.role == UnitRole.lead and not assignment.cosign_override_reason:
+        missing = replies.missing_co_opinions(assignment)
+        if missing:
+            return ("会办单位意见尚未全部收到（" + "、".join(missing) +
+                    "），不能送审；如确需先行送审，请交办员登记会签例外。")
+    return None
+
+
+def _not_second_level(assignment: Assignment, actor) -> str | None:
+    from tracker.replies import queries as replies
+
+    if actor is None or assignment.unit.allow_multi_level:
+        return None
+    level = LEVEL_OF_STATE.get(AssignmentState(assignment.state))
+    taken = replies.levels_approved_by(assignment, actor.id)
+    if level is not None and taken - {level}:
+        done = "、".join(REVIEW_LABELS[x] for x in sorted(taken, key=LEVEL_ORDER.index))
+        return f"您已对本稿作出{done}，本单位不允许同一人审核两个层级。"
+    return None
+
+
+def _next_review_state(assignment: Assignment) -> AssignmentState:
+    """The next level of the unit's chain after the current one, or 待签发."""
+    current = LEVEL_OF_STATE.get(AssignmentState(assignment.state))
+    chain = assignment.unit.chain
+    after = LEVEL_ORDER[LEVEL_ORDER.index(current) + 1:] if current else LEVEL_ORDER
+    for level in after:
+        if level in chain:
+            return REVIEW_STATES[level]
+    return AssignmentState.awaiting_signature
+
+
+LEVEL_ORDER = ["first", "second", "final"]
+REVIEW_LABELS = {"first": "初审", "second": "复审", "final": "终审"}
+
+
 @dataclass(frozen=True)
 class Rule:
-    next_state: str
+    # A state, or a function of the object giving it (the review chain is per unit).
+    next_state: object
     who: Who
     who_label: str
     # Assignment roles the action applies to (None: every role).
     unit_roles: frozenset[UnitRole] | None = None
     # Returns a Chinese message when a precondition fails (HTTP 409).
-    guard: Callable[[object], str | None] | None = None
+    guard: Callable[[object, object], str | None] | None = None
     tags: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -162,11 +275,34 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
     (A.drafting, S.submit_opinion): Rule(
         A.opinion_submitted, _handler, "会办单位联络员或承办人", unit_roles=CO_ROLE
     ),
+    # Drafting, co-signing, three-level review, sign-off and issue (lead and 分办 units).
+    (A.drafting, S.save_draft): Rule(
+        A.drafting, _handler, "本单位承办人或联络员", unit_roles=MAIN_ROLES),
+    (A.drafting, S.override_cosign): Rule(
+        A.drafting, _supervisor, "交办员", unit_roles=frozenset({UnitRole.lead})),
+    (A.drafting, S.submit_review): Rule(
+        _next_review_state, _handler, "本单位承办人或联络员", unit_roles=MAIN_ROLES,
+        guard=_ready_for_review),
+    (A.first_review, S.approve): Rule(
+        _next_review_state, _reviewer("first"), "本单位初审人", guard=_not_second_level),
+    (A.second_review, S.approve): Rule(
+        _next_review_state, _reviewer("second"), "本单位复审人", guard=_not_second_level),
+    (A.final_review, S.approve): Rule(
+        _next_review_state, _reviewer("final"), "本单位终审人", guard=_not_second_level),
+    (A.first_review, S.return_draft): Rule(A.drafting, _reviewer("first"), "本单位初审人"),
+    (A.second_review, S.return_draft): Rule(A.drafting, _reviewer("second"), "本单位复审人"),
+    (A.final_review, S.return_draft): Rule(A.drafting, _reviewer("final"), "本单位终审人"),
+    (A.awaiting_signature, S.return_draft): Rule(
+        A.drafting, _signer, "本单位签发人（重点建议提案为主要负责人）"),
+    (A.awaiting_signature, S.sign): Rule(
+        A.signed, _signer, "本单位签发人（重点建议提案为主要负责人）"),
+    (A.signed, S.issue): Rule(A.replied, _issuer, "本单位联络员或签发人"),
 }
 
 PROPOSAL_TABLE: dict[tuple[ProposalState, Action], Rule] = {
     (state, S.assign): Rule(DERIVED, _supervisor, "交办员")
-    for state in (P.registered, P.assigned, P.return_requested, P.accepted, P.drafting)
+    for state in (P.registered, P.assigned, P.return_requested, P.accepted, P.drafting,
+                  P.first_review, P.second_review, P.final_review, P.awaiting_signature)
 }
 
 
@@ -200,7 +336,7 @@ def allowed_actions(obj, user: User) -> list[Action]:
         rule = rule_for(obj, action)
         if rule is None or not rule.who(user, obj):
             continue
-        if rule.guard is not None and rule.guard(obj):
+        if rule.guard is not None and rule.guard(obj, user):
             continue  # a precondition fails: no button that can only be refused
         result.append(action)
     return result
@@ -217,9 +353,24 @@ def derive_proposal_state(assignments: list[Assignment]) -> ProposalState:
     if A.assigned in states:
         return P.assigned
     main = [a for a in active if a.role in MAIN_ROLES] or active
-    if all(a.state == A.accepted for a in main):
-        return P.accepted
-    return P.drafting
+    return min((PROGRESS[AssignmentState(a.state)] for a in main), key=PROGRESS_ORDER.index)
+
+
+# How far an assignment has come, as the item's state; the item is as far as its slowest
+# lead or 分办 unit (a co-handling unit that sent its opinion counts as drafting).
+PROGRESS = {
+    A.accepted: P.accepted,
+    A.drafting: P.drafting,
+    A.opinion_submitted: P.drafting,
+    A.first_review: P.first_review,
+    A.second_review: P.second_review,
+    A.final_review: P.final_review,
+    A.awaiting_signature: P.awaiting_signature,
+    A.signed: P.signed,
+    A.replied: P.replied,
+}
+PROGRESS_ORDER = [P.accepted, P.drafting, P.first_review, P.second_review, P.final_review,
+                  P.awaiting_signature, P.signed, P.replied]
 
 
 def _lock_proposal(proposal_id: int, expected_state: str | None = None) -> bool:
@@ -262,7 +413,7 @@ def check(obj, action: Action, actor: User) -> Rule:
     if not rule.who(actor, obj):
         raise PermissionDenied(f"只有{rule.who_label}可以执行「{action.label}」。")
     if rule.guard is not None:
-        message = rule.guard(obj)
+        message = rule.guard(obj, actor)
         if message:
             raise InvalidTransition(message)
     return rule
@@ -303,9 +454,11 @@ def transition(
     rule = check(obj, action, actor)
 
     if isinstance(obj, Assignment):
-        next_state = rule.next_state
+        next_state = rule.next_state(obj) if callable(rule.next_state) else rule.next_state
         values = dict(changes or {})
         values.update(state=AssignmentState(next_state).value, version=Assignment.version + 1)
+        if next_state != obj.state:
+            values["state_since"] = utcnow()
         result = db.session.execute(
             update(Assignment)
             .where(

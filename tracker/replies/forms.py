@@ -1,0 +1,57 @@
+"""Forms for drafting, co-signing exceptions, review, sign-off and issue."""
+from __future__ import annotations
+
+from flask_wtf.file import FileField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from tracker.core.forms import BaseForm
+from tracker.handling.forms import REQUIRED, VersionedForm
+from tracker.proposals.models import Disclosure
+from tracker.replies.models import DEFAULT_RESULT_CLASSES, ReplyForm
+
+
+class DraftForm(BaseForm):
+    # The version the editor was opened on: saving over a newer one is refused.
+    base_number = IntegerField("基于第几稿", [Optional()], widget=HiddenField.widget)
+    body = TextAreaField(
+        "答复正文", [Optional(), Length(max=60000)],
+        description="每段一行；标题按公文层次以「一、」「（一）」「1.」「（1）」开头，系统自动识别。")
+    docx = FileField("或上传 Word 稿（.docx，将以其正文替换上面的内容）")
+    result_class = SelectField("办理结果类别", choices=list(DEFAULT_RESULT_CLASSES.items()))
+    reply_form = SelectField("答复形式", choices=[(f.value, f.label) for f in ReplyForm],
+                             default=ReplyForm.written.value)
+    disclosure = SelectField("公开属性", choices=[(d.value, d.label) for d in Disclosure])
+    contact_name = StringField("联系人", [Optional(), Length(max=60)])
+    contact_phone = StringField("联系电话", [Optional(), Length(max=40),
+                                            Regexp(r"^[0-9+\-（）() ]*\Z",
+                                                   message="电话只能包含数字、+、- 和括号。")])
+    cc = TextAreaField("抄送（每行一个单位）", [Optional(), Length(max=2000)])
+    closing = StringField("结束语", [Optional(), Length(max=200)],
+                          description="留空则使用本单位默认结束语。")
+    salutation = StringField("称谓（留空自动生成）", [Optional(), Length(max=100)])
+    opening = TextAreaField("开头语（留空自动生成）", [Optional(), Length(max=2000)])
+    note = StringField("修改说明", [Optional(), Length(max=200)])
+
+
+class OverrideCosignForm(VersionedForm):
+    reason = TextAreaField("会签例外的理由", [DataRequired(REQUIRED), Length(max=2000)])
+
+
+class SubmitReviewForm(VersionedForm):
+    note = TextAreaField("送审说明", [Optional(), Length(max=2000)])
+
+
+class ReviewForm(BaseForm):
+    # The draft version the reviewer looked at: a changed draft cannot be approved blind.
+    seen_version_id = IntegerField("审核的稿件", [DataRequired(REQUIRED)],
+                                   widget=HiddenField.widget)
+    comment = TextAreaField("审核意见", [Optional(), Length(max=5000)])
+
+
+class ReturnDraftForm(ReviewForm):
+    comment = TextAreaField("修改意见", [DataRequired(REQUIRED), Length(max=5000)])
+
+
+class IssueForm(VersionedForm):
+    pass

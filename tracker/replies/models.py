@@ -1,0 +1,169 @@
+"""Reply drafts (every saved version), review decisions, document number series and replies."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.time import utcnow
+from tracker.extensions import db
+
+
+class ReplyForm(str, enum.Enum):
+    written = "written"
+    face = "face"
+    meeting = "meeting"
+    other = "other"
+
+    @property
+    def label(self) -> str:
+        return {"written": "书面答复", "face": "面见答复", "meeting": "会议答复",
+                "other": "其他"}[self.value]
+
+
+class ReviewLevel(str, enum.Enum):
+    first = "first"
+    second = "second"
+    final = "final"
+
+    @property
+    def label(self) -> str:
+        return {"first": "初审", "second": "复审", "final": "终审"}[self.value]
+
+
+class SeriesKind(str, enum.Enum):
+    suggestion = "suggestion"
+    proposal = "proposal"
+    co_opinion = "co_opinion"
+
+    @property
+    def label(self) -> str:
+        return {"suggestion": "建议答复", "proposal": "提案答复", "co_opinion": "会办意见"}[
+            self.value]
+
+
+# The result classes offered by default; a deployment may configure another set.
+DEFAULT_RESULT_CLASSES = {
+    "A": "A类：所提问题已经解决或基本解决",
+    "B": "B类：所提问题正在解决或列入计划逐步解决",
+    "C": "C类：所提问题因条件限制暂时不能解决或留作参考",
+}
+
+
+class DraftVersion(db.Model):
+    """One saved version of a unit's reply; versions are never changed or deleted."""
+
+    __tablename__ = "draft_versions"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "number", name="uq_draft_versions_assignment_number"),
+        CheckConstraint("length(trim(body)) > 0", name="body_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    body: Mapped[str] = mapped_column(Text)
+    result_class: Mapped[str] = mapped_column(String(5))
+    reply_form: Mapped[ReplyForm] = mapped_column(
+        Enum(ReplyForm, native_enum=False, length=10), default=ReplyForm.written)
+    disclosure: Mapped[str] = mapped_column(String(20))
+    contact_name: Mapped[str] = mapped_column(String(60), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    cc: Mapped[str] = mapped_column(Text, default="")  # one recipient a line
+    closing: Mapped[str] = mapped_column(String(200), default="")
+    salutation: Mapped[str] = mapped_column(String(100), default="")  # override, or empty
+    opening: Mapped[str] = mapped_column(Text, default="")  # override, or empty
+    source: Mapped[str] = mapped_column(String(10), default="form")  # form | docx | api
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    created_by: Mapped["User"] = relationship()  # noqa: F821
+
+    @property
+    def cc_list(self) -> list[str]:
+        return [line.strip() for line in self.cc.splitlines() if line.strip()]
+
+
+class ReviewDecision(db.Model):
+    """A reviewer's or signer's decision on one version of a draft."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    # Which submission (送审) this decision belongs to; a resubmission starts a new cycle.
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    level: Mapped[str] = mapped_column(String(10))  # first | second | final | sign
+    decision: Mapped[str] = mapped_column(String(10))  # approve | return
+    comment: Mapped[str] = mapped_column(Text, default="")
+    draft_version_id: Mapped[int] = mapped_column(ForeignKey("draft_versions.id"))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reviewer_name: Mapped[str] = mapped_column(String(60))
+    decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    draft_version: Mapped[DraftVersion] = relationship()
+
+
+class DocSeries(db.Model):
+    """A document-number counter per unit, kind and year: gap-free because it is a row
+    updated in the issuing transaction (a rollback gives the number back)."""
+
+    __tablename__ = "doc_series"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "kind", "year", name="uq_doc_series_unit_kind_year"),
+        CheckConstraint("last_number >= 0", name="last_number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    kind: Mapped[SeriesKind] = mapped_column(Enum(SeriesKind, native_enum=False, length=20))
+    year: Mapped[int] = mapped_column(Integer)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Reply(db.Model):
+    """The signed-off reply of one round of one assignment, numbered when issued."""
+
+    __tablename__ = "replies"
+    __table_args__ = (
+        UniqueConstraint("assignment_id", "round", name="uq_replies_assignment_round"),
+        UniqueConstraint("doc_number", name="uq_replies_doc_number"),
+        CheckConstraint("signer_name <> ''", name="signed_has_signer"),
+        CheckConstraint("issued_at IS NULL OR doc_number IS NOT NULL", name="issued_has_number"),
+        CheckConstraint("doc_number IS NULL OR issued_at IS NOT NULL", name="number_when_issued"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    draft_version_id: Mapped[int] = mapped_column(ForeignKey("draft_versions.id"))
+    first_reviewer: Mapped[str] = mapped_column(String(60), default="")
+    second_reviewer: Mapped[str] = mapped_column(String(60), default="")
+    final_reviewer: Mapped[str] = mapped_column(String(60), default="")
+    signer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signer_name: Mapped[str] = mapped_column(String(60))
+    signed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("doc_series.id"))
+    series_number: Mapped[int | None] = mapped_column(Integer)
+    doc_number: Mapped[str | None] = mapped_column(String(60))
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    draft_version: Mapped[DraftVersion] = relationship()

@@ -1,0 +1,266 @@
+"""Drafting, co-signing, review, sign-off and issue; they flush, never commit."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
+
+from tracker.accounts.models import Unit, User
+from tracker.core.errors import Conflict, InvalidTransition, ValidationFailed
+from tracker.core.time import today, utcnow
+from tracker.extensions import db
+from tracker.handling.models import Assignment
+from tracker.handling.workflow import LEVEL_OF_STATE, Action, AssignmentState, check, transition
+from tracker.proposals.models import Disclosure, ItemKind
+from tracker.replies import queries
+from tracker.replies.models import (
+    DEFAULT_RESULT_CLASSES,
+    DocSeries,
+    DraftVersion,
+    ReplyForm,
+    Reply,
+    ReviewDecision,
+    SeriesKind,
+)
+
+DOCX_LIMIT = 10 * 1024 * 1024
+
+
+class DraftConflict(Conflict):
+    """Someone saved the draft since this editor opened it; carries both versions."""
+
+    def __init__(self, message: str, base: DraftVersion | None, latest: DraftVersion):
+        super().__init__(message)
+        self.base, self.latest = base, latest
+
+
+def text_from_docx(upload: FileStorage) -> str:
+    """The paragraphs of a Word (.docx) file, one per line."""
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    name = (upload.filename or "").lower()
+    content = upload.stream.read(DOCX_LIMIT + 1)
+    problem = None
+    if not name.endswith(".docx"):
+        problem = "只能上传 Word 2007 及以上版本的 .docx 文件（.doc 请先另存为 .docx）。"
+    elif len(content) > DOCX_LIMIT:
+        problem = "Word 文件不能超过 10 MB。"
+    elif not zipfile.is_zipfile(io.BytesIO(content)):
+        problem = "该文件不是有效的 Word（.docx）文件。"
+    if problem is None:
+        try:
+            document = docx.Document(io.BytesIO(content))
+        except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile):
+            problem = "该文件不是有效的 Word（.docx）文件。"
+    if problem:
+        raise ValidationFailed(problem, {"docx": [problem]})
+    lines = [p.text.strip() for p in document.paragraphs]
+    text = "\n".join(line for line in lines if line)
+    if not text:
+        raise ValidationFailed("Word 文件中没有正文。", {"docx": ["该 Word 文件中没有文字。"]})
+    return text
+
+
+def save_draft(assignment: Assignment, actor: User, *, body: str, result_class: str,
+               reply_form: ReplyForm, disclosure: Disclosure, base_number: int | None,
+               contact_name: str = "", contact_phone: str = "", cc: str = "",
+               closing: str = "", salutation: str = "", opening: str = "", note: str = "",
+               source: str = "form") -> DraftVersion:
+    """Save a new version of the reply; refuse when another save happened since base."""
+    body = "\n".join(line.rstrip() for line in (body or "").strip().splitlines())
+    errors: dict[str, list[str]] = {}
+    if not body.strip():
+        errors["body"] = ["答复正文不能为空。"]
+    if result_class not in DEFAULT_RESULT_CLASSES:
+        errors["result_class"] = ["请选择办理结果类别（A、B 或 C）。"]
+    if errors:
+        raise ValidationFailed("答复稿有误，请按提示修改。", errors)
+    check(assignment, Action.save_draft, actor)
+    created: list[DraftVersion] = []
+
+    def add() -> None:
+        # Runs under the item's lock: the latest version cannot change meanwhile.
+        latest = queries.latest_draft(assignment)
+        current = latest.number if latest else 0
+        if (base_number or 0) != current:
+            base = queries.draft_by_number(assignment, base_number) if base_number else None
+            raise DraftConflict(
+                f"答复稿已被{latest.created_by.full_name}于其他窗口修改（第 {current} 稿），"
+                "您的修改未保存。请对照对方的修改后重新编辑。", base, latest)
+        version = DraftVersion(
+            assignment_id=assignment.id, number=current + 1, round=assignment.round, body=body,
+            result_class=result_class, reply_form=reply_form, disclosure=disclosure.value,
+            contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
+            cc="\n".join(x.strip() for x in cc.splitlines() if x.strip()),
+            closing=closing.strip(), salutation=salutation.strip(), opening=opening.strip(),
+            source=source, note=note.strip(), created_by_id=actor.id)
+        db.session.add(version)
+        db.session.flush()
+        created.append(version)
+        details["version"] = version.number
+
+    details: dict = {"source": source}
+    if note:
+        details["note"] = note.strip()[:200]
+    transition(assignment, Action.save_draft, actor, effect=add, details=details)
+    return created[0]
+
+
+def override_cosign(assignment: Assignment, actor: User, *, reason: str) -> Assignment:
+    """The supervising clerk lets the lead unit go to review before every opinion is in."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写会签例外的理由。", {"reason": ["请说明理由。"]})
+    return transition(assignment, Action.override_cosign, actor,
+                      changes={"cosign_override_reason": reason},
+                      details={"reason": reason,
+                               "missing": queries.missing_co_opinions(assignment)})
+
+
+def submit_review(assignment: Assignment, actor: User, *, version: int | None = None,
+                  note: str = "") -> Assignment:
+    """送审: the latest version goes to the first level of the unit's review chain."""
+    latest = queries.latest_draft(assignment)
+    details = {"version": latest.number if latest else None}
+    if note:
+        details["note"] = note.strip()
+    return transition(assignment, Action.submit_review, actor, expected_version=version,
+                       changes={"review_cycle": Assignment.review_cycle + 1}, details=details)
+
+
+def _decide(assignment: Assignment, actor: User, action: Action, decision: str,
+            seen_version_id: int | None, comment: str, changes: dict | None = None,
+            extra=None) -> Assignment:
+    check(assignment, action, actor)
+    latest = queries.latest_draft(assignment)
+    if latest is None or seen_version_id != latest.id:
+        raise Conflict("送审稿在您打开之后已被修改，请重新查看最新的答复稿后再审核。")
+    level = LEVEL_OF_STATE.get(AssignmentState(assignment.state), "sign")
+    details: dict = {"level": level, "version": latest.number}
+    if comment:
+        details["comment"] = comment
+
+    def record() -> None:
+        db.session.add(ReviewDecision(
+            assignment_id=assignment.id, round=assignment.round, cycle=assignment.review_cycle,
+            level=level, decision=decision, comment=comment, draft_version_id=latest.id,
+            reviewer_id=actor.id, reviewer_name=actor.full_name))
+        if extra is not None:
+            extra(latest)
+
+    return transition(assignment, action, actor, effect=record, changes=changes,
+                      details=details)
+
+
+def approve_draft(assignment: Assignment, actor: User, *, seen_version_id: int | None,
+                  comment: str = "") -> Assignment:
+    """A reviewer approves the draft at their level; it moves to the next level."""
+    return _decide(assignment, actor, Action.approve, "approve", seen_version_id,
+                   (comment or "").strip())
+
+
+def return_draft(assignment: Assignment, actor: User, *, seen_version_id: int | None,
+                 comment: str) -> Assignment:
+    """A reviewer (or the signer) returns the draft to the drafter with a comment."""
+    check(assignment, Action.return_draft, actor)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed("请填写退回修改的意见。", {"comment": ["退回时必须写明修改意见。"]})
+    return _decide(assignment, actor, Action.return_draft, "return", seen_version_id, comment)
+
+
+def sign_reply(assignment: Assignment, actor: User, *, seen_version_id: int | None,
+               comment: str = "") -> Assignment:
+    """签发: the signer signs the approved draft off; the reviewers' names go on the reply."""
+    approvals = {d.level: d.reviewer_name
+                 for d in queries.current_cycle_decisions(assignment) if d.decision == "approve"}
+
+    def create_reply(latest: DraftVersion) -> None:
+        db.session.add(Reply(
+            assignment_id=assignment.id, round=assignment.round, draft_version_id=latest.id,
+            first_reviewer=approvals.get("first", ""),
+            second_reviewer=approvals.get("second", ""),
+            final_reviewer=approvals.get("final", ""),
+            signer_id=actor.id, signer_name=actor.full_name, signed_at=utcnow()))
+
+    return _decide(assignment, actor, Action.sign, "approve", seen_version_id,
+                   (comment or "").strip(), extra=create_reply)
+
+
+def format_doc_number(prefix: str, year: int, number: int) -> str:
+    """吉卫复议字〔2026〕12号: the full year in 〔〕 (U+3014/U+3015), no leading zeros."""
+    return f"{prefix}〔{year}〕{number}号"
+
+
+def allocate_number(unit: Unit, kind: SeriesKind, year: int) -> tuple[DocSeries, int]:
+    """Take the next number of the unit's series for the year, in the caller's transaction.
+
+    The counter row is updated in place, so concurrent issuers queue on its lock and a
+    rolled-back issue gives its number back: no gaps, no duplicates.
+    """
+    table = DocSeries.__table__
+    where = (table.c.unit_id == unit.id) & (table.c.kind == kind.value) & (table.c.year == year)
+    for _ in range(2):
+        row = db.session.execute(
+            update(table).where(where).values(last_number=table.c.last_number + 1)
+            .returning(table.c.id, table.c.last_number)).first()
+        if row is not None:
+            return db.session.get(DocSeries, row.id), row.last_number
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(table).values(
+                    unit_id=unit.id, kind=kind.value, year=year, last_number=0))
+        except IntegrityError:
+            pass  # another transaction created the series first; take a number from it
+    raise RuntimeError("could not allocate a document number")
+
+
+def _prefix(unit: Unit, kind: SeriesKind) -> str:
+    return {SeriesKind.suggestion: unit.prefix_suggestion,
+            SeriesKind.proposal: unit.prefix_proposal,
+            SeriesKind.co_opinion: unit.prefix_co_opinion}[kind]
+
+
+def issue_reply(assignment: Assignment, actor: User, *, version: int | None = None) -> Reply:
+    """发文: the signed reply gets the next number of the unit's series and is issued."""
+    check(assignment, Action.issue, actor)
+    reply = queries.current_reply(assignment)
+    kind = (SeriesKind.suggestion if assignment.proposal.kind == ItemKind.suggestion
+            else SeriesKind.proposal)
+    prefix = _prefix(assignment.unit, kind)
+    if not prefix:
+        raise InvalidTransition(
+            f"本单位尚未设置{kind.label}的发文字号前缀，请联系系统管理员在单位设置中填写。")
+    details: dict = {}
+
+    def number() -> None:
+        year = today().year
+        series, n = allocate_number(assignment.unit, kind, year)
+        reply.series_id, reply.series_number = series.id, n
+        reply.doc_number = format_doc_number(prefix, year, n)
+        reply.issued_at, reply.issued_by_id = utcnow(), actor.id
+        db.session.flush()
+        details["doc_number"] = reply.doc_number
+
+    transition(assignment, Action.issue, actor, expected_version=version, effect=number,
+               details=details)
+    return reply
+
+
+def number_opinion(unit: Unit) -> str | None:
+    """The next 会办意见 number of the unit, when it has a series prefix configured."""
+    prefix = unit.prefix_co_opinion
+    if not prefix:
+        return None
+    year = today().year
+    _, n = allocate_number(unit, SeriesKind.co_opinion, year)
+    return format_doc_number(prefix, year, n)
+
+
+def waiting_days(assignment: Assignment) -> int:
+    """Whole days the assignment has been in its current state."""
+    return max(0, (utcnow() - assignment.state_since).days)
