@@ -22,6 +22,9 @@ DEFAULTS: dict[str, object] = {
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_MINUTES": 15,
     "RETURN_WINDOW_WORKDAYS": 7,
+    # The reply result classes offered to drafters: "code=description" pairs split by ";".
+    "RESULT_CLASSES": "A=所提问题已经解决或基本解决;B=所提问题正在解决或列入计划逐步解决;"
+                      "C=所提问题因条件限制暂时不能解决或留作参考",
 }
 
 # Allowed attachment types: extension -> (mime type, magic prefix check name).
@@ -58,6 +61,7 @@ def load(overrides: dict | None = None) -> dict:
             raise RuntimeError("生产模式必须设置 TRACKER_SECRET_KEY。")
         cfg["SECRET_KEY"] = _development_secret()
 
+    cfg["RESULT_CLASS_MAP"] = parse_result_classes(str(cfg["RESULT_CLASSES"]))
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(str(cfg["DATABASE_URL"]))
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
@@ -72,6 +76,19 @@ def load(overrides: dict | None = None) -> dict:
     cfg["JSON_AS_ASCII"] = False
     cfg.setdefault("TESTING", False)
     return cfg
+
+
+def parse_result_classes(text: str) -> dict[str, str]:
+    """'A=…;B=…' -> {"A": "A类：…", ...}, in order; at least one class is required."""
+    classes: dict[str, str] = {}
+    for part in text.split(";"):
+        code, _, description = part.partition("=")
+        code = code.strip()
+        if code:
+            classes[code[:5]] = f"{code[:5]}类：{description.strip()}" if description else code
+    if not classes:
+        raise RuntimeError("TRACKER_RESULT_CLASSES 至少要有一个办理结果类别。")
+    return classes
 
 
 def normalise_db_url(url: str) -> str:

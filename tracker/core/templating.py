@@ -64,6 +64,13 @@ def register(app: Flask) -> None:
             return ""
         return f"{value.year}年{value.month}月{value.day}日"
 
+    @app.template_filter("reply_paragraphs")
+    def _reply_paragraphs(body: str):
+        """Paragraphs of a draft with heading levels (p.level 0-4, p.text)."""
+        from tracker.replies.text import paragraphs
+
+        return paragraphs(body)
+
     @app.template_filter("days_left")
     def _days_left(value: date | None) -> int | None:
         return None if value is None else (value - today()).days

@@ -1,6 +1,7 @@
 """Forms for drafting, co-signing exceptions, review, sign-off and issue."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -8,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from tracker.core.forms import BaseForm
 from tracker.handling.forms import REQUIRED, VersionedForm
 from tracker.proposals.models import Disclosure
-from tracker.replies.models import DEFAULT_RESULT_CLASSES, ReplyForm
+from tracker.replies.models import ReplyForm
 
 
 class DraftForm(BaseForm):
@@ -18,7 +19,7 @@ class DraftForm(BaseForm):
         "答复正文", [Optional(), Length(max=60000)],
         description="每段一行；标题按公文层次以「一、」「（一）」「1.」「（1）」开头，系统自动识别。")
     docx = FileField("或上传 Word 稿（.docx，将以其正文替换上面的内容）")
-    result_class = SelectField("办理结果类别", choices=list(DEFAULT_RESULT_CLASSES.items()))
+    result_class = SelectField("办理结果类别")
     reply_form = SelectField("答复形式", choices=[(f.value, f.label) for f in ReplyForm],
                              default=ReplyForm.written.value)
     disclosure = SelectField("公开属性", choices=[(d.value, d.label) for d in Disclosure])
@@ -32,6 +33,10 @@ class DraftForm(BaseForm):
     salutation = StringField("称谓（留空自动生成）", [Optional(), Length(max=100)])
     opening = TextAreaField("开头语（留空自动生成）", [Optional(), Length(max=2000)])
     note = StringField("修改说明", [Optional(), Length(max=200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.result_class.choices = list(current_app.config["RESULT_CLASS_MAP"].items())
 
 
 class OverrideCosignForm(VersionedForm):

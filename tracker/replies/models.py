@@ -53,14 +53,6 @@ class SeriesKind(str, enum.Enum):
             self.value]
 
 
-# The result classes offered by default; a deployment may configure another set.
-DEFAULT_RESULT_CLASSES = {
-    "A": "A类：所提问题已经解决或基本解决",
-    "B": "B类：所提问题正在解决或列入计划逐步解决",
-    "C": "C类：所提问题因条件限制暂时不能解决或留作参考",
-}
-
-
 class DraftVersion(db.Model):
     """One saved version of a unit's reply; versions are never changed or deleted."""
 

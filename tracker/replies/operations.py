@@ -4,7 +4,8 @@ from __future__ import annotations
 import io
 import zipfile
 
-from sqlalchemy import insert, select, update
+from flask import current_app
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
@@ -17,7 +18,6 @@ from tracker.handling.workflow import LEVEL_OF_STATE, Action, AssignmentState, c
 from tracker.proposals.models import Disclosure, ItemKind
 from tracker.replies import queries
 from tracker.replies.models import (
-    DEFAULT_RESULT_CLASSES,
     DocSeries,
     DraftVersion,
     ReplyForm,
@@ -75,8 +75,9 @@ def save_draft(assignment: Assignment, actor: User, *, body: str, result_class: 
     errors: dict[str, list[str]] = {}
     if not body.strip():
         errors["body"] = ["答复正文不能为空。"]
-    if result_class not in DEFAULT_RESULT_CLASSES:
-        errors["result_class"] = ["请选择办理结果类别（A、B 或 C）。"]
+    classes = current_app.config["RESULT_CLASS_MAP"]
+    if result_class not in classes:
+        errors["result_class"] = [f"请选择办理结果类别（{'、'.join(classes)}）。"]
     if errors:
         raise ValidationFailed("答复稿有误，请按提示修改。", errors)
     check(assignment, Action.save_draft, actor)
