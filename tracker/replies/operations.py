@@ -88,6 +88,8 @@ def save_draft(assignment: Assignment, actor: User, *, body: str, result_class: 
         latest = queries.latest_draft(assignment)
         current = latest.number if latest else 0
         if (base_number or 0) != current:
+            if latest is None:
+                raise Conflict("该答复还没有保存过稿件，页面已过期，请刷新编辑页面后重试。")
             base = queries.draft_by_number(assignment, base_number) if base_number else None
             raise DraftConflict(
                 f"答复稿已被{latest.created_by.full_name}于其他窗口修改（第 {current} 稿），"
