@@ -24,6 +24,7 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(config_module.INSTANCE_DIR),
     )
     app.config.update(config_module.load(config))
+    app.json.ensure_ascii = False  # readable Chinese in the API's JSON
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"), compare_type=True)

@@ -55,6 +55,10 @@ def load(overrides: dict | None = None) -> dict:
     if overrides:
         cfg.update(overrides)
 
+    if cfg["ENV"] not in ("development", "production"):
+        # A typo must not quietly give development behaviour (no Secure cookie, demo data).
+        raise RuntimeError(
+            f"TRACKER_ENV 只能是 development 或 production，现在是「{cfg['ENV']}」。")
     production = cfg["ENV"] == "production"
     if not cfg.get("SECRET_KEY"):
         if production:
@@ -73,7 +77,6 @@ def load(overrides: dict | None = None) -> dict:
     cfg["SESSION_COOKIE_NAME"] = "tracker_session"
     cfg["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
     cfg["WTF_I18N_ENABLED"] = False  # use WTForms' own Chinese messages
-    cfg["JSON_AS_ASCII"] = False
     cfg.setdefault("TESTING", False)
     return cfg
 

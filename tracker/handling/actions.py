@@ -187,17 +187,20 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.approve: ActionSpec(
         reply_forms.ReviewForm,
         lambda a, actor, f: _replies().approve_draft(
-            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or ""),
+            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
+            version=_version(f)),
         _setup_review, template="replies/review.html"),
     Action.return_draft: ActionSpec(
         reply_forms.ReturnDraftForm,
         lambda a, actor, f: _replies().return_draft(
-            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data),
+            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data,
+            version=_version(f)),
         _setup_review, template="replies/review.html"),
     Action.sign: ActionSpec(
         reply_forms.ReviewForm,
         lambda a, actor, f: _replies().sign_reply(
-            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or ""),
+            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
+            version=_version(f)),
         _setup_review, template="replies/review.html"),
     Action.issue: ActionSpec(
         reply_forms.IssueForm,

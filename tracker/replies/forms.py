@@ -47,7 +47,7 @@ class SubmitReviewForm(VersionedForm):
     note = TextAreaField("送审说明", [Optional(), Length(max=2000)])
 
 
-class ReviewForm(BaseForm):
+class ReviewForm(VersionedForm):
     # The draft version the reviewer looked at: a changed draft cannot be approved blind.
     seen_version_id = IntegerField("审核的稿件", [DataRequired(REQUIRED)],
                                    widget=HiddenField.widget)

@@ -40,7 +40,6 @@ class DraftConflict(Conflict):
 def text_from_docx(upload: FileStorage) -> str:
     """The paragraphs of a Word (.docx) file, one per line."""
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
     name = (upload.filename or "").lower()
     content = upload.stream.read(DOCX_LIMIT + 1)
@@ -54,11 +53,11 @@ def text_from_docx(upload: FileStorage) -> str:
     if problem is None:
         try:
             document = docx.Document(io.BytesIO(content))
-        except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile):
+            lines = [p.text.strip() for p in document.paragraphs]
+        except Exception:  # any parse failure of an untrusted file means "not a .docx"
             problem = "该文件不是有效的 Word（.docx）文件。"
     if problem:
         raise ValidationFailed(problem, {"docx": [problem]})
-    lines = [p.text.strip() for p in document.paragraphs]
     text = "\n".join(line for line in lines if line)
     if not text:
         raise ValidationFailed("Word 文件中没有正文。", {"docx": ["该 Word 文件中没有文字。"]})
@@ -137,7 +136,9 @@ def submit_review(assignment: Assignment, actor: User, *, version: int | None = 
 
 def _decide(assignment: Assignment, actor: User, action: Action, decision: str,
             seen_version_id: int | None, comment: str, changes: dict | None = None,
-            extra=None) -> Assignment:
+            extra=None, version: int | None = None) -> Assignment:
+    if version is not None and version != assignment.version:
+        raise Conflict("该稿件已被他人审核或处理，页面已过期，请刷新后查看。")
     check(assignment, action, actor)
     latest = queries.latest_draft(assignment)
     if latest is None or seen_version_id != latest.id:
@@ -156,28 +157,29 @@ def _decide(assignment: Assignment, actor: User, action: Action, decision: str,
             extra(latest)
 
     return transition(assignment, action, actor, effect=record, changes=changes,
-                      details=details)
+                      details=details, expected_version=version)
 
 
 def approve_draft(assignment: Assignment, actor: User, *, seen_version_id: int | None,
-                  comment: str = "") -> Assignment:
+                  comment: str = "", version: int | None = None) -> Assignment:
     """A reviewer approves the draft at their level; it moves to the next level."""
     return _decide(assignment, actor, Action.approve, "approve", seen_version_id,
-                   (comment or "").strip())
+                   (comment or "").strip(), version=version)
 
 
 def return_draft(assignment: Assignment, actor: User, *, seen_version_id: int | None,
-                 comment: str) -> Assignment:
+                 comment: str, version: int | None = None) -> Assignment:
     """A reviewer (or the signer) returns the draft to the drafter with a comment."""
     check(assignment, Action.return_draft, actor)
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed("请填写退回修改的意见。", {"comment": ["退回时必须写明修改意见。"]})
-    return _decide(assignment, actor, Action.return_draft, "return", seen_version_id, comment)
+    return _decide(assignment, actor, Action.return_draft, "return", seen_version_id, comment,
+                   version=version)
 
 
 def sign_reply(assignment: Assignment, actor: User, *, seen_version_id: int | None,
-               comment: str = "") -> Assignment:
+               comment: str = "", version: int | None = None) -> Assignment:
     """签发: the signer signs the approved draft off; the reviewers' names go on the reply."""
     approvals = {d.level: d.reviewer_name
                  for d in queries.current_cycle_decisions(assignment) if d.decision == "approve"}
@@ -191,7 +193,7 @@ def sign_reply(assignment: Assignment, actor: User, *, seen_version_id: int | No
             signer_id=actor.id, signer_name=actor.full_name, signed_at=utcnow()))
 
     return _decide(assignment, actor, Action.sign, "approve", seen_version_id,
-                   (comment or "").strip(), extra=create_reply)
+                   (comment or "").strip(), extra=create_reply, version=version)
 
 
 def format_doc_number(prefix: str, year: int, number: int) -> str:
