@@ -35,7 +35,8 @@ def test_demo_data_loads_once_and_production_then_refuses_to_start(tmp_path):
 
             states = set(db.session.scalars(select(Proposal.state)))
             assert {"registered", "assigned", "return_requested", "accepted",
-                    "drafting"} <= states
+                    "drafting", "first_review", "replied"} <= states
+            _check_demo_replies()
             assert verify_chain().ok
             db.session.remove()
             db.engine.dispose()
@@ -71,3 +72,46 @@ def test_create_admin_command(tmp_path):
             assert token.output.strip() not in stored
             db.session.remove()
             db.engine.dispose()
+
+
+def _check_demo_replies() -> None:
+    """The demo shows drafting, review and an issued reply of the health commission."""
+    from tracker.accounts.models import Unit, User
+    from tracker.core.time import today
+    from tracker.handling.models import Assignment
+    from tracker.handling.workflow import Action, allowed_actions
+    from tracker.proposals.models import Proposal
+    from tracker.replies.models import Reply
+    from tracker.replies.queries import decisions, drafts, review_context
+
+    def user(username: str) -> User:
+        return db.session.scalar(select(User).where(User.username == username))
+
+    def lead_of(number: str) -> Assignment:
+        proposal = db.session.scalar(select(Proposal).where(Proposal.number == number))
+        return next(a for a in proposal.assignments if a.role.value == "lead")
+
+    health = db.session.scalar(select(Unit).where(Unit.name == "吉林省卫生健康委员会"))
+    assert (health.prefix_suggestion, health.prefix_proposal, health.prefix_co_opinion) == (
+        "吉卫复议字", "吉卫复提字", "吉卫会字")
+    assert health.closing_default == "感谢您对卫生健康工作的关心和支持。"
+    assert health.principal_leader_id == user("wjw_qf").id
+    assert health.chain == ["first", "second", "final"]
+
+    # 118: a first draft, the co-handling opinion in: the drafter can send it to review.
+    a118 = lead_of("118")
+    assert [v.number for v in drafts(a118)] == [1]
+    assert Action.submit_review in allowed_actions(a118, user("wjw_cbr"))
+
+    # 156: in 初审 after one return; 陈静 sees what changed since she returned it.
+    a156 = lead_of("156")
+    assert a156.state == "first_review" and drafts(a156)[-1].created_by.username == "wjw_cbr"
+    assert [d.decision for d in decisions(a156)] == ["return"]
+    assert Action.approve in allowed_actions(a156, user("wjw_cs"))
+    assert review_context(a156, user("wjw_cs"))["diff_since_seen"] is not None
+
+    # 87: issued with the first number of the year's suggestion series.
+    reply = db.session.scalar(select(Reply).where(Reply.assignment_id == lead_of("87").id))
+    assert reply.doc_number == f"吉卫复议字〔{today().year}〕1号"
+    assert (reply.first_reviewer, reply.second_reviewer, reply.final_reviewer,
+            reply.signer_name) == ("陈静", "周涛", "吴刚", "郑伟")

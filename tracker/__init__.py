@@ -3,7 +3,16 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Flask, g, jsonify, make_response, render_template, request, session
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+    session,
+)
 from flask_login import current_user, logout_user
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
@@ -88,7 +97,10 @@ def _tune_engine(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # A writing request takes SQLite's write lock up front, so concurrent writers queue
+        # on the busy timeout instead of failing when a read snapshot cannot be upgraded.
+        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -12,12 +12,15 @@ from sqlalchemy import update
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import Role, User
 from tracker.config import INSTANCE_DIR
-from tracker.core.time import today
+from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling import operations as handling
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
 from tracker.proposals import operations as proposals
 from tracker.proposals.models import Body, Disclosure, Level
+from tracker.replies import operations as replies
+from tracker.replies.models import ReplyForm
+from tracker.replies.queries import latest_draft
 
 UNITS = [
     ("吉林省人民政府办公厅", "省政府办公厅", True, ["督查室", "信息技术处"]),
@@ -66,6 +69,12 @@ def load() -> list[tuple[str, str, str, str]]:
             is_demo=True,
         )
         accounts_out.append((username, full_name, "、".join(r.label for r in roles), password))
+
+    health = units[1]
+    accounts.update_unit_settings(
+        None, health, review_levels=["first", "second", "final"], allow_multi_level=False,
+        principal_leader_id=users["wjw_qf"].id, closing_default=CLOSING,
+        prefix_suggestion="吉卫复议字", prefix_proposal="吉卫复提字", prefix_co_opinion="吉卫会字")
 
     clerk = users["jiaoban"]
     year = today().year
@@ -116,6 +125,8 @@ def load() -> list[tuple[str, str, str, str]]:
     handling.submit_opinion(co, users["rsj_lly"],
                             text="我厅同意主办单位意见。关于乡村医生养老保险，可按灵活就业人员参加"
                                  "企业职工基本养老保险，我厅将配合做好政策解读。")
+    # A first draft, ready for the drafter to send to review (the co-handling opinion is in).
+    _draft(lead, users["wjw_cbr"], DRAFT_118)
 
     p96 = item(npc, "96", "关于加快县域医共体建设的建议",
                [("孙立新", "通化代表团", "13900000096")], category="医疗卫生")
@@ -133,8 +144,104 @@ def load() -> list[tuple[str, str, str, str]]:
                 ("郭强", "民建界别", "")], category="医疗卫生", disclosure=Disclosure.on_request)
     (a40,) = handling.assign_proposal(p40, clerk, [handling.UnitChoice(health.id, UnitRole.lead)])
     handling.accept_assignment(a40, users["wjw_lly"])
+
+    # A draft in 初审 that 陈静 has returned once: she now sees what changed since.
+    p156 = item(npc, "156", "关于加强基层医疗卫生机构药品配备的建议",
+                [("赵春雨", "延边代表团", "13900000156")], category="医疗卫生")
+    (a156,) = handling.assign_proposal(p156, clerk, [handling.UnitChoice(health.id,
+                                                                         UnitRole.lead)])
+    _prepare(a156, users, section)
+    _draft(a156, users["wjw_cbr"], DRAFT_156)
+    replies.submit_review(a156, users["wjw_cbr"])
+    replies.return_draft(a156, users["wjw_cs"], seen_version_id=latest_draft(a156).id,
+                         comment="请补充近三年基层医疗卫生机构配备药品品种数的变化，"
+                                 "并写明短缺药品监测的具体做法。")
+    _draft(a156, users["wjw_cbr"], DRAFT_156_REVISED, note="按初审意见补充数据和监测做法")
+    replies.submit_review(a156, users["wjw_cbr"])
+    # It has waited a few days (演示数据), so the pages show how long.
+    db.session.execute(update(Assignment).where(Assignment.id == a156.id).values(
+        state_since=utcnow() - timedelta(days=3)))
+
+    # A reply that went the whole way: three reviews, sign-off, issue with its number.
+    p87 = item(npc, "87", "关于完善乡镇卫生院人才引进政策的建议",
+               [("韩雪", "松原代表团", "13900000087"), ("吕强", "松原代表团", "")],
+               category="医疗卫生")
+    lead87, co87 = handling.assign_proposal(p87, clerk, [
+        handling.UnitChoice(health.id, UnitRole.lead),
+        handling.UnitChoice(hr.id, UnitRole.co),
+    ])
+    handling.accept_assignment(co87, users["rsj_lly"])
+    handling.submit_opinion(co87, users["rsj_lly"],
+                            text="我厅支持乡镇卫生院按规定简化招聘程序，对急需紧缺人才可采取考核方式招聘。")
+    _prepare(lead87, users, section)
+    _draft(lead87, users["wjw_cbr"], DRAFT_87)
+    replies.submit_review(lead87, users["wjw_cbr"])
+    for reviewer in ("wjw_cs", "wjw_fs", "wjw_zs"):
+        replies.approve_draft(lead87, users[reviewer], seen_version_id=latest_draft(lead87).id)
+    replies.sign_reply(lead87, users["wjw_qf"], seen_version_id=latest_draft(lead87).id)
+    replies.issue_reply(lead87, users["wjw_lly"])
     db.session.flush()
     return accounts_out
+
+
+CLOSING = "感谢您对卫生健康工作的关心和支持。"
+
+DRAFT_118 = """一、乡村医生队伍基本情况
+目前全省共有在岗乡村医生约1.8万人，承担着农村居民基本医疗和基本公共卫生服务任务。
+二、提高待遇保障的主要措施
+（一）落实收入补助政策
+1.按规定落实基本公共卫生服务补助和基本药物制度补助。
+2.推动各地将一般诊疗费纳入医保支付范围。
+（二）完善养老保障
+经商省人力资源和社会保障厅，符合条件的乡村医生可按灵活就业人员参加企业职工基本养老保险。
+三、下一步工作
+我委将会同有关部门继续推动乡村医生待遇保障政策落实。"""
+
+DRAFT_156 = """一、基本情况
+我委高度重视基层医疗卫生机构药品配备工作。
+二、主要措施
+（一）优化药品目录
+指导基层医疗卫生机构优先配备使用国家基本药物。
+（二）加强供应保障
+推动县域内药品统一采购、统一配送。"""
+
+DRAFT_156_REVISED = """一、基本情况
+我委高度重视基层医疗卫生机构药品配备工作。近三年，全省乡镇卫生院平均配备药品品种数由260种增加到310种。
+二、主要措施
+（一）优化药品目录
+指导基层医疗卫生机构优先配备使用国家基本药物，允许按规定配备使用医保目录内的常用药品。
+（二）加强供应保障
+推动县域内药品统一采购、统一配送。
+（三）做好短缺药品监测
+在全部乡镇卫生院设立短缺药品监测哨点，按月报送短缺情况，及时协调解决。"""
+
+DRAFT_87 = """一、乡镇卫生院人才引进情况
+近年来，我委会同有关部门通过定向培养、公开招聘等方式，为乡镇卫生院补充了一批专业技术人员。
+二、完善人才引进政策的措施
+（一）简化招聘程序
+对急需紧缺的医疗卫生人才，乡镇卫生院可按规定采取直接考核方式招聘。
+（二）落实倾斜政策
+1.职称评审向基层倾斜，在乡镇卫生院工作的人员可按规定单独评审。
+2.落实乡镇工作补贴政策。
+三、下一步工作
+我委将继续完善基层卫生人才引进和使用政策，吸引更多人才扎根基层。"""
+
+
+def _prepare(assignment: Assignment, users: dict[str, User], section) -> None:
+    """签收 and 分办 to 刘洋 of 基层卫生健康处."""
+    handling.accept_assignment(assignment, users["wjw_lly"])
+    handling.dispatch_assignment(assignment, users["wjw_lly"], section_id=section.id,
+                                 drafter_id=users["wjw_cbr"].id)
+
+
+def _draft(assignment: Assignment, drafter: User, body: str, note: str = ""):
+    latest = latest_draft(assignment)
+    return replies.save_draft(
+        assignment, drafter, body=body, result_class="B", reply_form=ReplyForm.written,
+        disclosure=Disclosure(assignment.proposal.disclosure.value),
+        base_number=latest.number if latest else None, contact_name=drafter.full_name,
+        contact_phone=drafter.phone, cc="省人大人代选委\n省政府办公厅",
+        closing=CLOSING, note=note)
 
 
 def print_accounts(accounts_out: list[tuple[str, str, str, str]]) -> None:

@@ -291,3 +291,82 @@ def revoke_token(actor: User, token: ApiToken) -> None:
     audit.record("revoke_token", actor=actor, object_type="api_token", object_id=token.id,
                  details={"user": token.user.username, "name": token.name,
                           "prefix": token.prefix})
+
+
+REVIEW_LEVELS = ("first", "second", "final")
+PREFIX_MAX = 30
+PREFIX_FIELDS = {"prefix_suggestion": "建议答复", "prefix_proposal": "提案答复",
+                 "prefix_co_opinion": "会办意见"}
+
+
+def _prefix_problem(prefix: str) -> str | None:
+    if len(prefix) > PREFIX_MAX:
+        return f"发文字号前缀最多 {PREFIX_MAX} 个字符。"
+    if any(ch in prefix for ch in "〔〕[]［］"):
+        return "前缀不含年份括号：只填「吉卫复议字」，系统自动加上〔年份〕和序号。"
+    if prefix[-1].isdigit():
+        return "前缀不能以数字结尾（序号由系统按年度自动编排）。"
+    if any(ch.isspace() for ch in prefix):
+        return "前缀中不能有空格。"
+    return None
+
+
+def update_unit_settings(actor: User | None, unit: Unit, *, review_levels: list[str],
+                         allow_multi_level: bool, principal_leader_id: int | None,
+                         closing_default: str, prefix_suggestion: str, prefix_proposal: str,
+                         prefix_co_opinion: str) -> Unit:
+    """Set the unit's reply handling: review chain, principal leader, closing, number prefixes."""
+    errors: dict[str, list[str]] = {}
+    chosen = set(review_levels or [])
+    if not chosen or not chosen <= set(REVIEW_LEVELS):
+        errors["review_levels"] = ["请至少选择一级审核（初审、复审、终审）。"]
+    principal_leader = db.session.get(User, principal_leader_id) if principal_leader_id else None
+    if principal_leader_id and (principal_leader is None or principal_leader.unit_id != unit.id):
+        errors["principal_leader_id"] = ["主要负责人必须是本单位的用户。"]
+    elif principal_leader is not None and not principal_leader.is_enabled:
+        errors["principal_leader_id"] = ["该用户已停用，请另选主要负责人。"]
+    closing_default = (closing_default or "").strip()
+    if len(closing_default) > 200:
+        errors["closing_default"] = ["结束语最多 200 个字符。"]
+    prefixes = {"prefix_suggestion": (prefix_suggestion or "").strip(),
+                "prefix_proposal": (prefix_proposal or "").strip(),
+                "prefix_co_opinion": (prefix_co_opinion or "").strip()}
+    seen: dict[str, str] = {}
+    for name, prefix in prefixes.items():
+        if not prefix:
+            continue
+        problem = _prefix_problem(prefix)
+        if problem is None and prefix in seen:
+            problem = (f"与{PREFIX_FIELDS[seen[prefix]]}的前缀相同；"
+                       "各类文件须用不同的前缀，否则字号会重复。")
+        if problem is None:
+            other = db.session.scalar(select(Unit.name).where(
+                Unit.id != unit.id,
+                (Unit.prefix_suggestion == prefix) | (Unit.prefix_proposal == prefix)
+                | (Unit.prefix_co_opinion == prefix)))
+            if other:
+                problem = f"「{other}」已使用该前缀。"
+        if problem:
+            errors[name] = [problem]
+        seen.setdefault(prefix, name)
+    if errors:
+        raise ValidationFailed("单位设置有误，请按提示修改。", errors)
+    old = {"review_levels": unit.review_levels, "allow_multi_level": unit.allow_multi_level,
+           "principal_leader_id": unit.principal_leader_id,
+           "closing_default": unit.closing_default,
+           **{name: getattr(unit, name) for name in prefixes}}
+    unit.review_levels = ",".join(level for level in REVIEW_LEVELS if level in chosen)
+    unit.allow_multi_level = bool(allow_multi_level)
+    unit.principal_leader_id = principal_leader.id if principal_leader else None
+    unit.closing_default = closing_default
+    for name, prefix in prefixes.items():
+        setattr(unit, name, prefix)
+    db.session.flush()
+    new = {"review_levels": unit.review_levels, "allow_multi_level": unit.allow_multi_level,
+           "principal_leader_id": unit.principal_leader_id,
+           "closing_default": unit.closing_default, **prefixes}
+    changed = {key: {"from": old[key], "to": new[key]} for key in new if old[key] != new[key]}
+    audit.record("update_unit_settings", actor=actor, object_type="unit", object_id=unit.id,
+                 details={"name": unit.name, "changed": changed},
+                 actor_name=None if actor else "system")
+    return unit

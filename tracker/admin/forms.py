@@ -154,3 +154,46 @@ class CalendarDayForm(BaseForm):
                              default="0")
     note = StringField("说明", [Optional(), Length(max=60)],
                        description="如「国庆节」「春节调休上班」；休息日必须填写。")
+
+
+LEVEL_CHOICES = [("first", "初审"), ("second", "复审"), ("final", "终审")]
+NO_LEADER = 0
+PREFIX_HELP = "如「{example}」"
+
+
+class UnitSettingsForm(BaseForm):
+    review_levels = MultiCheckboxField(
+        "审核流程", choices=LEVEL_CHOICES, validators=[AtLeastOne("请至少选择一级审核。")],
+        description="答复稿送审后依次经过选中的各级审核，再签发。")
+    allow_multi_level = BooleanField(
+        "允许同一人审核同一稿的两个层级",
+        description="不勾选时，已在某一层级审核通过的人不能再审核该稿的其他层级。")
+    principal_leader_id = SelectField(
+        "主要负责人", coerce=int, default=NO_LEADER, validate_choice=False,
+        description="重点建议提案只能由主要负责人签发；须是本单位的用户。")
+    closing_default = StringField(
+        "默认结束语", [Optional(), Length(max=200)],
+        description="撰写答复时自动填入，可逐件修改，如「感谢您对卫生健康工作的关心和支持。」")
+    prefix_suggestion = StringField("建议答复", [Optional(), Length(max=30)],
+                                    description=PREFIX_HELP.format(example="吉卫复议字"))
+    prefix_proposal = StringField("提案答复", [Optional(), Length(max=30)],
+                                  description=PREFIX_HELP.format(example="吉卫复提字"))
+    prefix_co_opinion = StringField("会办意见", [Optional(), Length(max=30)],
+                                    description=PREFIX_HELP.format(example="吉卫会字"))
+
+    def fill_leaders(self, unit: Unit) -> None:
+        """Offer the unit's enabled users (and the current leader, even when disabled)."""
+        people = [u for u in unit.users if u.is_enabled or u.id == unit.principal_leader_id]
+        self.principal_leader_id.choices = [(NO_LEADER, "（未指定）")] + [
+            (u.id, f"{u.full_name}（{u.username}，{'、'.join(u.role_labels) or '无角色'}）"
+                   + ("" if u.is_enabled else "（已停用）"))
+            for u in people]
+
+    def load(self, unit: Unit) -> None:
+        self.review_levels.data = unit.chain
+        self.allow_multi_level.data = unit.allow_multi_level
+        self.principal_leader_id.data = unit.principal_leader_id or NO_LEADER
+        self.closing_default.data = unit.closing_default
+        self.prefix_suggestion.data = unit.prefix_suggestion
+        self.prefix_proposal.data = unit.prefix_proposal
+        self.prefix_co_opinion.data = unit.prefix_co_opinion

@@ -18,6 +18,7 @@ from tracker.admin.forms import (
     TokenForm,
     UnitCreateForm,
     UnitEditForm,
+    UnitSettingsForm,
     UserCreateForm,
     UserEditForm,
     split_sections,
@@ -87,10 +88,15 @@ def new_unit():
     return render_template("admin/unit_new.html", form=form), _status(form)
 
 
-def _unit_page(unit: Unit, form: UnitEditForm, section_form: SectionForm):
-    status = 422 if form.errors or section_form.errors else 200
+def _unit_page(unit: Unit, form: UnitEditForm, section_form: SectionForm,
+               settings_form: UnitSettingsForm | None = None):
+    if settings_form is None:
+        settings_form = UnitSettingsForm(formdata=None, prefix="settings")
+        settings_form.load(unit)
+    settings_form.fill_leaders(unit)
+    status = 422 if form.errors or section_form.errors or settings_form.errors else 200
     return render_template("admin/unit_edit.html", unit=unit, form=form,
-                           section_form=section_form), status
+                           section_form=section_form, settings_form=settings_form), status
 
 
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -131,6 +137,33 @@ def add_section(unit_id: int):
             flash(f"已在「{unit.name}」下添加处室「{section.name}」。", "success")
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
     return _unit_page(unit, UnitEditForm(formdata=None, obj=unit), section_form)
+
+
+@bp.post("/units/<int:unit_id>/settings")
+@login_required
+@admin_required
+def unit_settings(unit_id: int):
+    unit = load_or_404(Unit, unit_id)
+    settings_form = UnitSettingsForm(prefix="settings")
+    if settings_form.validate_on_submit():
+        try:
+            accounts.update_unit_settings(
+                current_user, unit, review_levels=settings_form.review_levels.data,
+                allow_multi_level=settings_form.allow_multi_level.data,
+                principal_leader_id=settings_form.principal_leader_id.data or None,
+                closing_default=settings_form.closing_default.data or "",
+                prefix_suggestion=settings_form.prefix_suggestion.data or "",
+                prefix_proposal=settings_form.prefix_proposal.data or "",
+                prefix_co_opinion=settings_form.prefix_co_opinion.data or "")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_errors(settings_form, exc)
+        else:
+            db.session.commit()
+            flash(f"「{unit.name}」的答复办理设置已保存。", "success")
+            return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+    return _unit_page(unit, UnitEditForm(formdata=None, obj=unit),
+                      SectionForm(formdata=None, prefix="section"), settings_form)
 
 
 # -- users ------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from tracker.handling.workflow import (
 )
 from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level
+from tracker.replies.models import ReplyForm
 
 MAX_ID = 2**31 - 1
 MAX_PER_PAGE = 100
@@ -49,6 +50,20 @@ ASSIGNMENT_ACTIONS = _actions_in(ASSIGNMENT_TABLE)
 
 def body_schema_name(action: Action) -> str:
     return "".join(part.capitalize() for part in action.value.split("_")) + "Body"
+
+
+def multipart_schema_name(action: Action) -> str:
+    return "".join(part.capitalize() for part in action.value.split("_")) + "Multipart"
+
+
+def _has_upload(action: Action) -> bool:
+    form = ACTIONS[action].form
+    return any(getattr(getattr(form, name), "field_class", None) is FileField
+               for name in dir(form) if not name.startswith("_"))
+
+
+# Actions that also take multipart/form-data, for their file fields.
+UPLOAD_ACTIONS = [a for a in Action if a in ACTIONS and _has_upload(a)]
 
 
 def _ref(name: str) -> dict:
@@ -176,6 +191,35 @@ def _response_schemas() -> dict:
         f"{s.value}（{s.label}）" for s in ProposalState))
     assignment_state = _string_enum(AssignmentState, "交办状态：" + "；".join(
         f"{s.value}（{s.label}）" for s in AssignmentState))
+    draft = _obj({
+        "id": {"type": "integer", "description": "稿件 id；审核、退回、签发时作为 seen_version_id"},
+        "number": {"type": "integer", "description": "第几稿；保存时作为 base_number"},
+        "round": INT,
+        "body": {"type": "string", "description": "正文，每段一行"},
+        "result_class": _string_enum(current_app.config["RESULT_CLASS_MAP"], "办理结果类别"),
+        "result_class_label": S,
+        "reply_form": _string_enum(ReplyForm), "reply_form_label": S,
+        "disclosure": _string_enum(Disclosure), "disclosure_label": S,
+        "contact_name": S, "contact_phone": S,
+        "cc": {"type": "array", "items": S, "description": "抄送单位"},
+        "closing": S,
+        "salutation": {"type": "string", "description": "称谓（空则自动生成）"},
+        "opening": {"type": "string", "description": "开头语（空则自动生成）"},
+        "note": S,
+        "source": {"type": "string", "enum": ["form", "docx", "api"]},
+        "created_by": _ref("UserRef"), "created_at": DATE_TIME,
+    })
+    reply = _obj({
+        "id": INT, "round": INT,
+        "version": {"type": "integer", "description": "签发的稿号"},
+        "doc_number": {"type": "string", "nullable": True,
+                       "description": "发文字号，如 吉卫复议字〔2026〕12号；发文前为 null"},
+        "first_reviewer": {"type": "string", "description": "初审人姓名（本单位不设该级时为空）"},
+        "second_reviewer": {"type": "string", "description": "复审人姓名（同上）"},
+        "final_reviewer": {"type": "string", "description": "终审人姓名（同上）"},
+        "signer_name": {"type": "string", "description": "签发人姓名"},
+        "signed_at": DATE_TIME, "issued_at": NULL_DATE_TIME,
+    })
     common = {
         "id": INT,
         "meeting": _obj({"id": INT, "name": S}),
@@ -202,6 +246,17 @@ def _response_schemas() -> dict:
                            "如 authors-0-email",
             "additionalProperties": {"type": "array", "items": S},
         },
+        "ConflictError": _obj({
+            "error": {"type": "string", "description": "中文错误信息"},
+            "status": {"type": "integer", "enum": [409]},
+            "errors": _ref("FieldErrors"),
+            "latest_version": {
+                "type": "integer", "description":
+                    "仅 save_draft：答复稿已被他人保存时，最新稿的稿号；以它作为 base_number "
+                    "重新提交即可（请先对照 latest_draft 中对方的修改）"},
+            "latest_draft": _nullable({**draft,
+                                       "description": "仅 save_draft：他人保存的最新稿"}),
+        }, required=["error", "status"]),
         "ValidationError": _obj({
             "error": S,
             "status": {"type": "integer", "enum": [422]},
@@ -248,7 +303,40 @@ def _response_schemas() -> dict:
             "is_overdue": BOOL,
             "allowed_actions": {"type": "array", "items": _ref("Action"),
                                 "description": "调用者现在可以对该交办执行的操作"},
+            "waiting_days": {"type": "integer", "minimum": 0,
+                             "description": "在当前状态已停留的整天数（如送审稿等待审核的天数）"},
+            "state_since": DATE_TIME,
+            "cosign_override_reason": {"type": "string",
+                                       "description": "会签例外的理由（交办员登记；未登记为空）"},
+            "missing_co_opinions": {"type": "array", "items": S,
+                                    "description": "主办单位：尚未提交会办意见的会办单位名称"},
+            "draft": _nullable({**draft,
+                                "description": "最新答复稿；无稿或调用者无权查看时为 null"}),
+            "versions": {"type": "array", "items": _ref("DraftVersionRef"),
+                         "description": "历次保存的稿件（调用者无权查看答复稿时为空）"},
+            "reviews": {"type": "array", "items": _ref("ReviewDecision"),
+                        "description": "审核与签发意见，按时间排序（同上）"},
+            "reply": _nullable({**reply,
+                                "description": "本轮已签发的答复函；未签发或无权查看时为 null"}),
         }),
+        "Draft": draft,
+        "DraftVersionRef": _obj({
+            "id": INT, "number": INT, "round": INT,
+            "source": {"type": "string", "enum": ["form", "docx", "api"],
+                       "description": "form 页面填写，docx 上传 Word 稿"},
+            "note": S, "created_by": _ref("UserRef"), "created_at": DATE_TIME,
+        }),
+        "ReviewDecision": _obj({
+            "id": INT, "round": INT,
+            "cycle": {"type": "integer", "description": "第几次送审；退回后重新送审从初审开始新一轮"},
+            "level": {"type": "string", "enum": ["first", "second", "final", "sign"],
+                      "description": "first 初审，second 复审，final 终审，sign 签发"},
+            "level_label": S,
+            "decision": {"type": "string", "enum": ["approve", "return"]},
+            "decision_label": S, "comment": S, "reviewer_name": S, "decided_at": DATE_TIME,
+            "version": {"type": "integer", "description": "所审核稿件的稿号"},
+        }),
+        "Reply": reply,
         "AssignmentBrief": _obj({
             "id": INT, "unit": _ref("UnitRef"), "role": _string_enum(UnitRole),
             "state": _ref("AssignmentState"), "state_label": S, "due_on": DATE,
@@ -266,6 +354,8 @@ def _response_schemas() -> dict:
             "id": INT, "assignment_id": INT, "unit": _ref("UnitRef"), "text": S,
             "attachment": _nullable(attachment), "submitted_by": _ref("UserRef"),
             "submitted_at": DATE_TIME,
+            "doc_number": {"type": "string", "nullable": True,
+                           "description": "会办意见的发文字号（单位设置了前缀时），如 吉人社会字〔2026〕3号"},
         }),
         "Event": _obj({
             "seq": {"type": "integer", "description": "审计日志序号，时间线按此排序"},
@@ -309,8 +399,8 @@ def _request_schemas() -> dict:
     for action in Action:
         if action in ACTIONS:
             schemas[body_schema_name(action)] = form_schema(ACTIONS[action].form)
-    schemas["SubmitOpinionMultipart"] = form_schema(ACTIONS[Action.submit_opinion].form,
-                                                    files=True)
+    for action in UPLOAD_ACTIONS:
+        schemas[multipart_schema_name(action)] = form_schema(ACTIONS[action].form, files=True)
     return schemas
 
 
@@ -327,6 +417,9 @@ def _responses() -> dict:
         "Forbidden": _error("调用者无权执行该操作"),
         "NotFound": _error("不存在，或属于其他单位（不透露是否存在）"),
         "Conflict": _error("当前状态下不能执行该操作，或内容已被他人更新（version 不一致）"),
+        "ActionConflict": _error(
+            "当前状态下不能执行该操作，或内容已被他人更新（version 不一致、审核的稿件已不是最新稿）；"
+            "保存答复稿时若已被他人保存，另带 latest_version 与 latest_draft", "ConflictError"),
         "TooLarge": _error(f"请求体过大（上传文件不能超过 {limit} MB）"),
         "Unprocessable": _error("提交的内容有误，errors 按字段列出原因", "ValidationError"),
     }
@@ -389,8 +482,11 @@ def _action_operation(target: str, actions: list[Action]) -> dict:
     table = "；".join(f"{a.value}（{a.label}）→ {body_schema_name(a)}" for a in actions)
     content: dict = {"application/json": {"schema": bodies[0] if len(bodies) == 1
                                           else {"anyOf": bodies}}}
-    if Action.submit_opinion in actions:
-        content["multipart/form-data"] = {"schema": _ref("SubmitOpinionMultipart")}
+    uploads = [a for a in actions if a in UPLOAD_ACTIONS]
+    if uploads:
+        parts = [_ref(multipart_schema_name(a)) for a in uploads]
+        content["multipart/form-data"] = {
+            "schema": parts[0] if len(parts) == 1 else {"anyOf": parts}}
     noun = "事项" if target == "proposal" else "交办"
     return {
         "tags": ["handling"],
@@ -401,6 +497,11 @@ def _action_operation(target: str, actions: list[Action]) -> dict:
             "成功后返回事项的最新内容。带 version 时，若交办已被他人更新则返回 409。"
             + ("提交会办意见可用 multipart/form-data 上传附件（字段 attachment）。"
                if Action.submit_opinion in actions else "")
+            + ("保存答复稿（save_draft）可用 multipart/form-data 上传 Word 稿（字段 docx，"
+               "以其正文代替 body）；base_number 为打开时的稿号（首稿为 0），"
+               "若其间已被他人保存则返回 409 并带 latest_version。"
+               "审核、退回、签发须带 seen_version_id（最新稿的 id），稿件已变则返回 409。"
+               if Action.save_draft in actions else "")
         ),
         "parameters": [
             _id_param(f"{target}_id", f"{noun} id"),
@@ -412,6 +513,7 @@ def _action_operation(target: str, actions: list[Action]) -> dict:
         "responses": {
             **_ok("操作已完成，返回事项的最新内容", "Proposal"),
             **_errors(400, 401, 403, 404, 409, 413, 422),
+            "409": {"$ref": "#/components/responses/ActionConflict"},
         },
     }
 

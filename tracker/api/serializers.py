@@ -1,12 +1,16 @@
 """JSON representations of meetings, units and items, as the API returns them.
 
 Dates are ISO 8601 (YYYY-MM-DD); times are UTC with a trailing Z. Co-handling opinions the
-caller may not read are left out, from the timeline too (as on the pages).
+caller may not read are left out, from the timeline too (as on the pages). So are reply
+drafts: the lead unit's draft is for the lead unit, the item's co-handling units and the
+supervisors; a 分办 unit's draft for that unit and the supervisors alone.
 """
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+
+from flask import current_app
 
 from tracker.accounts.models import Unit, User
 from tracker.audit.models import AuditEvent
@@ -23,7 +27,14 @@ from tracker.handling.workflow import (
     is_overdue,
 )
 from tracker.proposals import queries
-from tracker.proposals.models import Author, Meeting, Proposal
+from tracker.proposals.models import Author, Disclosure, Meeting, Proposal
+from tracker.replies import queries as replies
+from tracker.replies.models import DraftVersion, Reply, ReviewDecision
+from tracker.replies.operations import waiting_days
+
+# Timeline details that quote a draft or a reviewer's words.
+REVIEW_LEVEL_LABELS = {"first": "初审", "second": "复审", "final": "终审", "sign": "签发"}
+DECISION_LABELS = {"approve": "通过", "return": "退回修改"}
 
 def iso_date(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
@@ -111,6 +122,105 @@ def author(a: Author) -> dict:
     }
 
 
+can_read_draft = permissions.can_read_draft
+
+
+def draft(d: DraftVersion) -> dict:
+    disclosure = _label(Disclosure, d.disclosure)
+    return {
+        "id": d.id,
+        "number": d.number,
+        "round": d.round,
+        "body": d.body,
+        "result_class": d.result_class,
+        "result_class_label": current_app.config["RESULT_CLASS_MAP"].get(
+            d.result_class, d.result_class),
+        "reply_form": d.reply_form.value,
+        "reply_form_label": d.reply_form.label,
+        "disclosure": d.disclosure,
+        "disclosure_label": disclosure,
+        "contact_name": d.contact_name,
+        "contact_phone": d.contact_phone,
+        "cc": d.cc_list,
+        "closing": d.closing,
+        "salutation": d.salutation,
+        "opening": d.opening,
+        "note": d.note,
+        "source": d.source,
+        "created_by": user_ref(d.created_by),
+        "created_at": iso_datetime(d.created_at),
+    }
+
+
+def draft_version(d: DraftVersion) -> dict:
+    return {
+        "id": d.id,
+        "number": d.number,
+        "round": d.round,
+        "source": d.source,
+        "note": d.note,
+        "created_by": user_ref(d.created_by),
+        "created_at": iso_datetime(d.created_at),
+    }
+
+
+def review(r: ReviewDecision) -> dict:
+    return {
+        "id": r.id,
+        "round": r.round,
+        "cycle": r.cycle,
+        "level": r.level,
+        "level_label": REVIEW_LEVEL_LABELS.get(r.level, r.level),
+        "decision": r.decision,
+        "decision_label": DECISION_LABELS.get(r.decision, r.decision),
+        "comment": r.comment,
+        "reviewer_name": r.reviewer_name,
+        "decided_at": iso_datetime(r.decided_at),
+        "version": r.draft_version.number,
+    }
+
+
+def reply(r: Reply) -> dict:
+    return {
+        "id": r.id,
+        "round": r.round,
+        "version": r.draft_version.number,
+        "doc_number": r.doc_number,
+        "first_reviewer": r.first_reviewer,
+        "second_reviewer": r.second_reviewer,
+        "final_reviewer": r.final_reviewer,
+        "signer_name": r.signer_name,
+        "signed_at": iso_datetime(r.signed_at),
+        "issued_at": iso_datetime(r.issued_at),
+    }
+
+
+def _reply_handling(a: Assignment, viewer: User) -> dict:
+    """Drafts, decisions and the reply of one assignment, as far as the viewer may read them."""
+    data: dict = {
+        "waiting_days": waiting_days(a),
+        "state_since": iso_datetime(a.state_since),
+        "cosign_override_reason": a.cosign_override_reason or "",
+        "missing_co_opinions": (replies.missing_co_opinions(a)
+                                if a.role == UnitRole.lead else []),
+        "draft": None,
+        "versions": [],
+        "reviews": [],
+        "reply": None,
+    }
+    if a.role == UnitRole.co or not can_read_draft(viewer, a):
+        return data
+    versions = replies.drafts(a)
+    current = replies.current_reply(a)
+    data.update({
+        "draft": draft(versions[-1]) if versions else None,
+        "versions": [draft_version(v) for v in versions],
+        "reviews": [review(r) for r in replies.decisions(a)],
+        "reply": reply(current) if current is not None else None,
+    })
+    return data
+
+
 def assignment(a: Assignment, viewer: User) -> dict:
     return {
         "id": a.id,
@@ -129,6 +239,7 @@ def assignment(a: Assignment, viewer: User) -> dict:
         "version": a.version,
         "is_overdue": is_overdue(a),
         "allowed_actions": [action.value for action in allowed_actions(a, viewer)],
+        **_reply_handling(a, viewer),
     }
 
 
@@ -176,6 +287,7 @@ def opinion(o: CoOpinion, a: Assignment) -> dict:
         "attachment": attachment(o.attachment),
         "submitted_by": user_ref(o.submitted_by),
         "submitted_at": iso_datetime(o.submitted_at),
+        "doc_number": o.doc_number,
     }
 
 
@@ -236,6 +348,6 @@ def proposal_detail(p: Proposal, viewer: User) -> dict:
                 and permissions.can_view_opinion(viewer, a)}
     data["opinions"] = [opinion(o, a) for a in p.assignments if a.id in readable
                         for o in a.opinions]
-    # The same filtering as the page: opinions the viewer may not read leave the details.
+    # The same filtering as the page (opinions and drafts the viewer may not read).
     data["timeline"] = [event(e, details) for e, details in queries.visible_timeline(p, viewer)]
     return data

@@ -13,7 +13,8 @@ from tracker.accounts import operations as accounts
 from tracker.accounts.models import Unit, User
 from tracker.api import inputs, openapi, serializers
 from tracker.api.forms import UnitForm
-from tracker.core.errors import Hidden, NotFound, PermissionDenied, ValidationFailed
+from tracker.audit import log as audit
+from tracker.core.errors import Conflict, Hidden, NotFound, PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.actions import ACTIONS, build_form, run_action
@@ -23,6 +24,8 @@ from tracker.proposals import operations as proposals
 from tracker.proposals import queries
 from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
+from tracker.replies.models import DraftVersion
+from tracker.replies.operations import DraftConflict
 
 bp = Blueprint("api", __name__)
 
@@ -54,6 +57,25 @@ def authenticate():
         return response
     g.api_user = user
     return None
+
+
+@bp.errorhandler(DraftConflict)
+def draft_conflict(exc: DraftConflict):
+    """409 with the version that won, so the caller can compare and save on top of it."""
+    latest_id = exc.latest.id
+    db.session.rollback()
+    try:  # logged like every other refusal (the app's handler is bypassed here)
+        audit.record("transition_refused", outcome="rejected", actor=g.api_user,
+                     details={"path": request.path, "method": request.method,
+                              "message": exc.message})
+        db.session.commit()
+    except Exception:  # the refusal itself must still reach the caller
+        db.session.rollback()
+    latest = db.session.get(DraftVersion, latest_id)
+    response = jsonify(error=exc.message, status=409, latest_version=latest.number,
+                       latest_draft=serializers.draft(latest))
+    response.status_code = 409
+    return response
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -268,9 +290,29 @@ def get_proposal(proposal_id: int):
 
 # --- workflow actions ----------------------------------------------------------------------
 
+def _posted_version(action: Action) -> int | None:
+    """The assignment version the caller saw, when the action's form carries one."""
+    if not hasattr(ACTIONS[action].form, "version"):
+        return None
+    if request.mimetype in inputs.FORM_MIMETYPES:
+        raw = request.form.get("version", "")
+        return int(raw) if raw.isascii() and raw.isdigit() else None
+    try:
+        data = request.get_json(force=True, silent=True) if request.get_data(cache=True) else None
+    except RecursionError:  # absurdly deep nesting: left to the body check (400)
+        data = None
+    value = data.get("version") if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
 def _act(obj, action: Action, proposal: Proposal):
     """Check the move (409/403), validate the input (422), run it, commit once."""
     actor = g.api_user
+    seen = _posted_version(action) if isinstance(obj, Assignment) else None
+    if seen is not None and seen != obj.version:
+        # As on the pages: a caller acting on what they saw before someone else moved the
+        # assignment is told so (409), not that the next step is not theirs (403).
+        raise Conflict("该交办已被他人更新，页面内容已过期，请刷新后重试。")
     check(obj, action, actor)
     formdata = inputs.formdata(ACTIONS[action].form, files=True)
     form = build_form(action, obj, formdata=formdata, csrf=False)

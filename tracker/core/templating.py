@@ -92,6 +92,7 @@ EVENT_LABELS = {
     "update_meeting": "修改会议",
     "create_unit": "新建单位",
     "update_unit": "修改单位",
+    "update_unit_settings": "修改单位答复设置",
     "create_section": "新建处室",
     "create_user": "新建用户",
     "update_user": "修改用户",

@@ -118,7 +118,10 @@ def _run_save_draft(assignment: Assignment, actor: User, form):
     from tracker.replies import operations as replies
     from tracker.replies.models import ReplyForm
 
-    body, source = form.body.data or "", "form"
+    from flask import has_request_context, request
+
+    api = has_request_context() and request.blueprint == "api"
+    body, source = form.body.data or "", "api" if api else "form"
     upload = form.docx.data
     if upload is not None and getattr(upload, "filename", ""):
         body, source = replies.text_from_docx(upload), "docx"

@@ -54,6 +54,17 @@ def can_view_opinion(user: User, assignment: Assignment) -> bool:
     )
 
 
+def can_read_draft(user: User, assignment: Assignment) -> bool:
+    """A reply draft: the lead's is read by its unit, the item's co-handling units and the
+    supervisors; a 分办 unit's only by itself and the supervisors."""
+    if is_supervisor(user) or user.unit_id == assignment.unit_id:
+        return True
+    if assignment.role.value != "lead":
+        return False
+    return any(other.unit_id == user.unit_id and other.role.value == "co"
+               and other.state != "returned" for other in assignment.proposal.assignments)
+
+
 def visible_proposals(user: User, query: Select) -> Select:
     """Restrict a proposals query to what the user may see."""
     from tracker.proposals.models import Proposal

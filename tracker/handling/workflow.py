@@ -443,12 +443,11 @@ def transition(
     db.session.refresh(obj)
     if isinstance(obj, Assignment):
         if obj.state != seen_state:
-            # Someone else moved it since the caller read it: report it as what it is.
-            rule = rule_for(obj, action)
-            if rule is None:
-                raise Conflict(
-                    f"该交办已被他人处理，当前状态为「{state_of(obj).label}」，请刷新后查看。"
-                )
+            # Someone else moved it since the caller read it: report it as what it is,
+            # not as a refusal of whatever the new state would ask of this person.
+            raise Conflict(
+                f"该交办已被他人处理，当前状态为「{state_of(obj).label}」，请刷新后查看。"
+            )
         if expected_version is not None and obj.version != expected_version:
             raise Conflict("该交办已被他人更新，页面内容已过期，请刷新后重试。")
     rule = check(obj, action, actor)

@@ -96,29 +96,77 @@ def todo_for(user: User) -> list[TodoEntry]:
             entries.append(TodoEntry(
                 assignment.proposal, assignment, allowed_actions(assignment, user),
                 assignment.return_due_on, f"{assignment.unit.name}申请退回"))
-    if user.has_role(Role.unit_clerk, Role.drafter):
+    states = _todo_states(user)
+    if states:
         query = select(Assignment).where(
-            Assignment.unit_id == user.unit_id,
-            Assignment.state.in_(["assigned", "accepted", "drafting"]),
+            Assignment.unit_id == user.unit_id, Assignment.state.in_(sorted(states)),
         ).options(selectinload(Assignment.proposal), selectinload(Assignment.unit))
         if not user.has_role(Role.unit_clerk):
-            query = query.where(Assignment.drafter_id == user.id)
+            # A drafter sees only the items passed to them (reviewers see their level's).
+            query = query.where(or_(Assignment.state.not_in(sorted(EARLY_STATES)),
+                                    Assignment.drafter_id == user.id))
         for assignment in db.session.scalars(query):
             actions = [a for a in allowed_actions(assignment, user)
                        if a != Action.record_contact]
             mine = assignment.drafter_id == user.id and assignment.state == "drafting"
             if not actions and not mine:
                 continue
-            what = {
-                "assigned": "待签收",
-                "accepted": "待分办" if assignment.role.value != "co" else "待提交会办意见",
-                "drafting": "办理中" if assignment.role.value != "co" else "待提交会办意见",
-            }[assignment.state]
             entries.append(TodoEntry(assignment.proposal, assignment, actions,
-                                     assignment.due_on, what))
+                                     assignment.due_on, _todo_what(assignment, actions)))
     far = date.max
     entries.sort(key=lambda e: (e.due_on or far, e.proposal.id))
     return entries
+
+
+EARLY_STATES = frozenset({"assigned", "accepted", "drafting"})
+REVIEW_TODO = {
+    Role.reviewer_first: ("first_review", "待初审"),
+    Role.reviewer_second: ("second_review", "待复审"),
+    Role.reviewer_final: ("final_review", "待终审"),
+}
+
+
+def _todo_states(user: User) -> set[str]:
+    """The assignment states in which this user may have something to do."""
+    states: set[str] = set()
+    if user.has_role(Role.unit_clerk, Role.drafter):
+        states |= EARLY_STATES
+    for role, (state, _) in REVIEW_TODO.items():
+        if user.has_role(role):
+            states.add(state)
+    leader = user.unit is not None and user.unit.principal_leader_id == user.id
+    if user.has_role(Role.signer) or leader:
+        states.add("awaiting_signature")
+    if user.has_role(Role.unit_clerk, Role.signer):
+        states.add("signed")
+    return states
+
+
+def _todo_what(assignment: Assignment, actions: list[Action]) -> str:
+    """What waits, in the words of the to-do list."""
+    from tracker.replies import queries as replies
+
+    state, co = assignment.state, assignment.role.value == "co"
+    if state == "assigned":
+        return "待签收"
+    if state == "accepted":
+        return "待提交会办意见" if co else "待分办"
+    if state == "drafting":
+        if co:
+            return "待提交会办意见"
+        current = replies.current_cycle_decisions(assignment)
+        if current and current[-1].decision == "return":
+            level = {"first": "初审", "second": "复审", "final": "终审", "sign": "签发"}
+            return f"{level.get(current[-1].level, '')}退回修改"
+        if Action.submit_review in actions:
+            return "待送审"
+        if Action.save_draft in actions and replies.latest_draft(assignment) is None:
+            return "待撰写答复"
+        return "办理中"
+    for role, (review_state, label) in REVIEW_TODO.items():
+        if state == review_state:
+            return label
+    return {"awaiting_signature": "待签发", "signed": "待发文"}.get(state, state)
 
 
 def timeline(proposal: Proposal) -> list[AuditEvent]:
@@ -131,14 +179,23 @@ def timeline(proposal: Proposal) -> list[AuditEvent]:
 
 def visible_timeline(proposal: Proposal, user: User) -> list[tuple[AuditEvent, dict]]:
     """The timeline with each event's details, minus opinions the user may not read."""
-    hidden = {
+    hidden_opinions = {
         a.id for a in proposal.assignments
         if a.role.value == "co" and not permissions.can_view_opinion(user, a)
     }
+    hidden_drafts = {a.id for a in proposal.assignments
+                     if not permissions.can_read_draft(user, a)}
     result = []
     for event in timeline(proposal):
         details = details_of(event)
-        if event.action == "submit_opinion" and event.object_id in hidden:
+        if event.action == "submit_opinion" and event.object_id in hidden_opinions:
             details = {k: v for k, v in details.items() if k not in {"text", "attachment"}}
+        if event.action in DRAFT_ACTIONS and event.object_id in hidden_drafts:
+            # Drafters' notes and reviewers' comments belong to the draft.
+            details = {k: v for k, v in details.items() if k not in {"note", "comment"}}
         result.append((event, details))
     return result
+
+
+DRAFT_ACTIONS = frozenset({"save_draft", "submit_review", "approve", "return_draft", "sign",
+                           "issue"})

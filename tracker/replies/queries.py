@@ -83,7 +83,9 @@ def side_by_side(old: str, new: str, old_title: str, new_title: str) -> Markup:
             b = right[k] if k < len(right) else None
             if tag == "equal":
                 rows.append(_row("same", escape(a), escape(b)))
-            elif tag == "replace" and a is not None and b is not None:
+            elif (tag == "replace" and a is not None and b is not None
+                  and difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio() >= 0.5):
+                # Similar lines: mark the changed characters within them.
                 a_html, b_html = _inline(a, b)
                 rows.append(_row("changed", a_html, b_html))
             else:

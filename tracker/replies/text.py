@@ -39,3 +39,23 @@ def paragraphs(body: str) -> list[Paragraph]:
         if line:
             result.append(Paragraph(heading_level(line), line))
     return result
+
+
+def greeting(kind: str, proposers: list[str], meeting: str, title: str,
+             co_units: list[str] | None = None, salutation: str | None = None,
+             opening: str | None = None) -> tuple[str, str]:
+    """The salutation and opening sentence of a reply, generated unless overridden.
+
+    李华代表： for a deputy; 尊敬的陈明等委员： and 您们 for several members; 经商…， when
+    co-handling units were consulted.
+    """
+    lead = proposers[0] if proposers else ""
+    several = len(proposers) > 1
+    if kind == "suggestion":
+        generated, you = f"{lead}代表：", "您"
+    else:
+        generated = f"尊敬的{lead}{'等' if several else ''}委员："
+        you = "您们" if several else "您"
+    consulted = f"经商{'、'.join(co_units)}，" if co_units else ""
+    sentence = f"{you}在{meeting}上提出的《{title.strip('《》')}》收悉。{consulted}现答复如下："
+    return salutation or generated, opening or sentence

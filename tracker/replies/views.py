@@ -2,6 +2,179 @@
 tracker.handling.views like every other workflow action)."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+
+from tracker.accounts.models import User
+from tracker.core.errors import Hidden, PermissionDenied
+from tracker.core.views import load_or_404
+from tracker.handling import permissions
+from tracker.handling.models import Assignment, UnitRole
+from tracker.handling.workflow import REVIEW_STATES, AssignmentState
+from tracker.replies import queries
+from tracker.replies.text import greeting
+from tracker.replies.models import DraftVersion
+from tracker.replies.operations import waiting_days
 
 bp = Blueprint("replies", __name__)
+
+# States in which a draft waits for somebody other than its drafter.
+WAITING_STATES = frozenset(
+    {s.value for s in REVIEW_STATES.values()}
+    | {AssignmentState.awaiting_signature.value, AssignmentState.signed.value})
+
+SOURCE_LABELS = {"form": "页面填写", "docx": "Word 上传", "api": "接口提交"}
+LEVEL_LABELS = {"first": "初审", "second": "复审", "final": "终审", "sign": "签发"}
+
+
+can_read_draft = permissions.can_read_draft
+
+
+def _readable_assignment(assignment_id: int) -> Assignment:
+    assignment = load_or_404(Assignment, assignment_id)
+    if not permissions.can_view_assignment(current_user, assignment):
+        raise Hidden()
+    if not can_read_draft(current_user, assignment):
+        raise PermissionDenied("分办单位的答复稿只有本单位和交办员可以查看。")
+    return assignment
+
+
+def _version_arg(assignment: Assignment, name: str) -> DraftVersion | None:
+    """The version numbered by the query argument, None when absent; 404 when unknown."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        abort(404)
+    version = queries.draft_by_number(assignment, int(raw))
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.get("/assignments/<int:assignment_id>/drafts")
+@login_required
+def versions(assignment_id: int):
+    assignment = _readable_assignment(assignment_id)
+    rows = queries.drafts(assignment)
+    shown = _version_arg(assignment, "v") or (rows[-1] if rows else None)
+    return render_template(
+        "replies/versions.html", assignment=assignment, proposal=assignment.proposal,
+        versions=rows, shown=shown, decisions=queries.decisions(assignment),
+        reply=queries.current_reply(assignment))
+
+
+@bp.get("/assignments/<int:assignment_id>/drafts/compare")
+@login_required
+def compare(assignment_id: int):
+    assignment = _readable_assignment(assignment_id)
+    rows = queries.drafts(assignment)
+    new = _version_arg(assignment, "b") or (rows[-1] if rows else None)
+    old = _version_arg(assignment, "a")
+    if old is None and new is not None and new.number > 1:
+        old = queries.draft_by_number(assignment, new.number - 1)
+    diff = None
+    if old is not None and new is not None:
+        diff = queries.side_by_side(old.body, new.body, _title(old), _title(new))
+    return render_template(
+        "replies/compare.html", assignment=assignment, proposal=assignment.proposal,
+        versions=rows, old=old, new=new, diff=diff, changed=_changed_fields(old, new))
+
+
+def _title(version: DraftVersion) -> str:
+    return (f"第 {version.number} 稿（{version.created_by.full_name}，"
+            f"{_local(version)}）")
+
+
+def _local(version: DraftVersion) -> str:
+    from tracker.core.time import to_local
+
+    return to_local(version.created_at).strftime("%Y-%m-%d %H:%M")
+
+
+FIELD_LABELS = [
+    ("result_class", "办理结果类别"), ("reply_form", "答复形式"), ("disclosure", "公开属性"),
+    ("contact_name", "联系人"), ("contact_phone", "联系电话"), ("cc", "抄送"),
+    ("closing", "结束语"), ("salutation", "称谓"), ("opening", "开头语"),
+]
+
+
+def _changed_fields(old: DraftVersion | None, new: DraftVersion | None) -> list[tuple]:
+    """The letter's other fields that differ between two versions: (label, old, new)."""
+    if old is None or new is None:
+        return []
+    result = []
+    for name, label in FIELD_LABELS:
+        a, b = _field_text(old, name), _field_text(new, name)
+        if a != b:
+            result.append((label, a, b))
+    return result
+
+
+def _field_text(version: DraftVersion, name: str) -> str:
+    from flask import current_app
+
+    from tracker.proposals.models import Disclosure
+
+    value = getattr(version, name)
+    if name == "result_class":
+        return current_app.config["RESULT_CLASS_MAP"].get(value, value)
+    if name == "reply_form":
+        return value.label
+    if name == "disclosure":
+        try:
+            return Disclosure(value).label
+        except ValueError:
+            return value
+    if name == "cc":
+        return "、".join(version.cc_list)
+    return value or ""
+
+
+# -- helpers for the item page, the to-do list and the reply pages ----------------------------
+
+
+@bp.app_template_global()
+def reply_overview(assignment: Assignment) -> dict:
+    """What the item page shows of one unit's reply: latest draft, comments, the reply."""
+    versions = queries.drafts(assignment)
+    return {
+        "latest": versions[-1] if versions else None,
+        "count": len(versions),
+        "decisions": queries.decisions(assignment),
+        "reply": queries.current_reply(assignment),
+        "waiting": waiting_days(assignment) if assignment.state in WAITING_STATES else None,
+    }
+
+
+@bp.app_template_global()
+def draft_waiting_days(assignment: Assignment) -> int | None:
+    """Days a draft has waited in review, sign-off or issue; None in other states."""
+    return waiting_days(assignment) if assignment.state in WAITING_STATES else None
+
+
+bp.add_app_template_global(can_read_draft, "can_read_draft")
+bp.add_app_template_global(queries.side_by_side, "side_by_side")
+bp.add_app_template_global(SOURCE_LABELS, "DRAFT_SOURCE_LABELS")
+bp.add_app_template_global(LEVEL_LABELS, "REVIEW_LEVEL_LABELS")
+
+
+@bp.app_template_global()
+def letter_greeting(assignment: Assignment, draft: DraftVersion) -> tuple[str, str]:
+    """The salutation and opening sentence: the draft's overrides, or the generated ones."""
+    proposal = assignment.proposal
+    co_units = [a.unit.display_name for a in proposal.assignments
+                if a.role == UnitRole.co and a.state != "returned"]
+    return greeting(
+        proposal.kind.value, [a.name for a in proposal.authors], proposal.meeting.name,
+        proposal.title, co_units if assignment.role == UnitRole.lead else [],
+        draft.salutation, draft.opening)
+
+
+def _disclosure_labels() -> dict[str, str]:
+    from tracker.proposals.models import Disclosure
+
+    return {d.value: d.label for d in Disclosure}
+
+
+bp.add_app_template_global(_disclosure_labels(), "DISCLOSURE_LABELS")
