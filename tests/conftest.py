@@ -52,6 +52,7 @@ def build_app(url: str, tmp_path, **extra):
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "LETTER_DIR": str(tmp_path / "letters"),
         "ENV": "development",
     }
     config.update(extra)

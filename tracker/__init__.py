@@ -58,6 +58,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     if app.config["ENV"] == "production" and not app.config.get("TESTING"):
         _refuse_unsafe_production(app)
+    from tracker.letters import check_harfbuzz_subset
+
+    check_harfbuzz_subset()  # warns loudly: without it every letter takes seconds
     return app
 
 

@@ -16,6 +16,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(tokens)
     app.cli.add_command(audit_group)
     app.cli.add_command(demo)
+    from tracker.letters.cli import register_cli
+
+    register_cli(app)  # flask --app wsgi letters render INPUT.json OUTPUT.pdf
 
 
 @click.command("create-admin")

@@ -15,6 +15,11 @@ DEFAULTS: dict[str, object] = {
     "DATABASE_URL": f"sqlite:///{INSTANCE_DIR / 'tracker.sqlite3'}",
     "SECRET_KEY": None,
     "UPLOAD_DIR": str(INSTANCE_DIR / "uploads"),
+    # Issued letters, stored once and served unchanged.
+    "LETTER_DIR": str(INSTANCE_DIR / "letters"),
+    # Extra font files for the letters (the Fandol fonts from `make fonts`), render limit.
+    "LETTER_FONTS_DIR": str(INSTANCE_DIR / "fonts"),
+    "LETTER_RENDER_TIMEOUT": 30,
     "MAX_UPLOAD_MB": 20,
     "ITEMS_PER_PAGE": 30,
     "SESSION_IDLE_MINUTES": 30,

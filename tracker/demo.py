@@ -18,6 +18,7 @@ from tracker.handling import operations as handling
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
 from tracker.proposals import operations as proposals
 from tracker.proposals.models import Body, Disclosure, Level
+from tracker.replies import letter
 from tracker.replies import operations as replies
 from tracker.replies.models import ReplyForm
 from tracker.replies.queries import latest_draft
@@ -179,7 +180,7 @@ def load() -> list[tuple[str, str, str, str]]:
     for reviewer in ("wjw_cs", "wjw_fs", "wjw_zs"):
         replies.approve_draft(lead87, users[reviewer], seen_version_id=latest_draft(lead87).id)
     replies.sign_reply(lead87, users["wjw_qf"], seen_version_id=latest_draft(lead87).id)
-    replies.issue_reply(lead87, users["wjw_lly"])
+    letter.issue_with_letter(lead87, users["wjw_lly"], release_locks=False)
     db.session.flush()
     return accounts_out
 

@@ -15,6 +15,8 @@ review, API tokens for every user), keeps logged-in clients and offers:
 """
 from __future__ import annotations
 
+import hashlib
+
 import io
 import re
 from contextlib import contextmanager
@@ -345,6 +347,8 @@ class Scenario:
                 return self.proposal_for_action(action)
             return ids.p_drafting
         if name == "assignment_id":
+            if rule.endpoint == "replies.issued_letter":
+                return ids.a_issued  # the stored letter exists only once issued
             return ids.a_drafting
         simple = {
             "attachment_id": ids.attachment, "contact_id": ids.contact,
@@ -646,6 +650,27 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
                                     "final": "final_review", "awaiting": "awaiting_signature",
                                     "signed": "signed"}[step], (step, assignment.state)
         reviewed[f"a_{step}"] = assignment.id
+    # 11: issued, with its letter stored (the download route needs one).
+    proposal = item(11)
+    (issued,) = factories.assign(proposal, w.clerk, lead=w.health)
+    handling.accept_assignment(issued, w.health_clerk)
+    handling.dispatch_assignment(issued, w.health_clerk, section_id=section.id,
+                                 drafter_id=w.health_drafter.id)
+    write_draft(issued, w.health_drafter)
+    replies.submit_review(issued, w.health_drafter)
+    for reviewer in ("health_first", "health_second", "health_final"):
+        user = db.session.scalar(select(User).where(User.username == reviewer))
+        replies.approve_draft(issued, user, seen_version_id=reply_queries.latest_draft(issued).id)
+    signer = db.session.scalar(select(User).where(User.username == "health_signer"))
+    replies.sign_reply(issued, signer, seen_version_id=reply_queries.latest_draft(issued).id)
+    from tracker.replies.letter import letters_dir
+
+    pdf = b"%PDF-1.4\n% security scenario letter\n%%EOF\n"
+    name = f"scenario-{issued.id}-{SECRET[:8]}.pdf"
+    (letters_dir() / name).write_bytes(pdf)
+    replies.issue_reply(issued, w.health_clerk, letter={
+        "pdf_name": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(), "pdf_size": len(pdf)})
+    reviewed["a_issued"] = issued.id
     db.session.flush()
 
     users = db.session.scalars(select(User)).all()

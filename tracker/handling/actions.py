@@ -134,6 +134,12 @@ def _run_save_draft(assignment: Assignment, actor: User, form):
         opening=form.opening.data or "", note=form.note.data or "", source=source)
 
 
+def _letter():
+    from tracker.replies import letter
+
+    return letter
+
+
 def _replies():
     from tracker.replies import operations
 
@@ -207,7 +213,7 @@ ACTIONS: dict[Action, ActionSpec] = {
         _setup_review, template="replies/review.html"),
     Action.issue: ActionSpec(
         reply_forms.IssueForm,
-        lambda a, actor, f: _replies().issue_reply(a, actor, version=_version(f)),
+        lambda a, actor, f: _letter().issue_with_letter(a, actor, version=_version(f)),
         template="replies/review.html"),
 }
 

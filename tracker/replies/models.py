@@ -139,6 +139,7 @@ class Reply(db.Model):
         CheckConstraint("signer_name <> ''", name="signed_has_signer"),
         CheckConstraint("issued_at IS NULL OR doc_number IS NOT NULL", name="issued_has_number"),
         CheckConstraint("doc_number IS NULL OR issued_at IS NOT NULL", name="number_when_issued"),
+        CheckConstraint("pdf_name IS NULL OR pdf_sha256 IS NOT NULL", name="letter_has_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -157,5 +158,9 @@ class Reply(db.Model):
     doc_number: Mapped[str | None] = mapped_column(String(60))
     issued_at: Mapped[datetime | None] = mapped_column(DateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The letter rendered once at issue and never again: file under instance/, its SHA-256.
+    pdf_name: Mapped[str | None] = mapped_column(String(80), unique=True)
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
+    pdf_size: Mapped[int | None] = mapped_column(Integer)
 
     draft_version: Mapped[DraftVersion] = relationship()

@@ -224,32 +224,57 @@ def allocate_number(unit: Unit, kind: SeriesKind, year: int) -> tuple[DocSeries,
     raise RuntimeError("could not allocate a document number")
 
 
+class NumberTaken(Exception):
+    """The series moved on since the letter was rendered with its next number."""
+
+
 def _prefix(unit: Unit, kind: SeriesKind) -> str:
     return {SeriesKind.suggestion: unit.prefix_suggestion,
             SeriesKind.proposal: unit.prefix_proposal,
             SeriesKind.co_opinion: unit.prefix_co_opinion}[kind]
 
 
-def issue_reply(assignment: Assignment, actor: User, *, version: int | None = None) -> Reply:
-    """发文: the signed reply gets the next number of the unit's series and is issued."""
-    check(assignment, Action.issue, actor)
-    reply = queries.current_reply(assignment)
-    kind = (SeriesKind.suggestion if assignment.proposal.kind == ItemKind.suggestion
+def series_kind(assignment: Assignment) -> SeriesKind:
+    return (SeriesKind.suggestion if assignment.proposal.kind == ItemKind.suggestion
             else SeriesKind.proposal)
+
+
+def prefix_for(assignment: Assignment, kind: SeriesKind) -> str:
+    """The unit's prefix for the series, or a refusal naming what is missing."""
     prefix = _prefix(assignment.unit, kind)
     if not prefix:
         raise InvalidTransition(
             f"本单位尚未设置{kind.label}的发文字号前缀，请联系系统管理员在单位设置中填写。")
+    return prefix
+
+
+def issue_reply(assignment: Assignment, actor: User, *, version: int | None = None,
+                expected_number: int | None = None, letter: dict | None = None) -> Reply:
+    """发文: the signed reply gets the next number of the unit's series and is issued.
+
+    With expected_number (the number the stored letter was rendered with), a different
+    allocation raises NumberTaken and the caller renders again.
+    """
+    check(assignment, Action.issue, actor)
+    reply = queries.current_reply(assignment)
+    kind = series_kind(assignment)
+    prefix = prefix_for(assignment, kind)
     details: dict = {}
 
     def number() -> None:
         year = today().year
         series, n = allocate_number(assignment.unit, kind, year)
+        if expected_number is not None and n != expected_number:
+            raise NumberTaken(n)
         reply.series_id, reply.series_number = series.id, n
         reply.doc_number = format_doc_number(prefix, year, n)
         reply.issued_at, reply.issued_by_id = utcnow(), actor.id
+        for key, value in (letter or {}).items():
+            setattr(reply, key, value)
         db.session.flush()
         details["doc_number"] = reply.doc_number
+        if letter:
+            details["pdf_sha256"] = letter["pdf_sha256"]
 
     transition(assignment, Action.issue, actor, expected_version=version, effect=number,
                details=details)

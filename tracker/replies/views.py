@@ -2,7 +2,9 @@
 tracker.handling.views like every other workflow action)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+import io
+
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user, login_required
 
 from tracker.accounts.models import User
@@ -11,7 +13,7 @@ from tracker.core.views import load_or_404
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import REVIEW_STATES, AssignmentState
-from tracker.replies import queries
+from tracker.replies import letter, queries
 from tracker.replies.text import greeting
 from tracker.replies.models import DraftVersion
 from tracker.replies.operations import waiting_days
@@ -62,6 +64,34 @@ def versions(assignment_id: int):
         "replies/versions.html", assignment=assignment, proposal=assignment.proposal,
         versions=rows, shown=shown, decisions=queries.decisions(assignment),
         reply=queries.current_reply(assignment))
+
+
+@bp.get("/assignments/<int:assignment_id>/letter-preview.pdf")
+@login_required
+def letter_preview(assignment_id: int):
+    """The letter of a draft version (?version=N, default the latest), watermarked 草稿."""
+    assignment = _readable_assignment(assignment_id)
+    draft = _version_arg(assignment, "version") or queries.latest_draft(assignment)
+    if draft is None:
+        abort(404)
+    pdf = letter.preview(assignment, draft)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
+                     download_name=f"答复函草稿（第{draft.number}稿）.pdf", max_age=0)
+
+
+@bp.get("/assignments/<int:assignment_id>/letter.pdf")
+@login_required
+def issued_letter(assignment_id: int):
+    """The issued letter exactly as stored at issue (?round=N, default the current round)."""
+    assignment = _readable_assignment(assignment_id)
+    round_arg = request.args.get("round", "")
+    wanted = int(round_arg) if round_arg.isdigit() else assignment.round
+    reply = next((r for r in queries.replies_of(assignment) if r.round == wanted), None)
+    path = letter.stored_letter(reply) if reply is not None else None
+    if path is None or not path.is_file():
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=False,
+                     download_name=f"{reply.doc_number}.pdf", max_age=0)
 
 
 @bp.get("/assignments/<int:assignment_id>/drafts/compare")

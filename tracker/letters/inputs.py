@@ -1,0 +1,276 @@
+"""Check a letter's input dict and turn it into the values the template prints."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date as Date
+from pathlib import Path
+
+from tracker.replies.text import greeting, paragraphs
+
+DOC_NUMBER_RE = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
+CN_DATE_RE = re.compile(r"^(\d{4})年([1-9]|1[0-2])月([1-9]|[12]\d|3[01])日$")
+ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+KINDS = {"suggestion": "代表建议", "proposal": "委员提案"}
+DISCLOSURES = {"public": "公开", "on_request": "依申请公开", "not_public": "不予公开",
+               "公开": "公开", "依申请公开": "依申请公开", "不予公开": "不予公开"}
+DEFAULT_RESULT_CLASSES = ("A", "B", "C")
+TITLE_CHARS_PER_LINE = 20   # 156 mm of 22 pt characters
+MAX_TEXT = 200_000
+
+
+FIELD_LABELS = {
+    "kind": "类型", "meeting": "会议", "number": "编号", "title": "标题", "proposers": "提出人",
+    "lead_unit": "主办单位", "co_units": "协办单位", "doc_number": "文号",
+    "result_class": "办理结果类别", "result_class_label": "类别说明", "disclosure": "公开属性",
+    "signer": "签发人", "salutation": "称呼", "opening": "开头语", "body": "正文",
+    "closing": "结束语", "date": "成文日期", "contact": "联系人", "cc": "抄送",
+    "reviewers": "审核人", "letterhead": "信函格式", "seal": "印章", "watermark": "水印",
+    "data": "输入",
+}
+
+
+class LetterInputError(ValueError):
+    """The letter's input is unusable; ``field`` names the offending key."""
+
+    def __init__(self, field: str, message: str):
+        label = FIELD_LABELS.get(field, field)
+        super().__init__(f"{label}（{field}）：{message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class Letter:
+    """Everything the template prints, already checked and in display form."""
+
+    kind: str
+    title_lines: list[str]
+    title: str
+    doc_number: str | None
+    result_class: str | None
+    disclosure: str | None
+    signer: str | None
+    salutation: str
+    opening: str
+    body: list  # tracker.replies.text.Paragraph
+    closing: str | None
+    unit: str
+    date: str
+    contact: str | None
+    cc: str | None
+    reviewers: str | None
+    letterhead: str | None
+    seal: bytes | None
+    watermark: str | None
+    extra: dict = field(default_factory=dict)
+
+
+def _text(data: dict, key: str, *, required: bool = False, limit: int = 500) -> str | None:
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise LetterInputError(key, "不能为空")
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise LetterInputError(key, "应为文字")
+    value = str(value).strip()
+    if len(value) > limit:
+        raise LetterInputError(key, f"过长（不超过 {limit} 字）")
+    if any(ord(ch) < 0x20 and ch not in "\n\t" for ch in value):
+        raise LetterInputError(key, "含有控制字符")
+    return value
+
+
+def _names(data: dict, key: str, *, required: bool = False) -> list[str]:
+    value = data.get(key)
+    if value is None:
+        value = []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise LetterInputError(key, "应为名称列表")
+    names = [v.strip() for v in value if v and v.strip()]
+    if required and not names:
+        raise LetterInputError(key, "至少要有一个")
+    if any(len(n) > 100 for n in names):
+        raise LetterInputError(key, "名称过长")
+    return names
+
+
+def chinese_date(value) -> str:
+    """``2026-06-18`` (or a date, or 2026年6月18日) as ``2026年6月18日``; else raise."""
+    if isinstance(value, Date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if not isinstance(value, str) or not value.strip():
+        raise LetterInputError("date", "不能为空，格式为 2026-06-18")
+    value = value.strip()
+    iso = ISO_DATE_RE.match(value)
+    cn = CN_DATE_RE.match(value)
+    try:
+        if iso:
+            day = Date(int(iso[1]), int(iso[2]), int(iso[3]))
+        elif cn:
+            day = Date(int(cn[1]), int(cn[2]), int(cn[3]))
+        else:
+            raise ValueError
+    except ValueError:
+        raise LetterInputError("date", f"日期「{value}」无效，格式为 2026-06-18") from None
+    if not 1900 <= day.year <= 2099:
+        raise LetterInputError("date", f"日期「{value}」的年份不合理")
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# Characters that must not start a line (closing punctuation) or end one (opening).
+NO_LINE_START = set("，。、；：？！）》」』】〕”’…—·")
+NO_LINE_END = set("（《「『【〔“‘")
+
+
+def _width(text: str) -> float:
+    return sum(0.5 if ord(ch) < 0x2000 else 1.0 for ch in text)
+
+
+def balanced_lines(title: str, per_line: int = TITLE_CHARS_PER_LINE) -> list[str]:
+    """Break a title into the fewest lines that fit, of nearly equal width."""
+    total = _width(title)
+    count = max(1, math.ceil(total / per_line))
+    if count == 1:
+        return [title]
+    cumulative = [0.0]
+    for ch in title:
+        cumulative.append(cumulative[-1] + _width(ch))
+    breaks, start = [], 0
+    for k in range(1, count):
+        target = total * k / count
+        best, best_cost = None, None
+        for i in range(start + 1, len(title)):
+            if cumulative[i] - cumulative[start] > per_line:
+                break
+            cost = abs(cumulative[i] - target)
+            if title[i] in NO_LINE_START or title[i - 1] in NO_LINE_END:
+                cost += 10
+            if (title[i - 1] + title[i]).isascii() and (title[i - 1] + title[i]).isalnum():
+                cost += 10  # keep numbers and Latin words whole
+            if best_cost is None or cost < best_cost:
+                best, best_cost = i, cost
+        best = best or min(len(title) - 1, start + per_line)
+        breaks.append(best)
+        start = best
+    edges = [0, *breaks, len(title)]
+    return [title[a:b] for a, b in zip(edges, edges[1:])]
+
+
+def _seal(value) -> bytes | None:
+    if value is None or value is False or value == "":
+        return None
+    if isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+    elif isinstance(value, (str, Path)):
+        # A path chosen by the application (the unit's seal file), never by the drafter.
+        try:
+            data = Path(value).read_bytes()
+        except OSError as exc:
+            raise LetterInputError("seal", f"印章图片无法读取（{exc.strerror}）") from None
+    else:
+        raise LetterInputError("seal", "应为 PNG 图片的路径或内容")
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise LetterInputError("seal", "印章图片必须是 PNG 格式")
+    if len(data) > 5 * 1024 * 1024:
+        raise LetterInputError("seal", "印章图片过大（不超过 5 MB）")
+    return data
+
+
+def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
+    """Check the input of LETTER.md / issue 4 and build the printable :class:`Letter`."""
+    if not isinstance(data, dict):
+        raise LetterInputError("data", "应为 JSON 对象")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise LetterInputError("kind", f"未知的类型「{kind}」，应为 suggestion 或 proposal")
+    meeting = _text(data, "meeting", required=True, limit=60)
+    number = _text(data, "number", required=True, limit=20)
+    if not re.fullmatch(r"[1-9]\d*|[1-9]\d*-\d+", number):
+        raise LetterInputError("number", f"编号「{number}」应为不带前导零的数字")
+    title = _text(data, "title", required=True, limit=200)
+    proposers = _names(data, "proposers", required=True)
+    unit = _text(data, "lead_unit", required=True, limit=60)
+    co_units = _names(data, "co_units")
+
+    doc_number = _text(data, "doc_number", limit=60)
+    if doc_number is not None and not DOC_NUMBER_RE.match(doc_number):
+        raise LetterInputError(
+            "doc_number", f"文号「{doc_number}」不符合规则：年份用六角括号〔〕、写全四位，"
+            "序号不编虚位、不加“第”字，如 吉卫复议字〔2026〕12号")
+
+    result_class = _text(data, "result_class", limit=4)
+    if result_class is not None and result_class not in result_classes:
+        raise LetterInputError("result_class",
+                               f"办理结果类别「{result_class}」应为 {'、'.join(result_classes)} 之一")
+    label = _text(data, "result_class_label", limit=40)
+    disclosure = data.get("disclosure")
+    if disclosure is not None and disclosure not in DISCLOSURES:
+        raise LetterInputError("disclosure", f"未知的公开属性「{disclosure}」")
+
+    body_text = data.get("body")
+    if not isinstance(body_text, str) or not body_text.strip():
+        raise LetterInputError("body", "正文不能为空")
+    if len(body_text) > MAX_TEXT:
+        raise LetterInputError("body", "正文过长")
+    body = paragraphs(body_text)
+
+    salutation, opening = greeting(kind, proposers, meeting, title, co_units,
+                                   _text(data, "salutation", limit=100),
+                                   _text(data, "opening", limit=1000))
+
+    contact = data.get("contact")
+    contact_line = None
+    if contact:
+        if not isinstance(contact, dict):
+            raise LetterInputError("contact", "应为 {name, phone}")
+        name = _text(contact, "name", limit=30)
+        phone = _text(contact, "phone", limit=40)
+        if phone and not re.fullmatch(r"[0-9０-９\-－()（）+ ，,、转]+", phone):
+            raise LetterInputError("contact", f"电话「{phone}」格式不对")
+        bits = [f"联系人：{name}" if name else "", f"电话：{phone}" if phone else ""]
+        contact_line = "（" + "\u3000".join(b for b in bits if b) + "）" if any(bits) else None
+
+    cc = _names(data, "cc")
+    reviewers = data.get("reviewers")
+    review_line = None
+    if reviewers:
+        if not isinstance(reviewers, dict):
+            raise LetterInputError("reviewers", "应为 {first, second, final}")
+        bits = []
+        for key, label_cn in (("first", "初审"), ("second", "复审"), ("final", "终审")):
+            name = _text(reviewers, key, limit=30)
+            if name:
+                bits.append(f"{label_cn}：{name}")
+        review_line = "\u3000\u3000".join(bits) or None
+
+    letterhead = data.get("letterhead")
+    if letterhead is True:
+        letterhead = unit
+    elif not letterhead:
+        letterhead = None
+    elif isinstance(letterhead, str):
+        letterhead = _text(data, "letterhead", limit=40)
+    else:
+        raise LetterInputError("letterhead", "应为 true/false 或单位名称")
+
+    title_text = f"对{meeting}第{number}号{KINDS[kind]}的答复"
+    return Letter(
+        kind=kind, title=title_text, title_lines=balanced_lines(title_text),
+        doc_number=doc_number,
+        result_class=label or result_class,
+        disclosure=DISCLOSURES[disclosure] if disclosure else None,
+        signer=_text(data, "signer", limit=30),
+        salutation=salutation, opening=opening, body=body,
+        closing=_text(data, "closing", limit=1000),
+        unit=unit, date=chinese_date(data.get("date")),
+        contact=contact_line,
+        cc="抄送：" + "、".join(cc) + "。" if cc else None,
+        reviewers=review_line,
+        letterhead=letterhead, seal=_seal(data.get("seal")),
+        watermark=_text(data, "watermark", limit=10),
+    )
