@@ -100,3 +100,37 @@ def test_draft_preview_is_watermarked_and_unit_bound(app, world, make_client):
     other = make_client()
     other.login("edu_clerk")
     assert other.get(f"/assignments/{assignment_id}/letter-preview.pdf").status_code == 404
+
+
+def _first_line(pdf: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return (doc.pages[0].extract_text() or "").splitlines()[0]
+
+
+def test_a_unit_set_to_letterhead_gets_the_red_heading(app, world, make_client):
+    from tracker.accounts.models import Unit
+
+    assignment_id = _bring(app, world, "first_review")
+    drafter = make_client()
+    drafter.login("health_drafter")
+    plain = drafter.get(f"/assignments/{assignment_id}/letter-preview.pdf").data
+    assert "省卫生健康委员会" not in _first_line(plain)
+    admin = make_client()
+    admin.login("admin")
+    page = admin.get(f"/admin/units/{world.health}/edit").get_data(as_text=True)
+    assert "信函格式" in page
+    with app.app_context():
+        unit = db.session.get(Unit, world.health)
+        form = {"settings-review_levels": unit.chain, "settings-letterhead": "y",
+                "settings-closing_default": unit.closing_default,
+                "settings-prefix_suggestion": unit.prefix_suggestion,
+                "settings-prefix_proposal": unit.prefix_proposal,
+                "settings-prefix_co_opinion": unit.prefix_co_opinion,
+                "settings-principal_leader_id": unit.principal_leader_id or 0}
+    assert admin.post_form(f"/admin/units/{world.health}/settings", form).status_code == 302
+    headed = drafter.get(f"/assignments/{assignment_id}/letter-preview.pdf").data
+    with pdfplumber.open(io.BytesIO(headed)) as doc:
+        top = [c for c in doc.pages[0].chars if c["top"] < 40 * 72 / 25.4]
+    assert "".join(c["text"] for c in top).startswith("省卫生健康委员会")
+    colour = top[0]["non_stroking_color"]
+    assert colour[0] > 0.7 and colour[1] < 0.2 and colour[2] < 0.2  # red

@@ -171,6 +171,9 @@ class UnitSettingsForm(BaseForm):
     principal_leader_id = SelectField(
         "主要负责人", coerce=int, default=NO_LEADER, validate_choice=False,
         description="重点建议提案只能由主要负责人签发；须是本单位的用户。")
+    letterhead = BooleanField(
+        "答复函使用信函格式（红色单位名称和双线）",
+        description="不勾选时使用普通公文格式。")
     closing_default = StringField(
         "默认结束语", [Optional(), Length(max=200)],
         description="撰写答复时自动填入，可逐件修改，如「感谢您对卫生健康工作的关心和支持。」")
@@ -194,6 +197,7 @@ class UnitSettingsForm(BaseForm):
         self.allow_multi_level.data = unit.allow_multi_level
         self.principal_leader_id.data = unit.principal_leader_id or NO_LEADER
         self.closing_default.data = unit.closing_default
+        self.letterhead.data = unit.letterhead
         self.prefix_suggestion.data = unit.prefix_suggestion
         self.prefix_proposal.data = unit.prefix_proposal
         self.prefix_co_opinion.data = unit.prefix_co_opinion

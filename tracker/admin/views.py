@@ -152,6 +152,7 @@ def unit_settings(unit_id: int):
                 allow_multi_level=settings_form.allow_multi_level.data,
                 principal_leader_id=settings_form.principal_leader_id.data or None,
                 closing_default=settings_form.closing_default.data or "",
+                letterhead=settings_form.letterhead.data,
                 prefix_suggestion=settings_form.prefix_suggestion.data or "",
                 prefix_proposal=settings_form.prefix_proposal.data or "",
                 prefix_co_opinion=settings_form.prefix_co_opinion.data or "")

@@ -60,6 +60,8 @@ def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str 
         "cc": draft.cc_list or None,
         "reviewers": reviewers,
     }
+    if unit.letterhead:
+        data["letterhead"] = unit.name
     if watermark:
         data["watermark"] = watermark
     return data
