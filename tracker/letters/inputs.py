@@ -13,8 +13,10 @@ DOC_NUMBER_RE = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
 CN_DATE_RE = re.compile(r"^(\d{4})年([1-9]|1[0-2])月([1-9]|[12]\d|3[01])日$")
 ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 KINDS = {"suggestion": "代表建议", "proposal": "委员提案"}
-DISCLOSURES = {"public": "公开", "on_request": "依申请公开", "not_public": "不予公开",
-               "公开": "公开", "依申请公开": "依申请公开", "不予公开": "不予公开"}
+# The marks of DOMAIN.md's reply letter (此件公开发布 / 依申请公开 / 不予公开).
+DISCLOSURES = {"public": "此件公开发布", "on_request": "依申请公开", "not_public": "不予公开",
+               "此件公开发布": "此件公开发布", "公开": "此件公开发布", "依申请公开": "依申请公开",
+               "不予公开": "不予公开"}
 DEFAULT_RESULT_CLASSES = ("A", "B", "C")
 TITLE_CHARS_PER_LINE = 20   # 156 mm of 22 pt characters
 MAX_TEXT = 200_000
