@@ -134,7 +134,17 @@ def _width(text: str) -> float:
 
 
 def balanced_lines(title: str, per_line: int = TITLE_CHARS_PER_LINE) -> list[str]:
-    """Break a title into the fewest lines that fit, of nearly equal width."""
+    """Break a title into the fewest lines that fit, of nearly equal width, preferring to keep
+    the sense whole (GB/T 9704 7.3.3: …会议 | 第N号…) when that costs little balance."""
+    plain = _balanced(title, per_line, joint_bonus=0.0)
+    joined = _balanced(title, per_line, joint_bonus=2.0)
+    widths = [_width(line) for line in joined]
+    if max(widths) <= per_line and max(widths) - min(widths) <= 3:
+        return joined
+    return plain
+
+
+def _balanced(title: str, per_line: int, joint_bonus: float) -> list[str]:
     total = _width(title)
     count = max(1, math.ceil(total / per_line))
     if count == 1:
@@ -154,6 +164,8 @@ def balanced_lines(title: str, per_line: int = TITLE_CHARS_PER_LINE) -> list[str
                 cost += 10
             if (title[i - 1] + title[i]).isascii() and (title[i - 1] + title[i]).isalnum():
                 cost += 10  # keep numbers and Latin words whole
+            if title[i] == "第" and title[max(0, i - 2):i] == "会议":
+                cost -= joint_bonus  # the joint between the meeting and the item number
             if best_cost is None or cost < best_cost:
                 best, best_cost = i, cost
         best = best or min(len(title) - 1, start + per_line)
