@@ -83,7 +83,7 @@ def load() -> list[tuple[str, str, str, str]]:
                                    term=14, session=3, year=year)
     cppcc = proposals.create_meeting(clerk, level=Level.province, body=Body.cppcc, region="省",
                                      term=13, session=3, year=year)
-    health, hr, edu = units[1], units[2], units[3]
+    health, hr = units[1], units[2]
     received = today() - timedelta(days=20)
 
     def item(meeting, number, title, authors, **kw):

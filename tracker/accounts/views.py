@@ -10,8 +10,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from tracker.accounts import operations
 from tracker.accounts.forms import LoginForm, PasswordForm
 from tracker.audit import log as audit
-from tracker.core.errors import ValidationFailed
-from tracker.core.views import apply_errors
+
+from tracker.core.views import FAILED, attempt
 from tracker.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -66,13 +66,8 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
-            operations.change_password(user, form.current.data, form.new.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        outcome = attempt(form, lambda: operations.change_password(user, form.current.data, form.new.data))
+        if outcome is not FAILED:
             logout_user()
             session.clear()
             flash("密码已修改，请用新密码重新登录。", "success")

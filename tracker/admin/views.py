@@ -26,7 +26,7 @@ from tracker.admin.forms import (
 from tracker.admin.permissions import admin_required
 from tracker.core.errors import ValidationFailed
 from tracker.core.time import today, utcnow
-from tracker.core.views import apply_errors, load_or_404
+from tracker.core.views import FAILED, attempt, load_or_404
 from tracker.extensions import db
 from tracker.workdays import operations as workdays
 from tracker.workdays.calendar import WEEKDAYS, WorkCalendar
@@ -73,16 +73,11 @@ def units():
 def new_unit():
     form = UnitCreateForm()
     if form.validate_on_submit():
-        try:
-            unit = accounts.create_unit(
+        unit = attempt(form, lambda: accounts.create_unit(
                 current_user, name=form.name.data, short_name=form.short_name.data or "",
                 is_supervising=form.is_supervising.data,
-                sections=split_sections(form.sections.data))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+                sections=split_sections(form.sections.data)))
+        if unit is not FAILED:
             flash(f"已新建单位「{unit.name}」。", "success")
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
     return render_template("admin/unit_new.html", form=form), _status(form)
@@ -106,15 +101,10 @@ def edit_unit(unit_id: int):
     unit = load_or_404(Unit, unit_id)
     form = UnitEditForm(obj=unit)
     if form.validate_on_submit():
-        try:
-            accounts.update_unit(
+        outcome = attempt(form, lambda: accounts.update_unit(
                 current_user, unit, name=form.name.data, short_name=form.short_name.data or "",
-                is_active=form.is_active.data, is_supervising=form.is_supervising.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+                is_active=form.is_active.data, is_supervising=form.is_supervising.data))
+        if outcome is not FAILED:
             flash(f"单位「{unit.name}」已保存。", "success")
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
     return _unit_page(unit, form, SectionForm(formdata=None, prefix="section"))
@@ -127,13 +117,8 @@ def add_section(unit_id: int):
     unit = load_or_404(Unit, unit_id)
     section_form = SectionForm(prefix="section")
     if section_form.validate_on_submit():
-        try:
-            section = accounts.add_section(current_user, unit, section_form.name.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(section_form, exc)
-        else:
-            db.session.commit()
+        section = attempt(section_form, lambda: accounts.add_section(current_user, unit, section_form.name.data))
+        if section is not FAILED:
             flash(f"已在「{unit.name}」下添加处室「{section.name}」。", "success")
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
     return _unit_page(unit, UnitEditForm(formdata=None, obj=unit), section_form)
@@ -146,8 +131,7 @@ def unit_settings(unit_id: int):
     unit = load_or_404(Unit, unit_id)
     settings_form = UnitSettingsForm(prefix="settings")
     if settings_form.validate_on_submit():
-        try:
-            accounts.update_unit_settings(
+        outcome = attempt(settings_form, lambda: accounts.update_unit_settings(
                 current_user, unit, review_levels=settings_form.review_levels.data,
                 allow_multi_level=settings_form.allow_multi_level.data,
                 principal_leader_id=settings_form.principal_leader_id.data or None,
@@ -155,12 +139,8 @@ def unit_settings(unit_id: int):
                 letterhead=settings_form.letterhead.data,
                 prefix_suggestion=settings_form.prefix_suggestion.data or "",
                 prefix_proposal=settings_form.prefix_proposal.data or "",
-                prefix_co_opinion=settings_form.prefix_co_opinion.data or "")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(settings_form, exc)
-        else:
-            db.session.commit()
+                prefix_co_opinion=settings_form.prefix_co_opinion.data or ""))
+        if outcome is not FAILED:
             flash(f"「{unit.name}」的答复办理设置已保存。", "success")
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
     return _unit_page(unit, UnitEditForm(formdata=None, obj=unit),
@@ -215,17 +195,12 @@ def new_user():
     if not form.is_submitted() and _int_arg("unit"):
         form.unit_id.data = _int_arg("unit")
     if form.validate_on_submit():
-        try:
-            user = accounts.create_user(
+        user = attempt(form, lambda: accounts.create_user(
                 current_user, username=form.username.data, full_name=form.full_name.data,
                 password=form.password.data, unit=db.session.get(Unit, form.unit_id.data),
                 section=form.chosen_section(db.session), roles=form.chosen_roles(),
-                phone=form.phone.data or "", email=form.email.data or "")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+                phone=form.phone.data or "", email=form.email.data or ""))
+        if user is not FAILED:
             flash(f"已新建用户 {user.username}（{user.full_name}）。", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/user_new.html", form=form), _status(form)
@@ -261,18 +236,13 @@ def edit_user(user_id: int):
     form.fill_choices(_units_for_choice(also=user.unit_id))
     if form.validate_on_submit():
         was_enabled = user.is_enabled
-        try:
-            accounts.update_user(
+        outcome = attempt(form, lambda: accounts.update_user(
                 current_user, user, full_name=form.full_name.data,
                 unit=db.session.get(Unit, form.unit_id.data),
                 section=form.chosen_section(db.session), roles=form.chosen_roles(),
                 phone=form.phone.data or "", email=form.email.data or "",
-                is_enabled=form.is_enabled.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+                is_enabled=form.is_enabled.data))
+        if outcome is not FAILED:
             message = f"用户 {user.username}（{user.full_name}）的信息已保存。"
             if was_enabled and not user.is_enabled:
                 message += "该用户已停用，其所有登录会话已结束。"
@@ -288,13 +258,8 @@ def reset_password(user_id: int):
     user = load_or_404(User, user_id)
     reset_form = ResetPasswordForm()
     if reset_form.validate_on_submit():
-        try:
-            accounts.reset_password(current_user, user, reset_form.password.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(reset_form, exc)
-        else:
-            db.session.commit()
+        outcome = attempt(reset_form, lambda: accounts.reset_password(current_user, user, reset_form.password.data))
+        if outcome is not FAILED:
             flash(f"已重置 {user.username}（{user.full_name}）的密码，其所有登录会话已结束。"
                   "请通过安全渠道告知本人新密码。", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -308,14 +273,9 @@ def issue_token(user_id: int):
     user = load_or_404(User, user_id)
     token_form = TokenForm()
     if token_form.validate_on_submit():
-        try:
-            token = accounts.issue_token_by(current_user, user, name=token_form.token_name.data,
-                                            days=token_form.token_days.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(token_form, exc)
-        else:
-            db.session.commit()
+        token = attempt(token_form, lambda: accounts.issue_token_by(current_user, user, name=token_form.token_name.data,
+                                            days=token_form.token_days.data))
+        if token is not FAILED:
             # Shown in this response only: a redirect would carry it in the session cookie.
             return _user_page(user, new_token=token)
     return _user_page(user, token_form=token_form)
@@ -394,14 +354,9 @@ def set_calendar_day():
     form = CalendarDayForm()
     if form.validate_on_submit():
         day = form.day.data
-        try:
-            row = workdays.set_calendar_day(current_user, day, form.is_workday.data == "1",
-                                            form.note.data or "")
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+        row = attempt(form, lambda: workdays.set_calendar_day(current_user, day, form.is_workday.data == "1",
+                                            form.note.data or ""))
+        if row is not FAILED:
             kind = "调休上班日" if row.is_workday else "休息日"
             flash(f"已将 {day.isoformat()}（周{WEEKDAYS[day.weekday()]}）设为{kind}"
                   + (f"：{row.note}" if row.note else "") + "。", "success")

@@ -24,3 +24,19 @@ def apply_errors(form, exc: ValidationFailed) -> None:
             for message in messages:
                 flash(message, "danger")
     flash(exc.message, "danger")
+
+
+FAILED = object()
+
+
+def attempt(form, operation):
+    """Run an operation for a posted form and commit once; when it refuses the input, roll
+    back, show the errors on the form and return FAILED."""
+    try:
+        result = operation()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return FAILED
+    db.session.commit()
+    return result

@@ -6,8 +6,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from tracker.accounts.models import Unit
-from tracker.core.errors import Hidden, PermissionDenied, ValidationFailed
-from tracker.core.views import apply_errors, load_or_404
+from tracker.core.errors import Hidden, PermissionDenied
+from tracker.core.views import FAILED, attempt, load_or_404
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.workflow import ProposalState, allowed_actions
@@ -89,8 +89,7 @@ def register():
         return redirect(url_for("proposals.new_meeting"))
     if form.validate_on_submit():
         meeting = db.session.get(Meeting, form.meeting_id.data)
-        try:
-            proposal = operations.register_proposal(
+        proposal = attempt(form, lambda: operations.register_proposal(
                 current_user,
                 meeting=meeting,
                 kind=ItemKind(form.kind.data) if form.kind.data else None,
@@ -102,12 +101,8 @@ def register():
                 disclosure=Disclosure(form.disclosure.data),
                 received_on=form.received_on.data,
                 authors=[entry.data for entry in form.authors.entries],
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+            ))
+        if proposal is not FAILED:
             flash(f"已登记{proposal.meeting.name}第{proposal.number}号。", "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     elif form.errors:
@@ -139,18 +134,13 @@ def edit(proposal_id: int):
         while len(form.authors.entries) < max(4, len(proposal.authors) + 1):
             form.authors.append_entry()
     if form.validate_on_submit():
-        try:
-            changed = operations.update_proposal(
+        changed = attempt(form, lambda: operations.update_proposal(
                 current_user, proposal, number=form.number.data, title=form.title.data,
                 body=form.body.data or "", category=form.category.data or "",
                 is_key=form.is_key.data, disclosure=Disclosure(form.disclosure.data),
                 received_on=form.received_on.data,
-                authors=[entry.data for entry in form.authors.entries])
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+                authors=[entry.data for entry in form.authors.entries]))
+        if changed is not FAILED:
             flash("登记信息已修改。" if changed else "没有改动。", "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     elif form.errors:
@@ -174,19 +164,14 @@ def new_meeting():
         raise PermissionDenied("只有交办员或系统管理员可以新建会议。")
     form = MeetingForm()
     if form.validate_on_submit():
-        try:
-            meeting = operations.create_meeting(
+        meeting = attempt(form, lambda: operations.create_meeting(
                 current_user, level=Level(form.level.data), body=Body(form.body.data),
                 region=form.region.data, term=form.term.data, session=form.session.data,
                 year=form.year.data, name=form.name.data or "",
                 reply_period_months=form.reply_period_months.data,
                 co_period_months=form.co_period_months.data,
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+            ))
+        if meeting is not FAILED:
             flash(f"已新建会议「{meeting.name}」。", "success")
             return redirect(url_for("proposals.meetings"))
     return render_template("proposals/meeting_form.html", form=form, meeting=None), (
@@ -201,16 +186,11 @@ def edit_meeting(meeting_id: int):
     meeting = load_or_404(Meeting, meeting_id)
     form = MeetingEditForm(obj=meeting)
     if form.validate_on_submit():
-        try:
-            operations.update_meeting(
+        outcome = attempt(form, lambda: operations.update_meeting(
                 current_user, meeting, name=form.name.data,
                 reply_period_months=form.reply_period_months.data,
-                co_period_months=form.co_period_months.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
+                co_period_months=form.co_period_months.data))
+        if outcome is not FAILED:
             flash("会议信息已保存。已交办事项的期限不变，新交办的按新期限计算。", "success")
             return redirect(url_for("proposals.meetings"))
     return render_template("proposals/meeting_form.html", form=form, meeting=meeting), (

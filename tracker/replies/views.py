@@ -7,7 +7,6 @@ import io
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from tracker.accounts.models import User
 from tracker.core.errors import Hidden, PermissionDenied
 from tracker.core.views import load_or_404
 from tracker.handling import permissions
