@@ -74,9 +74,9 @@ def new_unit():
     form = UnitCreateForm()
     if form.validate_on_submit():
         unit = attempt(form, lambda: accounts.create_unit(
-                current_user, name=form.name.data, short_name=form.short_name.data or "",
-                is_supervising=form.is_supervising.data,
-                sections=split_sections(form.sections.data)))
+            current_user, name=form.name.data, short_name=form.short_name.data or "",
+            is_supervising=form.is_supervising.data,
+            sections=split_sections(form.sections.data)))
         if unit is not FAILED:
             flash(f"已新建单位「{unit.name}」。", "success")
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
@@ -102,8 +102,8 @@ def edit_unit(unit_id: int):
     form = UnitEditForm(obj=unit)
     if form.validate_on_submit():
         outcome = attempt(form, lambda: accounts.update_unit(
-                current_user, unit, name=form.name.data, short_name=form.short_name.data or "",
-                is_active=form.is_active.data, is_supervising=form.is_supervising.data))
+            current_user, unit, name=form.name.data, short_name=form.short_name.data or "",
+            is_active=form.is_active.data, is_supervising=form.is_supervising.data))
         if outcome is not FAILED:
             flash(f"单位「{unit.name}」已保存。", "success")
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
@@ -132,14 +132,14 @@ def unit_settings(unit_id: int):
     settings_form = UnitSettingsForm(prefix="settings")
     if settings_form.validate_on_submit():
         outcome = attempt(settings_form, lambda: accounts.update_unit_settings(
-                current_user, unit, review_levels=settings_form.review_levels.data,
-                allow_multi_level=settings_form.allow_multi_level.data,
-                principal_leader_id=settings_form.principal_leader_id.data or None,
-                closing_default=settings_form.closing_default.data or "",
-                letterhead=settings_form.letterhead.data,
-                prefix_suggestion=settings_form.prefix_suggestion.data or "",
-                prefix_proposal=settings_form.prefix_proposal.data or "",
-                prefix_co_opinion=settings_form.prefix_co_opinion.data or ""))
+            current_user, unit, review_levels=settings_form.review_levels.data,
+            allow_multi_level=settings_form.allow_multi_level.data,
+            principal_leader_id=settings_form.principal_leader_id.data or None,
+            closing_default=settings_form.closing_default.data or "",
+            letterhead=settings_form.letterhead.data,
+            prefix_suggestion=settings_form.prefix_suggestion.data or "",
+            prefix_proposal=settings_form.prefix_proposal.data or "",
+            prefix_co_opinion=settings_form.prefix_co_opinion.data or ""))
         if outcome is not FAILED:
             flash(f"「{unit.name}」的答复办理设置已保存。", "success")
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
@@ -196,10 +196,10 @@ def new_user():
         form.unit_id.data = _int_arg("unit")
     if form.validate_on_submit():
         user = attempt(form, lambda: accounts.create_user(
-                current_user, username=form.username.data, full_name=form.full_name.data,
-                password=form.password.data, unit=db.session.get(Unit, form.unit_id.data),
-                section=form.chosen_section(db.session), roles=form.chosen_roles(),
-                phone=form.phone.data or "", email=form.email.data or ""))
+            current_user, username=form.username.data, full_name=form.full_name.data,
+            password=form.password.data, unit=db.session.get(Unit, form.unit_id.data),
+            section=form.chosen_section(db.session), roles=form.chosen_roles(),
+            phone=form.phone.data or "", email=form.email.data or ""))
         if user is not FAILED:
             flash(f"已新建用户 {user.username}（{user.full_name}）。", "success")
             return redirect(url_for("admin.edit_user", user_id=user.id))
@@ -237,11 +237,11 @@ def edit_user(user_id: int):
     if form.validate_on_submit():
         was_enabled = user.is_enabled
         outcome = attempt(form, lambda: accounts.update_user(
-                current_user, user, full_name=form.full_name.data,
-                unit=db.session.get(Unit, form.unit_id.data),
-                section=form.chosen_section(db.session), roles=form.chosen_roles(),
-                phone=form.phone.data or "", email=form.email.data or "",
-                is_enabled=form.is_enabled.data))
+            current_user, user, full_name=form.full_name.data,
+            unit=db.session.get(Unit, form.unit_id.data),
+            section=form.chosen_section(db.session), roles=form.chosen_roles(),
+            phone=form.phone.data or "", email=form.email.data or "",
+            is_enabled=form.is_enabled.data))
         if outcome is not FAILED:
             message = f"用户 {user.username}（{user.full_name}）的信息已保存。"
             if was_enabled and not user.is_enabled:
@@ -274,7 +274,7 @@ def issue_token(user_id: int):
     token_form = TokenForm()
     if token_form.validate_on_submit():
         token = attempt(token_form, lambda: accounts.issue_token_by(current_user, user, name=token_form.token_name.data,
-                                            days=token_form.token_days.data))
+                                        days=token_form.token_days.data))
         if token is not FAILED:
             # Shown in this response only: a redirect would carry it in the session cookie.
             return _user_page(user, new_token=token)
@@ -355,7 +355,7 @@ def set_calendar_day():
     if form.validate_on_submit():
         day = form.day.data
         row = attempt(form, lambda: workdays.set_calendar_day(current_user, day, form.is_workday.data == "1",
-                                            form.note.data or ""))
+                                        form.note.data or ""))
         if row is not FAILED:
             kind = "调休上班日" if row.is_workday else "休息日"
             flash(f"已将 {day.isoformat()}（周{WEEKDAYS[day.weekday()]}）设为{kind}"

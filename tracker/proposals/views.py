@@ -90,18 +90,17 @@ def register():
     if form.validate_on_submit():
         meeting = db.session.get(Meeting, form.meeting_id.data)
         proposal = attempt(form, lambda: operations.register_proposal(
-                current_user,
-                meeting=meeting,
-                kind=ItemKind(form.kind.data) if form.kind.data else None,
-                number=form.number.data,
-                title=form.title.data,
-                body=form.body.data or "",
-                category=form.category.data or "",
-                is_key=form.is_key.data,
-                disclosure=Disclosure(form.disclosure.data),
-                received_on=form.received_on.data,
-                authors=[entry.data for entry in form.authors.entries],
-            ))
+            current_user,
+            meeting=meeting,
+            kind=ItemKind(form.kind.data) if form.kind.data else None,
+            number=form.number.data,
+            title=form.title.data,
+            body=form.body.data or "",
+            category=form.category.data or "",
+            is_key=form.is_key.data,
+            disclosure=Disclosure(form.disclosure.data),
+            received_on=form.received_on.data,
+            authors=[entry.data for entry in form.authors.entries]))
         if proposal is not FAILED:
             flash(f"已登记{proposal.meeting.name}第{proposal.number}号。", "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
@@ -135,11 +134,11 @@ def edit(proposal_id: int):
             form.authors.append_entry()
     if form.validate_on_submit():
         changed = attempt(form, lambda: operations.update_proposal(
-                current_user, proposal, number=form.number.data, title=form.title.data,
-                body=form.body.data or "", category=form.category.data or "",
-                is_key=form.is_key.data, disclosure=Disclosure(form.disclosure.data),
-                received_on=form.received_on.data,
-                authors=[entry.data for entry in form.authors.entries]))
+            current_user, proposal, number=form.number.data, title=form.title.data,
+            body=form.body.data or "", category=form.category.data or "",
+            is_key=form.is_key.data, disclosure=Disclosure(form.disclosure.data),
+            received_on=form.received_on.data,
+            authors=[entry.data for entry in form.authors.entries]))
         if changed is not FAILED:
             flash("登记信息已修改。" if changed else "没有改动。", "success")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
@@ -165,12 +164,11 @@ def new_meeting():
     form = MeetingForm()
     if form.validate_on_submit():
         meeting = attempt(form, lambda: operations.create_meeting(
-                current_user, level=Level(form.level.data), body=Body(form.body.data),
-                region=form.region.data, term=form.term.data, session=form.session.data,
-                year=form.year.data, name=form.name.data or "",
-                reply_period_months=form.reply_period_months.data,
-                co_period_months=form.co_period_months.data,
-            ))
+            current_user, level=Level(form.level.data), body=Body(form.body.data),
+            region=form.region.data, term=form.term.data, session=form.session.data,
+            year=form.year.data, name=form.name.data or "",
+            reply_period_months=form.reply_period_months.data,
+            co_period_months=form.co_period_months.data))
         if meeting is not FAILED:
             flash(f"已新建会议「{meeting.name}」。", "success")
             return redirect(url_for("proposals.meetings"))
@@ -187,9 +185,9 @@ def edit_meeting(meeting_id: int):
     form = MeetingEditForm(obj=meeting)
     if form.validate_on_submit():
         outcome = attempt(form, lambda: operations.update_meeting(
-                current_user, meeting, name=form.name.data,
-                reply_period_months=form.reply_period_months.data,
-                co_period_months=form.co_period_months.data))
+            current_user, meeting, name=form.name.data,
+            reply_period_months=form.reply_period_months.data,
+            co_period_months=form.co_period_months.data))
         if outcome is not FAILED:
             flash("会议信息已保存。已交办事项的期限不变，新交办的按新期限计算。", "success")
             return redirect(url_for("proposals.meetings"))
