@@ -128,9 +128,7 @@ can_read_draft = permissions.can_read_draft
 def draft(d: DraftVersion) -> dict:
     disclosure = _label(Disclosure, d.disclosure)
     return {
-        "id": d.id,
-        "number": d.number,
-        "round": d.round,
+        **draft_version(d),
         "body": d.body,
         "result_class": d.result_class,
         "result_class_label": current_app.config["RESULT_CLASS_MAP"].get(
@@ -145,10 +143,6 @@ def draft(d: DraftVersion) -> dict:
         "closing": d.closing,
         "salutation": d.salutation,
         "opening": d.opening,
-        "note": d.note,
-        "source": d.source,
-        "created_by": user_ref(d.created_by),
-        "created_at": iso_datetime(d.created_at),
     }
 
 

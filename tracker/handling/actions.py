@@ -76,8 +76,6 @@ class ActionSpec:
     form: type[BaseForm]
     run: Callable
     setup: Callable | None = None
-    # Self-loop actions that add a record do not need the page to be current.
-    versioned: bool = True
     # A page of its own (the draft editor, the review page); default: the generic form.
     template: str = "handling/action.html"
 
@@ -147,7 +145,7 @@ def _replies():
 
 
 ACTIONS: dict[Action, ActionSpec] = {
-    Action.assign: ActionSpec(forms.AssignForm, _run_assign, _setup_assign, versioned=False),
+    Action.assign: ActionSpec(forms.AssignForm, _run_assign, _setup_assign),
     Action.accept: ActionSpec(
         forms.AcceptForm,
         lambda a, actor, f: operations.accept_assignment(
@@ -176,14 +174,13 @@ ACTIONS: dict[Action, ActionSpec] = {
         forms.ContactForm,
         lambda a, actor, f: operations.record_contact(
             a, actor, stage=ContactStage(f.stage.data), method=ContactMethod(f.method.data),
-            contacted_on=f.contacted_on.data, summary=f.summary.data),
-        versioned=False),
+            contacted_on=f.contacted_on.data, summary=f.summary.data)),
     Action.submit_opinion: ActionSpec(
         forms.OpinionForm,
         lambda a, actor, f: operations.submit_opinion(
             a, actor, text=f.text.data, attachment=f.attachment.data, version=_version(f))),
     Action.save_draft: ActionSpec(
-        reply_forms.DraftForm, _run_save_draft, _setup_draft, versioned=False,
+        reply_forms.DraftForm, _run_save_draft, _setup_draft,
         template="replies/draft.html"),
     Action.override_cosign: ActionSpec(
         reply_forms.OverrideCosignForm,

@@ -103,7 +103,7 @@ def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], 
     if co_due_on is not None and co_due_on < start:
         errors["co_due_on"] = [f"会办期限不能早于交办日期（{start.isoformat()}）。"]
     units = []
-    for index, choice in enumerate(choices):
+    for choice in choices:
         try:
             units.append((_handling_unit(choice.unit_id, "units"), choice.role))
         except ValidationFailed as exc:

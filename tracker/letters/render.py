@@ -158,10 +158,8 @@ def _font_config():
 def _result_classes():
     from tracker.letters.fonts import _app_config
 
-    value = _app_config("RESULT_CLASSES")
-    if isinstance(value, str) and value.strip():
-        return tuple(part.split("=", 1)[0].strip() for part in value.split(";") if part.strip())
-    return DEFAULT_RESULT_CLASSES
+    # The app's configured set, parsed once by tracker.config (no app: the default A/B/C).
+    return tuple(_app_config("RESULT_CLASS_MAP") or DEFAULT_RESULT_CLASSES)
 
 
 def render_unlimited(data: dict) -> tuple[bytes, dict]:
@@ -191,9 +189,8 @@ def render_unlimited(data: dict) -> tuple[bytes, dict]:
         if extra:
             sheets.append(CSS(string="\n".join(extra), url_fetcher=fetcher,
                               font_config=font_config, base_url="tracker-asset:extra.css"))
-        document = HTML(string=html, base_url="tracker-asset:letter.html",
-                        url_fetcher=fetcher).render(
-            stylesheets=sheets, font_config=font_config)
+        page = HTML(string=html, url_fetcher=fetcher, base_url="tracker-asset:letter.html")
+        document = page.render(stylesheets=sheets, font_config=font_config)
         pdf = document.write_pdf()
         refused = fetcher.refused[refused_before:]
         del fetcher.refused[:]
