@@ -53,6 +53,8 @@ def build_app(url: str, tmp_path, **extra):
         "SECRET_KEY": TEST_SECRET,
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "LETTER_DIR": str(tmp_path / "letters"),
+        "SIGNING_DIR": str(tmp_path / "signing"),
+        "SIGNING_PASSWORDS_FILE": str(tmp_path / "signing" / "passwords.json"),
         "ENV": "development",
     }
     config.update(extra)

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+
+from flask import current_app
 from functools import lru_cache
 
 from tracker.accounts.models import Role, Section, Unit, User
 from tracker.accounts.passwords import hash_password
+from tracker.signing import democa
+from tracker.signing.keys import install_unit_keys
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import operations as handling
@@ -68,6 +72,25 @@ def assign(proposal, clerk: User, lead: Unit | None = None, co=(), separate=(), 
     return handling.assign_proposal(proposal, clerk, choices, **kw)
 
 
+_P12_CACHE: dict[tuple[str, str], tuple[bytes, str]] = {}
+
+
+def give_keys(unit: Unit) -> None:
+    """A demo-CA certificate and seal for ``unit``, as an administrator would upload them.
+
+    The PKCS#12 file of a unit name is made once per signing folder (key generation and
+    its password hashing are the slow part).
+    """
+    folder = current_app.config["SIGNING_DIR"]
+    cache_key = (folder, unit.name)
+    if cache_key not in _P12_CACHE:
+        password = "pw-" + unit.name
+        _P12_CACHE[cache_key] = (democa.unit_p12(democa.ensure_ca(), unit.name, password),
+                                 password)
+    p12, password = _P12_CACHE[cache_key]
+    install_unit_keys(unit, p12=p12, password=password, seal=democa.draw_seal(unit.name))
+
+
 def build_world() -> dict:
     office = make_unit("省政府办公厅", supervising=True, sections=("督查室",))
     health = make_unit("省卫生健康委员会", sections=("基层卫生健康处", "医政医管处"))
@@ -101,6 +124,8 @@ def build_world() -> dict:
     health.principal_leader_id = w["health_leader"].id
     hr.prefix_co_opinion = "吉人社会字"
     db.session.flush()
+    for unit in (office, health, hr, edu):
+        give_keys(unit)
     w["meeting"] = make_meeting(w["clerk"])
     w["cppcc"] = make_meeting(w["clerk"], body=Body.cppcc, term=13)
     return w

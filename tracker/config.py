@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +21,16 @@ DEFAULTS: dict[str, object] = {
     # Extra font files for the letters (the Fandol fonts from `make fonts`), render limit.
     "LETTER_FONTS_DIR": str(INSTANCE_DIR / "fonts"),
     "LETTER_RENDER_TIMEOUT": 30,
+    # Signing issued letters: the units' PKCS#12 files and seal images live under SIGNING_DIR;
+    # their passwords in TRACKER_SIGNING_PASSWORD_<unit id> or in the JSON file named here.
+    "SIGNING_DIR": str(INSTANCE_DIR / "signing"),
+    "SIGNING_PASSWORDS_FILE": str(INSTANCE_DIR / "signing" / "passwords.json"),
+    # Trusted root certificates for verification: PEM/DER files or folders separated by
+    # os.pathsep; empty means every certificate file in SIGNING_DIR/trust.
+    "TRUST_ROOTS": "",
+    # The address printed in the letters' QR codes (never taken from a request's Host).
+    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
+    "VERIFY_MAX_MB": 10,
     "MAX_UPLOAD_MB": 20,
     "ITEMS_PER_PAGE": 30,
     "SESSION_IDLE_MINUTES": 30,
@@ -70,6 +81,11 @@ def load(overrides: dict | None = None) -> dict:
             raise RuntimeError("生产模式必须设置 TRACKER_SECRET_KEY。")
         cfg["SECRET_KEY"] = _development_secret()
 
+    base_url = str(cfg["PUBLIC_BASE_URL"]).strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", base_url):
+        raise RuntimeError(
+            f"TRACKER_PUBLIC_BASE_URL 应为 http(s)://主机[/路径]，现在是「{base_url}」。")
+    cfg["PUBLIC_BASE_URL"] = base_url
     cfg["RESULT_CLASS_MAP"] = parse_result_classes(str(cfg["RESULT_CLASSES"]))
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(str(cfg["DATABASE_URL"]))
     cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}

@@ -22,6 +22,7 @@ from tracker.replies import letter
 from tracker.replies import operations as replies
 from tracker.replies.models import ReplyForm
 from tracker.replies.queries import latest_draft
+from tracker.signing import democa
 
 UNITS = [
     ("吉林省人民政府办公厅", "省政府办公厅", True, ["督查室", "信息技术处"]),
@@ -58,6 +59,10 @@ def load() -> list[tuple[str, str, str, str]]:
     for name, short, supervising, sections in UNITS:
         units.append(accounts.create_unit(None, name=name, short_name=short,
                                           is_supervising=supervising, sections=sections))
+    db.session.flush()
+    ca = democa.ensure_ca()  # a throw-away CA: each unit signs its letters with a demo key
+    for unit in units:
+        democa.provision(unit, ca)
     users: dict[str, User] = {}
     accounts_out = []
     for username, full_name, unit_index, section_name, roles in USERS:

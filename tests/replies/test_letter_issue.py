@@ -70,7 +70,7 @@ def test_a_failed_render_leaves_the_reply_unissued_and_retryable(app, world, mak
     def broken(data, timeout=None):
         raise RuntimeError("字体缺失")
 
-    monkeypatch.setattr(tracker.letters, "render_letter", broken)
+    monkeypatch.setattr(tracker.letters, "render_letter_report", broken)
     clerk = make_client()
     clerk.login("health_clerk")
     response = clerk.post_form(f"/assignments/{assignment_id}/actions/issue")

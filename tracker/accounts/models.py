@@ -62,6 +62,12 @@ class Unit(db.Model):
     prefix_suggestion: Mapped[str] = mapped_column(String(30), default="")
     prefix_proposal: Mapped[str] = mapped_column(String(30), default="")
     prefix_co_opinion: Mapped[str] = mapped_column(String(30), default="")
+    # Signing the issued letters (tracker.signing): the unit's PKCS#12 file and transparent
+    # seal image under SIGNING_DIR (random names); the password is never in the database.
+    sign_p12_name: Mapped[str | None] = mapped_column(String(80))
+    seal_name: Mapped[str | None] = mapped_column(String(80))
+    sign_subject: Mapped[str] = mapped_column(String(200), default="")
+    sign_not_after: Mapped[datetime | None] = mapped_column(DateTime)
 
     sections: Mapped[list[Section]] = relationship(
         back_populates="unit", order_by="Section.name", cascade="all, delete-orphan"

@@ -29,6 +29,7 @@ FIELD_LABELS = {
     "signer": "签发人", "salutation": "称呼", "opening": "开头语", "body": "正文",
     "closing": "结束语", "date": "成文日期", "contact": "联系人", "cc": "抄送",
     "reviewers": "审核人", "letterhead": "信函格式", "seal": "印章", "watermark": "水印",
+    "signature": "电子签名", "verification": "核验信息",
     "data": "输入",
 }
 
@@ -66,7 +67,20 @@ class Letter:
     letterhead: str | None
     seal: bytes | None
     watermark: str | None
+    # The seal comes with the digital signature: lay the block out for it, leave it empty.
+    signature: bool = False
+    # (code or None in previews, URL of the QR code)
+    verification: tuple[str | None, str] | None = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def verification_lines(self) -> list[str]:
+        """The two lines printed beside the QR code, under the 附注."""
+        if not self.verification:
+            return []
+        code, url = self.verification
+        page = url.split("/verify", 1)[0] + "/verify"
+        return [f"核验码：{code or '（发文时生成）'}", f"扫码或访问 {page} 核验本函"]
 
 
 def _text(data: dict, key: str, *, required: bool = False, limit: int = 500) -> str | None:
@@ -195,6 +209,23 @@ def _seal(value) -> bytes | None:
     return data
 
 
+VERIFY_CODE_RE = re.compile(r"^[0-9A-Z]{4}(-[0-9A-Z]{4}){1,4}$")
+VERIFY_URL_RE = re.compile(r"^https?://[!-~]{1,300}$")
+
+
+def _verification(value) -> tuple[str | None, str] | None:
+    if not value:
+        return None
+    if not isinstance(value, dict):
+        raise LetterInputError("verification", "应为 {code, url}")
+    code, url = value.get("code"), value.get("url")
+    if code is not None and not (isinstance(code, str) and VERIFY_CODE_RE.match(code)):
+        raise LetterInputError("verification", "核验码应为以“-”分组的大写字母和数字")
+    if not (isinstance(url, str) and VERIFY_URL_RE.match(url)):
+        raise LetterInputError("verification", "核验网址应为 http(s):// 开头的网址")
+    return code, url
+
+
 def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
     """Check the input of LETTER.md / issue 4 and build the printable :class:`Letter`."""
     if not isinstance(data, dict):
@@ -287,4 +318,13 @@ def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
         reviewers=review_line,
         letterhead=letterhead, seal=_seal(data.get("seal")),
         watermark=_text(data, "watermark", limit=10),
+        signature=_flag(data, "signature"),
+        verification=_verification(data.get("verification")),
     )
+
+
+def _flag(data: dict, key: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise LetterInputError(key, "应为 true 或 false")
+    return value

@@ -62,7 +62,7 @@ def _role_texts(letter: Letter) -> dict[str, str]:
     body = "".join([letter.salutation, letter.opening, letter.closing or "", letter.unit,
                     letter.date, letter.contact or "", letter.cc or "", letter.reviewers or "",
                     letter.doc_number or "", letter.disclosure or "", "签发人：—0123456789",
-                    letter.watermark or ""]
+                    letter.watermark or "", *letter.verification_lines]
                    + [rest for _, rest in heads]
                    + [h for p, (h, _) in zip(letter.body, heads) if p.level > 2])
     return {
@@ -108,7 +108,7 @@ def _layout(letter: Letter, chosen) -> dict:
     unit_w = letter_fonts.advance(body, letter.unit, BODY_PT, SPACING_PT)
     em = BODY_PT
     layout: dict = {}
-    if letter.seal:
+    if letter.seal or letter.signature:
         # Date 4 characters in from the right; unit name centred over the date.
         layout["date_pad"] = 4 * em
         centre_from_right = 4 * em + date_w / 2
@@ -130,6 +130,37 @@ def _layout(letter: Letter, chosen) -> dict:
         layout["letterhead_size"] = round(size, 2)
         layout["rule_top"] = round(-7 + size / MM + 4, 2)
     return layout
+
+
+def qr_path(url: str) -> tuple[int, str]:
+    """The QR code of ``url`` as an SVG path of its dark modules (size in modules, path)."""
+    import segno
+
+    code = segno.make(url, error="m", micro=False)
+    runs = []
+    for y, row in enumerate(code.matrix):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return len(code.matrix), "".join(runs)
+
+
+def _seal_box(document) -> dict | None:
+    """Where the signature's seal goes: the page and its rectangle in PDF points."""
+    for index, page in enumerate(document.pages):
+        if "seal-box" in page.anchors:
+            x1, y1, x2, y2 = page.anchors["seal-box"]
+            scale = 0.75  # CSS px -> pt
+            height = page.height * scale
+            return {"page": index, "rect": [round(x1 * scale, 2), round(height - y2 * scale, 2),
+                                            round(x2 * scale, 2), round(height - y1 * scale, 2)]}
+    return None
 
 
 def _stylesheets(signature, chosen, fetcher, font_config):
@@ -180,8 +211,9 @@ def render_unlimited(data: dict) -> tuple[bytes, dict]:
         if letter.seal:
             seal_url = fetcher.add(f"seal/{hashlib.sha256(letter.seal).hexdigest()[:16]}",
                                    letter.seal, "image/png")
+        qr = qr_path(letter.verification[1]) if letter.verification else None
         html = _env.get_template("letter.html").render(
-            letter=letter, layout=_layout(letter, chosen), seal_url=seal_url,
+            letter=letter, layout=_layout(letter, chosen), seal_url=seal_url, qr=qr,
             split_heading=_split_heading, heading_class=HEADING_CLASS)
         refused_before = len(fetcher.refused)
         from weasyprint import CSS
@@ -202,6 +234,7 @@ def render_unlimited(data: dict) -> tuple[bytes, dict]:
         "pages": len(document.pages),
         "refused": refused,
         "seconds": round(time.perf_counter() - started, 3),
+        "seal_box": _seal_box(document) if letter.signature else None,
     }
     return pdf, report
 

@@ -16,6 +16,10 @@ from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import Action, check
 from tracker.replies import queries
 from tracker.replies.models import DocSeries, DraftVersion, Reply, SeriesKind
+from tracker.signing import codes
+from tracker.signing.keys import SigningFailed, unit_key
+from tracker.signing.pdf import sign_letter
+from tracker.signing.service import verify_url
 
 
 class LetterFailed(DomainError):
@@ -25,8 +29,13 @@ class LetterFailed(DomainError):
 
 
 def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str | None = None,
-                reply: Reply | None = None, watermark: str | None = None) -> dict:
-    """The renderer's input (see tracker.letters.render_letter) for this assignment's draft."""
+                reply: Reply | None = None, watermark: str | None = None,
+                verify_code: str | None = None) -> dict:
+    """The renderer's input (see tracker.letters.render_letter) for this assignment's draft.
+
+    The letter is laid out for the signature's seal and carries the verification line: the
+    code and QR code of ``verify_code`` (a placeholder in previews).
+    """
     proposal = assignment.proposal
     unit = assignment.unit
     co_units = []
@@ -60,6 +69,12 @@ def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str 
         "cc": draft.cc_list or None,
         "reviewers": reviewers,
     }
+    data["signature"] = True
+    if verify_code:
+        data["verification"] = {"code": codes.grouped(verify_code), "url": verify_url(verify_code)}
+    else:
+        data["verification"] = {"code": None,
+                                "url": f"{current_app.config['PUBLIC_BASE_URL']}/verify"}
     if unit.letterhead:
         data["letterhead"] = unit.name
     if watermark:
@@ -67,12 +82,12 @@ def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str 
     return data
 
 
-def render(data: dict) -> bytes:
+def render(data: dict) -> tuple[bytes, dict]:
     """Render through the letters module, turning any failure into a LetterFailed."""
-    from tracker.letters import render_letter
+    from tracker.letters import render_letter_report
 
     try:
-        return render_letter(data)
+        return render_letter_report(data)
     except Exception as exc:  # the renderer's own errors name the cause; keep it for the user
         current_app.logger.exception("letter rendering failed")
         raise LetterFailed(f"答复函生成失败（{exc}），事项未发文，请稍后重试或联系系统管理员。") \
@@ -81,7 +96,18 @@ def render(data: dict) -> bytes:
 
 def preview(assignment: Assignment, draft: DraftVersion) -> bytes:
     """A draft's letter, watermarked 草稿, without a number."""
-    return render(letter_data(assignment, draft, watermark="草稿"))
+    return render(letter_data(assignment, draft, watermark="草稿"))[0]
+
+
+def sign(pdf: bytes, report: dict, key) -> bytes:
+    """The rendered letter signed with the unit's key, its seal over the unit and date."""
+    if not report.get("seal_box"):
+        raise SigningFailed("答复函中找不到盖章位置，无法签名，未发文。")
+    try:
+        return sign_letter(pdf, key, report["seal_box"])
+    except Exception as exc:  # pyHanko's and the key's errors; the clerk may retry
+        current_app.logger.exception("letter signing failed")
+        raise SigningFailed(f"答复函签名失败（{exc}），事项未发文，请联系系统管理员。") from exc
 
 
 def letters_dir() -> Path:
@@ -106,8 +132,9 @@ def _next_number(assignment: Assignment, kind: SeriesKind) -> int:
 
 def issue_with_letter(assignment: Assignment, actor, *, version: int | None = None,
                       attempts: int = 5, release_locks: bool = True) -> Reply:
-    """发文 with the letter: render it outside any transaction under the number the series
-    will give, then issue; if another letter took that number meanwhile, render again.
+    """发文 with the letter: render and sign it outside any transaction under the number the
+    series will give, then issue; if another letter took that number meanwhile, do it again.
+    Without a usable key (none, wrong password, expired) nothing is rendered or issued.
 
     release_locks=False keeps the caller's transaction open (the demo loader, which builds
     everything in one transaction and has no concurrent issuers).
@@ -115,6 +142,8 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
     from tracker.replies import operations
 
     check(assignment, Action.issue, actor)
+    key = unit_key(assignment.unit)
+    code = codes.new_code()
     assignment_id = assignment.id
     for _ in range(attempts):
         assignment = db.session.get(Assignment, assignment_id)
@@ -124,10 +153,11 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
         reply = queries.current_reply(assignment)
         draft = reply.draft_version
         doc_number = operations.format_doc_number(prefix, today().year, number)
-        data = letter_data(assignment, draft, doc_number=doc_number, reply=reply)
+        data = letter_data(assignment, draft, doc_number=doc_number, reply=reply,
+                           verify_code=code)
         if release_locks:
             db.session.rollback()  # hold no lock while the letter renders
-        pdf = render(data)
+        pdf = sign(*render(data), key)
         name = f"{secrets.token_hex(16)}.pdf"
         path = letters_dir() / name
         path.write_bytes(pdf)
@@ -136,7 +166,8 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
             return operations.issue_reply(
                 assignment, actor, version=version, expected_number=number,
                 letter={"pdf_name": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
-                        "pdf_size": len(pdf)})
+                        "pdf_size": len(pdf), "verify_code": code,
+                        "signed_by_cert": key.subject})
         except operations.NumberTaken:
             path.unlink(missing_ok=True)
             if not release_locks:

@@ -162,5 +162,9 @@ class Reply(db.Model):
     pdf_name: Mapped[str | None] = mapped_column(String(80), unique=True)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     pdf_size: Mapped[int | None] = mapped_column(Integer)
+    # The code printed under the 附注 (and in the QR code) that opens /verify/<code>, and the
+    # certificate the stored letter was signed with.
+    verify_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    signed_by_cert: Mapped[str] = mapped_column(String(200), default="")
 
     draft_version: Mapped[DraftVersion] = relationship()

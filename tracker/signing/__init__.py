@@ -1,0 +1,7 @@
+"""Signed reply letters: each unit's key and seal, PAdES signing at issue (pyHanko), and
+verification of a letter by anyone (CLI and the public /verify pages).
+
+What this is: a PAdES (ETSI EN 319 142) signature made with the unit's X.509 certificate,
+whose visible appearance is the unit's seal image. It is not a GB/T 38540 electronic seal
+(that needs SM2/SM3 and a seal structure this code does not produce).
+"""
