@@ -72,23 +72,24 @@ def assign(proposal, clerk: User, lead: Unit | None = None, co=(), separate=(), 
     return handling.assign_proposal(proposal, clerk, choices, **kw)
 
 
-_P12_CACHE: dict[tuple[str, str], tuple[bytes, str]] = {}
+_KEYS: dict[tuple[str, str], dict] = {}
+KEY_COLUMNS = ("sign_p12_name", "seal_name", "sign_subject", "sign_not_after")
 
 
 def give_keys(unit: Unit) -> None:
     """A demo-CA certificate and seal for ``unit``, as an administrator would upload them.
 
-    The PKCS#12 file of a unit name is made once per signing folder (key generation and
-    its password hashing are the slow part).
+    Made and installed once per signing folder and unit name; later worlds reuse the files
+    (key generation and PKCS#12 password hashing are the slow part).
     """
-    folder = current_app.config["SIGNING_DIR"]
-    cache_key = (folder, unit.name)
-    if cache_key not in _P12_CACHE:
+    cache_key = (current_app.config["SIGNING_DIR"], unit.name)
+    if cache_key not in _KEYS:
         password = "pw-" + unit.name
-        _P12_CACHE[cache_key] = (democa.unit_p12(democa.ensure_ca(), unit.name, password),
-                                 password)
-    p12, password = _P12_CACHE[cache_key]
-    install_unit_keys(unit, p12=p12, password=password, seal=democa.draw_seal(unit.name))
+        p12 = democa.unit_p12(democa.ensure_ca(), unit.name, password)
+        install_unit_keys(unit, p12=p12, password=password, seal=democa.draw_seal(unit.name))
+        _KEYS[cache_key] = {c: getattr(unit, c) for c in KEY_COLUMNS}
+    for column, value in _KEYS[cache_key].items():
+        setattr(unit, column, value)
 
 
 def build_world() -> dict:

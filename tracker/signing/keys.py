@@ -2,7 +2,7 @@
 
 Files live under SIGNING_DIR with random names; the unit row names them. A unit's password
 is read from the environment (TRACKER_SIGNING_PASSWORD_<unit id>) or from the JSON file
-SIGNING_PASSWORDS_FILE ({"<unit id>": "…"}), never from the database.
+SIGNING_PASSWORDS_FILE ({"<key file name>": "…"}, mode 600), never from the database.
 """
 from __future__ import annotations
 
@@ -76,22 +76,23 @@ def _read_passwords() -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def unit_password(unit_id: int) -> str | None:
+def unit_password(unit) -> str | None:
     """The unit's PKCS#12 password: the environment variable first, then the file."""
-    from_env = os.environ.get(_env_name(unit_id))
+    from_env = os.environ.get(_env_name(unit.id))
     if from_env is not None:
         return from_env
-    return _read_passwords().get(str(unit_id))
+    return _read_passwords().get(unit.sign_p12_name or "")
 
 
-def store_password(unit_id: int, password: str) -> None:
-    """Keep the password in the passwords file (mode 600), unless the environment sets it."""
-    if os.environ.get(_env_name(unit_id)) is not None:
+def store_password(unit, key_name: str, password: str) -> None:
+    """Keep the key file's password in the passwords file (mode 600), unless the
+    environment sets the unit's password."""
+    if os.environ.get(_env_name(unit.id)) is not None:
         return
     path = _passwords_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     passwords = _read_passwords()
-    passwords[str(unit_id)] = password
+    passwords[key_name] = password
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as stream:
@@ -192,7 +193,7 @@ def install_unit_keys(unit, *, p12: bytes | None, password: str | None,
             name = f"{secrets.token_hex(16)}.p12"
             _write_private(folder / name, p12)
             written.append(folder / name)
-            store_password(unit.id, password or "")
+            store_password(unit, name, password or "")
             unit.sign_p12_name = name
             unit.sign_subject = subject_name(cert)
             unit.sign_not_after = cert.not_valid_after_utc.replace(tzinfo=None)
@@ -238,7 +239,7 @@ def unit_key(unit) -> UnitKey:
     except OSError:
         raise SigningFailed(f"{name}的签名证书文件不见了，答复函无法签名，未发文。"
                             "请系统管理员重新上传证书。") from None
-    password = unit_password(unit.id)
+    password = unit_password(unit)
     if password is None:
         raise SigningFailed(f"{name}的签名证书密码未配置（环境变量 {_env_name(unit.id)} "
                             "或签名密码文件），答复函无法签名，未发文。")
