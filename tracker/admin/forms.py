@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -201,3 +202,17 @@ class UnitSettingsForm(BaseForm):
         self.prefix_suggestion.data = unit.prefix_suggestion
         self.prefix_proposal.data = unit.prefix_proposal
         self.prefix_co_opinion.data = unit.prefix_co_opinion
+
+
+class UnitSigningForm(BaseForm):
+    """A unit's new PKCS#12 file with its password, and/or its new seal image."""
+
+    p12 = FileField("证书文件", [FileAllowed(["p12", "pfx"], "证书文件须是 .p12 或 .pfx 文件。")],
+                    render_kw={"accept": ".p12,.pfx,application/x-pkcs12"},
+                    description="PKCS#12 格式（.p12/.pfx），含本单位的签名私钥和证书，不超过 1 MB。")
+    password = PasswordField("证书密码", [Length(max=256)],
+                             render_kw={"autocomplete": "new-password"},
+                             description="打开该证书文件的密码；只在上传新证书文件时需要。")
+    seal = FileField("印章图片", [FileAllowed(["png"], "印章图片须是 .png 文件。")],
+                     render_kw={"accept": ".png,image/png"},
+                     description="透明背景的 PNG，至少 200×200 像素，不超过 2 MB。")

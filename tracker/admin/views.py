@@ -2,9 +2,19 @@
 from __future__ import annotations
 
 import calendar as stdcal
+import os
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -19,15 +29,18 @@ from tracker.admin.forms import (
     UnitCreateForm,
     UnitEditForm,
     UnitSettingsForm,
+    UnitSigningForm,
     UserCreateForm,
     UserEditForm,
     split_sections,
 )
 from tracker.admin.permissions import admin_required
+from tracker.audit import log as audit
 from tracker.core.errors import ValidationFailed
-from tracker.core.time import today, utcnow
+from tracker.core.time import to_local, today, utcnow
 from tracker.core.views import FAILED, attempt, load_or_404
 from tracker.extensions import db
+from tracker.signing import keys
 from tracker.workdays import operations as workdays
 from tracker.workdays.calendar import WEEKDAYS, WorkCalendar
 from tracker.workdays.models import CalendarDay
@@ -91,7 +104,8 @@ def _unit_page(unit: Unit, form: UnitEditForm, section_form: SectionForm,
     settings_form.fill_leaders(unit)
     status = 422 if form.errors or section_form.errors or settings_form.errors else 200
     return render_template("admin/unit_edit.html", unit=unit, form=form,
-                           section_form=section_form, settings_form=settings_form), status
+                           section_form=section_form, settings_form=settings_form,
+                           signing=_signing_state(unit)), status
 
 
 @bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
@@ -145,6 +159,110 @@ def unit_settings(unit_id: int):
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
     return _unit_page(unit, UnitEditForm(formdata=None, obj=unit),
                       SectionForm(formdata=None, prefix="section"), settings_form)
+
+
+# -- signing: the unit's certificate and seal ------------------------------------------------
+
+
+def _signing_state(unit: Unit) -> dict:
+    """What the pages show of the unit's signing setup (never the password itself)."""
+    env_name = f"TRACKER_SIGNING_PASSWORD_{unit.id}"
+    password_problem = ""
+    try:
+        has_password = keys.unit_password(unit) is not None
+    except keys.SigningFailed as exc:
+        has_password, password_problem = False, exc.message
+    not_after = unit.sign_not_after
+    return {
+        "has_certificate": bool(unit.sign_p12_name),
+        "subject": unit.sign_subject or "",
+        "not_after": to_local(not_after),
+        "expired": not_after is not None and not_after <= utcnow(),
+        "days_left": (not_after - utcnow()).days if not_after is not None else None,
+        "has_password": has_password,
+        "password_problem": password_problem,
+        "env_name": env_name,
+        "from_env": os.environ.get(env_name) is not None,
+        "has_seal": bool(unit.seal_name),
+    }
+
+
+def _read_upload(upload, limit: int) -> bytes | None:
+    """The uploaded file's bytes (one more than limit at most, so size checks can refuse it)."""
+    if not upload:
+        return None
+    return upload.stream.read(limit + 1)
+
+
+def _install_signing(actor, unit: Unit, *, p12: bytes | None, password: str | None,
+                     seal: bytes | None) -> Unit:
+    """Store the unit's new certificate and/or seal and log it (without the password)."""
+    env_name = f"TRACKER_SIGNING_PASSWORD_{unit.id}"
+    env_password = os.environ.get(env_name)
+    if p12 is not None and env_password is not None and password != env_password:
+        # The environment wins over the passwords file: a different password would leave a
+        # certificate that cannot be opened when a letter is issued.
+        message = (f"服务器已用环境变量 {env_name} 设置了本单位的证书密码，它优先于这里填写的"
+                   "密码；请填写与之相同的密码，或请运维人员先修改该环境变量。")
+        raise ValidationFailed(message, {"password": [message]})
+    before = {"subject": unit.sign_subject, "p12_name": unit.sign_p12_name,
+              "seal_name": unit.seal_name}
+    keys.install_unit_keys(unit, p12=p12, password=password, seal=seal)
+    db.session.flush()
+    details: dict = {"name": unit.name,
+                     "replaced": [part for part, given in (("certificate", p12), ("seal", seal))
+                                  if given is not None]}
+    if p12 is not None:
+        details["certificate"] = {
+            "from": {"subject": before["subject"], "file": before["p12_name"]},
+            "to": {"subject": unit.sign_subject, "file": unit.sign_p12_name,
+                   "not_after": unit.sign_not_after.isoformat()}}
+    if seal is not None:
+        details["seal"] = {"from": before["seal_name"], "to": unit.seal_name}
+    audit.record("update_unit_signing", actor=actor, object_type="unit", object_id=unit.id,
+                 details=details)
+    return unit
+
+
+def _signing_page(unit: Unit, form: UnitSigningForm):
+    return render_template("admin/unit_signing.html", unit=unit, form=form,
+                           signing=_signing_state(unit)), _status(form)
+
+
+@bp.route("/units/<int:unit_id>/signing", methods=["GET", "POST"])
+@login_required
+@admin_required
+def unit_signing(unit_id: int):
+    unit = load_or_404(Unit, unit_id)
+    form = UnitSigningForm()
+    if form.validate_on_submit():
+        p12 = _read_upload(form.p12.data, keys.P12_MAX_BYTES)
+        seal = _read_upload(form.seal.data, keys.SEAL_MAX_BYTES)
+        # The password only opens a new certificate file; alone it changes nothing.
+        password = (form.password.data or None) if p12 is not None else None
+        outcome = attempt(form, lambda: _install_signing(
+            current_user, unit, p12=p12, password=password, seal=seal))
+        if outcome is not FAILED:
+            parts = "、".join(label for label, given in (("签名证书", p12), ("印章图片", seal))
+                             if given is not None)
+            flash(f"已更新「{unit.name}」的{parts}。", "success")
+            return redirect(url_for("admin.unit_signing", unit_id=unit.id))
+    return _signing_page(unit, form)
+
+
+@bp.get("/units/<int:unit_id>/seal.png")
+@login_required
+@admin_required
+def unit_seal(unit_id: int):
+    unit = load_or_404(Unit, unit_id)
+    data = keys.seal_bytes(unit)
+    if data is None:
+        abort(404)
+    response = make_response(data)
+    response.mimetype = "image/png"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Disposition"] = f'inline; filename="seal-{unit.id}.png"'
+    return response
 
 
 # -- users ------------------------------------------------------------------------------------
