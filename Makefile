@@ -34,8 +34,11 @@ system-deps:
 migrate: venv
 	$(FLASK) db upgrade
 
+# Demo data on an empty database; units without a signing key get one from a throw-away demo
+# CA (instance/signing/), so that issued letters are signed.
 demo: migrate
 	$(FLASK) demo --if-empty
+	$(FLASK) letters demo-ca
 
 run: system-deps fonts demo
 	$(FLASK) run --host 127.0.0.1 --port 5000

@@ -1,4 +1,5 @@
-"""`make bench`: warm render times of a 3-page and an 8-page letter, and a 200-letter batch.
+"""`make bench`: warm render times of a 3-page and an 8-page letter, the time signing adds
+to issuing a letter (PAdES with the seal, pyHanko) and verifying one, and a 200-letter batch.
 
 Targets (LETTER.md): median ≤ 250 ms (3 pages) and ≤ 400 ms (8 pages), warm.
 """
@@ -31,6 +32,47 @@ def median_time(pages: int) -> tuple[float, int]:
         render_letter_report(data)
         times.append(time.perf_counter() - started)
     return statistics.median(times), report["pages"]
+
+
+def signing_times() -> tuple[float, float, float, float]:
+    """Medians (s): render, render + sign (what issuing costs), sign alone, verify."""
+    import tempfile
+
+    from pyhanko.sign import signers
+
+    from tracker.signing import democa
+    from tracker.signing.keys import UnitKey
+    from tracker.signing.pdf import inspect, sign_letter
+
+    with tempfile.TemporaryDirectory() as folder:
+        ca = democa.ensure_ca(Path(folder))
+    p12 = democa.unit_p12(ca, "吉林省卫生健康委员会", "bench")
+    key = UnitKey(signer=signers.SimpleSigner.load_pkcs12_data(p12, [], b"bench"),
+                  seal_png=democa.draw_seal("吉林省卫生健康委员会"), subject="吉林省卫生健康委员会",
+                  not_after=None)
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    roots = [asn1_x509.Certificate.load(ca[1].public_bytes(Encoding.DER))]
+    data = sample_letter(3, signature=True,
+                         verification={"code": "K7QM-4XDP-9HTA-2WVB",
+                                       "url": "http://127.0.0.1:5000/verify/K7QM4XDP9HTA2WVB"})
+    pdf, report = render_letter_report(data)
+    signed = sign_letter(pdf, key, report["seal_box"])  # warm
+    assert inspect(signed, roots).ok
+    render, issue, sign, verify = [], [], [], []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        pdf, report = render_letter_report(data)
+        rendered = time.perf_counter()
+        signed = sign_letter(pdf, key, report["seal_box"])
+        done = time.perf_counter()
+        inspect(signed, roots)
+        render.append(rendered - started)
+        issue.append(done - started)
+        sign.append(done - rendered)
+        verify.append(time.perf_counter() - done)
+    return tuple(statistics.median(x) for x in (render, issue, sign, verify))
 
 
 def _render_one(i: int) -> int:
@@ -79,6 +121,10 @@ def main() -> int:
         ok &= median <= target
         print(f"{pages}-page letter ({got} pages), median of {RUNS} warm renders: "
               f"{median * 1000:.0f} ms (target ≤ {target * 1000:.0f} ms) {verdict}")
+    render, issue, sign, verify = signing_times()
+    print(f"signing at issue (3-page letter, ECDSA P-256 demo key, seal image), medians of "
+          f"{RUNS}: render {render * 1000:.0f} ms, render + sign {issue * 1000:.0f} ms, "
+          f"signing adds {sign * 1000:.0f} ms; verifying a signed letter {verify * 1000:.0f} ms")
     cores = os.cpu_count() or 1
     print(f"CPU scaling of pure-Python work on {cores} processes: {cpu_scaling(cores):.2f}x "
           "(what this machine gives to a parallel batch)")

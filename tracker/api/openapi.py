@@ -219,6 +219,14 @@ def _response_schemas() -> dict:
         "final_reviewer": {"type": "string", "description": "终审人姓名（同上）"},
         "signer_name": {"type": "string", "description": "签发人姓名"},
         "signed_at": DATE_TIME, "issued_at": NULL_DATE_TIME,
+        "pdf_sha256": {"type": "string", "nullable": True,
+                       "description": "存档答复函（已签名 PDF）的 SHA-256；发文前为 null"},
+        "verify_code": {"type": "string", "nullable": True,
+                        "description": "印在答复函上的核验码（16 位）；发文前为 null"},
+        "verify_url": {"type": "string", "nullable": True,
+                       "description": "核验页面地址（按配置的公开网址生成）"},
+        "signed_by_cert": {"type": "string", "nullable": True,
+                           "description": "签名证书持有人"},
     })
     common = {
         "id": INT,

@@ -31,6 +31,7 @@ from tracker.proposals.models import Author, Disclosure, Meeting, Proposal
 from tracker.replies import queries as replies
 from tracker.replies.models import DraftVersion, Reply, ReviewDecision
 from tracker.replies.operations import waiting_days
+from tracker.signing.service import verify_url
 
 # Timeline details that quote a draft or a reviewer's words.
 REVIEW_LEVEL_LABELS = {"first": "初审", "second": "复审", "final": "终审", "sign": "签发"}
@@ -186,6 +187,10 @@ def reply(r: Reply) -> dict:
         "signer_name": r.signer_name,
         "signed_at": iso_datetime(r.signed_at),
         "issued_at": iso_datetime(r.issued_at),
+        "pdf_sha256": r.pdf_sha256,
+        "verify_code": r.verify_code,
+        "verify_url": verify_url(r.verify_code) if r.verify_code else None,
+        "signed_by_cert": r.signed_by_cert or None,
     }
 
 

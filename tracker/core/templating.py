@@ -71,6 +71,12 @@ def register(app: Flask) -> None:
 
         return paragraphs(body)
 
+    @app.template_filter("verify_code")
+    def _verify_code(value: str | None) -> str:
+        from tracker.signing.codes import grouped
+
+        return grouped(value) if value else ""
+
     @app.template_filter("days_left")
     def _days_left(value: date | None) -> int | None:
         return None if value is None else (value - today()).days

@@ -51,7 +51,9 @@ def sign_letter(pdf: bytes, key, seal_box: dict, *, reason: str = "答复函发�
         meta, key.signer, stamp_style=style,
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=seal_box["page"], box=rect))
     out = io.BytesIO()
-    pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), output=out)
+    # A fixed reservation (room for the CMS with the chain) spares pyHanko a trial signature.
+    pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), output=out,
+                        bytes_reserved=16384)
     return out.getvalue()
 
 
