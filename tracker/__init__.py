@@ -50,6 +50,9 @@ def create_app(config: dict | None = None) -> Flask:
         _tune_engine(db.engine)
 
     _register_blueprints(app)
+    from tracker.ratings import outbox
+
+    outbox.install(app)  # rating e-mails go out after their transaction commits
     _register_session_checks(app)
     _register_error_handlers(app)
     _register_headers(app)
@@ -79,6 +82,7 @@ def _import_models() -> None:
     from tracker.files import models as _f  # noqa: F401
     from tracker.handling import models as _h  # noqa: F401
     from tracker.proposals import models as _p  # noqa: F401
+    from tracker.ratings import models as _ra  # noqa: F401
     from tracker.replies import models as _r  # noqa: F401
     from tracker.workdays import models as _w  # noqa: F401
 

@@ -31,6 +31,17 @@ DEFAULTS: dict[str, object] = {
     # The address printed in the letters' QR codes (never taken from a request's Host).
     "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
     "VERIFY_MAX_MB": 10,
+    # Satisfaction: how long a rating link works, and the re-handling deadline after 不满意.
+    "RATING_DAYS": 60,
+    "REHANDLE_MONTHS": 1,
+    # Outgoing e-mail (rating links). No host: messages wait in the outbox table.
+    "SMTP_HOST": "",
+    "SMTP_PORT": 25,
+    "SMTP_USER": "",
+    "SMTP_PASSWORD": "",
+    "SMTP_FROM": "tracker@localhost",
+    "SMTP_STARTTLS": False,
+    "SMTP_TIMEOUT": 10,
     "MAX_UPLOAD_MB": 20,
     "ITEMS_PER_PAGE": 30,
     "SESSION_IDLE_MINUTES": 30,

@@ -5,6 +5,7 @@ import json
 import re
 
 from tracker.api.openapi import ASSIGNMENT_ACTIONS, PROPOSAL_ACTIONS, body_schema_name
+from tracker.handling.workflow import SYSTEM_ACTIONS
 from tracker.handling.actions import ACTIONS
 from tracker.handling.workflow import Action, AssignmentState, ProposalState
 
@@ -60,8 +61,9 @@ def test_every_action_and_state_is_in_the_document(spec):
         a.value for a in PROPOSAL_ACTIONS]
     assert enums["/assignments/{assignment_id}/actions/{action}"] == [
         a.value for a in ASSIGNMENT_ACTIONS]
-    assert sorted(sum(enums.values(), [])) == sorted(a.value for a in Action)
-    for action in Action:
+    people = [a for a in Action if a not in SYSTEM_ACTIONS]
+    assert sorted(sum(enums.values(), [])) == sorted(a.value for a in people)
+    for action in people:
         assert action in ACTIONS
         assert body_schema_name(action) in schemas
 

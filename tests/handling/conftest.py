@@ -70,7 +70,7 @@ def bring_to(w, state: str, role: str = "lead") -> Assignment:
     write_draft(target, drafter)
     replies.submit_review(target, drafter)
     steps = ["first_review", "second_review", "final_review", "awaiting_signature", "signed",
-             "replied"]
+             "replied", "rated"]
     if state not in steps:
         raise AssertionError(f"no recipe for {state}")
     reviewers = [w.health_first, w.health_second, w.health_final]
@@ -84,7 +84,26 @@ def bring_to(w, state: str, role: str = "lead") -> Assignment:
     if state == "signed":
         return target
     replies.issue_reply(target, clerk)
+    if state == "replied":
+        return target
+    rate_all(w, target, "satisfied")
     return target
+
+
+def rate_all(w, assignment, verdict: str = "satisfied", *, actor=None):
+    """Every author's answer, entered from the paper form by the supervising clerk."""
+    from tracker.ratings import operations as ratings
+    from tracker.ratings.models import RatingChannel
+    from tracker.ratings.queries import issued_reply
+
+    reply = issued_reply(assignment)
+    rating = None
+    for author in assignment.proposal.authors:
+        rating = ratings.submit_rating(
+            reply, author, {"handling": verdict, "result": verdict, "contacted": "yes",
+                            "contact_method": "face", "comments": "测评意见"},
+            channel=RatingChannel.paper, actor=actor or w.clerk)
+    return rating
 
 
 def latest_id(assignment) -> int:
@@ -154,6 +173,9 @@ def perform(w, assignment: Assignment, action: str, actor: User | None = None):
                                   seen_version_id=_latest_or_none(assignment))
     if action == Action.issue:
         return replies.issue_reply(assignment, actor or clerk)
+    if action in (Action.rate, Action.rehandle) and assignment.state == "replied":
+        # System moves: made by the rating that completes the authors' answers.
+        return rate_all(w, assignment, "satisfied" if action == Action.rate else "unsatisfied")
     return transition(assignment, action, actor or clerk)
 
 

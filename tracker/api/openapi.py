@@ -40,6 +40,7 @@ MAX_PER_PAGE = 100
 
 
 def _actions_in(table: dict) -> list[Action]:
+    """The table's actions people take (system moves such as 测评完成 are not endpoints)."""
     return [a for a in Action if a in ACTIONS and any(key[1] == a for key in table)]
 
 

@@ -138,6 +138,18 @@ def _letter():
     return letter
 
 
+def _ratings():
+    from tracker.ratings import operations
+
+    return operations
+
+
+def _rating_forms():
+    from tracker.ratings import forms
+
+    return forms
+
+
 def _replies():
     from tracker.replies import operations
 
@@ -212,6 +224,10 @@ ACTIONS: dict[Action, ActionSpec] = {
         reply_forms.IssueForm,
         lambda a, actor, f: _letter().issue_with_letter(a, actor, version=_version(f)),
         template="replies/review.html"),
+    Action.close: ActionSpec(
+        _rating_forms().CloseForm,
+        lambda p, actor, f: _ratings().close_item(p, actor, grade=f.grade.data,
+                                                  comment=f.comment.data or "")),
 }
 
 

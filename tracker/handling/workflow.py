@@ -37,6 +37,9 @@ class ProposalState(str, enum.Enum):
     awaiting_signature = "awaiting_signature"
     signed = "signed"
     replied = "replied"
+    rated = "rated"
+    rehandling = "rehandling"
+    closed = "closed"
 
     @property
     def label(self) -> str:
@@ -55,6 +58,9 @@ PROPOSAL_STATE_LABELS = {
     ProposalState.awaiting_signature: "待签发",
     ProposalState.signed: "已签发",
     ProposalState.replied: "已答复",
+    ProposalState.rated: "已评价",
+    ProposalState.rehandling: "重新办理",
+    ProposalState.closed: "办结",
 }
 
 
@@ -71,6 +77,7 @@ class AssignmentState(str, enum.Enum):
     awaiting_signature = "awaiting_signature"
     signed = "signed"
     replied = "replied"
+    rated = "rated"
 
     @property
     def label(self) -> str:
@@ -90,6 +97,7 @@ ASSIGNMENT_STATE_LABELS = {
     AssignmentState.awaiting_signature: "待签发",
     AssignmentState.signed: "已签发",
     AssignmentState.replied: "已答复",
+    AssignmentState.rated: "已评价",
 }
 
 # The review states by level, in their fixed order (a unit's chain is a subset of it).
@@ -102,7 +110,8 @@ LEVEL_OF_STATE = {state: level for level, state in REVIEW_STATES.items()}
 
 # States in which an assignment no longer has a deadline running.
 FINISHED_STATES = frozenset({
-    AssignmentState.returned, AssignmentState.opinion_submitted, AssignmentState.replied})
+    AssignmentState.returned, AssignmentState.opinion_submitted, AssignmentState.replied,
+    AssignmentState.rated})
 
 
 class Action(str, enum.Enum):
@@ -121,11 +130,18 @@ class Action(str, enum.Enum):
     return_draft = "return_draft"
     sign = "sign"
     issue = "issue"
+    # The authors' ratings are all in (system moves, made by the rating that completes them).
+    rate = "rate"
+    rehandle = "rehandle"
+    close = "close"
 
     @property
     def label(self) -> str:
         return ACTION_LABELS[self]
 
+
+# Moves the tracker makes itself, never offered to a person or taken through the API.
+SYSTEM_ACTIONS = frozenset({Action.rate, Action.rehandle})
 
 ACTION_LABELS = {
     Action.assign: "交办",
@@ -143,6 +159,9 @@ ACTION_LABELS = {
     Action.return_draft: "退回修改",
     Action.sign: "签发",
     Action.issue: "发文",
+    Action.rate: "测评完成",
+    Action.rehandle: "重新办理",
+    Action.close: "办结",
 }
 
 # The state a proposal's next state is derived from its assignments.
@@ -161,6 +180,48 @@ def _unit_clerk(user: User, assignment: Assignment) -> bool:
 
 def _handler(user: User, assignment: Assignment) -> bool:
     return permissions.is_handler_of(user, assignment)
+
+
+def _system(_user, _obj) -> bool:
+    """Moves the tracker makes itself (never offered to a person as a button)."""
+    return True
+
+
+def _rating_complete(assignment: Assignment, _actor=None) -> str | None:
+    from tracker.ratings import queries as ratings
+
+    outcome = ratings.outcome(assignment)
+    if outcome is None:
+        return "提出人的评价尚未全部收到。"
+    return None
+
+
+def _rated_satisfied(assignment: Assignment, actor=None) -> str | None:
+    from tracker.ratings import queries as ratings
+    from tracker.ratings.models import Satisfaction
+
+    message = _rating_complete(assignment, actor)
+    if message is None and ratings.outcome(assignment) == Satisfaction.unsatisfied:
+        return "评价结果为不满意，应重新办理。"
+    return message
+
+
+def _rated_unsatisfied(assignment: Assignment, actor=None) -> str | None:
+    from tracker.ratings import queries as ratings
+    from tracker.ratings.models import Satisfaction
+
+    message = _rating_complete(assignment, actor)
+    if message is None and ratings.outcome(assignment) != Satisfaction.unsatisfied:
+        return "评价结果不是不满意，无需重新办理。"
+    return message
+
+
+def _rating_lapsed(proposal: Proposal, _actor=None) -> str | None:
+    from tracker.ratings import queries as ratings
+
+    if not ratings.rating_period_over(proposal):
+        return "提出人尚未全部评价，且评价期限未满，暂不能办结。"
+    return None
 
 
 def _may_request_return(assignment: Assignment, _actor=None) -> str | None:
@@ -297,6 +358,11 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
     (A.awaiting_signature, S.sign): Rule(
         A.signed, _signer, "本单位签发人（重点建议提案为主要负责人）"),
     (A.signed, S.issue): Rule(A.replied, _issuer, "本单位联络员或签发人"),
+    # Satisfaction: the rating that completes the authors' answers moves the assignment.
+    (A.replied, S.rate): Rule(A.rated, _system, "系统", guard=_rated_satisfied,
+                              tags=frozenset({"system"})),
+    (A.replied, S.rehandle): Rule(A.drafting, _system, "系统", unit_roles=MAIN_ROLES,
+                                  guard=_rated_unsatisfied, tags=frozenset({"system"})),
 }
 
 PROPOSAL_TABLE: dict[tuple[ProposalState, Action], Rule] = {
@@ -304,6 +370,10 @@ PROPOSAL_TABLE: dict[tuple[ProposalState, Action], Rule] = {
     for state in (P.registered, P.assigned, P.return_requested, P.accepted, P.drafting,
                   P.first_review, P.second_review, P.final_review, P.awaiting_signature)
 }
+# 办结: once every reply is rated, or once the rating period is over without all answers.
+PROPOSAL_TABLE[(P.rated, S.close)] = Rule(P.closed, _supervisor, "交办员")
+PROPOSAL_TABLE[(P.replied, S.close)] = Rule(P.closed, _supervisor, "交办员",
+                                            guard=_rating_lapsed)
 
 
 def _table_for(obj) -> dict:
@@ -334,7 +404,7 @@ def allowed_actions(obj, user: User) -> list[Action]:
     result = []
     for action in Action:
         rule = rule_for(obj, action)
-        if rule is None or not rule.who(user, obj):
+        if rule is None or "system" in rule.tags or not rule.who(user, obj):
             continue
         if rule.guard is not None and rule.guard(obj, user):
             continue  # a precondition fails: no button that can only be refused
@@ -353,7 +423,11 @@ def derive_proposal_state(assignments: list[Assignment]) -> ProposalState:
     if A.assigned in states:
         return P.assigned
     main = [a for a in active if a.role in MAIN_ROLES] or active
-    return min((PROGRESS[AssignmentState(a.state)] for a in main), key=PROGRESS_ORDER.index)
+    state = min((PROGRESS[AssignmentState(a.state)] for a in main), key=PROGRESS_ORDER.index)
+    if any(a.round > 1 and PROGRESS_ORDER.index(PROGRESS[AssignmentState(a.state)])
+           < PROGRESS_ORDER.index(P.replied) for a in main):
+        return P.rehandling  # an unsatisfied item back with its unit for a second reply
+    return state
 
 
 # How far an assignment has come, as the item's state; the item is as far as its slowest
@@ -368,9 +442,16 @@ PROGRESS = {
     A.awaiting_signature: P.awaiting_signature,
     A.signed: P.signed,
     A.replied: P.replied,
+    A.rated: P.rated,
 }
 PROGRESS_ORDER = [P.accepted, P.drafting, P.first_review, P.second_review, P.final_review,
-                  P.awaiting_signature, P.signed, P.replied]
+                  P.awaiting_signature, P.signed, P.replied, P.rated]
+
+
+def lock_item(proposal_id: int) -> None:
+    """Take the item's row lock for moves that start outside transition() (ratings)."""
+    if not _lock_proposal(proposal_id):
+        raise Conflict("该事项已不存在。")
 
 
 def _lock_proposal(proposal_id: int, expected_state: str | None = None) -> bool:
@@ -391,7 +472,8 @@ def sync_proposal_state(proposal: Proposal) -> ProposalState:
     assignments = db.session.execute(
         select(Assignment).where(Assignment.proposal_id == proposal.id)
     ).scalars().all()
-    new_state = derive_proposal_state(assignments)
+    closed = db.session.scalar(select(Proposal.closed_at).where(Proposal.id == proposal.id))
+    new_state = P.closed if closed is not None else derive_proposal_state(assignments)
     db.session.execute(
         update(Proposal)
         .where(Proposal.id == proposal.id)

@@ -120,6 +120,11 @@ class Proposal(db.Model):
     state: Mapped[str] = mapped_column(String(30), default="registered", index=True)
     # Bumped by every transition: serialises concurrent moves on one item.
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
+    # 办结 by the supervising office, with its grade of the handling (好/中/差).
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    handling_grade: Mapped[str] = mapped_column(String(10), default="")
+    grade_comment: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

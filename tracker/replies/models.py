@@ -166,5 +166,9 @@ class Reply(db.Model):
     # certificate the stored letter was signed with.
     verify_code: Mapped[str | None] = mapped_column(String(20), unique=True)
     signed_by_cert: Mapped[str] = mapped_column(String(200), default="")
+    # The item's rating of this reply, from all its authors' answers (tracker.ratings).
+    rating: Mapped[str | None] = mapped_column(String(12))
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     draft_version: Mapped[DraftVersion] = relationship()
+    assignment = relationship("Assignment", viewonly=True)

@@ -275,6 +275,9 @@ def issue_reply(assignment: Assignment, actor: User, *, version: int | None = No
         details["doc_number"] = reply.doc_number
         if letter:
             details["pdf_sha256"] = letter["pdf_sha256"]
+        from tracker.ratings.operations import queue_rating_emails
+
+        details["rating_emails"] = queue_rating_emails(reply)
 
     transition(assignment, Action.issue, actor, expected_version=version, effect=number,
                details=details)

@@ -1,0 +1,39 @@
+"""Forms of the ratings area: the author's rating, a clerk's entry of a paper form, 办结."""
+from __future__ import annotations
+
+from wtforms import IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from tracker.core.forms import BaseForm
+from tracker.handling.models import ContactMethod
+from tracker.ratings.models import Grade, Satisfaction
+
+SATISFACTION_CHOICES = [(s.value, f"{s.label}（{s.band_label}）") for s in Satisfaction]
+
+
+class RatingForm(BaseForm):
+    handling = RadioField("对办理工作的评价", choices=SATISFACTION_CHOICES,
+                          validators=[InputRequired("请选择对办理工作的评价。")])
+    handling_score = IntegerField("办理工作评分（可选，0–100）", validators=[
+        Optional(), NumberRange(0, 100, "分数应为 0–100。")])
+    result = RadioField("对办理结果的评价", choices=SATISFACTION_CHOICES,
+                        validators=[InputRequired("请选择对办理结果的评价。")])
+    result_score = IntegerField("办理结果评分（可选，0–100）", validators=[
+        Optional(), NumberRange(0, 100, "分数应为 0–100。")])
+    contacted = RadioField("承办单位是否与您联系过", choices=[("yes", "联系过"), ("no", "没有联系")],
+                           validators=[InputRequired("请选择承办单位是否与您联系过。")])
+    contact_method = SelectField("联系方式", choices=[("", "（请选择）")] + [
+        (m.value, m.label) for m in ContactMethod], validators=[Optional()])
+    comments = TextAreaField("意见和建议", validators=[Optional(), Length(max=2000)])
+
+    def answers(self) -> dict:
+        return {"handling": self.handling.data, "result": self.result.data,
+                "handling_score": self.handling_score.data,
+                "result_score": self.result_score.data, "contacted": self.contacted.data,
+                "contact_method": self.contact_method.data, "comments": self.comments.data}
+
+
+class CloseForm(BaseForm):
+    grade = RadioField("办理工作评定", choices=[(g.value, g.label) for g in Grade],
+                       validators=[DataRequired("请评定办理工作等次（好、中、差）。")])
+    comment = TextAreaField("评定意见", validators=[Optional(), Length(max=2000)])

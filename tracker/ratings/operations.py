@@ -1,0 +1,233 @@
+"""Rating links, answers, the completing rating's move, the aggregation rule and 办结."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from tracker.audit import log as audit
+from tracker.core.errors import DomainError, NotFound, ValidationFailed
+from tracker.core.time import today, utcnow
+from tracker.extensions import db
+from tracker.handling.models import Assignment, ContactMethod
+from tracker.handling.workflow import Action, AssignmentState, MAIN_ROLES, check, lock_item, \
+    transition
+from tracker.proposals.models import Author, Proposal
+from tracker.ratings import queries
+from tracker.ratings.models import (Grade, OutboxMessage, Rating, RatingChannel, RatingRequest,
+                                    RatingRule, Satisfaction, Setting)
+from tracker.replies.models import Reply
+from tracker.workdays.calendar import WorkCalendar
+
+
+class LinkRefused(DomainError):
+    """A rating link that cannot be used (unknown, expired, already used)."""
+
+    status = 404
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def link_url(token: str) -> str:
+    return f"{current_app.config['PUBLIC_BASE_URL']}/rate/{token}"
+
+
+def new_link(reply: Reply, author: Author, *, actor=None, channel: str = "print") -> str:
+    """A new personal link (256 random bits) for one author; only its hash is stored."""
+    _check_author(reply, author)
+    if author.id in queries.ratings_of(reply):
+        raise ValidationFailed(f"{author.name}已提交评价，无需再发征询链接。")
+    token = secrets.token_urlsafe(32)
+    db.session.add(RatingRequest(
+        reply_id=reply.id, author_id=author.id, token_hash=_hash(token), channel=channel,
+        created_by_id=getattr(actor, "id", None),
+        expires_at=utcnow() + timedelta(days=queries.rating_days())))
+    db.session.flush()
+    return token
+
+
+def find_link(token: str) -> RatingRequest:
+    """The link of this token, usable now; otherwise a refusal that says why."""
+    request = None
+    if token and len(token) <= 100:
+        request = db.session.scalar(select(RatingRequest).where(
+            RatingRequest.token_hash == _hash(token)))
+    if request is None:
+        raise LinkRefused("评价链接无效：请核对链接是否完整，或联系交办单位重新提供。")
+    if request.author_id in queries.ratings_of(request.reply):
+        raise LinkRefused("您已提交过对该答复的评价，感谢您的参与。每位提出人只能评价一次。")
+    if request.expires_at <= utcnow():
+        raise LinkRefused(f"该评价链接已于 {request.expires_at:%Y年%m月%d日} 过期，"
+                          "如需评价请联系交办单位。")
+    if request.reply.assignment.state != AssignmentState.replied.value \
+            or request.reply.round != request.reply.assignment.round:
+        raise LinkRefused("该答复已不在征询评价阶段，链接已失效。")
+    return request
+
+
+def _check_author(reply: Reply, author: Author) -> None:
+    if author is None or author.proposal_id != reply.assignment.proposal_id:
+        raise ValidationFailed("该提出人不是本件建议提案的提出人。",
+                               {"author_id": ["该提出人不是本件建议提案的提出人。"]})
+
+
+def _answers(data: dict) -> dict:
+    """Check the answers of the form (or the API) and return the columns to store."""
+    errors: dict[str, list[str]] = {}
+    values: dict = {}
+    for key, label in (("handling", "对办理工作的评价"), ("result", "对办理结果的评价")):
+        try:
+            values[key] = Satisfaction(data.get(key))
+        except ValueError:
+            errors[key] = [f"请选择{label}（满意、基本满意或不满意）。"]
+            continue
+        score = data.get(f"{key}_score")
+        if score in (None, ""):
+            values[f"{key}_score"] = None
+            continue
+        try:
+            score = int(score)
+        except (TypeError, ValueError):
+            errors[f"{key}_score"] = ["分数应为 0–100 的整数。"]
+            continue
+        low, high = values[key].band
+        if not 0 <= score <= 100:
+            errors[f"{key}_score"] = ["分数应为 0–100 的整数。"]
+        elif not low <= score <= high:
+            errors[f"{key}_score"] = [f"{score} 分与“{values[key].label}”不符"
+                                      f"（{values[key].label}为 {values[key].band_label}）。"]
+        else:
+            values[f"{key}_score"] = score
+    contacted = data.get("contacted")
+    if contacted not in (True, False, "yes", "no"):
+        errors["contacted"] = ["请选择承办单位是否与您联系过。"]
+    else:
+        values["contacted"] = contacted in (True, "yes")
+        method = data.get("contact_method") or ""
+        if values["contacted"]:
+            if method not in {m.value for m in ContactMethod}:
+                errors["contact_method"] = ["请选择联系方式。"]
+            values["contact_method"] = method
+        else:
+            values["contact_method"] = ""
+    comments = (data.get("comments") or "").strip()
+    if len(comments) > 2000:
+        errors["comments"] = ["意见建议不超过 2000 字。"]
+    values["comments"] = comments
+    if errors:
+        raise ValidationFailed("评价未提交：" + "；".join(m for ms in errors.values() for m in ms),
+                               errors)
+    return values
+
+
+def submit_rating(reply: Reply, author: Author, data: dict, *, channel: RatingChannel,
+                  actor=None, link: RatingRequest | None = None, scan=None) -> Rating:
+    """Store one author's answers; the last missing answer moves the assignment on
+    (测评完成, or 重新办理 when the item's rating is 不满意)."""
+    _check_author(reply, author)
+    values = _answers(data)
+    assignment = reply.assignment
+    lock_item(assignment.proposal_id)  # ratings of one item are counted one at a time
+    db.session.refresh(assignment)
+    if assignment.state != AssignmentState.replied.value or reply.round != assignment.round:
+        raise ValidationFailed("该答复已不在征询评价阶段，不能再录入评价。")
+    if author.id in queries.ratings_of(reply):
+        raise ValidationFailed(f"{author.name}已提交过评价，不能重复提交。",
+                               {"author_id": [f"{author.name}已提交过评价。"]})
+    rating = Rating(reply_id=reply.id, author_id=author.id, channel=channel,
+                    request_id=link.id if link else None,
+                    entered_by_id=getattr(actor, "id", None),
+                    scan_id=scan.id if scan is not None else None, **values)
+    db.session.add(rating)
+    db.session.flush()
+    audit.record("rating_submitted", actor=actor, object_type="reply", object_id=reply.id,
+                 proposal_id=assignment.proposal_id,
+                 unit_id=assignment.unit_id,
+                 actor_name=None if actor else f"提出人（{channel.label}）",
+                 details={"author_id": author.id, "channel": channel.value,
+                          "verdict": rating.verdict.value})
+    result = queries.outcome(assignment)
+    if result is not None:
+        _complete(assignment, reply, result, actor)
+    return rating
+
+
+def _complete(assignment: Assignment, reply: Reply, result: Satisfaction, actor) -> None:
+    reply.rating, reply.rated_at = result.value, utcnow()
+    details = {"rating": result.value, "rule": queries.rating_rule().value,
+               "reply": reply.doc_number}
+    if result != Satisfaction.unsatisfied:
+        transition(assignment, Action.rate, actor, details=details)
+        return
+    months = int(current_app.config["REHANDLE_MONTHS"])
+    deadline = WorkCalendar.load().months_deadline(today(), months)
+    details["due_on"] = deadline.due_on.isoformat()
+    transition(assignment, Action.rehandle, actor, details=details, changes={
+        "round": assignment.round + 1, "review_cycle": 0, "due_on": deadline.due_on,
+        "due_basis": "评价不满意，重新办理：" + deadline.basis.replace("自交办日", "自重新办理日"),
+    })
+
+
+def queue_rating_emails(reply: Reply) -> int:
+    """At issue: an e-mail with a personal link for every author with an address (the link
+    is made when the message is sent, after the issuing transaction commits)."""
+    assignment = reply.assignment
+    if assignment.role not in MAIN_ROLES:
+        return 0
+    count = 0
+    for author in assignment.proposal.authors:
+        if author.email:
+            db.session.add(OutboxMessage(
+                kind="rating_link", recipient=author.email, reply_id=reply.id,
+                author_id=author.id, subject=f"请对{assignment.proposal.title}的答复进行评价"[:200]))
+            count += 1
+    return count
+
+
+def set_rating_rule(actor, rule: str) -> RatingRule:
+    try:
+        value = RatingRule(rule)
+    except ValueError:
+        raise ValidationFailed("请选择评价汇总规则。", {"rule": ["请选择评价汇总规则。"]}) from None
+    setting = db.session.get(Setting, queries.RULE_KEY)
+    old = setting.value if setting else RatingRule.worst.value
+    if setting is None:
+        db.session.add(Setting(key=queries.RULE_KEY, value=value.value))
+    else:
+        setting.value = value.value
+    audit.record("rating_rule_set", actor=actor, object_type="setting",
+                 details={"from": old, "to": value.value})
+    return value
+
+
+def close_item(proposal: Proposal, actor, *, grade: str, comment: str = "") -> Proposal:
+    """办结 with the supervising office's grade of the handling; the item is read-only after."""
+    try:
+        value = Grade(grade)
+    except ValueError:
+        raise ValidationFailed("请评定办理工作等次（好、中、差）。",
+                               {"grade": ["请评定办理工作等次（好、中、差）。"]}) from None
+    comment = (comment or "").strip()
+    if value == Grade.poor and not comment:
+        raise ValidationFailed("评定为“差”时请填写理由。", {"comment": ["评定为“差”时请填写理由。"]})
+    check(proposal, Action.close, actor)
+
+    def stamp() -> None:
+        proposal.closed_at, proposal.closed_by_id = utcnow(), actor.id
+        proposal.handling_grade, proposal.grade_comment = value.value, comment[:2000]
+
+    transition(proposal, Action.close, actor, effect=stamp,
+               details={"grade": value.value, "comment": comment[:200]})
+    return proposal
+
+
+def author_or_404(author_id) -> Author:
+    author = db.session.get(Author, author_id) if author_id else None
+    if author is None:
+        raise NotFound("找不到该提出人。")
+    return author

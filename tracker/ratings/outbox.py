@@ -1,0 +1,132 @@
+"""The outbox: e-mails written in a transaction are sent only after it commits, over SMTP,
+and retried with a growing pause when sending fails (`flask outbox send` for cron)."""
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import event, select
+
+from tracker.core.errors import ValidationFailed
+from tracker.core.time import utcnow
+from tracker.extensions import db
+from tracker.ratings.models import OutboxMessage
+
+MAX_ATTEMPTS = 8
+
+
+_listening = False
+
+
+def install(app) -> None:
+    """Send due messages after each request whose transaction wrote one."""
+    global _listening
+    if not _listening:
+        _listen()
+        _listening = True
+
+    @app.teardown_request
+    def _deliver(_exc):
+        if not g.pop("outbox_due", False):
+            return
+        try:
+            deliver_due()
+        except Exception:  # noqa: BLE001 — the response is out; the message waits for a retry
+            db.session.rollback()
+            current_app.logger.exception("outbox delivery failed")
+
+
+def _listen() -> None:
+    @event.listens_for(db.session, "after_flush")
+    def _mark(session, _context):
+        if any(isinstance(obj, OutboxMessage) for obj in session.new):
+            session.info["outbox_written"] = True
+
+    @event.listens_for(db.session, "after_commit")
+    def _committed(session):
+        if session.info.pop("outbox_written", False) and has_request_context():
+            g.outbox_due = True
+
+    @event.listens_for(db.session, "after_rollback")
+    def _rolled_back(session):
+        session.info.pop("outbox_written", None)
+
+
+def _body(message: OutboxMessage) -> str:
+    from tracker.ratings.operations import link_url, new_link
+    from tracker.ratings.queries import rating_days
+
+    reply = message.reply
+    author = message.author
+    proposal = reply.assignment.proposal
+    token = new_link(reply, author, channel="email")
+    return (
+        f"{author.name}：\n\n"
+        f"您提出的{proposal.meeting.name}第{proposal.number}号"
+        f"{'代表建议' if proposal.kind.value == 'suggestion' else '委员提案'}"
+        f"《{proposal.title}》，{reply.assignment.unit.name}已作出答复"
+        f"（{reply.doc_number}）。\n\n"
+        "请通过下面的个人链接对办理工作和办理结果进行评价（仅限本人使用，提交后失效，"
+        f"{rating_days()} 天内有效）：\n\n{link_url(token)}\n\n"
+        "如对答复有疑问，请与承办单位联系。\n"
+    )
+
+
+def _send(message: OutboxMessage, body: str) -> None:
+    config = current_app.config
+    mail = EmailMessage()
+    mail["Subject"] = message.subject
+    mail["From"] = formataddr(("建议提案办理系统", config["SMTP_FROM"]))
+    mail["To"] = message.recipient
+    mail["Message-ID"] = make_msgid(domain=config["SMTP_FROM"].rpartition("@")[2] or None)
+    mail.set_content(body)
+    with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]),
+                      timeout=float(config["SMTP_TIMEOUT"])) as smtp:
+        if config["SMTP_STARTTLS"]:
+            smtp.starttls()
+        if config["SMTP_USER"]:
+            smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        smtp.send_message(mail)
+
+
+def deliver_due(limit: int = 50) -> tuple[int, int]:
+    """Send the messages that are due, one transaction each: (sent, failed)."""
+    if not current_app.config.get("SMTP_HOST"):
+        return 0, 0
+    db.session.commit()  # nothing of the caller's may ride along
+    sent = failed = 0
+    ids = db.session.scalars(select(OutboxMessage.id).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= utcnow(),
+        OutboxMessage.attempts < MAX_ATTEMPTS).order_by(OutboxMessage.id).limit(limit)).all()
+    for message_id in ids:
+        message = db.session.get(OutboxMessage, message_id)
+        if message is None or message.sent_at is not None:
+            continue
+        try:
+            body = _body(message)  # for a rating link: a new token, stored as its hash
+        except ValidationFailed as exc:  # e.g. the author rated on paper meanwhile
+            db.session.rollback()
+            message = db.session.get(OutboxMessage, message_id)
+            message.attempts, message.last_error = MAX_ATTEMPTS, f"不再发送：{exc.message}"[:500]
+            db.session.commit()
+            continue
+        try:
+            _send(message, body)
+        except Exception as exc:  # noqa: BLE001 — SMTP and network errors: retry later
+            db.session.rollback()  # the token of the unsent message is forgotten
+            message = db.session.get(OutboxMessage, message_id)
+            message.attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            message.next_attempt_at = utcnow() + timedelta(minutes=5 * 2 ** message.attempts)
+            db.session.commit()
+            failed += 1
+            continue
+        message.attempts += 1
+        message.sent_at = utcnow()
+        message.last_error = ""
+        db.session.commit()
+        sent += 1
+    return sent, failed
