@@ -40,9 +40,18 @@ def test_demo_data_loads_once_and_production_then_refuses_to_start(tmp_path):
             assert verify_chain().ok
             db.session.remove()
             db.engine.dispose()
+        production = {"ENV": "production", "DATABASE_URL": url, "SECRET_KEY": "p" * 40,
+                      "PUBLIC_BASE_URL": "https://jianyi.example.gov.cn",
+                      "SIGNING_DIR": str(tmp_path / "prod-signing")}
         with pytest.raises(RuntimeError, match="演示账户"):
-            create_app({"ENV": "production", "DATABASE_URL": url,
-                        "SECRET_KEY": "p" * 40})
+            create_app(production)
+        with pytest.raises(RuntimeError, match="TRACKER_PUBLIC_BASE_URL"):
+            create_app({**production, "PUBLIC_BASE_URL": "http://127.0.0.1:5000"})
+        trust = tmp_path / "prod-signing" / "trust"
+        trust.mkdir(parents=True)
+        (trust / "demo-ca.pem").write_text("demo root")
+        with pytest.raises(RuntimeError, match="演示根证书"):
+            create_app(production)
         refused = build_app(url, tmp_path, ENV="production", SECRET_KEY="p" * 40)
         result = refused.test_cli_runner().invoke(args=["demo"])
         assert result.exit_code == 1 and "生产模式不能加载演示数据" in result.output

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 from flask import (
     Flask,
@@ -267,6 +268,16 @@ def _refuse_unsafe_production(app: Flask) -> None:
 
     if len(str(app.config["SECRET_KEY"])) < 32:
         raise RuntimeError("生产模式的 TRACKER_SECRET_KEY 太短（至少 32 个字符）。")
+    from urllib.parse import urlsplit
+
+    host = urlsplit(app.config["PUBLIC_BASE_URL"]).hostname or ""
+    if host in ("localhost", "::1") or host.startswith("127."):
+        raise RuntimeError("生产模式必须设置 TRACKER_PUBLIC_BASE_URL（答复函二维码和评价链接中的"
+                           f"对外网址），现在是「{app.config['PUBLIC_BASE_URL']}」。")
+    demo_root = Path(app.config["SIGNING_DIR"]) / "trust" / "demo-ca.pem"
+    if demo_root.exists() and not app.config.get("TRUST_ROOTS"):
+        raise RuntimeError(f"生产模式拒绝启动：演示根证书仍被信任（{demo_root}），"
+                           "请删除该文件并配置正式的根证书。")
     with app.app_context():
         if not inspect(db.engine).has_table("users"):
             return

@@ -258,7 +258,9 @@ def test_production_refuses_to_start_unsafely(production):
     from tracker.accounts.models import User
 
     base = {"DATABASE_URL": production.url, "ENV": "production", "TESTING": False,
-            "UPLOAD_DIR": str(production.tmp / "uploads")}
+            "UPLOAD_DIR": str(production.tmp / "uploads"),
+            "SIGNING_DIR": str(production.tmp / "signing"),
+            "PUBLIC_BASE_URL": "https://jianyi.example.gov.cn"}
     with pytest.raises(RuntimeError, match="TRACKER_SECRET_KEY"):
         create_app(dict(base, SECRET_KEY=None))
     with pytest.raises(RuntimeError, match="太短"):
