@@ -128,6 +128,6 @@ def demo(if_empty: bool) -> None:
             return
         click.echo("错误：数据库不是空的，演示数据只能加载到空数据库。", err=True)
         raise SystemExit(1)
-    accounts = demo_data.load()
+    accounts, links = demo_data.load()
     db.session.commit()
-    demo_data.print_accounts(accounts)
+    demo_data.print_accounts(accounts, links)

@@ -18,6 +18,7 @@ from tracker.handling import operations as handling
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
 from tracker.proposals import operations as proposals
 from tracker.proposals.models import Body, Disclosure, Level
+from tracker.ratings import operations as ratings
 from tracker.replies import letter
 from tracker.replies import operations as replies
 from tracker.replies.models import ReplyForm
@@ -53,8 +54,9 @@ def _password() -> str:
     return "Demo-" + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
-def load() -> list[tuple[str, str, str, str]]:
-    """Create the demo data in the current transaction; return (username, name, roles, pw)."""
+def load() -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
+    """Create the demo data in the current transaction; return the accounts (username,
+    name, roles, password) and the personal rating links of the issued reply's authors."""
     units = []
     for name, short, supervising, sections in UNITS:
         units.append(accounts.create_unit(None, name=name, short_name=short,
@@ -185,9 +187,12 @@ def load() -> list[tuple[str, str, str, str]]:
     for reviewer in ("wjw_cs", "wjw_fs", "wjw_zs"):
         replies.approve_draft(lead87, users[reviewer], seen_version_id=latest_draft(lead87).id)
     replies.sign_reply(lead87, users["wjw_qf"], seen_version_id=latest_draft(lead87).id)
-    letter.issue_with_letter(lead87, users["wjw_lly"], release_locks=False)
+    issued = letter.issue_with_letter(lead87, users["wjw_lly"], release_locks=False)
     db.session.flush()
-    return accounts_out
+    # The authors' personal rating links, as a printed 征询意见表 would carry them.
+    links = [(author.name, ratings.link_url(ratings.new_link(issued, author, actor=clerk)))
+             for author in p87.authors]
+    return accounts_out, links
 
 
 CLOSING = "感谢您对卫生健康工作的关心和支持。"
@@ -250,10 +255,15 @@ def _draft(assignment: Assignment, drafter: User, body: str, note: str = ""):
         closing=CLOSING, note=note)
 
 
-def print_accounts(accounts_out: list[tuple[str, str, str, str]]) -> None:
-    """Print the demo accounts and keep a copy under instance/ (readable by the owner only)."""
+def print_accounts(accounts_out: list[tuple[str, str, str, str]],
+                   links: list[tuple[str, str]] = ()) -> None:
+    """Print the demo accounts (and the demo rating links) and keep a copy under instance/
+    (readable by the owner only)."""
     lines = ["演示账户（仅用于演示，生产模式拒绝启动）：", f"{'用户名':<10}{'姓名':<6}{'角色':<14}密码"]
     lines += [f"{u:<12}{n:<6}{r:<14}{p}" for u, n, r, p in accounts_out]
+    if links:
+        lines += ["", "已发文答复（第87号建议）的提出人评价链接（每人一个，提交后失效）："]
+        lines += [f"{name}：{url}" for name, url in links]
     text = "\n".join(lines)
     click.echo(text)
     if not current_app.config.get("TESTING"):

@@ -81,8 +81,11 @@ def test_admin_pages_have_no_inline_script_or_style(app, client, world):
     for path, methods in routes_found(app, world):
         if "GET" not in methods:
             continue
-        html = client.get(path).get_data(as_text=True)
-        assert client.get(path).status_code == 200, path
+        response = client.get(path)
+        assert response.status_code == 200, path
+        if response.mimetype != "text/html":
+            continue  # the seal preview (image/png)
+        html = response.get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
         assert " style=" not in html and "<style" not in html, path
         assert not re.search(r"\son[a-z]+=", html), path
