@@ -173,12 +173,13 @@ def _signing_state(unit: Unit) -> dict:
     except keys.SigningFailed as exc:
         has_password, password_problem = False, exc.message
     not_after = unit.sign_not_after
+    local_not_after = to_local(not_after)
     return {
         "has_certificate": bool(unit.sign_p12_name),
         "subject": unit.sign_subject or "",
-        "not_after": to_local(not_after),
+        "not_after": local_not_after,
         "expired": not_after is not None and not_after <= utcnow(),
-        "days_left": (not_after - utcnow()).days if not_after is not None else None,
+        "days_left": (local_not_after.date() - today()).days if local_not_after else None,
         "has_password": has_password,
         "password_problem": password_problem,
         "env_name": env_name,
