@@ -1,0 +1,109 @@
+"""The author's public rating page (a personal link, no account) and the staff's printed
+征询意见表 with a fresh link."""
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_login import current_user, login_required
+
+from tracker.core.errors import Hidden, PermissionDenied, ValidationFailed
+from tracker.core.time import to_local
+from tracker.core.views import load_or_404
+from tracker.extensions import db
+from tracker.handling import permissions
+from tracker.handling.workflow import AssignmentState
+from tracker.proposals.models import Author
+from tracker.ratings import form_pdf, operations
+from tracker.ratings.forms import RatingForm
+from tracker.ratings.models import RatingChannel, RatingRequest
+from tracker.replies.models import Reply
+
+bp = Blueprint("ratings", __name__)
+
+PUBLIC_ENDPOINTS = frozenset({"ratings.rate"})
+
+
+@bp.after_app_request
+def _no_referrer(response):
+    """The rating link is a secret in the URL: no page of it sends a Referer anywhere.
+
+    Registered on the app before its header hook, so it runs after that hook and wins.
+    """
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/rate/<token>", methods=["GET", "POST"])
+def rate(token: str):
+    """Show the reply and the rating form to the link's author; store the answers once."""
+    try:
+        link = operations.find_link(token)
+    except operations.LinkRefused as exc:
+        return _refused(exc)
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            operations.submit_rating(link.reply, link.author, form.answers(),
+                                     channel=RatingChannel.online, link=link)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            try:  # answered meanwhile (another tab), or no longer being rated
+                link = operations.find_link(token)
+            except operations.LinkRefused as refused:
+                return _refused(refused)
+            _show_errors(form, exc)
+        else:
+            db.session.commit()
+            return render_template("ratings/public_thanks.html", **_page(link))
+    status = 422 if form.is_submitted() else 200
+    return render_template("ratings/public_rate.html", form=form, **_page(link)), status
+
+
+def _refused(exc: operations.LinkRefused):
+    return render_template("ratings/public_refused.html", message=exc.message), exc.status
+
+
+def _show_errors(form: RatingForm, exc: ValidationFailed) -> None:
+    for name, messages in exc.errors.items():
+        field = form._fields.get(name)
+        if field is not None:
+            field.errors = list(field.errors or []) + list(messages)
+    if not exc.errors:
+        form.form_errors.append(exc.message)
+
+
+def _page(link: RatingRequest) -> dict:
+    """What the public pages show: this author, the item, the unit and the reply only."""
+    reply = link.reply
+    assignment = reply.assignment
+    return {"link": link, "author": link.author, "reply": reply, "unit": assignment.unit,
+            "proposal": assignment.proposal, "draft": reply.draft_version,
+            "issued_on": to_local(reply.issued_at).date(),
+            "expires_on": to_local(link.expires_at).date()}
+
+
+@bp.post("/replies/<int:reply_id>/authors/<int:author_id>/rating-form.pdf")
+@login_required
+def rating_form_pdf(reply_id: int, author_id: int):
+    """A new personal link for one author, printed on the 征询意见表 (only its hash is kept)."""
+    reply = load_or_404(Reply, reply_id)
+    assignment = reply.assignment
+    if not permissions.can_view_assignment(current_user, assignment):
+        raise Hidden()
+    if not (permissions.is_supervisor(current_user)
+            or permissions.is_unit_clerk_of(current_user, assignment)):
+        raise PermissionDenied("只有交办员和承办单位联络员可以打印征询意见表。")
+    author = db.session.get(Author, author_id)
+    if author is None or author.proposal_id != assignment.proposal_id:
+        abort(404)
+    if reply.issued_at is None or assignment.state != AssignmentState.replied.value \
+            or reply.round != assignment.round:
+        raise ValidationFailed("该答复不在征询评价阶段，不能打印征询意见表。")
+    token = operations.new_link(reply, author, actor=current_user, channel="print")
+    pdf = form_pdf.render_rating_form(reply, author, token)
+    db.session.commit()
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"征询意见表-{author.name}.pdf", max_age=0)
