@@ -65,7 +65,7 @@ def index():
         if code is not None:
             return redirect(url_for("verify.letter", code=code))
         return render_template("verify/index.html", form=form, result=None, typed=typed[:40],
-                               code_error=f"验证码格式不正确：应为 16 位字母和数字，"
+                               code_error="验证码格式不正确：应为 16 位字母和数字，"
                                           f"如 {CODE_EXAMPLE}（不区分大小写，可省略短横线）。")
     return render_template("verify/index.html", form=form, result=None)
 
@@ -130,7 +130,7 @@ def _unknown_code(typed: str, *, missing_file: bool = False):
         message = (f"验证码不存在：「{typed[:40]}」不是有效的验证码。验证码为 16 位字母和数字，"
                    f"如 {CODE_EXAMPLE}，印在答复函附注下方。")
     else:
-        message = (f"验证码不存在：本系统没有签发过验证码为 "
+        message = ("验证码不存在：本系统没有签发过验证码为 "
                    f"{codes.grouped(codes.normalise(typed))} 的答复函。"
                    "请核对答复函附注下方的验证码；如果核对无误，此函不是本系统签发的。")
     return render_template("verify/not_found.html", heading=heading, message=message), 404

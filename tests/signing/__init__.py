@@ -1,0 +1,1 @@
+"""Tests of the signing package and the public verification pages."""
