@@ -17,6 +17,7 @@ logging.getLogger("pyhanko.sign.validation").setLevel(logging.CRITICAL)
 logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
 
 FIELD_NAME = "UnitSeal"
+log = logging.getLogger(__name__)
 
 
 def sign_letter(pdf: bytes, key, seal_box: dict, *, reason: str = "答复函发文",
@@ -97,7 +98,6 @@ def _name(name) -> str:
 
 def inspect(data: bytes, roots: list) -> Verification:
     """Check the signature(s) of ``data`` against the trusted ``roots``; never raises."""
-    from pyhanko.pdf_utils.misc import PdfReadError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko.sign.validation import validate_pdf_signature
@@ -110,11 +110,9 @@ def inspect(data: bytes, roots: list) -> Verification:
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError) as exc:
-        result.add(False, "文件格式", f"PDF 文件已损坏，无法读取（{_short(exc)}）。")
-        return result
     except Exception as exc:  # noqa: BLE001 — a hostile file must give a verdict, not a 500
-        result.add(False, "文件格式", f"PDF 文件已损坏，无法读取（{_short(exc)}）。")
+        log.info("unreadable PDF: %s", _short(exc))
+        result.add(False, "文件格式", "PDF 文件已损坏或被改动，无法读取其结构。")
         return result
     if not signatures:
         result.add(False, "数字签名", "文件中没有数字签名：它不是本系统签发的答复函，"
@@ -128,7 +126,8 @@ def inspect(data: bytes, roots: list) -> Verification:
                                         revocation_mode="soft-fail")
             status = validate_pdf_signature(sig, context)
         except Exception as exc:  # noqa: BLE001 — broken signature bytes, bad CMS…
-            result.add(False, "签名完整性", f"{prefix}签名数据已损坏，无法核验（{_short(exc)}）。")
+            log.info("unverifiable signature: %s", _short(exc))
+            result.add(False, "签名完整性", f"{prefix}签名数据已损坏或被改动，无法核验。")
             continue
         cert = status.signing_cert
         result.signer = _name(cert.subject)
