@@ -118,11 +118,15 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.files.views import bp as files_bp
     from tracker.handling.views import bp as handling_bp
     from tracker.proposals.views import bp as proposals_bp
+    from tracker.ratings.staff_views import bp as rating_admin_bp
+    from tracker.ratings.views import bp as ratings_bp
     from tracker.replies.views import bp as replies_bp
     from tracker.signing.views import bp as verify_bp
 
     for bp in (auth_bp, proposals_bp, handling_bp, replies_bp, admin_bp, files_bp, verify_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(ratings_bp)
+    app.register_blueprint(rating_admin_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, never reads the cookie session
 

@@ -1,4 +1,5 @@
-"""Command-line tools: first administrator, API tokens, audit verification, demo data."""
+"""Command-line tools: first administrator, API tokens, audit verification, demo data, the
+e-mail outbox."""
 from __future__ import annotations
 
 import sys
@@ -16,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(tokens)
     app.cli.add_command(audit_group)
     app.cli.add_command(demo)
+    app.cli.add_command(outbox_group)
     from tracker.letters.cli import register_cli
 
     register_cli(app)  # flask --app wsgi letters render INPUT.json OUTPUT.pdf
@@ -131,3 +133,60 @@ def demo(if_empty: bool) -> None:
     accounts, links = demo_data.load()
     db.session.commit()
     demo_data.print_accounts(accounts, links)
+
+
+outbox_group = AppGroup("outbox", help="E-mails waiting to be sent (rating links).")
+
+
+@outbox_group.command("send")
+@click.option("--limit", default=50, type=click.IntRange(1, 10000),
+              help="At most this many messages.")
+def outbox_send(limit: int) -> None:
+    """Send the messages that are due (for cron); exit 1 when some failed."""
+    from flask import current_app
+
+    from tracker.ratings.outbox import deliver_due
+
+    if not current_app.config.get("SMTP_HOST"):
+        click.echo("错误：未配置邮件服务器（TRACKER_SMTP_HOST），邮件仍在待发送队列中。", err=True)
+        raise SystemExit(1)
+    sent, failed = deliver_due(limit)
+    click.echo(f"已发送 {sent} 封，发送失败 {failed} 封（失败的将按间隔自动重试）。")
+    if failed:
+        raise SystemExit(1)
+
+
+@outbox_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Sent messages too.")
+def outbox_list(show_all: bool) -> None:
+    """List the messages not yet sent (with --all: every message)."""
+    from tracker.core.time import to_local
+    from tracker.ratings.models import OutboxMessage
+    from tracker.ratings.outbox import MAX_ATTEMPTS
+
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if not show_all:
+        query = query.where(OutboxMessage.sent_at.is_(None))
+    rows = db.session.scalars(query).all()
+    if not rows:
+        click.echo("没有待发送的邮件。" if not show_all else "没有邮件。")
+        return
+
+    def when(value) -> str:
+        return to_local(value).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    for m in rows:
+        if m.sent_at is not None:
+            status = f"已发送 {when(m.sent_at)}"
+        elif m.attempts >= MAX_ATTEMPTS:
+            status = f"已放弃（尝试 {m.attempts} 次）"
+        elif m.attempts:
+            status = f"待重试（已尝试 {m.attempts} 次，下次 {when(m.next_attempt_at)}）"
+        else:
+            status = f"待发送（{when(m.next_attempt_at)} 起）"
+        line = f"#{m.id}\t{m.kind}\t{m.recipient}\t{status}"
+        if m.last_error and m.sent_at is None:
+            line += f"\t{m.last_error}"
+        click.echo(line)
+    pending = sum(1 for m in rows if m.sent_at is None)
+    click.echo(f"共 {len(rows)} 封，其中未发送 {pending} 封。")

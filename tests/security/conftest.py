@@ -40,7 +40,11 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 API_PREFIX = "/api/v1"
 # Reachable without logging in; everything else must send anonymous users away.
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+# The verification pages of signed letters are for anyone holding a letter (no login).
+VERIFY_ENDPOINTS = {"verify.index", "verify.check", "verify.letter", "verify.letter_pdf"}
+# The rating page of an author's personal link (the link is the credential).
+RATING_ENDPOINTS = {"ratings.rate"}
+PUBLIC_ENDPOINTS = {"auth.login", "static"} | VERIFY_ENDPOINTS | RATING_ENDPOINTS
 PUBLIC_PATHS = {API_PREFIX + "/openapi.json"}
 # Endpoints that act on the user's own account (anyone logged in may use them).
 SELF_SERVICE_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password"}
@@ -52,10 +56,15 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # holiday calendar's days, the health unit itself as a name to choose; its users' details
 # carry the SECRET marker, so a page or API answer that shows them to another unit fails).
 OWNED_ARGS = {"proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
-              "user_id", "section_id", "token_id"}
+              "user_id", "section_id", "token_id", "reply_id", "author_id"}
 SHARED_ARGS = {"meeting_id", "day", "unit_id"}
 ACTION_ARGS = {"name", "action"}
-KNOWN_ARGS = OWNED_ARGS | SHARED_ARGS | ACTION_ARGS
+# "code": the verification code printed on health's issued letter (public by design: it
+# opens /verify/<code> for whoever holds the letter).
+# "token": the personal rating link of the issued letter's author (public by design too).
+PUBLIC_ARGS = {"code", "token"}
+KNOWN_ARGS = OWNED_ARGS | SHARED_ARGS | ACTION_ARGS | PUBLIC_ARGS
+VERIFY_CODE = "SCENARQQ23456789"  # 16 characters of tracker.signing.codes.ALPHABET
 
 # Who may take each workflow action on health's assignments (or on an item), written
 # independently of tracker.handling.workflow so that a weakened rule there is noticed.
@@ -83,6 +92,7 @@ ACTION_ALLOWED = {
     ("return_draft", "awaiting_signature"): {"health_signer", "health_leader"},
     "sign": {"health_signer", "health_leader"},
     "issue": {"health_clerk", "health_signer", "health_leader"},
+    "close": {"clerk"},
 }
 # The scenario's health assignments on which each action is checked (one per state).
 ACTION_TARGETS = {
@@ -105,6 +115,8 @@ SUPERVISOR_ONLY = {
     "proposals.edit": {"clerk"},
     "proposals.new_meeting": {"clerk", "admin"},
     "proposals.edit_meeting": {"clerk", "admin"},
+    # A paper 征询意见表 entered on an author's behalf.
+    "rating_admin.enter_rating": {"clerk"},
 }
 
 UNKNOWN = "<unknown>"
@@ -354,7 +366,9 @@ class Scenario:
             "attachment_id": ids.attachment, "contact_id": ids.contact,
             "opinion_id": ids.opinion, "unit_id": ids.health, "user_id": ids.health_clerk,
             "section_id": ids.health_section, "token_id": ids.health_token,
-            "meeting_id": ids.meeting, "day": ids.calendar_day,
+            "meeting_id": ids.meeting, "day": ids.calendar_day, "code": ids.verify_code,
+            "reply_id": ids.issued_reply, "author_id": ids.issued_author,
+            "token": ids.rating_token,
         }
         return simple[name]
 
@@ -378,10 +392,10 @@ class Scenario:
     def proposal_for_action(self, action: str) -> int:
         from tracker.handling.workflow import PROPOSAL_TABLE, Action, ProposalState
 
-        if (ProposalState(self.proposal_state(self.ids.p_drafting)), Action(action)) \
-                not in PROPOSAL_TABLE:
+        target = self.ids.p_rated if action == "close" else self.ids.p_drafting
+        if (ProposalState(self.proposal_state(target)), Action(action)) not in PROPOSAL_TABLE:
             self.unready.add(action)
-        return self.ids.p_drafting
+        return target
 
     def proposal_state(self, proposal_id: int) -> str:
         from tracker.proposals.models import Proposal
@@ -394,8 +408,12 @@ class Scenario:
     def action_names(self, rule) -> list[str]:
         from tracker.handling.workflow import ASSIGNMENT_TABLE, PROPOSAL_TABLE, Action
 
+        from tracker.handling.workflow import SYSTEM_ACTIONS
+
         table = ASSIGNMENT_TABLE if "assignment_id" in rule.arguments else PROPOSAL_TABLE
-        return [a.value for a in Action if any(key[1] == a for key in table)]
+        # System moves (测评完成, 重新办理) are no endpoint: they answer 404 like any unknown name.
+        return [a.value for a in Action if a not in SYSTEM_ACTIONS
+                and any(key[1] == a for key in table)]
 
     def routes(self) -> list[Row]:
         rows: list[Row] = []
@@ -457,6 +475,7 @@ class Scenario:
             "return_draft": {"comment": "请补充数据"},
             "sign": {"comment": "同意发出"},
             "issue": {},
+            "close": {"grade": "good", "comment": "办理认真"},
         }
         if row.action is not None:
             data = dict(by_action.get(row.action, {}))
@@ -484,6 +503,11 @@ class Scenario:
                 "received_on": today().isoformat(), "disclosure": "public",
                 "authors": [{"name": "张三"}]},
             "api.create_unit": {"name": "越权新建的单位", "sections": ["越权处"]},
+            "ratings.rate": {"handling": "satisfied", "result": "satisfied",
+                             "contacted": "no"},
+            "rating_admin.enter_rating": {"author_id": ids.issued_author,
+                                          "handling": "satisfied", "result": "satisfied",
+                                          "contacted": "no"},
             "proposals.edit": {
                 "number": "9902", "title": "越权修改的案由", "received_on": today().isoformat(),
                 "disclosure": "public", "authors-0-name": "张三"},
@@ -509,8 +533,10 @@ class Scenario:
     def entitled_user(self, row: Row) -> str | None:
         """A user allowed to make this request (None: anonymous; UNKNOWN: not said here)."""
         endpoint = row.rule.endpoint
-        if endpoint == "auth.login":
+        if endpoint == "auth.login" or endpoint in VERIFY_ENDPOINTS | RATING_ENDPOINTS:
             return None
+        if endpoint == "ratings.rating_form_pdf":
+            return "health_clerk"
         if endpoint in SELF_SERVICE_ENDPOINTS:
             return "health_clerk"
         if row.action is not None:
@@ -570,6 +596,12 @@ def write_draft(assignment, drafter):
         reply_form=ReplyForm.written, disclosure=Disclosure.public,
         base_number=latest.number if latest else None, contact_name="刘洋",
         contact_phone="0431-88900000")
+
+
+def _user(username: str):
+    from tracker.accounts.models import User
+
+    return db.session.scalar(select(User).where(User.username == username))
 
 
 def build_scenario(world_ids: SimpleNamespace) -> dict:
@@ -669,9 +701,27 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     name = f"scenario-{issued.id}-{SECRET[:8]}.pdf"
     (letters_dir() / name).write_bytes(pdf)
     replies.issue_reply(issued, w.health_clerk, letter={
-        "pdf_name": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(), "pdf_size": len(pdf)})
+        "pdf_name": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(), "pdf_size": len(pdf),
+        "verify_code": VERIFY_CODE})
     reviewed["a_issued"] = issued.id
     db.session.flush()
+    # Its author's personal rating link (the public rating page; the 征询意见表 makes more).
+    from tracker.ratings.operations import new_link
+
+    issued_reply = reply_queries.current_reply(issued)
+    issued_author = issued.proposal.authors[0]
+    rating_token = new_link(issued_reply, issued_author)
+    # 12: issued and rated by its author (close is next, for the supervising clerk).
+    from tests.handling.conftest import bring_to, rate_all
+
+    rated = bring_to(SimpleNamespace(**vars(w), health_first=_user("health_first"),
+                                     health_second=_user("health_second"),
+                                     health_final=_user("health_final"),
+                                     health_signer=_user("health_signer"),
+                                     health_section=section), "replied")
+    rate_all(w, rated, "satisfied")
+    reviewed["a_rated"] = rated.id
+    rated_item = rated.proposal_id
 
     users = db.session.scalars(select(User)).all()
     tokens = {u.username: issue_token(u, "security tests") for u in users}
@@ -687,13 +737,16 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     day = db.session.scalar(select(CalendarDay.day).order_by(CalendarDay.day.desc()).limit(1))
     return {
         "ids": {
-            "p_drafting": p1.id, "p_opinion": p2.id, "p_co_accepted": p3.id,
+            "p_drafting": p1.id, "p_rated": rated_item, "p_opinion": p2.id, "p_co_accepted": p3.id,
             "p_assigned": p4.id, "p_return_requested": p5.id,
             "a_drafting": a1.id, "a_opinion": a2.id, "a_co_accepted": a3.id,
             "a_assigned": a4.id, "a_return_requested": a5.id, **reviewed,
             "contact": contact.id, "opinion": opinion.id, "attachment": opinion.attachment_id,
             "health_token": health_token,
             "calendar_day": (day or today()).isoformat(),
+            "verify_code": VERIFY_CODE,
+            "issued_reply": issued_reply.id, "issued_author": issued_author.id,
+            "rating_token": rating_token,
         },
         "tokens": tokens,
     }

@@ -33,6 +33,8 @@ from tracker.handling.workflow import (
 )
 from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level
+from tracker.ratings.models import Grade, RatingChannel, RatingRule, Satisfaction
+from tracker.ratings.staff_views import PaperRatingInput
 from tracker.replies.models import ReplyForm
 
 MAX_ID = 2**31 - 1
@@ -229,6 +231,30 @@ def _response_schemas() -> dict:
         "signed_by_cert": {"type": "string", "nullable": True,
                            "description": "签名证书持有人"},
     })
+    rating_answer = _obj({
+        "handling": _string_enum(Satisfaction, "对办理工作的评价"), "handling_label": S,
+        "handling_score": {"type": "integer", "nullable": True},
+        "result": _string_enum(Satisfaction, "对办理结果的评价"), "result_label": S,
+        "result_score": {"type": "integer", "nullable": True},
+        "verdict": _string_enum(Satisfaction, "该提出人的总体评价：两项中较低的一项"),
+        "verdict_label": S,
+        "contacted": BOOL,
+        "contact_method": {"type": "string", "enum": [""] + [m.value for m in ContactMethod]},
+        "contact_method_label": S,
+        "comments": S,
+        "channel": _string_enum(RatingChannel, "online 网上评价；paper 纸质征询意见表（代录入）"),
+        "channel_label": S,
+        "entered_by": _nullable({**user_ref, "description": "代录入的工作人员；网上评价为 null"}),
+        "scan": _nullable({**attachment, "description": "征询意见表扫描件"}),
+        "created_at": DATE_TIME,
+    })
+    closing = _obj({
+        "closed_at": DATE_TIME,
+        "closed_by": _nullable(user_ref),
+        "grade": _string_enum(Grade, "办理工作评定：good 好，fair 中，poor 差"),
+        "grade_label": S,
+        "comment": S,
+    })
     common = {
         "id": INT,
         "meeting": _obj({"id": INT, "name": S}),
@@ -298,6 +324,7 @@ def _response_schemas() -> dict:
         "UnitRef": unit_ref,
         "UserRef": user_ref,
         "Author": _obj({
+            "id": {"type": "integer", "description": "提出人 id（代录入评价时作为 author_id）"},
             "position": INT, "is_lead": BOOL, "name": S, "organisation": S, "phone": S,
             "email": S, "address": S,
         }),
@@ -309,6 +336,8 @@ def _response_schemas() -> dict:
             "section": _nullable(section),
             "drafter": _nullable(user_ref),
             "version": {"type": "integer", "description": "每次操作后加一；提交时可带上以防覆盖他人更新"},
+            "round": {"type": "integer", "minimum": 1,
+                      "description": "第几轮办理：评价不满意重新办理后加一"},
             "is_overdue": BOOL,
             "allowed_actions": {"type": "array", "items": _ref("Action"),
                                 "description": "调用者现在可以对该交办执行的操作"},
@@ -327,7 +356,33 @@ def _response_schemas() -> dict:
                         "description": "审核与签发意见，按时间排序（同上）"},
             "reply": _nullable({**reply,
                                 "description": "本轮已签发的答复函；未签发或无权查看时为 null"}),
+            "ratings": {"type": "array", "items": _ref("ReplyRatings"),
+                        "description": "主办、分办单位历轮已发文答复的满意度测评（交办员和本单位可见；"
+                                       "其他调用者为空）"},
         }),
+        "ReplyRatings": _obj({
+            "reply_id": {"type": "integer", "description": "答复 id（代录入评价时用于路径）"},
+            "round": INT, "round_label": S,
+            "doc_number": {"type": "string", "nullable": True},
+            "issued_at": NULL_DATE_TIME,
+            "collecting": {"type": "boolean",
+                           "description": "是否正在征询评价（本轮已发文、尚未测评完成）"},
+            "rating": {**_string_enum(Satisfaction, "按汇总规则得出的事项评价；未完成为 null"),
+                       "nullable": True},
+            "rating_label": {"type": "string", "nullable": True},
+            "rated_at": NULL_DATE_TIME,
+            "answered": {"type": "integer", "description": "已评价的提出人数"},
+            "authors": {"type": "array", "items": _ref("AuthorRating")},
+        }),
+        "AuthorRating": _obj({
+            "author_id": INT, "name": S, "is_lead": BOOL,
+            "answer": _nullable({**rating_answer, "description": "该提出人的评价；未评价为 null"}),
+            "links_made": {"type": "integer",
+                           "description": "已生成的个人评价链接数（链接本身不返回）"},
+        }),
+        "RatingAnswer": rating_answer,
+        "Closing": closing,
+        "RatingRule": _obj({"value": _string_enum(RatingRule), "label": S}),
         "Draft": draft,
         "DraftVersionRef": _obj({
             "id": INT, "number": INT, "round": INT,
@@ -395,6 +450,8 @@ def _response_schemas() -> dict:
             "opinions": {"type": "array", "items": _ref("Opinion"),
                          "description": "调用者有权查看的会办意见"},
             "timeline": {"type": "array", "items": _ref("Event")},
+            "closing": _nullable({**closing, "description": "办结情况；未办结为 null"}),
+            "rating_rule": _ref("RatingRule"),
         }),
     }
 
@@ -404,6 +461,7 @@ def _request_schemas() -> dict:
         "MeetingInput": form_schema(MeetingForm),
         "ProposalInput": form_schema(ProposalForm),
         "UnitInput": form_schema(UnitForm),
+        "PaperRatingInput": form_schema(PaperRatingInput),
     }
     for action in Action:
         if action in ACTIONS:
@@ -597,6 +655,19 @@ def _paths() -> dict:
             "parameters": [_id_param("proposal_id", "事项 id")],
             "responses": {**_ok("事项", "Proposal"), **_errors(401, 404)},
         }},
+        "/replies/{reply_id}/ratings": {"post": {
+            "tags": ["ratings"], "operationId": "enter_paper_rating",
+            "summary": "代提出人录入纸质征询意见表（交办员）",
+            "description": (
+                "按提出人填写的纸质征询意见表录入其评价，记录为纸质代录入及录入人（扫描件请在页面上传）。"
+                "author_id 须为该事项的提出人，否则返回 422；每位提出人只能评价一次。"
+                "最后一位提出人的评价录入后，按汇总规则得出事项评价：不满意的退回承办单位重新办理"
+                "（新的办理期限），否则测评完成。返回事项的最新内容。"),
+            "parameters": [_id_param("reply_id", "答复 id（见交办的 ratings[].reply_id）")],
+            "requestBody": _json_body(_ref("PaperRatingInput")),
+            "responses": {**_created("已录入，返回事项", "Proposal"),
+                          **_errors(400, 401, 403, 404, 409, 413, 422)},
+        }},
         "/proposals/{proposal_id}/actions/{action}": {
             "post": _action_operation("proposal", PROPOSAL_ACTIONS)},
         "/assignments/{assignment_id}/actions/{action}": {
@@ -623,6 +694,7 @@ def document() -> dict:
         "tags": [
             {"name": "proposals", "description": "建议提案"},
             {"name": "handling", "description": "交办与办理操作"},
+            {"name": "ratings", "description": "满意度测评"},
             {"name": "meetings", "description": "会议"},
             {"name": "units", "description": "单位"},
             {"name": "meta", "description": "接口文档"},

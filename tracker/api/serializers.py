@@ -15,12 +15,14 @@ from flask import current_app
 from tracker.accounts.models import Unit, User
 from tracker.audit.models import AuditEvent
 from tracker.core.templating import EVENT_LABELS
+from tracker.extensions import db
 from tracker.files.models import Attachment
 from tracker.handling import permissions
-from tracker.handling.models import Assignment, CoOpinion, Contact, UnitRole
+from tracker.handling.models import Assignment, CoOpinion, Contact, ContactMethod, UnitRole
 from tracker.handling.workflow import (
     ACTION_LABELS,
     Action,
+    MAIN_ROLES,
     AssignmentState,
     ProposalState,
     allowed_actions,
@@ -28,6 +30,9 @@ from tracker.handling.workflow import (
 )
 from tracker.proposals import queries
 from tracker.proposals.models import Author, Disclosure, Meeting, Proposal
+from tracker.ratings import queries as rating_queries
+from tracker.ratings.models import Grade
+from tracker.ratings.staff_views import can_view_ratings, reply_rounds
 from tracker.replies import queries as replies
 from tracker.replies.models import DraftVersion, Reply, ReviewDecision
 from tracker.replies.operations import waiting_days
@@ -113,6 +118,7 @@ def user_ref(user: User | None) -> dict | None:
 
 def author(a: Author) -> dict:
     return {
+        "id": a.id,
         "position": a.position,
         "is_lead": a.is_lead,
         "name": a.name,
@@ -220,6 +226,59 @@ def _reply_handling(a: Assignment, viewer: User) -> dict:
     return data
 
 
+def rating_answer(r) -> dict:
+    """One author's answer (online, or entered by a clerk from the paper form)."""
+    try:
+        method_label = ContactMethod(r.contact_method).label if r.contact_method else ""
+    except ValueError:
+        method_label = r.contact_method
+    return {
+        "handling": r.handling.value,
+        "handling_label": r.handling.label,
+        "handling_score": r.handling_score,
+        "result": r.result.value,
+        "result_label": r.result.label,
+        "result_score": r.result_score,
+        "verdict": r.verdict.value,
+        "verdict_label": r.verdict.label,
+        "contacted": r.contacted,
+        "contact_method": r.contact_method or "",
+        "contact_method_label": method_label,
+        "comments": r.comments,
+        "channel": r.channel.value,
+        "channel_label": r.channel.label,
+        "entered_by": user_ref(r.entered_by),
+        "scan": attachment(r.scan),
+        "created_at": iso_datetime(r.created_at),
+    }
+
+
+def reply_ratings(a: Assignment, viewer: User) -> list[dict]:
+    """The ratings of every issued reply of a lead/分办 unit (all rounds), for the supervising
+    office and the unit itself; links are counted, never shown."""
+    if a.role not in MAIN_ROLES or not can_view_ratings(viewer, a):
+        return []
+    return [{
+        "reply_id": r["reply"].id,
+        "round": r["reply"].round,
+        "round_label": r["label"],
+        "doc_number": r["reply"].doc_number,
+        "issued_at": iso_datetime(r["reply"].issued_at),
+        "collecting": r["collecting"],
+        "rating": r["rating"].value if r["rating"] else None,
+        "rating_label": r["rating"].label if r["rating"] else None,
+        "rated_at": iso_datetime(r["reply"].rated_at),
+        "answered": r["answered"],
+        "authors": [{
+            "author_id": row["author"].id,
+            "name": row["author"].name,
+            "is_lead": row["author"].is_lead,
+            "answer": rating_answer(row["rating"]) if row["rating"] else None,
+            "links_made": row["link_count"],
+        } for row in r["authors"]],
+    } for r in reply_rounds(a)]
+
+
 def assignment(a: Assignment, viewer: User) -> dict:
     return {
         "id": a.id,
@@ -236,9 +295,11 @@ def assignment(a: Assignment, viewer: User) -> dict:
         "section": {"id": a.section.id, "name": a.section.name} if a.section else None,
         "drafter": user_ref(a.drafter),
         "version": a.version,
+        "round": a.round,
         "is_overdue": is_overdue(a),
         "allowed_actions": [action.value for action in allowed_actions(a, viewer)],
         **_reply_handling(a, viewer),
+        "ratings": reply_ratings(a, viewer),
     }
 
 
@@ -339,6 +400,8 @@ def proposal_detail(p: Proposal, viewer: User) -> dict:
         "authors": [author(a) for a in p.authors],
         "assignments": [assignment(a, viewer) for a in p.assignments],
         "allowed_actions": [action.value for action in allowed_actions(p, viewer)],
+        "closing": closing(p),
+        "rating_rule": rating_rule(),
     })
     contacts = [(c, a) for a in p.assignments for c in a.contacts]
     contacts.sort(key=lambda pair: (pair[0].contacted_on, pair[0].id))
@@ -350,3 +413,25 @@ def proposal_detail(p: Proposal, viewer: User) -> dict:
     # The same filtering as the page (opinions and drafts the viewer may not read).
     data["timeline"] = [event(e, details) for e, details in queries.visible_timeline(p, viewer)]
     return data
+
+
+def closing(p: Proposal) -> dict | None:
+    """办结 and the supervising office's grade of the handling; None while open."""
+    if p.closed_at is None:
+        return None
+    try:
+        label = Grade(p.handling_grade).label
+    except ValueError:
+        label = p.handling_grade
+    return {
+        "closed_at": iso_datetime(p.closed_at),
+        "closed_by": user_ref(db.session.get(User, p.closed_by_id) if p.closed_by_id else None),
+        "grade": p.handling_grade,
+        "grade_label": label,
+        "comment": p.grade_comment,
+    }
+
+
+def rating_rule() -> dict:
+    rule = rating_queries.rating_rule()
+    return {"value": rule.value, "label": rule.label}

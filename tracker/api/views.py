@@ -24,7 +24,8 @@ from tracker.proposals import operations as proposals
 from tracker.proposals import queries
 from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
-from tracker.replies.models import DraftVersion
+from tracker.ratings import staff_views as staff_ratings
+from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import DraftConflict
 
 bp = Blueprint("api", __name__)
@@ -331,3 +332,22 @@ def proposal_action(proposal_id: int, action: str):
 def assignment_action(assignment_id: int, action: str):
     assignment = _visible_assignment(assignment_id)
     return _act(assignment, _action(action, openapi.ASSIGNMENT_ACTIONS), assignment.proposal)
+
+
+# --- ratings -------------------------------------------------------------------------------
+
+@bp.post("/replies/<int:reply_id>/ratings")
+def enter_paper_rating(reply_id: int):
+    """A clerk enters an author's paper 征询意见表 on their behalf (recorded as such)."""
+    actor = g.api_user
+    reply = _get(Reply, reply_id, "找不到该答复。")
+    if not permissions.can_view_assignment(actor, reply.assignment):
+        raise Hidden("找不到该答复。")
+    if not permissions.is_supervisor(actor):
+        raise PermissionDenied("只有交办员可以代提出人录入纸质征询意见表。")
+    form = inputs.validated_form(staff_ratings.PaperRatingInput)
+    staff_ratings.enter_paper_rating(reply, form.author_id.data, form.answers(), actor)
+    db.session.commit()
+    proposal = reply.assignment.proposal
+    return _created(serializers.proposal_detail(proposal, actor),
+                    url_for("api.get_proposal", proposal_id=proposal.id))
