@@ -199,8 +199,6 @@ def test_an_item_can_be_closed_once_the_rating_period_lapsed(app, world, client)
         assert len(db.session.scalars(select(Rating)).all()) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="tracker.handling.workflow does not yet refuse "
-                   "assignment actions once the item is closed (co-handling unit left open)")
 def test_a_closed_items_open_co_assignment_takes_no_more_actions(app, world, make_client):
     from tests import factories
     from tests.handling.conftest import latest_id, rate_all, write_draft

@@ -13,6 +13,7 @@ from tracker.files.storage import path_of
 from tracker.handling import permissions
 from tracker.handling.models import CoOpinion
 from tracker.proposals.models import Proposal
+from tracker.ratings.models import Rating
 
 bp = Blueprint("files", __name__)
 
@@ -24,6 +25,12 @@ def can_download(user, attachment: Attachment) -> bool:
     opinion = db.session.scalar(select(CoOpinion).where(CoOpinion.attachment_id == attachment.id))
     if opinion is not None:
         return permissions.can_view_opinion(user, opinion.assignment)
+    rating = db.session.scalar(select(Rating).where(Rating.scan_id == attachment.id))
+    if rating is not None:
+        # A scanned 征询意见表: the supervising office and the unit whose reply was rated.
+        from tracker.ratings.staff_views import can_view_ratings
+
+        return can_view_ratings(user, rating.reply.assignment)
     return True
 
 

@@ -388,7 +388,14 @@ def state_of(obj):
     return _state_enum(obj)(obj.state)
 
 
+def _closed(obj) -> bool:
+    proposal = obj.proposal if isinstance(obj, Assignment) else obj
+    return proposal.state == P.closed.value
+
+
 def rule_for(obj, action: Action) -> Rule | None:
+    if isinstance(obj, Assignment) and _closed(obj):
+        return None  # a closed item is read-only, whatever state its units are in
     rule = _table_for(obj).get((state_of(obj), action))
     if rule is None:
         return None
@@ -488,6 +495,8 @@ def check(obj, action: Action, actor: User) -> Rule:
     """Look the move up and check the actor; raise the matching error."""
     rule = rule_for(obj, action)
     kind = "事项" if isinstance(obj, Proposal) else "交办"
+    if rule is None and _closed(obj):
+        raise InvalidTransition(f"该事项已办结，不能再执行「{action.label}」。")
     if rule is None:
         raise InvalidTransition(
             f"该{kind}当前状态为「{state_of(obj).label}」，不能执行「{action.label}」。"

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.accounts.models import User
 from tracker.audit import log as audit
-from tracker.core.errors import PermissionDenied, ValidationFailed
+from tracker.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import permissions
@@ -141,6 +141,8 @@ def update_proposal(actor: User, proposal: Proposal, *, authors: list[dict], **f
     """Correct a registration (the supervising clerk); return the names of changed fields."""
     if not permissions.can_register(actor):
         raise PermissionDenied("只有交办员可以修改登记信息。")
+    if proposal.closed_at is not None:
+        raise InvalidTransition("该事项已办结，登记信息不能再修改。")
     errors: dict[str, list[str]] = {}
     number = (fields.get("number") or "").strip()
     if number != proposal.number and db.session.scalar(select(Proposal.id).where(

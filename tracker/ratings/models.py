@@ -128,6 +128,7 @@ class Rating(db.Model):
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
+    reply = relationship("Reply")
     author = relationship("Author")
     entered_by = relationship("User")
     scan = relationship("Attachment")

@@ -64,6 +64,8 @@ def find_link(token: str) -> RatingRequest:
     if request.expires_at <= utcnow():
         raise LinkRefused(f"该评价链接已于 {request.expires_at:%Y年%m月%d日} 过期，"
                           "如需评价请联系交办单位。")
+    if request.reply.assignment.proposal.closed_at is not None:
+        raise LinkRefused("该建议提案已办结，评价链接已失效。")
     if request.reply.assignment.state != AssignmentState.replied.value \
             or request.reply.round != request.reply.assignment.round:
         raise LinkRefused("该答复已不在征询评价阶段，链接已失效。")
@@ -134,6 +136,8 @@ def submit_rating(reply: Reply, author: Author, data: dict, *, channel: RatingCh
     assignment = reply.assignment
     lock_item(assignment.proposal_id)  # ratings of one item are counted one at a time
     db.session.refresh(assignment)
+    if assignment.proposal.closed_at is not None:
+        raise ValidationFailed("该建议提案已办结，不能再录入评价。")
     if assignment.state != AssignmentState.replied.value or reply.round != assignment.round:
         raise ValidationFailed("该答复已不在征询评价阶段，不能再录入评价。")
     if author.id in queries.ratings_of(reply):
