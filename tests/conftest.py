@@ -167,3 +167,15 @@ def load(model, object_id):
     """Fetch a fresh copy of a row (inside an app context)."""
     db.session.expire_all()
     return db.session.get(model, object_id)
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    """An app on its own database, where requests really commit (concurrency, e-mail)."""
+    with fresh_database(tmp_path) as url:
+        application = build_app(url, tmp_path)
+        application.test_client_class = Client
+        yield application
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()

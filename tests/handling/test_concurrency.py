@@ -3,27 +3,13 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.conftest import Client, build_app, fresh_database
 from tracker.audit.log import verify_chain
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.handling.models import Assignment
-
-
-@pytest.fixture
-def live_app(tmp_path):
-    """An app on its own database, where requests really commit."""
-    with fresh_database(tmp_path) as url:
-        application = build_app(url, tmp_path)
-        application.test_client_class = Client
-        yield application
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _race(app, path, users):

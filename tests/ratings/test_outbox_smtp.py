@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from tests import factories
-from tests.conftest import Client, build_app, fresh_database
 from tests.handling.conftest import latest_id, write_draft
 from tracker.core.time import utcnow
 from tracker.extensions import db
@@ -82,18 +81,6 @@ def smtp():
         yield SimpleNamespace(recorder=recorder, port=port, controller=controller)
     finally:
         controller.stop()
-
-
-@pytest.fixture
-def live_app(tmp_path):
-    """An app on its own database, where requests really commit."""
-    with fresh_database(tmp_path) as url:
-        application = build_app(url, tmp_path)
-        application.test_client_class = Client
-        yield application
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _engine_url(app) -> str:

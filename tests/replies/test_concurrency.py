@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from tests import factories
-from tests.conftest import ON_POSTGRES, Client, build_app, fresh_database
+from tests.conftest import ON_POSTGRES
 from tracker.accounts.models import Role, User
 from tracker.audit.log import verify_chain
 from tracker.audit.models import AuditEvent
@@ -31,18 +31,6 @@ from tracker.replies.queries import latest_draft
 
 LETTERS = 50
 YEAR = today().year
-
-
-@pytest.fixture
-def live_app(tmp_path):
-    """An app on its own database, where sessions really commit."""
-    with fresh_database(tmp_path) as url:
-        application = build_app(url, tmp_path)
-        application.test_client_class = Client
-        yield application
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def _status(exc: BaseException) -> int:

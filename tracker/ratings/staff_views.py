@@ -14,7 +14,7 @@ from tracker.admin.permissions import admin_required
 from tracker.core.errors import (Hidden, InvalidTransition, PermissionDenied,
                                  ValidationFailed)
 from tracker.core.forms import BaseForm
-from tracker.core.views import apply_errors, load_or_404
+from tracker.core.views import FAILED, apply_errors, attempt, load_or_404
 from tracker.extensions import db
 from tracker.files.storage import path_of, store_upload
 from tracker.handling import permissions
@@ -242,19 +242,11 @@ def rating_rule():
     form = RatingRuleForm()
     if not form.is_submitted():
         form.rule.data = current.value
-    status = 200
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            chosen = operations.set_rating_rule(current_user, form.rule.data)
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
+        chosen = attempt(form, lambda: operations.set_rating_rule(current_user, form.rule.data))
+        if chosen is not FAILED:
             flash(f"评价汇总规则已设为「{chosen.label}」。已完成的测评不受影响。", "success")
             return redirect(url_for("rating_admin.rating_rule"))
-    elif form.is_submitted():
-        status = 422
     return render_template("ratings/staff_rule.html", form=form, current=current,
                            rules=list(RatingRule)), status
