@@ -1,0 +1,163 @@
+"""A valid file: every item registered and assigned in one transaction, exactly as the
+single-item pages would leave it, with its audit events; nothing at all when anything fails."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from tests import factories
+from tests.imports.conftest import item, later, xlsx
+from tracker.audit.log import verify_chain
+from tracker.audit.models import AuditEvent
+from tracker.core.time import today
+from tracker.extensions import db
+from tracker.handling.models import Assignment
+from tracker.imports import operations
+from tracker.imports.parse import ImportRejected
+from tracker.proposals.models import Author, Proposal
+from tracker.workdays.calendar import WorkCalendar
+
+
+def counts() -> dict:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Proposal, Author, Assignment, AuditEvent)}
+
+
+def run(w, rows):
+    return operations.import_workbook(w.clerk, xlsx(rows), "交办清单.xlsx")
+
+
+def columns(obj, *leave_out) -> dict:
+    skip = {"id", "proposal_id", "created_at", "assigned_at", "state_since", *leave_out}
+    return {c.key: getattr(obj, c.key) for c in obj.__table__.columns if c.key not in skip}
+
+
+def events_of(proposal_id: int) -> list[tuple]:
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.proposal_id == proposal_id)
+                              .order_by(AuditEvent.seq)).all()
+    result = []
+    for e in rows:
+        details = json.loads(e.details)
+        details.pop("number", None)
+        for unit in details.get("units", []):
+            unit.pop("assignment_id")
+        result.append((e.action, e.object_type, e.outcome, e.actor_id, e.actor_name, e.unit_id,
+                       details))
+    return result
+
+
+def test_an_imported_item_is_what_the_single_item_pages_make(w):
+    due = later(50)
+    single = factories.make_proposal(
+        w.clerk, w.meeting, number="501", title="关于加强基层卫生人才队伍建设的建议",
+        authors=[{"name": "李华", "phone": "13900000001"}, {"name": "王芳"}],
+        category="医疗卫生", is_key=True)
+    factories.assign(single, w.clerk, lead=w.health, co=[w.hr], due_on=due)
+    result = run(w, [item(502, title="关于加强基层卫生人才队伍建设的建议", authors="李华、王芳",
+                          phones="13900000001", co="省人力资源和社会保障厅", due_on=due,
+                          received_on=factories.past(3), is_key="是")])  # as the factory
+    db.session.expire_all()
+    single = db.session.get(Proposal, single.id)
+    imported = db.session.get(Proposal, result.proposal_ids[0])
+
+    assert imported.state == single.state == "assigned"
+    assert columns(imported, "number") == columns(single, "number")
+    assert [columns(a) for a in imported.authors] == [columns(a) for a in single.authors]
+    assert [columns(a) for a in imported.assignments] == [columns(a) for a in single.assignments]
+    assert events_of(imported.id) == events_of(single.id)
+    assert [e[0] for e in events_of(imported.id)] == ["register", "assign"]
+
+
+def test_units_deadlines_and_authors(w):
+    calendar = WorkCalendar.load()
+    due = later(45)
+    result = run(w, [
+        item(1),                                                  # default deadline
+        item(2, co="省人力资源和社会保障厅、省教育厅", due_on=due),      # given deadline, co
+        item(3, lead="", separate="省卫生健康委员会、省教育厅"),          # 分办 only
+        item(4, authors="陈明", phones="", received_on="2025.3.1", is_key="是", category=""),
+    ])
+    assert result.count == 4
+    db.session.expire_all()
+    p1, p2, p3, p4 = (db.session.get(Proposal, i) for i in result.proposal_ids)
+    start = today()
+    reply = calendar.months_deadline(start, w.meeting.reply_period_months)
+    co = calendar.months_deadline(start, w.meeting.co_period_months)
+
+    def units(p):
+        return [(a.unit.name, a.role.value, a.due_on, a.due_basis, a.state) for a in p.assignments]
+
+    assert {p.state for p in (p1, p2, p3, p4)} == {"assigned"}
+    assert units(p1) == [("省卫生健康委员会", "lead", reply.due_on, reply.basis, "assigned")]
+    given = f"交办员指定办理期限 {calendar.describe(due)}"
+    assert units(p2) == [
+        ("省卫生健康委员会", "lead", due, given, "assigned"),
+        ("省人力资源和社会保障厅", "co", co.due_on, co.basis, "assigned"),
+        ("省教育厅", "co", co.due_on, co.basis, "assigned"),
+    ]
+    assert units(p3) == [("省卫生健康委员会", "separate", reply.due_on, reply.basis, "assigned"),
+                         ("省教育厅", "separate", reply.due_on, reply.basis, "assigned")]
+    assert {a.return_due_on for a in p1.assignments} == {calendar.add_working_days(start, 7)}
+    assert [(a.position, a.name, a.phone) for a in p1.authors] == [
+        (0, "李华", "13900000001"), (1, "王芳", "")]
+    assert (p1.received_on, p1.is_key, p1.category, p1.kind.value) == (
+        start, False, "医疗卫生", "suggestion")
+    assert [(a.name, a.phone) for a in p4.authors] == [("陈明", "")]
+    assert (p4.received_on.isoformat(), p4.is_key, p4.category) == ("2025-03-01", True, "")
+    assert {p.lock_version for p in (p1, p2, p3, p4)} == {1}
+    assert result.meetings == {"省十四届人大三次会议": (w.meeting.id, 4)}
+
+
+def test_audit_events_per_item_and_for_the_batch_and_the_chain_verifies(w):
+    before = counts()["AuditEvent"]
+    result = run(w, [item(n) for n in range(1, 6)])
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()[before:]
+    assert [e.action for e in events] == ["register", "assign"] * 5 + ["import_items"]
+    assert {e.actor_id for e in events} == {w.clerk.id}
+    batch = json.loads(events[-1].details)
+    assert batch["items"] == 5 and batch["meetings"] == {"省十四届人大三次会议": 5}
+    assert (batch["first_proposal_id"], batch["last_proposal_id"]) == (
+        result.proposal_ids[0], result.proposal_ids[-1])
+    report = verify_chain()
+    assert report.ok, report.problems
+    # Later events chain on after the batch.
+    factories.make_proposal(w.clerk, w.meeting, number="900")
+    assert verify_chain().ok
+
+
+def test_one_bad_row_among_5000_imports_nothing(w):
+    before = counts()
+    rows = [item(n) for n in range(1, 5001)]
+    rows[4997] = item(4998, lead="省卫健委员会")  # Excel row 4999
+    with pytest.raises(ImportRejected) as err:
+        run(w, rows)
+    assert [(p.row, p.column) for p in err.value.problems] == [(4999, "主办单位")]
+    db.session.rollback()
+    assert counts() == before
+
+
+def test_a_failure_while_saving_leaves_nothing(w, monkeypatch):
+    before = counts()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(operations, "_append_events", broken)  # after every row is written
+    with pytest.raises(RuntimeError):
+        run(w, [item(n) for n in range(1, 21)])
+    db.session.rollback()
+    assert counts() == before
+
+
+def test_a_number_registered_meanwhile_refuses_the_whole_batch(w):
+    plans = operations.check_workbook(w.clerk, xlsx([item(1), item(2)]), "a.xlsx")
+    factories.make_proposal(w.clerk, w.meeting, number="2")  # someone else, just now
+    db.session.commit()
+    before = counts()
+    with pytest.raises(ImportRejected) as err:
+        operations.save_items(w.clerk, plans)
+    db.session.rollback()
+    assert "有编号刚被他人登记" in err.value.problems[0].message
+    assert counts() == before
