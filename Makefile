@@ -56,7 +56,7 @@ serve-prod: venv
 	@test -n "$$TRACKER_SECRET_KEY" || { echo "TRACKER_SECRET_KEY is not set"; exit 1; }
 	TRACKER_ENV=production $(FLASK) db upgrade
 	TRACKER_ENV=production $(BIN)/gunicorn --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} \
-		--access-logfile - wsgi:app
+		--timeout $${TIMEOUT:-120} --access-logfile - wsgi:app
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
@@ -91,3 +91,4 @@ $(FONTS_DIR)/.fandol:
 # Warm render times of a 3-page and an 8-page letter, and a 200-letter batch on all cores.
 bench: venv fonts
 	$(BIN)/python bench/bench_letters.py
+	$(BIN)/python bench/bench_import.py
