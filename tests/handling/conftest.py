@@ -173,6 +173,18 @@ def perform(w, assignment: Assignment, action: str, actor: User | None = None):
                                   seen_version_id=_latest_or_none(assignment))
     if action == Action.issue:
         return replies.issue_reply(assignment, actor or clerk)
+    if action == Action.request_extension:
+        return operations.request_extension(assignment, actor or clerk, reason="需补充调研",
+                                            one_month=True)
+    if action in (Action.approve_extension, Action.reject_extension):
+        from tracker.handling.workflow import rule_for
+
+        if assignment.extension is None and rule_for(assignment,
+                                                     Action.request_extension) is not None:
+            operations.request_extension(assignment, clerk, reason="需补充调研", one_month=True)
+        if action == Action.approve_extension:
+            return operations.approve_extension(assignment, actor or w.clerk)
+        return operations.reject_extension(assignment, actor or w.clerk, reason="期限充足")
     if action in (Action.rate, Action.rehandle) and assignment.state == "replied":
         # System moves: made by the rating that completes the authors' answers.
         return rate_all(w, assignment, "satisfied" if action == Action.rate else "unsatisfied")

@@ -132,6 +132,18 @@ def _run_save_draft(assignment: Assignment, actor: User, form):
         opening=form.opening.data or "", note=form.note.data or "", source=source)
 
 
+# The extension pages show the deadline, how it was computed and the request.
+EXTENSION_TEMPLATE = "notifications/extension.html"
+
+
+def _setup_extension(form: forms.RequestExtensionForm, assignment: Assignment) -> None:
+    limit = operations.extension_limit(assignment)
+    form.due_on.description = (
+        f"现期限 {assignment.due_on.isoformat()}；须晚于现期限，最晚 {limit.isoformat()}"
+        "（现期限后 1 个月，按工作日历计算）")
+    form.one_month.label.text = f"延长 1 个月（至 {limit.isoformat()}，按工作日历计算）"
+
+
 def _letter():
     from tracker.replies import letter
 
@@ -224,6 +236,22 @@ ACTIONS: dict[Action, ActionSpec] = {
         reply_forms.IssueForm,
         lambda a, actor, f: _letter().issue_with_letter(a, actor, version=_version(f)),
         template="replies/review.html"),
+    Action.request_extension: ActionSpec(
+        forms.RequestExtensionForm,
+        lambda a, actor, f: operations.request_extension(
+            a, actor, reason=f.reason.data, due_on=f.due_on.data, one_month=f.one_month.data,
+            version=_version(f)),
+        _setup_extension, template=EXTENSION_TEMPLATE),
+    Action.approve_extension: ActionSpec(
+        forms.ApproveExtensionForm,
+        lambda a, actor, f: operations.approve_extension(
+            a, actor, note=f.note.data or "", version=_version(f)),
+        template=EXTENSION_TEMPLATE),
+    Action.reject_extension: ActionSpec(
+        forms.RejectExtensionForm,
+        lambda a, actor, f: operations.reject_extension(
+            a, actor, reason=f.reason.data, version=_version(f)),
+        template=EXTENSION_TEMPLATE),
     Action.close: ActionSpec(
         _rating_forms().CloseForm,
         lambda p, actor, f: _ratings().close_item(p, actor, grade=f.grade.data,

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import DateField, HiddenField, IntegerField, SelectField
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -61,3 +61,18 @@ class ContactForm(VersionedForm):
 class OpinionForm(VersionedForm):
     text = TextAreaField("会办意见", [DataRequired(REQUIRED), Length(max=20000)])
     attachment = FileField("附件（可选，PDF/Word/图片）")
+
+
+class RequestExtensionForm(VersionedForm):
+    reason = TextAreaField("延期理由", [DataRequired(REQUIRED), Length(max=1000)])
+    due_on = DateField("延期至", [Optional()],
+                       description="须晚于现期限，且不超过现期限后 1 个月（按工作日历计算）")
+    one_month = BooleanField("延长 1 个月（按工作日历自动计算，遇休息日顺延）")
+
+
+class ApproveExtensionForm(VersionedForm):
+    note = TextAreaField("审批意见", [Optional(), Length(max=1000)])
+
+
+class RejectExtensionForm(VersionedForm):
+    reason = TextAreaField("不同意延期的理由", [DataRequired(REQUIRED), Length(max=1000)])

@@ -111,6 +111,60 @@ class Assignment(db.Model):
     opinions: Mapped[list[CoOpinion]] = relationship(
         back_populates="assignment", order_by="CoOpinion.submitted_at"
     )
+    extension: Mapped[DeadlineExtension | None] = relationship(
+        back_populates="assignment", uselist=False
+    )
+
+
+class ExtensionStatus(str, enum.Enum):
+    requested = "requested"
+    approved = "approved"
+    rejected = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {"requested": "待审批", "approved": "已批准", "rejected": "未批准"}[self.value]
+
+
+class DeadlineExtension(db.Model):
+    """The one extension of an assignment's deadline (申请延期): asked by the unit with a
+    reason, approved or refused by the supervising clerk. Changed only through transition()."""
+
+    __tablename__ = "deadline_extensions"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested', 'approved', 'rejected')", name="status_known"),
+        CheckConstraint("reason <> ''", name="has_reason"),
+        CheckConstraint("requested_due_on > original_due_on", name="later_than_original"),
+        CheckConstraint(
+            "status = 'requested' OR (decided_by_id IS NOT NULL AND decided_at IS NOT NULL)",
+            name="decision_has_decider",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique: a deadline is extended at most once.
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default=ExtensionStatus.requested.value)
+    reason: Mapped[str] = mapped_column(Text)
+    # The deadline and its basis when the extension was asked for, and the date asked for.
+    original_due_on: Mapped[date] = mapped_column(Date)
+    original_basis: Mapped[str] = mapped_column(String(300), default="")
+    requested_due_on: Mapped[date] = mapped_column(Date)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+    assignment: Mapped[Assignment] = relationship(back_populates="extension")
+    requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])  # noqa: F821
+    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
+
+    @property
+    def status_label(self) -> str:
+        return ExtensionStatus(self.status).label
 
 
 class Contact(db.Model):

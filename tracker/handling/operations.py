@@ -21,6 +21,8 @@ from tracker.handling.models import (
     Contact,
     ContactMethod,
     ContactStage,
+    DeadlineExtension,
+    ExtensionStatus,
     UnitRole,
 )
 from tracker.handling.workflow import Action, AssignmentState, check, transition
@@ -274,3 +276,129 @@ def submit_opinion(assignment: Assignment, actor: User, *, text: str,
     return created[0]
 
 
+# --- deadline extension (申请延期): once per assignment, at most one month more ---------------
+
+EXTENSION_BASIS_MAX = 300  # the length of Assignment.due_basis
+
+
+def extension_limit(assignment: Assignment, calendar: WorkCalendar | None = None) -> date:
+    """The latest deadline an extension may ask for: one month after the current one, rolled
+    forward past rest days on the working-day calendar."""
+    calendar = calendar or WorkCalendar.load()
+    return calendar.months_deadline(assignment.due_on, 1).due_on
+
+
+def request_extension(assignment: Assignment, actor: User, *, reason: str,
+                      due_on: date | None = None, one_month: bool = False,
+                      version: int | None = None) -> DeadlineExtension:
+    """申请延期: the unit's clerk asks once, with a reason, for a later deadline."""
+    # A second request is refused for what it is before its input is looked at.
+    check(assignment, Action.request_extension, actor)
+    reason = (reason or "").strip()
+    calendar = WorkCalendar.load()
+    current = assignment.due_on
+    limit = extension_limit(assignment, calendar)
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["申请延期必须说明理由。"]
+    if one_month:
+        if due_on is not None and due_on != limit:
+            errors["due_on"] = [f"选择了延长 1 个月（至 {limit.isoformat()}），请不要另填日期。"]
+        due_on = limit
+    if due_on is None:
+        errors.setdefault("due_on", ["请填写延期后的期限，或选择延长 1 个月。"])
+    elif due_on <= current:
+        errors["due_on"] = [f"延期后的期限须晚于现期限（{current.isoformat()}）。"]
+    elif due_on > limit:
+        errors["due_on"] = [
+            f"延期最长 1 个月：现期限 {current.isoformat()}，最晚可延至 {calendar.describe(limit)}。"]
+    elif not calendar.is_workday(due_on):
+        errors["due_on"] = [f"{calendar.describe(due_on)}是休息日，请选择工作日"
+                            f"（如 {calendar.roll_forward(due_on).isoformat()}）。"]
+    if errors:
+        raise ValidationFailed("延期申请有误，请按提示修改。", errors)
+    created: list[DeadlineExtension] = []
+
+    def add() -> None:
+        extension = DeadlineExtension(
+            assignment_id=assignment.id, reason=reason, original_due_on=current,
+            original_basis=assignment.due_basis or "", requested_due_on=due_on,
+            requested_by_id=actor.id, requested_at=utcnow())
+        db.session.add(extension)
+        created.append(extension)
+
+    transition(assignment, Action.request_extension, actor, expected_version=version,
+               effect=add, details={"reason": reason[:500], "due_on": current.isoformat(),
+                                    "requested_due_on": due_on.isoformat()})
+    from tracker.notifications.operations import notify_extension_requested
+
+    notify_extension_requested(assignment)
+    return created[0]
+
+
+def _extended_basis(extension: DeadlineExtension, approver: User,
+                    calendar: WorkCalendar) -> str:
+    """How the new deadline came about, in words: the original basis, then the approval."""
+    head = f"原期限 {extension.original_due_on.isoformat()}"
+    if extension.original_basis:
+        head += f"（{extension.original_basis}）"
+    approval = (f"；经交办员 {approver.full_name} 批准延期至 "
+                f"{calendar.describe(extension.requested_due_on)}")
+    reason = extension.reason.replace("\n", " ")
+    room = EXTENSION_BASIS_MAX - len(head) - len(approval) - len("（理由：）")
+    if room < 8:  # the whole reason stays on the extension and in the log
+        return (head + approval)[-EXTENSION_BASIS_MAX:]
+    if len(reason) > room:
+        reason = reason[:room - 1] + "…"
+    return f"{head}{approval}（理由：{reason}）"
+
+
+def approve_extension(assignment: Assignment, actor: User, *, note: str = "",
+                      version: int | None = None) -> Assignment:
+    """同意延期: the deadline becomes the date asked for; its basis says why."""
+    check(assignment, Action.approve_extension, actor)
+    extension = assignment.extension
+    calendar = WorkCalendar.load()
+    note = (note or "").strip()
+    old_due, new_due = assignment.due_on, extension.requested_due_on
+
+    def decide() -> None:
+        extension.status = ExtensionStatus.approved.value
+        extension.decided_by_id, extension.decided_at = actor.id, utcnow()
+        extension.decision_note = note
+
+    transition(assignment, Action.approve_extension, actor, expected_version=version,
+               changes={"due_on": new_due,
+                        "due_basis": _extended_basis(extension, actor, calendar)},
+               effect=decide, details={"due_on": old_due.isoformat(),
+                                       "new_due_on": new_due.isoformat(),
+                                       **({"note": note[:500]} if note else {})})
+    from tracker.notifications.operations import notify_extension_decided
+
+    notify_extension_decided(assignment)
+    return assignment
+
+
+def reject_extension(assignment: Assignment, actor: User, *, reason: str,
+                     version: int | None = None) -> Assignment:
+    """不同意延期, with a reason: the deadline stays."""
+    check(assignment, Action.reject_extension, actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写不同意延期的理由。", {"reason": ["请说明不同意延期的理由。"]})
+    extension = assignment.extension
+
+    def decide() -> None:
+        extension.status = ExtensionStatus.rejected.value
+        extension.decided_by_id, extension.decided_at = actor.id, utcnow()
+        extension.decision_note = reason
+
+    transition(assignment, Action.reject_extension, actor, expected_version=version,
+               effect=decide, details={"reason": reason[:500],
+                                       "due_on": assignment.due_on.isoformat(),
+                                       "requested_due_on":
+                                           extension.requested_due_on.isoformat()})
+    from tracker.notifications.operations import notify_extension_decided
+
+    notify_extension_decided(assignment)
+    return assignment

@@ -134,6 +134,10 @@ class Action(str, enum.Enum):
     rate = "rate"
     rehandle = "rehandle"
     close = "close"
+    # One extension of the deadline, asked by the unit and decided by the supervising clerk.
+    request_extension = "request_extension"
+    approve_extension = "approve_extension"
+    reject_extension = "reject_extension"
 
     @property
     def label(self) -> str:
@@ -162,6 +166,9 @@ ACTION_LABELS = {
     Action.rate: "测评完成",
     Action.rehandle: "重新办理",
     Action.close: "办结",
+    Action.request_extension: "申请延期",
+    Action.approve_extension: "同意延期",
+    Action.reject_extension: "不同意延期",
 }
 
 # The state a proposal's next state is derived from its assignments.
@@ -233,6 +240,28 @@ def _may_request_return(assignment: Assignment, _actor=None) -> str | None:
             f"申请退回须在交办后 7 个工作日内提出（截止 {assignment.return_due_on.isoformat()}），"
             "已超过期限，请与交办单位联系。"
         )
+    return None
+
+
+def _may_request_extension(assignment: Assignment, _actor=None) -> str | None:
+    extension = assignment.extension
+    if extension is None:
+        return None
+    outcome = {
+        "requested": "正在等待交办员审批",
+        "approved": f"已批准延期至 {extension.requested_due_on.isoformat()}",
+        "rejected": "交办员未予批准",
+    }.get(extension.status, extension.status)
+    return f"每件交办只能申请一次延期，该交办已申请过延期（{outcome}），不能再次申请。"
+
+
+def _extension_pending(assignment: Assignment, _actor=None) -> str | None:
+    extension = assignment.extension
+    if extension is None or extension.status != "requested":
+        return "该交办没有待审批的延期申请。"
+    if extension.original_due_on != assignment.due_on:
+        return (f"该交办的期限已另行调整（现为 {assignment.due_on.isoformat()}），"
+                "原延期申请不再适用。")
     return None
 
 
@@ -364,6 +393,19 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
     (A.replied, S.rehandle): Rule(A.drafting, _system, "系统", unit_roles=MAIN_ROLES,
                                   guard=_rated_unsatisfied, tags=frozenset({"system"})),
 }
+
+# 延期: once acknowledged and until sign-off the unit may ask once for a later deadline (at
+# most one month more); the supervising clerk approves or refuses. The state stays the same.
+EXTENSION_STATES = (A.accepted, A.drafting, A.first_review, A.second_review, A.final_review,
+                    A.awaiting_signature)
+for _state in EXTENSION_STATES:
+    ASSIGNMENT_TABLE[(_state, S.request_extension)] = Rule(
+        _state, _unit_clerk, "本单位联络员", guard=_may_request_extension)
+    ASSIGNMENT_TABLE[(_state, S.approve_extension)] = Rule(
+        _state, _supervisor, "交办员", guard=_extension_pending)
+    ASSIGNMENT_TABLE[(_state, S.reject_extension)] = Rule(
+        _state, _supervisor, "交办员", guard=_extension_pending)
+del _state
 
 PROPOSAL_TABLE: dict[tuple[ProposalState, Action], Rule] = {
     (state, S.assign): Rule(DERIVED, _supervisor, "交办员")

@@ -142,15 +142,17 @@ class Rating(db.Model):
 class OutboxMessage(db.Model):
     """An e-mail to send once the transaction that wrote it has committed; retried on failure.
 
-    Rating-link messages hold no token: it is made when the message is sent.
+    Rating-link messages hold no token: it is made when the message is sent. Other kinds
+    (notice: reminders and deadline-extension notices) carry their text in body.
     """
 
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # rating_link
+    kind: Mapped[str] = mapped_column(String(20))  # rating_link | notice
     recipient: Mapped[str] = mapped_column(String(200))
     subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
     reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

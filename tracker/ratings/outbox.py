@@ -1,5 +1,8 @@
 """The outbox: e-mails written in a transaction are sent only after it commits, over SMTP,
-and retried with a growing pause when sending fails (`flask outbox send` for cron)."""
+and retried with a growing pause when sending fails (`flask outbox send` for cron).
+
+Rating links (kind rating_link) are built at send time; other kinds (notice) are sent with
+the body stored in the message."""
 from __future__ import annotations
 
 import smtplib
@@ -56,6 +59,13 @@ def _listen() -> None:
 
 
 def _body(message: OutboxMessage) -> str:
+    """The text to send: built now for a rating link, stored with the message otherwise."""
+    if message.kind == "rating_link":
+        return _rating_link_body(message)
+    return message.body
+
+
+def _rating_link_body(message: OutboxMessage) -> str:
     from tracker.ratings.operations import link_url, new_link
     from tracker.ratings.queries import rating_days
 

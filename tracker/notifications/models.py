@@ -1,0 +1,64 @@
+"""Notifications: one row per person and event, deduplicated by a key, read or unread."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.core.time import utcnow
+from tracker.extensions import db
+
+
+class NotificationKind(str, enum.Enum):
+    due_soon = "due_soon"
+    overdue = "overdue"
+    extension_requested = "extension_requested"
+    extension_decided = "extension_decided"
+
+    @property
+    def label(self) -> str:
+        return {
+            "due_soon": "即将到期", "overdue": "已逾期",
+            "extension_requested": "延期申请", "extension_decided": "延期审批结果",
+        }[self.value]
+
+
+class Notification(db.Model):
+    """A message for one user about one item; the dedupe key makes sending it idempotent."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # The navbar counts a user's unread notifications on every page.
+        Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # e.g. "due_soon:<assignment>:<state>:<state since>:<due date>:<user>": a second run
+    # while nothing changed finds the key taken and sends nothing.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+
+    user = relationship("User")
+    proposal = relationship("Proposal")
+    assignment = relationship("Assignment")
+
+    @property
+    def kind_label(self) -> str:
+        try:
+            return NotificationKind(self.kind).label
+        except ValueError:
+            return self.kind
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,65 @@
+"""The notification list, marking notifications read, and the unread count in the navbar."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, \
+    url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
+
+from tracker.extensions import db
+from tracker.notifications import operations
+
+bp = Blueprint("notifications", __name__)
+
+
+@bp.app_context_processor
+def _navbar_count():
+    def unread_notifications() -> int | None:
+        """One count query, only for pages that show the navbar to a logged-in user."""
+        if not current_user.is_authenticated:
+            return None
+        try:
+            return operations.unread_count(current_user)
+        except SQLAlchemyError:  # an error page after a database failure still renders
+            return None
+    return {"unread_notifications": unread_notifications}
+
+
+def _own_or_404(notification_id: int):
+    notification = operations.own_notification(current_user, notification_id)
+    if notification is None:
+        abort(404)
+    return notification
+
+
+@bp.get("/notifications")
+@login_required
+def index():
+    try:
+        number = max(int(request.args.get("page", "1")), 1)
+    except ValueError:
+        number = 1
+    page = db.paginate(operations.for_user(current_user), page=number,
+                       per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
+    return render_template("notifications/index.html", page=page,
+                           unread=operations.unread_count(current_user))
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+@login_required
+def mark_read(notification_id: int):
+    notification = _own_or_404(notification_id)
+    operations.mark_read(notification)
+    db.session.commit()
+    if request.form.get("open") and notification.proposal_id:
+        return redirect(url_for("proposals.detail", proposal_id=notification.proposal_id))
+    return redirect(url_for("notifications.index"))
+
+
+@bp.post("/notifications/read-all")
+@login_required
+def mark_all_read():
+    count = operations.mark_all_read(current_user)
+    db.session.commit()
+    flash(f"已将 {count} 条通知标为已读。" if count else "没有未读通知。", "success")
+    return redirect(url_for("notifications.index"))
