@@ -82,6 +82,7 @@ def _import_models() -> None:
     from tracker.audit import models as _au  # noqa: F401
     from tracker.files import models as _f  # noqa: F401
     from tracker.handling import models as _h  # noqa: F401
+    from tracker.notifications import models as _n  # noqa: F401
     from tracker.proposals import models as _p  # noqa: F401
     from tracker.ratings import models as _ra  # noqa: F401
     from tracker.replies import models as _r  # noqa: F401
@@ -117,16 +118,22 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.api.views import bp as api_bp
     from tracker.files.views import bp as files_bp
     from tracker.handling.views import bp as handling_bp
+    from tracker.imports.views import bp as imports_bp
+    from tracker.notifications.views import bp as notifications_bp
     from tracker.proposals.views import bp as proposals_bp
     from tracker.ratings.staff_views import bp as rating_admin_bp
     from tracker.ratings.views import bp as ratings_bp
     from tracker.replies.views import bp as replies_bp
     from tracker.signing.views import bp as verify_bp
+    from tracker.supervision.views import bp as supervision_bp
 
     for bp in (auth_bp, proposals_bp, handling_bp, replies_bp, admin_bp, files_bp, verify_bp):
         app.register_blueprint(bp)
     app.register_blueprint(ratings_bp)
     app.register_blueprint(rating_admin_bp)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(imports_bp)
+    app.register_blueprint(supervision_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, never reads the cookie session
 

@@ -1,5 +1,5 @@
 """Command-line tools: first administrator, API tokens, audit verification, demo data, the
-e-mail outbox."""
+e-mail outbox, deadline reminders."""
 from __future__ import annotations
 
 import sys
@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(audit_group)
     app.cli.add_command(demo)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(remind)
     from tracker.letters.cli import register_cli
 
     register_cli(app)  # flask --app wsgi letters render INPUT.json OUTPUT.pdf
@@ -113,8 +114,11 @@ def audit_verify() -> None:
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Only when the database has no users yet.")
+@click.option("--items", type=click.IntRange(0, 1_000_000), default=0,
+              help="Also add N bulk demo items with their handling history (after the base "
+                   "demo; inserted in batches, no audit events are written for them).")
 @with_appcontext
-def demo(if_empty: bool) -> None:
+def demo(if_empty: bool, items: int) -> None:
     """Load fictional demo units, users and items (refused in production mode)."""
     from flask import current_app
 
@@ -125,6 +129,9 @@ def demo(if_empty: bool) -> None:
         click.echo("错误：生产模式不能加载演示数据。", err=True)
         raise SystemExit(1)
     if db.session.scalar(select(User.id).limit(1)) is not None:
+        if items:
+            _demo_bulk(items)
+            return
         if if_empty:
             click.echo("数据库已有数据，跳过演示数据。")
             return
@@ -133,6 +140,18 @@ def demo(if_empty: bool) -> None:
     accounts, links = demo_data.load()
     db.session.commit()
     demo_data.print_accounts(accounts, links)
+    if items:
+        _demo_bulk(items)
+
+
+def _demo_bulk(items: int) -> None:
+    from tracker import demo_bulk
+
+    report = demo_bulk.generate(items, progress=lambda n: click.echo(f"  已生成 {n} 件……"))
+    db.session.commit()
+    click.echo(f"已批量生成 {report.items} 件演示建议提案（共 {report.rows} 行，"
+               f"{report.seconds:.1f} 秒；会议：{'、'.join(report.meetings)}）。"
+               "批量数据不写审计日志。")
 
 
 outbox_group = AppGroup("outbox", help="E-mails waiting to be sent (rating links).")
@@ -190,3 +209,42 @@ def outbox_list(show_all: bool) -> None:
         click.echo(line)
     pending = sum(1 for m in rows if m.sent_at is None)
     click.echo(f"共 {len(rows)} 封，其中未发送 {pending} 封。")
+
+
+@click.command("remind")
+@click.option("--days", default=3, show_default=True, type=click.IntRange(0, 60),
+              help="Remind of steps due within this many working days (and overdue ones).")
+@click.option("--dry-run", is_flag=True, help="Only report what would be sent.")
+@with_appcontext
+def remind(days: int, dry_run: bool) -> None:
+    """Notify the people who must act next on items due soon or overdue (for cron; running
+    it again sends nothing twice)."""
+    from flask import current_app
+
+    from tracker.notifications.models import NotificationKind
+    from tracker.notifications.operations import remind as run_reminders
+    from tracker.ratings.outbox import deliver_due
+
+    report = run_reminders(days, dry_run=dry_run)
+    sent = report.sent
+    head = "（试运行，未发送任何通知）" if dry_run else ""
+    click.echo(f"{head}截至 {report.on.isoformat()}，提醒 {report.horizon.isoformat()} 前到期"
+               "及已逾期的事项：")
+    for kind in (NotificationKind.overdue, NotificationKind.due_soon):
+        verb = "将发送" if dry_run else "已发送"
+        click.echo(f"  {kind.label}：{verb}站内通知 {sent[kind]} 条")
+    click.echo(f"  此前已提醒、未重复发送：{report.repeated} 条")
+    if dry_run:
+        for reminder in report.reminders:
+            if reminder.new:
+                click.echo(f"  - {reminder.user.full_name}：{reminder.text}")
+        db.session.rollback()
+        return
+    db.session.commit()
+    click.echo(f"  邮件：{report.emails} 封已放入待发送队列")
+    if not current_app.config.get("SMTP_HOST"):
+        if report.emails:
+            click.echo("未配置邮件服务器（TRACKER_SMTP_HOST），邮件留在待发送队列中。")
+        return
+    mailed, failed = deliver_due()
+    click.echo(f"已发送邮件 {mailed} 封，发送失败 {failed} 封（失败的将由 flask outbox send 重试）。")

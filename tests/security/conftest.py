@@ -47,7 +47,8 @@ RATING_ENDPOINTS = {"ratings.rate"}
 PUBLIC_ENDPOINTS = {"auth.login", "static"} | VERIFY_ENDPOINTS | RATING_ENDPOINTS
 PUBLIC_PATHS = {API_PREFIX + "/openapi.json"}
 # Endpoints that act on the user's own account (anyone logged in may use them).
-SELF_SERVICE_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password"}
+SELF_SERVICE_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password",
+                          "notifications.mark_all_read"}
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -55,7 +56,8 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # of another unit must never reach. "shared": an object every unit may read (meetings, the
 # holiday calendar's days, the health unit itself as a name to choose; its users' details
 # carry the SECRET marker, so a page or API answer that shows them to another unit fails).
-OWNED_ARGS = {"proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
+OWNED_ARGS = {"notification_id",
+              "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
               "user_id", "section_id", "token_id", "reply_id", "author_id"}
 SHARED_ARGS = {"meeting_id", "day", "unit_id"}
 ACTION_ARGS = {"name", "action"}
@@ -93,6 +95,10 @@ ACTION_ALLOWED = {
     "sign": {"health_signer", "health_leader"},
     "issue": {"health_clerk", "health_signer", "health_leader"},
     "close": {"clerk"},
+    # 延期: the unit's clerk asks (once), the supervising clerk decides.
+    "request_extension": {"health_clerk"},
+    "approve_extension": {"clerk"},
+    "reject_extension": {"clerk"},
 }
 # The scenario's health assignments on which each action is checked (one per state).
 ACTION_TARGETS = {
@@ -105,10 +111,12 @@ ACTION_TARGETS = {
     "approve": ["a_first", "a_second", "a_final"],
     "return_draft": ["a_first", "a_second", "a_final", "a_awaiting"],
     "sign": ["a_awaiting"], "issue": ["a_signed"],
+    "request_extension": ["a_drafting"],
+    "approve_extension": ["a_extension"], "reject_extension": ["a_extension"],
 }
 SCENARIO_ASSIGNMENTS = ("a_assigned", "a_return_requested", "a_drafting", "a_co_accepted",
                         "a_opinion", "a_first", "a_second", "a_final", "a_awaiting",
-                        "a_signed")
+                        "a_signed", "a_extension")
 # Pages only the supervising office's clerks (and for meetings, administrators) may use.
 SUPERVISOR_ONLY = {
     "proposals.register": {"clerk"},
@@ -117,12 +125,34 @@ SUPERVISOR_ONLY = {
     "proposals.edit_meeting": {"clerk", "admin"},
     # A paper 征询意见表 entered on an author's behalf.
     "rating_admin.enter_rating": {"clerk"},
+    # Batch import of a 交办清单 (tracker.imports).
+    "imports.index": {"clerk"},
+    "imports.template": {"clerk"},
+    "imports.upload": {"clerk"},
 }
 
 UNKNOWN = "<unknown>"
 
 # Columns that may change on a refused request without changing anything that matters.
 VOLATILE_COLUMNS = {"last_used_at", "last_login_at"}
+
+
+_IMPORT_FILE: list[str] = []
+
+
+def import_file_path() -> str:
+    """A valid 交办清单 for the scenario's meeting, on disk: given as a path, the test client
+    reopens it for every request (a stream would be empty the second time)."""
+    if not _IMPORT_FILE:
+        import tempfile
+        from pathlib import Path
+
+        from tests.imports.conftest import item, xlsx
+
+        path = Path(tempfile.mkdtemp()) / "import.xlsx"
+        path.write_bytes(xlsx([item(9950), item(9951, co="省人力资源和社会保障厅")]))
+        _IMPORT_FILE.append(str(path))
+    return _IMPORT_FILE[0]
 
 
 def pdf_upload(name: str = "会办意见.pdf", content: bytes = PDF) -> FileStorage:
@@ -174,6 +204,22 @@ def sign_in(app, client: Client, username: str) -> None:
         f"a session written like the login view's was refused for {username} "
         f"({response.status_code}); update sign_in() in tests/security/conftest.py")
     fetch_token(client, "/")
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def spreadsheet_as_text(response):
+    """An .xlsx answer (the supervision exports) as the text of its cells, so that the checks
+    for another unit's data see inside the spreadsheet, not its zip bytes."""
+    if response.status_code == 200 and response.mimetype == XLSX:
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        cells = [str(value) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+                 for value in row if value is not None]
+        response.set_data("\n".join(cells).encode("utf-8"))
+    return response
 
 
 def fetch_token(client: Client, path: str) -> str:
@@ -275,7 +321,7 @@ class Scenario:
             assert username in self._clients, f"call scenario.login({username!r}) first"
             client = self.client(username)
         if not row.mutating:
-            return client.open(row.url, method=row.method)
+            return spreadsheet_as_text(client.open(row.url, method=row.method))
         payload = dict(data or {})
         if csrf:
             payload["csrf_token"] = client.token
@@ -368,7 +414,7 @@ class Scenario:
             "section_id": ids.health_section, "token_id": ids.health_token,
             "meeting_id": ids.meeting, "day": ids.calendar_day, "code": ids.verify_code,
             "reply_id": ids.issued_reply, "author_id": ids.issued_author,
-            "token": ids.rating_token,
+            "token": ids.rating_token, "notification_id": ids.notification,
         }
         return simple[name]
 
@@ -476,6 +522,9 @@ class Scenario:
             "sign": {"comment": "同意发出"},
             "issue": {},
             "close": {"grade": "good", "comment": "办理认真"},
+            "request_extension": {"reason": "需补充调研", "one_month": True},
+            "approve_extension": {"note": "同意延期"},
+            "reject_extension": {"reason": "期限充足"},
         }
         if row.action is not None:
             data = dict(by_action.get(row.action, {}))
@@ -511,6 +560,7 @@ class Scenario:
             "proposals.edit": {
                 "number": "9902", "title": "越权修改的案由", "received_on": today().isoformat(),
                 "disclosure": "public", "authors-0-name": "张三"},
+            "imports.upload": {"file": (import_file_path(), "交办清单.xlsx")},
         }
         return dict(by_endpoint.get(row.rule.endpoint, {
             # Unknown routes: plausible values for the usual field names.
@@ -535,6 +585,8 @@ class Scenario:
         endpoint = row.rule.endpoint
         if endpoint == "auth.login" or endpoint in VERIFY_ENDPOINTS | RATING_ENDPOINTS:
             return None
+        if endpoint == "notifications.mark_read":
+            return "health_clerk"  # the owner of the scenario's notification
         if endpoint == "ratings.rating_form_pdf":
             return "health_clerk"
         if endpoint in SELF_SERVICE_ENDPOINTS:
@@ -722,6 +774,21 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     rate_all(w, rated, "satisfied")
     reviewed["a_rated"] = rated.id
     rated_item = rated.proposal_id
+    # 13: health only, drafting, with an extension request waiting for the supervising clerk;
+    # and a notification of health's clerk about item 1.
+    p13 = item(13)
+    (extended,) = factories.assign(p13, w.clerk, lead=w.health)
+    handling.accept_assignment(extended, w.health_clerk)
+    handling.dispatch_assignment(extended, w.health_clerk, section_id=section.id,
+                                 drafter_id=w.health_drafter.id)
+    handling.request_extension(extended, w.health_clerk, reason=f"{SECRET}延期理由",
+                               one_month=True)
+    reviewed["a_extension"] = extended.id
+    from tracker.notifications.models import NotificationKind
+    from tracker.notifications.operations import notify
+
+    notification = notify(w.health_clerk, NotificationKind.due_soon,
+                          f"关于{SECRET}1号事项的建议：即将到期", key="scenario", assignment=a1)
 
     users = db.session.scalars(select(User)).all()
     tokens = {u.username: issue_token(u, "security tests") for u in users}
@@ -746,7 +813,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             "calendar_day": (day or today()).isoformat(),
             "verify_code": VERIFY_CODE,
             "issued_reply": issued_reply.id, "issued_author": issued_author.id,
-            "rating_token": rating_token,
+            "rating_token": rating_token, "notification": notification,
         },
         "tokens": tokens,
     }
@@ -781,7 +848,7 @@ def _module_scenario(app):
     finally:
         with app.app_context():
             db.session.remove()
-            db.session.configure(join_transaction_mode="conservative_savepoint")
+            db.session.configure(join_transaction_mode="conditional_savepoint")
             outer.rollback()
             connection.close()
             db.engines[None] = engine

@@ -1,7 +1,16 @@
 """The to-do list, the item list, registration, item detail and meetings."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -40,10 +49,9 @@ def todo():
     return render_template("proposals/todo.html", entries=entries)
 
 
-@bp.get("/proposals")
-@login_required
-def index():
-    filters = queries.ListFilters(
+def _list_filters() -> queries.ListFilters:
+    """The item list's filters from the query string (the list and its exports)."""
+    return queries.ListFilters(
         meeting_id=_int_arg("meeting"),
         kind=request.args.get("kind") if request.args.get("kind") in {k.value for k in ItemKind}
         else None,
@@ -54,6 +62,12 @@ def index():
         key_only=request.args.get("key") == "1",
         q=(request.args.get("q") or "").strip()[:100],
     )
+
+
+@bp.get("/proposals")
+@login_required
+def index():
+    filters = _list_filters()
     page = db.paginate(
         queries.proposal_query(current_user, filters),
         page=_int_arg("page") or 1,
@@ -70,6 +84,30 @@ def index():
         "proposals/index.html", page=page, filters=filters, meetings=list(meetings),
         units=list(units), kinds=list(ItemKind), states=list(ProposalState), args=args,
     )
+
+
+@bp.get("/proposals/export.xlsx")
+@login_required
+def export_xlsx():
+    """办理台账: the list with the same filters, item by item, as a workbook."""
+    from tracker.supervision import exports
+
+    filters = _list_filters()
+    data = exports.ledger_xlsx(exports.ledger_rows(current_user, filters),
+                               exports.ledger_subtitle(filters))
+    return send_file(data, as_attachment=True, download_name=exports.ledger_name(".xlsx"),
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/proposals/export.csv")
+@login_required
+def export_csv():
+    """办理台账 as CSV (UTF-8 with a byte order mark, for Excel)."""
+    from tracker.supervision import exports
+
+    data = exports.ledger_csv(exports.ledger_rows(current_user, _list_filters()))
+    return send_file(data, as_attachment=True, download_name=exports.ledger_name(".csv"),
+                     mimetype="text/csv; charset=utf-8")
 
 
 def _meeting_choices() -> list[tuple[int, str]]:
