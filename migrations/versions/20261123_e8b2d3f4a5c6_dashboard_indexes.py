@@ -21,12 +21,16 @@ INDEXES = [
     ('ix_assignments_dashboard', 'assignments',
      ['unit_id', 'state', 'role', 'round', 'due_on', 'return_due_on', 'accepted_at',
       'proposal_id']),
-    ('ix_assignments_proposal_unit', 'assignments', ['proposal_id', 'unit_id', 'state']),
+    ('ix_assignments_proposal_unit', 'assignments',
+     ['proposal_id', 'unit_id', 'state', 'role', 'round', 'due_on', 'return_due_on',
+      'accepted_at']),
     ('ix_assignments_open_due', 'assignments', ['state', 'due_on', 'proposal_id']),
     ('ix_replies_dashboard', 'replies',
      ['assignment_id', 'round', 'issued_at', 'rating', 'draft_version_id']),
     ('ix_draft_versions_result_class', 'draft_versions', ['id', 'result_class']),
     ('ix_contacts_assignment_method', 'contacts', ['assignment_id', 'method']),
+    ('ix_proposals_meeting_state', 'proposals', ['meeting_id', 'state', 'kind']),
+    ('ix_proposals_kind_state', 'proposals', ['kind', 'state']),
     ('ix_co_opinions_assignment_submitted', 'co_opinions', ['assignment_id', 'submitted_at']),
 ]
 

@@ -7,6 +7,7 @@ answers from the index alone instead of visiting the wide rows.
 from sqlalchemy import Index
 
 from tracker.handling.models import Assignment, CoOpinion, Contact
+from tracker.proposals.models import Proposal
 from tracker.replies.models import DraftVersion, Reply
 
 DASHBOARD_INDEXES = [
@@ -15,10 +16,12 @@ DASHBOARD_INDEXES = [
     Index("ix_assignments_dashboard", Assignment.unit_id, Assignment.state, Assignment.role,
           Assignment.round, Assignment.due_on, Assignment.return_due_on,
           Assignment.accepted_at, Assignment.proposal_id),
-    # A unit's (not returned) assignment of an item: the item list's visibility and unit
-    # filters probe it for every item.
+    # By item: the item list's visibility and unit filters probe it for every item (is
+    # there a not-returned assignment of this unit?), and one meeting's figures start
+    # from its items.
     Index("ix_assignments_proposal_unit", Assignment.proposal_id, Assignment.unit_id,
-          Assignment.state),
+          Assignment.state, Assignment.role, Assignment.round, Assignment.due_on,
+          Assignment.return_due_on, Assignment.accepted_at),
     # Open assignments past their deadline (overdue items), by state then date.
     Index("ix_assignments_open_due", Assignment.state, Assignment.due_on,
           Assignment.proposal_id),
@@ -27,6 +30,9 @@ DASHBOARD_INDEXES = [
           Reply.rating, Reply.draft_version_id),
     Index("ix_draft_versions_result_class", DraftVersion.id, DraftVersion.result_class),
     Index("ix_contacts_assignment_method", Contact.assignment_id, Contact.method),
+    # Items by state within a meeting, or of one kind.
+    Index("ix_proposals_meeting_state", Proposal.meeting_id, Proposal.state, Proposal.kind),
+    Index("ix_proposals_kind_state", Proposal.kind, Proposal.state),
     Index("ix_co_opinions_assignment_submitted", CoOpinion.assignment_id,
           CoOpinion.submitted_at),
 ]

@@ -208,16 +208,18 @@ def _count_if(condition):
 
 
 def _scoped(query, scope: Scope):
-    """Restrict a query over Assignment to the scope (joining the items when needed)."""
+    """Restrict a query over Assignment to the scope."""
     query = query.where(Assignment.state != "returned")
     if scope.unit_id:
         query = query.where(Assignment.unit_id == scope.unit_id)
     if scope.meeting_id or scope.kind:
-        query = query.join(Proposal, Proposal.id == Assignment.proposal_id)
+        # IN rather than a join: the meeting's items are looked up once, not per row.
+        items = select(Proposal.id)
         if scope.meeting_id:
-            query = query.where(Proposal.meeting_id == scope.meeting_id)
+            items = items.where(Proposal.meeting_id == scope.meeting_id)
         if scope.kind:
-            query = query.where(Proposal.kind == scope.kind)
+            items = items.where(Proposal.kind == scope.kind)
+        query = query.where(Assignment.proposal_id.in_(items))
     return query
 
 
