@@ -22,6 +22,12 @@ def register(app: Flask) -> None:
     from tracker.letters.cli import register_cli
 
     register_cli(app)  # flask --app wsgi letters render INPUT.json OUTPUT.pdf
+    from tracker.maintenance.cli import register_cli as register_maintenance
+
+    register_maintenance(app)  # flask --app wsgi backup / restore PATH
+    from tracker.supervision.cli import register_cli as register_supervision_cli
+
+    register_supervision_cli(app)  # flask --app wsgi supervision check-facts
 
 
 @click.command("create-admin")

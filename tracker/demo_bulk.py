@@ -45,6 +45,7 @@ from tracker.ratings import queries as rating_queries
 from tracker.ratings.models import Rating, RatingChannel, Satisfaction
 from tracker.replies.models import DocSeries, DraftVersion, Reply, ReviewDecision, SeriesKind
 from tracker.replies.operations import format_doc_number
+from tracker.supervision import facts, rollup
 from tracker.workdays.calendar import WorkCalendar
 
 BATCH = 5000
@@ -598,6 +599,9 @@ def generate(count: int, *, seed: int = 20261123, progress=None) -> Report:
             if progress:
                 progress(done + 1)
     gen.finish()
+    # The rows went in around the ORM, so the supervision facts and totals are computed here.
+    facts.refresh_all()
+    rollup.rebuild()
     _reset_sequences([Proposal, Author, Assignment, Contact, CoOpinion, DraftVersion,
                       ReviewDecision, Reply, Rating])
     # Fresh planner statistics: the tables just grew by orders of magnitude.

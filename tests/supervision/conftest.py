@@ -27,7 +27,7 @@ from datetime import datetime, time, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from tests import factories
 from tests.conftest import Client
@@ -62,20 +62,20 @@ def _user(username: str):
 
 
 def set_dates(assignment, **values) -> None:
-    from tracker.handling.models import Assignment
-
-    db.session.execute(update(Assignment).where(Assignment.id == assignment.id)
-                       .values(**values).execution_options(synchronize_session=False))
-    db.session.expire(assignment)
+    """Date an assignment by hand (through the ORM, as an operation would: the supervision
+    facts follow)."""
+    for name, value in values.items():
+        setattr(assignment, name, value)
+    db.session.flush()
 
 
 def set_issued(assignment, when: datetime, round_: int = 1) -> None:
     from tracker.replies.models import Reply
 
-    db.session.execute(update(Reply).where(Reply.assignment_id == assignment.id,
-                                           Reply.round == round_)
-                       .values(issued_at=when, signed_at=when)
-                       .execution_options(synchronize_session=False))
+    reply = db.session.scalar(select(Reply).where(Reply.assignment_id == assignment.id,
+                                                  Reply.round == round_))
+    reply.issued_at = reply.signed_at = when
+    db.session.flush()
 
 
 def utc_noon(day) -> datetime:
@@ -227,10 +227,8 @@ def build_figures_world(ids: SimpleNamespace) -> dict:
     handling.submit_opinion(h9, hc, text="会办意见。")
     set_dates(h9, assigned_on=now - timedelta(days=60), return_due_on=now - timedelta(days=51),
               due_on=now - timedelta(days=30), accepted_at=late_stamp(now - timedelta(days=51)))
-    from tracker.handling.models import CoOpinion
-
-    db.session.execute(update(CoOpinion).where(CoOpinion.assignment_id == h9.id)
-                       .values(submitted_at=late_stamp(now - timedelta(days=30))))
+    for opinion in h9.opinions:
+        opinion.submitted_at = late_stamp(now - timedelta(days=30))
     db.session.flush()
     out.update(p1=p1.id, p2=p2.id, p3=p3.id, p4=p4.id, p5=p5.id, p6=p6.id, p7=p7.id,
                p9=p9.id)

@@ -36,6 +36,10 @@ def test_figures_per_unit_are_the_hand_computed_ones(figures):
     with figures.app.test_request_context():
         board = stats.dashboard(stats.Scope())
         assert _figures(board.units) == EXPECTED
+        # The facts kept by the operations are those a recomputation gives.
+        from tracker.supervision import facts
+
+        assert facts.mismatches() == []
         assert {k: getattr(board.total, k) for k in FIGURES} == TOTAL
         assert {s.value: n for s, n in board.states if n} == STATES
         assert board.items == 9 and board.overdue_items == OVERDUE_ITEMS
@@ -227,3 +231,10 @@ def test_returned_assignments_are_left_out(figures):
         assert states == {figures.ids.edu: "returned", figures.ids.hr: "assigned"}
         board = stats.dashboard(stats.Scope(unit_id=figures.ids.edu))
         assert board.total.received == EXPECTED[E]["received"] == 2
+
+
+@pytest.mark.parametrize("user, shown", [("clerk", True), ("edu_clerk", True),
+                                         ("health_drafter", True), ("admin", False)])
+def test_the_menu_links_the_dashboard_for_those_who_may_see_it(figures, login, user, shown):
+    html = login(user).get("/proposals").get_data(as_text=True)
+    assert ('href="/supervision/"' in html and "督办统计" in html) is shown

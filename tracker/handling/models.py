@@ -10,10 +10,12 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Boolean,
     Integer,
     String,
     Text,
 )
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.time import utcnow
@@ -100,6 +102,17 @@ class Assignment(db.Model):
     round: Mapped[int] = mapped_column(Integer, default=1)
     # Submissions to review so far in this round; decisions carry the cycle they belong to.
     review_cycle: Mapped[int] = mapped_column(Integer, default=0)
+
+    # Facts the supervision figures count, derived from the replies, ratings, contacts and
+    # opinions and kept up to date by tracker.supervision.facts (never set by hand), so the
+    # dashboard adds up one table.
+    first_reply_on: Mapped[date | None] = mapped_column(Date)  # China date, round 1 reply
+    reply_on_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    latest_class: Mapped[str | None] = mapped_column(String(4))  # latest issued reply's
+    latest_rating: Mapped[str | None] = mapped_column(String(12))  # latest rated reply's
+    contacted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    met_in_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    opinion_on_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     proposal: Mapped["Proposal"] = relationship(back_populates="assignments")  # noqa: F821
     unit: Mapped["Unit"] = relationship()  # noqa: F821

@@ -147,6 +147,9 @@ class Action(str, enum.Enum):
 # Moves the tracker makes itself, never offered to a person or taken through the API.
 SYSTEM_ACTIONS = frozenset({Action.rate, Action.rehandle})
 
+# The session.info key under which transition() leaves the ids of the assignments it moved.
+MOVED_ASSIGNMENTS = "moved_assignments"
+
 ACTION_LABELS = {
     Action.assign: "交办",
     Action.accept: "签收",
@@ -604,6 +607,8 @@ def transition(
         if result.rowcount != 1:
             raise Conflict("该交办已被他人处理，请刷新后查看。")
         db.session.expire(obj)
+        # For whatever derives from the assignment's row (tracker.supervision.facts).
+        db.session.info.setdefault(MOVED_ASSIGNMENTS, set()).add(obj.id)
     elif changes:
         raise ValueError("an item's own columns are not changed by transitions")
 

@@ -15,7 +15,9 @@ DASHBOARD_INDEXES = [
     # unit's items (proposal_id) for the item counts.
     Index("ix_assignments_dashboard", Assignment.unit_id, Assignment.state, Assignment.role,
           Assignment.round, Assignment.due_on, Assignment.return_due_on,
-          Assignment.accepted_at, Assignment.proposal_id),
+          Assignment.accepted_at, Assignment.first_reply_on, Assignment.reply_on_time,
+          Assignment.latest_class, Assignment.latest_rating, Assignment.contacted,
+          Assignment.met_in_person, Assignment.opinion_on_time, Assignment.proposal_id),
     # By item: the item list's visibility and unit filters probe it for every item (is
     # there a not-returned assignment of this unit?), and one meeting's figures start
     # from its items.

@@ -29,19 +29,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 
-from sqlalchemy import Boolean, Date, and_, case, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import func, select
 
 from tracker.accounts.models import Unit
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.handling.models import Assignment, CoOpinion, Contact, ContactMethod, UnitRole
+from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import FINISHED_STATES, AssignmentState, ProposalState
 from tracker.proposals.models import Meeting, Proposal
-from tracker.ratings.models import Satisfaction
-from tracker.replies.models import DraftVersion, Reply
+from tracker.supervision import facts as _facts  # noqa: F401  (keeps the facts up to date)
 from tracker.supervision import indexes as _indexes  # noqa: F401  (declares the indexes)
+from tracker.supervision import rollup
+from tracker.supervision.models import COUNTERS, FigureCount, ReplyDay
 
 FINISHED = sorted(s.value for s in FINISHED_STATES)
 UNFINISHED = sorted(s.value for s in AssignmentState if s not in FINISHED_STATES)
@@ -65,46 +64,6 @@ DEFINITIONS = [
     ("事项件数", "“建议提案”“逾期”和“办理进度”按事项计数，与建议提案列表相同筛选条件下的件数一致；"
                 "逾期事项指有任一承办单位超期未办的事项。"),
 ]
-
-
-class local_date(FunctionElement):
-    """The China-time date of a naive UTC timestamp column."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(local_date, "sqlite")
-def _local_date_sqlite(element, compiler, **kw):
-    return "date(%s, '+8 hours')" % compiler.process(element.clauses, **kw)
-
-
-@compiles(local_date)
-def _local_date_default(element, compiler, **kw):
-    return "CAST((%s + INTERVAL '8 hours') AS DATE)" % compiler.process(element.clauses, **kw)
-
-
-class on_or_before(FunctionElement):
-    """True when a naive UTC timestamp falls on or before a date in China time.
-
-    Written as a comparison of the timestamp itself (before 16:00 UTC of the date), so no
-    function runs on each row: SQLite compares its ISO text, PostgreSQL the timestamps.
-    """
-
-    type = Boolean()
-    inherit_cache = True
-
-
-@compiles(on_or_before, "sqlite")
-def _on_or_before_sqlite(element, compiler, **kw):
-    moment, day = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({moment} < {day} || ' 16:00:00')"
-
-
-@compiles(on_or_before)
-def _on_or_before_default(element, compiler, **kw):
-    moment, day = (compiler.process(c, **kw) for c in element.clauses)
-    return f"({moment} < {day} + INTERVAL '16 hours')"
 
 
 @dataclass
@@ -223,125 +182,64 @@ def _scoped(query, scope: Scope):
     return query
 
 
-# A main assignment's current round has an issued reply exactly in these states (the
-# workflow leaves 已答复 only by a rating: 已评价, or back to drafting in the next round).
-ISSUED_STATES = ("replied", "rated")
+def _in_scope(query, model, scope: Scope):
+    """Restrict a query over a rollup table (FigureCount, ReplyDay) to the scope."""
+    if scope.unit_id:
+        query = query.where(model.unit_id == scope.unit_id)
+    if scope.meeting_id:
+        query = query.where(model.meeting_id == scope.meeting_id)
+    if scope.kind:
+        query = query.where(model.kind == scope.kind)
+    return query
 
 
 def _assignment_counts(scope: Scope, on: date, figures: dict[int, UnitFigures]) -> None:
-    """Received, acknowledged on time, overdue, re-handled, replied: grouped by unit, state
-    and role over the assignments alone (the workflow state says whether a reply went out)."""
-    query = _scoped(
-        select(Assignment.unit_id, Assignment.state, Assignment.role,
-               func.count(Assignment.id).label("n"),
-               _count_if(on_or_before(Assignment.accepted_at, Assignment.return_due_on))
-               .label("accepted_on_time"),
-               _count_if(Assignment.due_on < on).label("past_due"),
-               _count_if(Assignment.round > 1).label("later_round"))
-        .group_by(Assignment.unit_id, Assignment.state, Assignment.role), scope)
-    for row in db.session.execute(query):
-        unit = figures.get(row.unit_id)
+    """Every per-unit figure but 超期未办 from the running totals (tracker.supervision.rollup),
+    by unit, role and state; 超期未办 from the open assignments past their deadline."""
+    query = _in_scope(
+        select(FigureCount.unit_id, FigureCount.role, FigureCount.state,
+               *[func.sum(getattr(FigureCount, name)) for name in COUNTERS])
+        .group_by(FigureCount.unit_id, FigureCount.role, FigureCount.state),
+        FigureCount, scope)
+    for unit_id, role, state, *values in db.session.execute(query):
+        unit = figures.get(unit_id)
         if unit is None:
             continue
-        main = row.role != UnitRole.co
-        unit.received += row.n
-        unit.accepted_on_time += row.accepted_on_time
-        if row.state not in FINISHED:
-            unit.overdue += row.past_due
-        if main:
-            unit.main += row.n
-            unit.rehandled += row.later_round
-            # Replied at least once: this round's reply is out, or an earlier round's was.
-            unit.replied += row.n if row.state in ISSUED_STATES else row.later_round
-        else:
-            unit.co += row.n
-
-
-def _reply_counts(scope: Scope, figures: dict[int, UnitFigures]) -> dict[date, list[int]]:
-    """On-time replies, ratings and result classes, from the issued replies; also the
-    replies issued per day ([first replies, later rounds' replies]) for the timeline, from
-    the same pass over the replies (grouped by unit and day)."""
-    this_round = Reply.round == Assignment.round
-    issued_now = Assignment.state.in_(ISSUED_STATES)
-    # The latest issued reply: this round's once issued, else the previous round's.
-    latest = case((issued_now, this_round), else_=Reply.round == Assignment.round - 1)
-    day = local_date(Reply.issued_at)
-    query = _scoped(
-        select(Assignment.unit_id, day.label("day"), func.count().label("n"),
-               _count_if(Reply.round > 1).label("later"),
-               _count_if(and_(this_round, issued_now,
-                              on_or_before(Reply.issued_at, Assignment.due_on)))
-               .label("replied_on_time"),
-               # Every rated assignment had its first reply rated (later rounds follow a
-               # 不满意); its latest rating is this round's when there is one, else 不满意.
-               _count_if(and_(Reply.round == 1, Reply.rating.is_not(None))).label("rated"),
-               _count_if(and_(this_round, Reply.rating == Satisfaction.satisfied.value))
-               .label("satisfied"),
-               _count_if(and_(this_round, Reply.rating == Satisfaction.basic.value))
-               .label("basic"),
-               *[_count_if(and_(latest, DraftVersion.result_class == c)).label(f"class_{c}")
-                 for c in "ABC"])
-        .select_from(Reply)
-        .join(Assignment, Assignment.id == Reply.assignment_id)
-        .join(DraftVersion, DraftVersion.id == Reply.draft_version_id)
-        .where(Reply.issued_at.is_not(None))
-        .group_by(Assignment.unit_id, day), scope)
-    days: dict[date, list[int]] = {}
-    per_unit: dict[int, list[int]] = {}
-    # One row per unit and day: a few thousand at most, added up as plain tuples.
-    for unit_id, day_value, n, later, *counts in db.session.execute(query):
-        day_counts = days.setdefault(day_value, [0, 0])
-        day_counts[0] += n - later
-        day_counts[1] += later
-        sums = per_unit.setdefault(unit_id, [0] * len(counts))
-        for i, value in enumerate(counts):
-            sums[i] += value
-    for unit_id, (on_time, rated, satisfied, basic, a, b, c) in per_unit.items():
-        unit = figures.get(unit_id)
-        if unit is not None:
-            unit.replied_on_time += on_time
-            unit.rated += rated
-            unit.satisfied += satisfied
-            unit.basic += basic
-            unit.unsatisfied += rated - satisfied - basic
-            unit.class_a, unit.class_b, unit.class_c = (
-                unit.class_a + a, unit.class_b + b, unit.class_c + c)
-    # SQLite gives the computed date as text.
-    return {date.fromisoformat(d) if isinstance(d, str) else d: v for d, v in days.items()}
-
-
-def _contact_counts(scope: Scope, figures: dict[int, UnitFigures]) -> None:
-    """Main assignments with a contact, and with a face-to-face (面商) one."""
-    per_assignment = (
-        select(Contact.assignment_id,
-               func.max(case((Contact.method == ContactMethod.face, 1), else_=0)).label("face"))
-        .group_by(Contact.assignment_id).subquery())
-    query = _scoped(
-        select(Assignment.unit_id, func.count().label("contacted"),
-               func.coalesce(func.sum(per_assignment.c.face), 0).label("face"))
-        .select_from(per_assignment)
-        .join(Assignment, Assignment.id == per_assignment.c.assignment_id)
-        .where(Assignment.role != UnitRole.co)
+        row = dict(zip(COUNTERS, (int(v or 0) for v in values)))
+        unit.received += row["received"]
+        unit.accepted_on_time += row["accepted_on_time"]
+        if role == UnitRole.co.value:
+            unit.co += row["received"]
+            unit.co_on_time += row["co_on_time"]
+            continue
+        unit.main += row["received"]
+        unit.rehandled += row["later_round"]
+        for name in ("replied", "replied_on_time", "rated", "satisfied", "basic", "class_a",
+                     "class_b", "class_c", "contacted", "face"):
+            setattr(unit, name, getattr(unit, name) + row[name])
+    for unit in figures.values():
+        unit.unsatisfied = unit.rated - unit.satisfied - unit.basic
+    overdue = _scoped(
+        select(Assignment.unit_id, func.count())
+        .where(Assignment.state.in_(UNFINISHED), Assignment.due_on < on)
         .group_by(Assignment.unit_id), scope)
-    for row in db.session.execute(query):
-        unit = figures.get(row.unit_id)
-        if unit is not None:
-            unit.contacted += row.contacted
-            unit.face += row.face
+    for unit_id, n in db.session.execute(overdue):
+        if unit_id in figures:
+            figures[unit_id].overdue += n
 
 
-def _opinion_counts(scope: Scope, figures: dict[int, UnitFigures]) -> None:
-    """Co-handling assignments whose opinion went to the lead unit on time."""
-    query = _scoped(
-        select(Assignment.unit_id, func.count(func.distinct(Assignment.id)).label("n"))
-        .select_from(CoOpinion)
-        .join(Assignment, Assignment.id == CoOpinion.assignment_id)
-        .where(on_or_before(CoOpinion.submitted_at, Assignment.due_on))
-        .group_by(Assignment.unit_id), scope)
-    for row in db.session.execute(query):
-        unit = figures.get(row.unit_id)
-        if unit is not None:
-            unit.co_on_time += row.n
+def _replies_per_day(scope: Scope) -> dict[date, list[int]]:
+    """Replies issued per day, as [first replies, later rounds' replies], for the timeline."""
+    query = _in_scope(
+        select(ReplyDay.day, func.sum(ReplyDay.first_replies), func.sum(ReplyDay.later_replies))
+        .group_by(ReplyDay.day), ReplyDay, scope)
+    return {_as_date(day): [int(first), int(again)]
+            for day, first, again in db.session.execute(query)}
+
+
+def _as_date(value) -> date:
+    """SQLite gives a computed date as text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def unit_figures(scope: Scope, on: date | None = None) -> list[UnitFigures]:
@@ -351,6 +249,7 @@ def unit_figures(scope: Scope, on: date | None = None) -> list[UnitFigures]:
 
 def _figures(scope: Scope, on: date) -> tuple[list[UnitFigures], dict[date, list[int]]]:
     """The unit rows, and the replies issued per day."""
+    rollup.settle()  # this session's own changes not counted yet
     units = select(Unit.id, Unit.name, Unit.short_name, Unit.is_active).where(
         Unit.is_supervising.is_(False)).order_by(Unit.id)
     if scope.unit_id:
@@ -359,9 +258,7 @@ def _figures(scope: Scope, on: date) -> tuple[list[UnitFigures], dict[date, list
     figures = {u.id: UnitFigures(u.id, u.short_name or u.name) for u in rows}
     active = {u.id for u in rows if u.is_active}
     _assignment_counts(scope, on, figures)
-    days = _reply_counts(scope, figures)
-    _contact_counts(scope, figures)
-    _opinion_counts(scope, figures)
+    days = _replies_per_day(scope)
     return [f for f in figures.values() if f.unit_id in active or f.received], days
 
 

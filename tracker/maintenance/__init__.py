@@ -1,0 +1,1 @@
+"""Operating the installation: online backup and checked restore of the database."""
