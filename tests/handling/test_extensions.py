@@ -240,3 +240,24 @@ def test_a_request_for_a_deadline_changed_since_cannot_be_approved(w):
         operations.approve_extension(assignment, w.clerk)
     assert err.value.message == (f"该交办的期限已另行调整（现为 {moved.isoformat()}），"
                                  "原延期申请不再适用。")
+
+
+def test_a_pending_request_waits_on_the_supervising_clerks_to_do_list(w):
+    from tracker.proposals.queries import todo_for
+
+    assignment = bring_to(w, "drafting")
+    limit = operations.extension_limit(assignment)
+
+    def waiting():
+        return [(e.assignment.id, e.what, [a.value for a in e.actions])
+                for e in todo_for(w.clerk) if e.assignment is not None]
+
+    assert waiting() == []
+    operations.request_extension(assignment, w.health_clerk, reason="需赴基层实地调研",
+                                 due_on=limit)
+    assert waiting() == [(assignment.id, f"省卫生健康委员会申请延期至{limit}",
+                          ["approve_extension", "reject_extension"])]
+    # Not on the unit clerk's list as a decision to take.
+    assert all("申请延期" not in e.what for e in todo_for(w.health_clerk))
+    operations.approve_extension(assignment, w.clerk)
+    assert waiting() == []

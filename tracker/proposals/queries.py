@@ -13,7 +13,7 @@ from tracker.audit.models import AuditEvent
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import permissions
-from tracker.handling.models import Assignment
+from tracker.handling.models import Assignment, DeadlineExtension, ExtensionStatus
 from tracker.handling.workflow import FINISHED_STATES, Action, allowed_actions
 from tracker.proposals.models import Proposal
 
@@ -96,6 +96,19 @@ def todo_for(user: User) -> list[TodoEntry]:
             entries.append(TodoEntry(
                 assignment.proposal, assignment, allowed_actions(assignment, user),
                 assignment.return_due_on, f"{assignment.unit.name}申请退回"))
+        extensions = db.session.scalars(
+            select(Assignment)
+            .join(DeadlineExtension, DeadlineExtension.assignment_id == Assignment.id)
+            .where(DeadlineExtension.status == ExtensionStatus.requested.value)
+            .options(selectinload(Assignment.unit), selectinload(Assignment.proposal),
+                     selectinload(Assignment.extension)))
+        for assignment in extensions:
+            actions = [a for a in allowed_actions(assignment, user)
+                       if a in (Action.approve_extension, Action.reject_extension)]
+            if actions:
+                entries.append(TodoEntry(
+                    assignment.proposal, assignment, actions, assignment.due_on,
+                    f"{assignment.unit.name}申请延期至{assignment.extension.requested_due_on}"))
     states = _todo_states(user)
     if states:
         query = select(Assignment).where(
