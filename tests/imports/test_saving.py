@@ -161,3 +161,18 @@ def test_a_number_registered_meanwhile_refuses_the_whole_batch(w):
     db.session.rollback()
     assert "有编号刚被他人登记" in err.value.problems[0].message
     assert counts() == before
+
+
+def test_imported_items_count_on_the_dashboard(w):
+    from tracker.supervision import rollup, stats
+
+    def health():
+        return stats.unit_figures(stats.Scope(unit_id=w.health.id))[0]
+
+    before = health()
+    run(w, [item(n) for n in range(1, 4)] + [item(4, co="省卫生健康委员会", lead="省教育厅")])
+    db.session.commit()
+    after = health()
+    assert (after.received - before.received, after.main - before.main,
+            after.co - before.co) == (4, 3, 1)
+    assert rollup.differences() == []

@@ -37,6 +37,7 @@ from tracker.handling.workflow import Action, check, sync_proposal_state
 from tracker.imports import parse
 from tracker.imports.parse import BY_KEY, CellError, ImportRejected, Problem, Sheet, SheetRow
 from tracker.proposals.models import CATEGORIES, Author, Disclosure, ItemKind, Meeting, Proposal
+from tracker.supervision import rollup
 from tracker.workdays.calendar import WorkCalendar
 
 NUMBER = re.compile(r"^[0-9A-Za-z\-]+\Z")
@@ -363,6 +364,8 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
     _lock_items(ids)
     for proposal in proposals:
         sync_proposal_state(proposal)
+    # Inserted around the ORM: the dashboard's totals are told (counted before the commit).
+    rollup.note(db.session, [a.id for group in assignments.values() for a in group])
 
     units = {unit.id: unit for plan in plans for unit, _ in plan.units}
     events = []
