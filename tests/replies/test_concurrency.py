@@ -257,3 +257,56 @@ def _proposal_of(live_app, assignment_id: int) -> int:
         proposal_id = db.session.get(Assignment, assignment_id).proposal_id
         db.session.remove()
     return proposal_id
+
+
+def test_a_hundred_parallel_number_allocations_are_unique_and_gap_free(live_app):
+    """100 transactions take a number of one series at once; every tenth then fails and
+    rolls back (its number must come back), the others commit."""
+    from tracker.accounts.models import Unit
+    from tracker.replies.models import SeriesKind
+
+    allocations = 100
+    with live_app.test_request_context():
+        unit_id = factories.build_world()["health"].id
+        db.session.commit()
+    barrier = threading.Barrier(allocations, timeout=60)
+    committed: list[int] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+
+    def allocate(index: int) -> None:
+        try:
+            with live_app.app_context():
+                barrier.wait()
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    try:
+                        unit = db.session.get(Unit, unit_id)
+                        _, number = replies.allocate_number(unit, SeriesKind.suggestion, 2031)
+                        if index % 10 == 0:
+                            raise RuntimeError("the letter failed after its number was taken")
+                        db.session.commit()
+                    except OperationalError:
+                        db.session.rollback()  # SQLite: the writer lock is busy, try again
+                        time.sleep(random.uniform(0.005, 0.05))
+                        continue
+                    except RuntimeError:
+                        db.session.rollback()
+                        return
+                    with lock:
+                        committed.append(number)
+                    return
+                raise TimeoutError(f"allocation {index} did not get through")
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=allocate, args=(i,)) for i in range(allocations)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not failures, failures
+    assert sorted(committed) == list(range(1, 91))
+    with live_app.app_context():
+        series = db.session.scalars(select(DocSeries).where(DocSeries.year == 2031)).all()
+        assert [(s.unit_id, s.last_number) for s in series] == [(unit_id, 90)]
