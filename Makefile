@@ -94,3 +94,55 @@ bench: venv fonts
 	$(BIN)/python bench/bench_letters.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_dashboard.py
+
+.PHONY: load lock audit
+
+# Load test: 50 simulated users against gunicorn in production mode on PostgreSQL for 2 minutes,
+# then the audit chain and the document numbers (README "Load test"; LOAD_* settings).
+load: venv
+	test -x $(BIN)/locust || $(BIN)/pip install --quiet -e '.[load]'
+	$(BIN)/python load/run.py
+
+# requirements.lock: the runtime dependencies (the install_requires closure, extras followed,
+# no test or tool packages) pinned at the versions installed in the venv.
+define LOCK_PY
+import importlib.metadata as md, re
+from packaging.requirements import Requirement
+key = lambda name: re.sub(r"[-_.]+", "-", name).lower()
+found, todo = {}, [("tracker", frozenset())]
+while todo:
+    name, extras = todo.pop()
+    for spec in md.distribution(name).requires or []:
+        req = Requirement(spec)
+        if req.marker and not any(req.marker.evaluate({"extra": e}) for e in {"", *extras}):
+            continue
+        if (key(req.name), frozenset(req.extras)) not in found:
+            found[key(req.name), frozenset(req.extras)] = md.distribution(req.name)
+            todo.append((req.name, frozenset(req.extras)))
+print("# Runtime dependencies of the tracker, pinned from the tested .venv by 'make lock'.")
+for _, dist in sorted({key(d.metadata["Name"]): d for d in found.values()}.items()):
+    print(f"{dist.metadata['Name']}=={dist.version}")
+endef
+export LOCK_PY
+
+lock: venv
+	$(BIN)/python -c "$$LOCK_PY" > requirements.lock
+
+# Known vulnerabilities of the pinned runtime dependencies (pip-audit, PyPI's advisory data).
+# --strict: a dependency that could not be checked fails the audit instead of passing silently.
+AUDIT := $(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r requirements.lock
+audit: venv
+	test -x $(BIN)/pip-audit || $(BIN)/pip install --quiet -e '.[audit]'
+	$(AUDIT)
+
+# CI: a known vulnerability fails; when pip-audit cannot reach its advisory service at all
+# (a closed network: PyPI's per-release data or OSV unreachable) it says so loudly and goes on,
+# because nothing was checked either way.
+audit-ci: venv
+	@test -x $(BIN)/pip-audit || $(BIN)/pip install --quiet -e '.[audit]'
+	@out=$$($(AUDIT) 2>&1); status=$$?; echo "$$out"; \
+	if [ $$status -ne 0 ] && ! echo "$$out" | grep -qiE "^Name +Version +ID|vulnerabilit(y|ies) found|known vulnerabilit" \
+	   && echo "$$out" | grep -qiE "not found on PyPI|connection|resolve|timed out"; then \
+		echo "WARNING: pip-audit could not reach its vulnerability service: the dependency audit was NOT performed."; \
+		exit 0; \
+	fi; exit $$status

@@ -1,0 +1,386 @@
+"""The daily mix of the tracker's users, for locust (run by load/run.py).
+
+Each simulated user logs in with an account of its own (LOAD_ACCOUNTS, written by
+load/setup_data.py) and, between pauses, opens the to-do list, the item list with filters and
+item pages, and does its role's work: the unit clerk 签收 and 分办, the drafter saves a new
+version of a reply and sometimes 送审, the reviewers approve at their level (初审/复审/终审),
+supervising clerks only read. Work is taken from the user's own to-do list, every POST carries
+the CSRF token and the hidden fields of the page's form, and nobody shares an account, so no
+two users act on the same assignment: any answer outside 2xx/3xx is an error.
+
+The session cookie is `Secure` in production and the app is reached over plain HTTP here (as
+behind the office's TLS proxy), so the cookie is carried by hand and redirects are followed
+by hand (each hop is its own request in the figures).
+"""
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import math
+import os
+import random
+import re
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from locust import FastHttpUser, between, events, task
+
+ACCOUNTS = json.loads(Path(os.environ.get("LOAD_ACCOUNTS", "accounts.json"))
+                      .read_text(encoding="utf-8"))
+_next_account = itertools.count()
+WAIT = [float(x) for x in os.environ.get("LOAD_WAIT", "5,15").split(",")]
+
+COOKIE = "tracker_session"
+ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.DOTALL)
+CELL = re.compile(r"<td[^>]*>(.*?)</td>", re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
+ACTION_LINK = re.compile(r'href="(/assignments/\d+/actions/([a-z_]+))"')
+ITEM_LINK = re.compile(r'href="(/proposals/\d+)"')
+MEETING_OPTION = re.compile(r'<option value="(\d+)"')
+STATES = ["assigned", "drafting", "first_review", "second_review", "final_review",
+          "awaiting_signature", "replied", "rated"]
+
+
+class FormParser(HTMLParser):
+    """The fields of the page's POST forms (not the navbar's logout form), as a browser
+    would submit them without changes."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self.form: dict | None = None
+        self.textarea: str | None = None
+        self.select: str | None = None
+        self.first_option: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            action = a.get("action") or ""
+            if (a.get("method") or "").lower() == "post" and "logout" not in action:
+                self.form = {"action": action, "fields": {}, "multi": {}}
+            return
+        if self.form is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = (a.get("type") or "text").lower()
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.form["multi"].setdefault(name, []).append(a.get("value", "on"))
+            elif kind not in ("file", "submit", "button"):
+                self.form["fields"][name] = a.get("value") or ""
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.form["fields"][name] = ""
+        elif tag == "select" and name:
+            self.select, self.first_option = name, None
+        elif tag == "option" and self.select:
+            value = a.get("value", "")
+            if self.first_option is None:
+                self.first_option = value
+            if "selected" in a:
+                self.form["fields"][self.select] = value
+
+    def handle_data(self, data):
+        if self.form is not None and self.textarea:
+            self.form["fields"][self.textarea] += data
+
+    def handle_endtag(self, tag):
+        if self.form is None:
+            return
+        if tag == "textarea":
+            self.textarea = None
+        elif tag == "select" and self.select:
+            self.form["fields"].setdefault(self.select, self.first_option or "")
+            self.select = None
+        elif tag == "form":
+            self.forms.append(self.form)
+            self.form = None
+
+
+def page_form(text: str) -> dict[str, str] | None:
+    parser = FormParser()
+    parser.feed(text)
+    if not parser.forms:
+        return None
+    form = parser.forms[0]
+    fields = dict(form["fields"])
+    for name, values in form["multi"].items():
+        fields[name] = values[0]
+    return fields
+
+
+def todo_rows(text: str) -> list[tuple[str, str, dict[str, str]]]:
+    """(item path, what waits, {action: path}) for each row of the to-do list."""
+    rows = []
+    for row in ROW.findall(text):
+        cells = CELL.findall(row)
+        if len(cells) < 7:
+            continue
+        item = ITEM_LINK.search(cells[3])
+        words = html.unescape(TAG.sub("", cells[4])).split()
+        what = words[0] if words else ""
+        actions = {name: path for path, name in ACTION_LINK.findall(cells[6])}
+        rows.append((item.group(1) if item else "", what, actions))
+    return rows
+
+
+class TrackerUser(FastHttpUser):
+    wait_time = between(*WAIT)
+    # One account per simulated user: they never collide on the same assignment.
+
+    def on_start(self):
+        account = ACCOUNTS[next(_next_account) % len(ACCOUNTS)]
+        self.username, self.password = account["username"], account["password"]
+        self.role = account["role"]
+        self.cookie = ""
+        self.items: list[str] = []
+        self.meetings: list[str] = []
+        self.login()
+
+    # -- HTTP with the session cookie carried by hand ----------------------------------
+    def go(self, method: str, path: str, name: str, data: dict | None = None,
+           expect: str | None = None, follow: str | None = None):
+        """One request; a redirect is followed as its own request, named follow (and checked
+        for expect). A POST must answer with a redirect: the form shown again is a failure."""
+        headers = {"Cookie": f"{COOKIE}={self.cookie}"} if self.cookie else {}
+        kwargs = {"headers": headers, "name": name, "catch_response": True,
+                  "allow_redirects": False}
+        if data is not None:
+            kwargs["data"] = data
+        with self.client.request(method, path, **kwargs) as response:
+            self._keep_cookie(response)
+            status = response.status_code or 0
+            if not 200 <= status < 400:
+                response.failure(f"HTTP {status} {method} {path}: {_message(response.text)}")
+                return None
+            if method == "POST" and status < 300:
+                response.failure(f"POST {path} answered {status} instead of a redirect: "
+                                 f"{_flash(response.text)}")
+                return None
+            if expect and status < 300 and expect not in (response.text or ""):
+                response.failure(f"{method} {path}: '{expect}' not on the page")
+                return None
+            response.success()
+        if 300 <= status < 400:
+            location = response.headers.get("Location", "")
+            target = urlsplit(urljoin(self.host + path, location))
+            return self.go("GET", target.path + (f"?{target.query}" if target.query else ""),
+                           follow or "page: after redirect", expect=expect)
+        return response
+
+    def _keep_cookie(self, response) -> None:
+        for header, value in _header_items(response):
+            if header.lower() == "set-cookie" and value.startswith(COOKIE + "="):
+                self.cookie = value.split(";", 1)[0].split("=", 1)[1]
+
+    # -- the session ---------------------------------------------------------------------
+    def login(self) -> None:
+        self.cookie = ""
+        page = self.go("GET", "/login", "page: login form")
+        form = page_form(page.text) if page is not None else None
+        if form is None:
+            return
+        form.update(username=self.username, password=self.password)
+        self.go("POST", "/login", "login", data=form, follow="page: todo", expect="我的待办")
+        _logged_in(self.environment)
+
+    # -- reading -------------------------------------------------------------------------
+    @task(4)
+    def todo(self):
+        response = self.go("GET", "/", "page: todo", expect="我的待办")
+        if response is not None:
+            self.items = [row[0] for row in todo_rows(response.text) if row[0]] or self.items
+
+    @task(3)
+    def item_list(self):
+        params = random.choice([
+            "", f"state={random.choice(STATES)}", "overdue=1", "q=关于", "key=1", "page=2",
+            "meeting={m}", "kind=suggestion", "state=drafting&overdue=1"])
+        if "{m}" in params:
+            params = f"meeting={random.choice(self.meetings)}" if self.meetings else ""
+        response = self.go("GET", "/proposals" + (f"?{params}" if params else ""),
+                           "page: item list" + (" (filtered)" if params else ""))
+        if response is not None:
+            links = ITEM_LINK.findall(response.text)
+            if links:
+                self.items = list(dict.fromkeys(links))[:40]
+            if not self.meetings:
+                self.meetings = MEETING_OPTION.findall(response.text.split('name="meeting"', 1)[-1]
+                                                       .split("</select>", 1)[0])
+
+    @task(3)
+    def item_detail(self):
+        if not self.items:
+            return self.todo()
+        self.go("GET", random.choice(self.items), "page: item detail")
+
+    # -- work ----------------------------------------------------------------------------
+    @task(4)
+    def work(self):
+        if self.role == "supervisor":
+            return self.item_list()
+        response = self.go("GET", "/", "page: todo", expect="我的待办")
+        if response is None:
+            return
+        rows = todo_rows(response.text)
+        # What this role does, and on which rows of its to-do list (the clerk never touches
+        # the drafter's items, the drafter never the clerk's).
+        if self.role == "clerk":
+            kinds = {"accept": [a["accept"] for _, what, a in rows
+                                if what == "待签收" and "accept" in a],
+                     "dispatch": [a["dispatch"] for _, what, a in rows
+                                  if what == "待分办" and "dispatch" in a]}
+        elif self.role == "drafter":
+            kinds = {"save_draft": [a["save_draft"] for _, _, a in rows if "save_draft" in a],
+                     "submit_review": [a["submit_review"] for _, _, a in rows
+                                       if "submit_review" in a]}
+            if random.random() < 0.6:
+                kinds.pop("submit_review")  # mostly editing, sometimes sending to review
+        else:
+            kinds = {"approve": [a["approve"] for _, _, a in rows if "approve" in a]}
+        kinds = {kind: paths for kind, paths in kinds.items() if paths}
+        if not kinds:
+            return
+        action = random.choice(list(kinds))
+        path = random.choice(kinds[action][:10])
+        page = self.go("GET", path, f"page: {action} form")
+        if page is None:
+            return
+        form = page_form(page.text)
+        if form is None:
+            events.request.fire(request_type="FORM", name=f"form: {action}", response_time=0,
+                                response_length=0, exception=RuntimeError(f"no form on {path}"),
+                                context={})
+            return
+        if action == "save_draft":
+            if not form.get("body", "").strip():
+                form["body"] = DRAFT
+            form["body"] = form["body"].rstrip() + f"\n（{time.strftime('%H:%M:%S')} 修改）"
+            form["note"] = "根据意见修改"
+        elif action == "dispatch":
+            pass  # the unit's only drafter is preselected (the first option)
+        self.go("POST", path, f"post: {action}", data=form, follow="page: item detail",
+                expect="已完成")
+
+
+DRAFT = """一、基本情况
+我单位高度重视该建议的办理工作。
+二、主要措施
+（一）完善工作机制
+明确责任分工，建立定期调度制度。
+三、下一步工作
+我单位将继续抓好落实。"""
+
+
+def _header_items(response):
+    headers = response.headers
+    if hasattr(headers, "items"):
+        try:
+            return list(headers.items())
+        except TypeError:
+            pass
+    return list(headers)
+
+
+def _flash(text: str | None) -> str:
+    """The flashed messages and field errors of a page shown again."""
+    found = re.findall(r'<div class="(?:alert[^"]*|invalid-feedback[^"]*)"[^>]*>(.*?)</div>',
+                       text or "", re.DOTALL)
+    return " / ".join(html.unescape(TAG.sub("", m)).strip() for m in found)[:200]
+
+
+def _message(text: str | None) -> str:
+    """The Chinese message of an error page, for the failure list."""
+    if not text:
+        return ""
+    match = re.search(r'<p class="mb-3">(.*?)</p>', text, re.DOTALL)
+    return html.unescape(match.group(1)).strip()[:120] if match else ""
+
+
+# -- figures by kind of request --------------------------------------------------------------
+# The figures are kept for the whole run and for the steady state (from the moment every
+# user is logged in): the ramp-up is dominated by the logins' argon2id hashing.
+TIMES: dict[str, dict[str, list[float]]] = {
+    phase: {"pages": [], "posts": [], "login": []} for phase in ("all", "steady")}
+COUNTS = {phase: {"requests": 0, "errors": 0} for phase in ("all", "steady")}
+STARTED = {"all": 0.0, "steady": 0.0}
+PHASES = ["all"]
+
+
+def _kind(name: str) -> str:
+    if name.startswith("page:"):
+        return "pages"
+    if name.startswith("post:"):
+        return "posts"
+    return "login"
+
+
+@events.test_start.add_listener
+def _start(environment, **_):
+    STARTED["all"] = time.time()
+
+
+LOGGED_IN = [0]
+
+
+def _logged_in(environment) -> None:
+    """Count a finished login; the steady state starts when every user is in."""
+    LOGGED_IN[0] += 1
+    target = getattr(environment.runner, "target_user_count", None) or 0
+    if LOGGED_IN[0] >= target and "steady" not in PHASES:
+        STARTED["steady"] = time.time()
+        PHASES.append("steady")
+
+
+@events.request.add_listener
+def _record(request_type, name, response_time, response_length, exception=None, **_):
+    for phase in PHASES:
+        COUNTS[phase]["requests"] += 1
+        if exception is not None:
+            COUNTS[phase]["errors"] += 1
+        if request_type != "FORM":
+            TIMES[phase][_kind(name)].append(response_time)
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    # Nearest rank: the smallest value with at least p % of the values at or below it.
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+@events.quitting.add_listener
+def _report(environment, **_):
+    now = time.time()
+    summary = {}
+    for phase in ("all", "steady"):
+        elapsed = max(1e-9, now - STARTED[phase]) if STARTED[phase] else 0
+        part = {"seconds": round(elapsed, 1), "requests": COUNTS[phase]["requests"],
+                "errors": COUNTS[phase]["errors"],
+                "rps": round(COUNTS[phase]["requests"] / elapsed, 1) if elapsed else 0}
+        for kind, values in TIMES[phase].items():
+            part[kind] = {"count": len(values),
+                          **{f"p{p}": round(percentile(values, p)) for p in (50, 95, 99)},
+                          "max": round(max(values)) if values else 0}
+        summary[phase] = part
+    summary["by_name"] = {
+        name: {"count": s.num_requests, "failures": s.num_failures,
+               "p50": s.get_response_time_percentile(0.5),
+               "p95": s.get_response_time_percentile(0.95)}
+        for (name, _method), s in sorted(environment.stats.entries.items())}
+    # Exceptions raised in this file's tasks (not requests): a broken scenario, also an error.
+    summary["exceptions"] = [
+        {"error": e["msg"], "count": e["count"]}
+        for e in (environment.runner.exceptions.values() if environment.runner else [])]
+    summary["failures"] = [
+        {"name": f.name, "error": str(f.error), "count": f.occurrences}
+        for f in environment.stats.errors.values()]
+    out = os.environ.get("LOAD_REPORT")
+    if out:
+        Path(out).write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
