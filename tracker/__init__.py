@@ -35,6 +35,10 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(config_module.load(config))
     app.json.ensure_ascii = False  # readable Chinese in the API's JSON
+    from tracker.core.views import BoundedIntConverter
+
+    # Before any route exists: an id too large for the database is a 404, not a 500.
+    app.url_map.converters["int"] = BoundedIntConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(root / "migrations"), compare_type=True)
@@ -179,6 +183,16 @@ def _register_error_handlers(app: Flask) -> None:
             return jsonify(body), status
         return render_template("error.html", status=status, message=message), status
 
+    def _render_without_database(status: int, message: str):
+        """Roll back and render as for a visitor: the user and the navbar need the database."""
+        try:
+            db.session.rollback()
+        except Exception:  # a dead connection: the page must still go out
+            app.logger.warning("rollback failed in the error handler", exc_info=True)
+        # Flask-Login's cache of the request's user; the session cookie keeps the sign-in.
+        g._login_user = login_manager.anonymous_user()
+        return _render(status, message)
+
     def _log_refusal(exc: DomainError) -> None:
         """Log denials and refused moves in their own transaction (the request's is void)."""
         db.session.rollback()
@@ -210,11 +224,11 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(OperationalError)
     def _db_busy(exc):
-        db.session.rollback()
-        if "locked" in str(exc.orig).lower():
+        if "locked" in str(exc.orig).lower():  # SQLite busy: the database itself is fine
+            db.session.rollback()
             return _render(409, "该事项正被他人处理，请稍后刷新重试。")
         app.logger.exception("database error")
-        return _render(500, "系统内部错误，请稍后重试；如持续出现请联系系统管理员。")
+        return _render_without_database(500, "系统内部错误，请稍后重试；如持续出现请联系系统管理员。")
 
     messages = {
         400: "请求无效。",
@@ -239,8 +253,8 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def _server_error(exc):
-        db.session.rollback()
-        return _render(500, "系统内部错误，请稍后重试；如持续出现请联系系统管理员。")
+        # Also the last resort when another error handler failed: it must not need the database.
+        return _render_without_database(500, "系统内部错误，请稍后重试；如持续出现请联系系统管理员。")
 
 
 def _register_headers(app: Flask) -> None:

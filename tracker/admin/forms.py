@@ -9,7 +9,6 @@ from wtforms import (
     DateField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
@@ -23,10 +22,9 @@ from wtforms.validators import (
     Regexp,
     StopValidation,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from tracker.accounts.models import Role, Section, Unit
-from tracker.core.forms import BaseForm
+from tracker.core.forms import BaseForm, MultiCheckboxField
 
 REQUIRED = "此项必须填写。"
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
@@ -42,13 +40,6 @@ class AtLeastOne:
     def __call__(self, form, field):
         if not field.data:
             raise StopValidation(self.message)
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """A multiple choice shown as a list of check boxes."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def split_sections(text: str) -> list[str]:

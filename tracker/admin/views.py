@@ -37,8 +37,9 @@ from tracker.admin.forms import (
 from tracker.admin.permissions import admin_required
 from tracker.audit import log as audit
 from tracker.core.errors import ValidationFailed
+from tracker.core.forms import strip_control
 from tracker.core.time import to_local, today, utcnow
-from tracker.core.views import FAILED, attempt, load_or_404
+from tracker.core.views import FAILED, attempt, int_arg, load_or_404
 from tracker.extensions import db
 from tracker.signing import keys
 from tracker.workdays import operations as workdays
@@ -51,10 +52,7 @@ USERS_PER_PAGE = 50
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, "") or 0) or None
-    except ValueError:
-        return None
+    return int_arg(name)
 
 
 def _status(form) -> int:
@@ -284,7 +282,7 @@ def _units_for_choice(also: int | None = None) -> list[Unit]:
 @admin_required
 def users():
     unit_id = _int_arg("unit")
-    q = (request.args.get("q") or "").strip()[:60]
+    q = strip_control(request.args.get("q") or "").strip()[:60]  # PostgreSQL refuses NUL
     status = request.args.get("status") if request.args.get("status") in (
         "enabled", "disabled") else ""
     stmt = (select(User).join(User.unit).options(selectinload(User.section))

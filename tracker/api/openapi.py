@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from tracker.accounts.models import Role
+from tracker.core.forms import MAX_ID  # PostgreSQL's integer: the largest id stored
 from tracker.api.forms import SECTION_NAME_MAX, UnitForm
 from tracker.handling.actions import ACTIONS
 from tracker.handling.models import ContactMethod, ContactStage, UnitRole
@@ -37,7 +38,6 @@ from tracker.ratings.models import Grade, RatingChannel, RatingRule, Satisfactio
 from tracker.ratings.staff_views import PaperRatingInput
 from tracker.replies.models import ReplyForm
 
-MAX_ID = 2**31 - 1
 MAX_PER_PAGE = 100
 
 
@@ -73,6 +73,10 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# Whole numbers in input: the forms refuse what no column can hold (422).
+INPUT_INT = {"type": "integer", "minimum": -MAX_ID, "maximum": MAX_ID}
+
+
 def _field_schema(field) -> dict:
     """The JSON schema of one bound WTForms field."""
     if isinstance(field, FieldList):
@@ -85,16 +89,16 @@ def _field_schema(field) -> dict:
     elif isinstance(field, FileField):
         schema = {"type": "string", "format": "binary"}
     elif isinstance(field, SelectMultipleField):
-        item = {"type": "integer"} if field.coerce is int else {"type": "string"}
+        item = dict(INPUT_INT) if field.coerce is int else {"type": "string"}
         schema = {"type": "array", "items": item}
     elif isinstance(field, SelectField):
         if field.choices is not None:
             schema = {"type": "string",
                       "enum": [str(value) for value, _label in field.choices]}
         else:
-            schema = {"type": "integer" if field.coerce is int else "string"}
+            schema = dict(INPUT_INT) if field.coerce is int else {"type": "string"}
     elif isinstance(field, IntegerField):
-        schema = {"type": "integer"}
+        schema = dict(INPUT_INT)
     elif isinstance(field, DateField):
         schema = {"type": "string", "format": "date"}
     elif isinstance(field, BooleanField):

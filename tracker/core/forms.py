@@ -5,11 +5,15 @@ import re
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import FieldList, FormField, SelectMultipleField
+from wtforms import FieldList, FormField, SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# The largest whole number input may carry: PostgreSQL's integer. SQLite refuses more than
+# 2**63 - 1 (OverflowError) and PostgreSQL more than this ("out of range"): both a 500.
+MAX_ID = 2**31 - 1
+TOO_LARGE = f"数值超出范围（绝对值不能超过 {MAX_ID}）。"
 
 
 def strip_control(value):
@@ -19,15 +23,25 @@ def strip_control(value):
     return value
 
 
+def bounded_int(value):
+    """Refuse whole numbers no column can hold (a field error, through WTForms' filters)."""
+    numbers = value if isinstance(value, (list, tuple)) else [value]
+    if any(isinstance(n, int) and not isinstance(n, bool) and abs(n) > MAX_ID
+           for n in numbers):
+        raise ValueError(TOO_LARGE)
+    return value
+
+
 class CleanMeta:
-    """Form meta: Chinese messages, and every field's text cleaned of control characters."""
+    """Form meta: Chinese messages, every field's text cleaned of control characters and
+    every whole number kept within what the database holds."""
 
     locales = ["zh"]
 
     def bind_field(self, form, unbound_field, options):
         if unbound_field.field_class in (FieldList, FormField):
             return unbound_field.bind(form=form, **options)  # their inner fields are cleaned
-        filters = [strip_control, *unbound_field.kwargs.get("filters", ())]
+        filters = [strip_control, bounded_int, *unbound_field.kwargs.get("filters", ())]
         return unbound_field.bind(form=form, filters=filters, **options)
 
 
@@ -96,3 +110,10 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            # WTForms' Chinese catalogue leaves this message untranslated (marked fuzzy).
+            raise ValidationError("所选的项中有无效的选项，请重新选择。") from None

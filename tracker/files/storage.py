@@ -1,11 +1,14 @@
-"""Checked, randomly named storage for uploads."""
+"""Checked, randomly named storage for uploads; files that live or die with a transaction."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
 
 from tracker.config import ALLOWED_UPLOADS
@@ -56,10 +59,14 @@ def check_upload(upload: FileStorage, field: str) -> tuple[bytes, str]:
 
 def store_upload(upload: FileStorage, *, field: str, proposal_id: int, unit_id: int,
                  actor_id: int) -> Attachment:
-    """Check and store an upload under a random name; add its row to the session."""
+    """Check and store an upload under a random name; add its row to the session.
+
+    The file lives or dies with the transaction: an action refused after the upload was
+    stored (a stale version: 409) leaves no file without a row behind.
+    """
     content, ext = check_upload(upload, field)
     stored = f"{secrets.token_hex(16)}.{ext}"
-    (upload_dir() / stored).write_bytes(content)
+    write_in_transaction(upload_dir() / stored, content)
     original = Path((upload.filename or "").replace("\\", "/")).name[:200] or f"附件.{ext}"
     attachment = Attachment(
         proposal_id=proposal_id,
@@ -77,3 +84,68 @@ def store_upload(upload: FileStorage, *, field: str, proposal_id: int, unit_id: 
 
 def path_of(attachment: Attachment) -> Path:
     return upload_dir() / attachment.stored_name
+
+
+# --- files that belong to a transaction ----------------------------------------------------
+#
+# A file written for rows that are not committed yet (the signed letter of 发文) must not
+# outlive them: it is removed when its transaction ends without committing (rollback, a
+# failed COMMIT, the session closed), and kept for good once the outermost transaction has
+# committed. A savepoint that commits hands its files to the enclosing transaction.
+
+_WRITTEN = "files_written"  # session.info: {owning transaction: _Written}
+logger = logging.getLogger(__name__)
+
+
+class _Written:
+    __slots__ = ("committed", "paths")
+
+    def __init__(self) -> None:
+        self.paths: list[Path] = []
+        self.committed = False
+
+
+def _owner(transaction: SessionTransaction) -> SessionTransaction:
+    """The savepoint or outermost transaction that commits or rolls back for this one."""
+    while transaction.parent is not None and not transaction.nested:
+        transaction = transaction.parent
+    return transaction
+
+
+def write_in_transaction(path: Path, content: bytes) -> None:
+    """Write a file that is removed unless the session's current transaction commits."""
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    if transaction is None:
+        transaction = session.begin()  # the file belongs to the next commit, not to none
+    written = session.info.setdefault(_WRITTEN, {})
+    written.setdefault(_owner(transaction), _Written()).paths.append(path)
+    path.write_bytes(content)  # registered first: a partial write is removed too
+
+
+@event.listens_for(db.session, "after_commit")
+def _committed(session: Session) -> None:
+    written = session.info.get(_WRITTEN)
+    if written:
+        # Fired for a released savepoint as well; the savepoint is still the current one.
+        current = session.get_nested_transaction() or session.get_transaction()
+        if current is not None and current in written:
+            written[current].committed = True
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _ended(session: Session, transaction: SessionTransaction) -> None:
+    written = session.info.get(_WRITTEN)
+    if not written or transaction not in written:
+        return
+    entry = written.pop(transaction)
+    if entry.committed:
+        if transaction.parent is not None:  # a savepoint: the outer transaction decides
+            outer = written.setdefault(_owner(transaction.parent), _Written())
+            outer.paths.extend(entry.paths)
+        return
+    for path in entry.paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:  # cleanup must not break the rollback; the file is named in the log
+            logger.exception("could not remove %s after its transaction rolled back", path)

@@ -31,7 +31,10 @@ def _action_or_404(name: str) -> Action:
 def _act(obj, action: Action, proposal: Proposal):
     """Show the action's form (GET) or run it (POST): load, authorise, act, commit once."""
     posted_version = request.form.get("version", "")
-    if (request.method == "POST" and isinstance(obj, Assignment) and posted_version.isdigit()
+    # ASCII digits only: "²" and "①" are digits to str.isdigit() but not to int(); anything
+    # else is left to the form, which refuses it with a message.
+    if (request.method == "POST" and isinstance(obj, Assignment)
+            and posted_version.isascii() and posted_version.isdigit()
             and int(posted_version) != obj.version):
         raise Conflict(
             f"该交办已被他人处理，当前状态为「{state_of(obj).label}」，请返回事项页面查看。")

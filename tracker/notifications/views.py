@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
+from tracker.core.views import int_arg
 from tracker.extensions import db
 from tracker.notifications import operations
 
@@ -35,10 +36,7 @@ def _own_or_404(notification_id: int):
 @bp.get("/notifications")
 @login_required
 def index():
-    try:
-        number = max(int(request.args.get("page", "1")), 1)
-    except ValueError:
-        number = 1
+    number = int_arg("page") or 1
     page = db.paginate(operations.for_user(current_user), page=number,
                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template("notifications/index.html", page=page,

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from tracker.accounts.models import Unit
 from tracker.core.errors import Hidden, PermissionDenied
-from tracker.core.views import FAILED, attempt, load_or_404
+from tracker.core.forms import strip_control
+from tracker.core.views import FAILED, attempt, int_arg, load_or_404
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.workflow import ProposalState, allowed_actions
@@ -36,10 +37,7 @@ def load_visible_proposal(proposal_id: int) -> Proposal:
 
 
 def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, "") or 0) or None
-    except ValueError:
-        return None
+    return int_arg(name)
 
 
 @bp.get("/")
@@ -60,7 +58,8 @@ def _list_filters() -> queries.ListFilters:
         if request.args.get("state") in {s.value for s in ProposalState} else None,
         overdue=request.args.get("overdue") == "1",
         key_only=request.args.get("key") == "1",
-        q=(request.args.get("q") or "").strip()[:100],
+        # No stored text holds control characters, and PostgreSQL refuses a NUL parameter.
+        q=strip_control(request.args.get("q") or "").strip()[:100],
     )
 
 

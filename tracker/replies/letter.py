@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tracker.core.errors import DomainError
 from tracker.core.time import today
 from tracker.extensions import db
+from tracker.files.storage import write_in_transaction
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import Action, check
 from tracker.replies import queries
@@ -160,7 +161,9 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
         pdf = sign(*render(data), key)
         name = f"{secrets.token_hex(16)}.pdf"
         path = letters_dir() / name
-        path.write_bytes(pdf)
+        # Removed again unless the issue commits: a letter whose number was never given
+        # must not stay on disk (the retry's letter carries that number too).
+        write_in_transaction(path, pdf)
         try:
             assignment = db.session.get(Assignment, assignment_id)
             return operations.issue_reply(

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user, login_required
 
 from tracker.core.errors import Hidden, PermissionDenied
-from tracker.core.views import load_or_404
+from tracker.core.views import int_arg, load_or_404
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import REVIEW_STATES, AssignmentState
@@ -42,12 +42,12 @@ def _readable_assignment(assignment_id: int) -> Assignment:
 
 def _version_arg(assignment: Assignment, name: str) -> DraftVersion | None:
     """The version numbered by the query argument, None when absent; 404 when unknown."""
-    raw = request.args.get(name, "").strip()
-    if not raw:
+    if not request.args.get(name, "").strip():
         return None
-    if not raw.isdigit():
+    number = int_arg(name)
+    if number is None:
         abort(404)
-    version = queries.draft_by_number(assignment, int(raw))
+    version = queries.draft_by_number(assignment, number)
     if version is None:
         abort(404)
     return version
@@ -83,8 +83,7 @@ def letter_preview(assignment_id: int):
 def issued_letter(assignment_id: int):
     """The issued letter exactly as stored at issue (?round=N, default the current round)."""
     assignment = _readable_assignment(assignment_id)
-    round_arg = request.args.get("round", "")
-    wanted = int(round_arg) if round_arg.isdigit() else assignment.round
+    wanted = int_arg("round") or assignment.round
     reply = next((r for r in queries.replies_of(assignment) if r.round == wanted), None)
     path = letter.stored_letter(reply) if reply is not None else None
     if path is None or not path.is_file():

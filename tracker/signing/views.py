@@ -24,7 +24,8 @@ CODE_EXAMPLE = "ABCD-EFGH-JKLM-NPQR"
 class VerifyForm(BaseForm):
     file = FileField("答复函 PDF 文件", [FileRequired(message="请选择要验证的 PDF 文件。")])
     # Set on a letter's page: the result then also says whether the file is that letter.
-    letter_code = HiddenField(validators=[Optional(), Length(max=40)])
+    letter_code = HiddenField(validators=[Optional(), Length(
+        max=40, message="页面中的验证码无效，请从答复函的验证页面重新上传文件。")])
 
 
 def _limit() -> int:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from tracker.accounts.models import Unit
 from tracker.core.time import today
+from tracker.core.views import int_arg
 from tracker.extensions import db
 from tracker.handling.permissions import is_supervisor
 from tracker.proposals.models import ItemKind, Meeting
@@ -17,20 +18,13 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision")
 TABLE_NAMES = ("units", "states", "ratings", "classes", "timeline")
 
 
-def _int_arg(name: str) -> int | None:
-    try:
-        return int(request.args.get(name, "") or 0) or None
-    except ValueError:
-        return None
-
-
 def _scope() -> stats.Scope:
     """The filters of the request; a unit's users always get their own unit."""
     kind = request.args.get("kind")
     return stats.Scope(
-        meeting_id=_int_arg("meeting"),
+        meeting_id=int_arg("meeting"),
         kind=kind if kind in {k.value for k in ItemKind} else None,
-        unit_id=permissions.scope_unit(current_user, _int_arg("unit")),
+        unit_id=permissions.scope_unit(current_user, int_arg("unit")),
     )
 
 
