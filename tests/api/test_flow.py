@@ -126,3 +126,30 @@ def test_opinion_with_attachment_as_multipart(app, api, tokens, world):
         row = load(Assignment, co["id"])
         assert row.state == "opinion_submitted"
         assert row.opinions[0].attachment.sha256
+
+
+def test_a_deadline_extension_through_the_api(app, api, tokens, world):
+    item = api.register(tokens.clerk, world.meeting, number="318")
+    item = api.assign(tokens.clerk, item["id"], lead=world.health)
+    lead = assignment_of(item, world.health)
+    assert lead["extension"] is None
+    item = api.act("assignments", lead["id"], "accept", tokens.health_clerk,
+                   {"version": lead["version"]}).get_json()
+    lead = assignment_of(item, world.health)
+    original = lead["due_on"]
+    item = api.act("assignments", lead["id"], "request_extension", tokens.health_clerk,
+                   {"version": lead["version"], "reason": "需赴基层调研", "one_month": True}
+                   ).get_json()
+    lead = assignment_of(item, world.health)
+    extension = lead["extension"]
+    assert (extension["status"], extension["status_label"], extension["reason"]) == (
+        "requested", "待审批", "需赴基层调研")
+    assert extension["original_due_on"] == original < extension["requested_due_on"]
+    assert extension["decided_by"] is None and extension["decided_at"] is None
+    assert lead["due_on"] == original
+    item = api.act("assignments", lead["id"], "approve_extension", tokens.clerk,
+                   {"version": lead["version"], "note": "同意"}).get_json()
+    lead = assignment_of(item, world.health)
+    assert lead["extension"]["status"] == "approved"
+    assert lead["extension"]["decided_by"]["full_name"] == "赵交办"
+    assert lead["due_on"] == lead["extension"]["requested_due_on"]

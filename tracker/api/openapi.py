@@ -343,6 +343,13 @@ def _response_schemas() -> dict:
             "round": {"type": "integer", "minimum": 1,
                       "description": "第几轮办理：评价不满意重新办理后加一"},
             "is_overdue": BOOL,
+            "extension": _nullable({**_obj({
+                "status": {"type": "string", "enum": ["requested", "approved", "rejected"]},
+                "status_label": S, "reason": S, "original_due_on": DATE,
+                "requested_due_on": DATE, "requested_by": _nullable(user_ref),
+                "requested_at": DATE_TIME, "decided_by": _nullable(user_ref),
+                "decided_at": NULL_DATE_TIME, "decision_note": S,
+            }), "description": "申请延期（每个交办最多一次）；未申请为 null"}),
             "allowed_actions": {"type": "array", "items": _ref("Action"),
                                 "description": "调用者现在可以对该交办执行的操作"},
             "waiting_days": {"type": "integer", "minimum": 0,

@@ -297,9 +297,28 @@ def assignment(a: Assignment, viewer: User) -> dict:
         "version": a.version,
         "round": a.round,
         "is_overdue": is_overdue(a),
+        "extension": extension(a.extension),
         "allowed_actions": [action.value for action in allowed_actions(a, viewer)],
         **_reply_handling(a, viewer),
         "ratings": reply_ratings(a, viewer),
+    }
+
+
+def extension(e) -> dict | None:
+    """The deadline extension (申请延期) of an assignment, if one was asked for."""
+    if e is None:
+        return None
+    return {
+        "status": e.status,
+        "status_label": e.status_label,
+        "reason": e.reason,
+        "original_due_on": iso_date(e.original_due_on),
+        "requested_due_on": iso_date(e.requested_due_on),
+        "requested_by": user_ref(e.requested_by),
+        "requested_at": iso_datetime(e.requested_at),
+        "decided_by": user_ref(e.decided_by),
+        "decided_at": iso_datetime(e.decided_at),
+        "decision_note": e.decision_note or "",
     }
 
 
