@@ -76,19 +76,18 @@ def app(tmp_path_factory):
             db.engine.dispose()
 
 
-@pytest.fixture
-def database(app):
-    """Run the test inside one outer transaction that is rolled back at the end.
+@contextmanager
+def outer_transaction(app):
+    """Bind the app's sessions to one connection inside a transaction rolled back at the end.
 
-    Flask-SQLAlchemy sessions are bound to that connection and use savepoints, so the
-    application's own commits work and leave nothing behind.
+    The sessions use savepoints, so the application's own commits work and leave nothing
+    behind. Yields the connection (for savepoints of one's own).
     """
     with app.app_context():
-        engines = db.engines
-        engine = engines[None]
+        engine = db.engines[None]
         connection = engine.connect()
         outer = connection.begin()
-        engines[None] = connection
+        db.engines[None] = connection
         db.session.remove()
         db.session.configure(join_transaction_mode="create_savepoint")
     try:
@@ -100,6 +99,13 @@ def database(app):
             outer.rollback()
             connection.close()
             db.engines[None] = engine
+
+
+@pytest.fixture
+def database(app):
+    """Run the test inside one outer transaction that is rolled back at the end."""
+    with outer_transaction(app) as connection:
+        yield connection
 
 
 @pytest.fixture

@@ -90,6 +90,25 @@ def bring_to(w, state: str, role: str = "lead") -> Assignment:
     return target
 
 
+def replied_without_co_opinion(w):
+    """An item whose lead (health) replied after the clerk let it go without the opinion of
+    its co-handling unit (hr), whose assignment stays "accepted": (item, lead, co)."""
+    proposal = factories.make_proposal(w.clerk, w.meeting)
+    lead, co = factories.assign(proposal, w.clerk, lead=w.health, co=[w.hr])
+    operations.accept_assignment(lead, w.health_clerk)
+    operations.accept_assignment(co, w.hr_clerk)
+    operations.dispatch_assignment(lead, w.health_clerk, section_id=w.health_section.id,
+                                   drafter_id=w.health_drafter.id)
+    write_draft(lead, w.health_drafter)
+    replies.override_cosign(lead, w.clerk, reason="会办单位逾期未复")
+    replies.submit_review(lead, w.health_drafter)
+    for reviewer in (w.health_first, w.health_second, w.health_final):
+        replies.approve_draft(lead, reviewer, seen_version_id=latest_id(lead))
+    replies.sign_reply(lead, w.health_signer, seen_version_id=latest_id(lead))
+    replies.issue_reply(lead, w.health_clerk)
+    return proposal, lead, co
+
+
 def rate_all(w, assignment, verdict: str = "satisfied", *, actor=None):
     """Every author's answer, entered from the paper form by the supervising clerk."""
     from tracker.ratings import operations as ratings

@@ -6,12 +6,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests import factories
-from tests.handling.conftest import bring_to, latest_id, rate_all, write_draft
+from tests.handling.conftest import (
+    bring_to,
+    latest_id,
+    rate_all,
+    replied_without_co_opinion,
+    write_draft,
+)
 from tests.notifications.conftest import counts, notified, set_due
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.handling import operations as handling
 from tracker.notifications.models import Notification
 from tracker.notifications.operations import recipients, remind
 from tracker.ratings.models import OutboxMessage
@@ -170,19 +174,7 @@ def test_a_new_due_date_notifies_again(w):
 def test_closed_items_and_finished_assignments_are_skipped(w):
     # hr co-handles but never sends its opinion; the lead goes ahead (会签例外), replies, the
     # authors rate it, and the item is closed: hr's assignment is still "accepted".
-    proposal = factories.make_proposal(w.clerk, w.meeting)
-    lead, co = factories.assign(proposal, w.clerk, lead=w.health, co=[w.hr])
-    handling.accept_assignment(lead, w.health_clerk)
-    handling.accept_assignment(co, w.hr_clerk)
-    handling.dispatch_assignment(lead, w.health_clerk, section_id=w.health_section.id,
-                                 drafter_id=w.health_drafter.id)
-    write_draft(lead, w.health_drafter)
-    replies.override_cosign(lead, w.clerk, reason="会办单位逾期未复")
-    replies.submit_review(lead, w.health_drafter)
-    for reviewer in (w.health_first, w.health_second, w.health_final):
-        replies.approve_draft(lead, reviewer, seen_version_id=latest_id(lead))
-    replies.sign_reply(lead, w.health_signer, seen_version_id=latest_id(lead))
-    replies.issue_reply(lead, w.health_clerk)
+    proposal, lead, co = replied_without_co_opinion(w)
     set_due(co, today())
     remind(3)
     assert notified(co) == ["hr_clerk"]  # still open: hr is reminded

@@ -200,26 +200,11 @@ def test_an_item_can_be_closed_once_the_rating_period_lapsed(app, world, client)
 
 
 def test_a_closed_items_open_co_assignment_takes_no_more_actions(app, world, make_client):
-    from tests import factories
-    from tests.handling.conftest import latest_id, rate_all, write_draft
-    from tracker.handling import operations as handling
-    from tracker.replies import operations as replies
+    from tests.handling.conftest import rate_all, replied_without_co_opinion
 
     with app.test_request_context():
         w = world_rows(world)
-        proposal = factories.make_proposal(w.clerk, w.meeting)
-        lead, co = factories.assign(proposal, w.clerk, lead=w.health, co=[w.hr])
-        handling.accept_assignment(lead, w.health_clerk)
-        handling.accept_assignment(co, w.hr_clerk)
-        handling.dispatch_assignment(lead, w.health_clerk, section_id=w.health_section.id,
-                                     drafter_id=w.health_drafter.id)
-        write_draft(lead, w.health_drafter)
-        replies.override_cosign(lead, w.clerk, reason="会办单位逾期未复")
-        replies.submit_review(lead, w.health_drafter)
-        for reviewer in (w.health_first, w.health_second, w.health_final):
-            replies.approve_draft(lead, reviewer, seen_version_id=latest_id(lead))
-        replies.sign_reply(lead, w.health_signer, seen_version_id=latest_id(lead))
-        replies.issue_reply(lead, w.health_clerk)
+        proposal, lead, co = replied_without_co_opinion(w)
         rate_all(w, lead, "satisfied")
         ratings.close_item(proposal, w.clerk, grade="good")
         db.session.commit()

@@ -29,7 +29,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from tests.conftest import Client
+from tests.conftest import Client, outer_transaction
 from tests import factories
 from tracker.core.time import today
 from tracker.extensions import db
@@ -829,14 +829,7 @@ def _module_scenario(app):
     """
     from tests.factories import build_world
 
-    with app.app_context():
-        engine = db.engines[None]
-        connection = engine.connect()
-        outer = connection.begin()
-        db.engines[None] = connection
-        db.session.remove()
-        db.session.configure(join_transaction_mode="create_savepoint")
-    try:
+    with outer_transaction(app) as connection:
         with app.test_request_context():
             world = SimpleNamespace(**{k: v.id for k, v in build_world().items()})
             db.session.commit()
@@ -845,13 +838,6 @@ def _module_scenario(app):
             db.session.remove()
         ids = SimpleNamespace(**vars(world), **built["ids"])
         yield Scenario(app=app, connection=connection, ids=ids, tokens=built["tokens"])
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.session.configure(join_transaction_mode="conditional_savepoint")
-            outer.rollback()
-            connection.close()
-            db.engines[None] = engine
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.conftest import Client
+from tests.conftest import Client, outer_transaction
 from tests.handling.conftest import rate_all, write_draft
 from tracker.core.time import today
 from tracker.extensions import db
@@ -240,14 +240,7 @@ def _module_figures(app):
     """The world and the nine items, once per module, in an outer transaction."""
     from tests.factories import build_world
 
-    with app.app_context():
-        engine = db.engines[None]
-        connection = engine.connect()
-        outer = connection.begin()
-        db.engines[None] = connection
-        db.session.remove()
-        db.session.configure(join_transaction_mode="create_savepoint")
-    try:
+    with outer_transaction(app) as connection:
         with app.test_request_context():
             world = SimpleNamespace(**{k: v.id for k, v in build_world().items()})
             db.session.commit()
@@ -256,13 +249,6 @@ def _module_figures(app):
             db.session.remove()
         yield SimpleNamespace(app=app, connection=connection,
                               ids=SimpleNamespace(**vars(world), **items))
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.session.configure(join_transaction_mode="conditional_savepoint")
-            outer.rollback()
-            connection.close()
-            db.engines[None] = engine
 
 
 @pytest.fixture
