@@ -33,6 +33,7 @@ from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.operations import _assignment_summary, _deadline
+from tracker.letters.fields import item_number_problem
 from tracker.handling.workflow import Action, check, sync_proposal_state
 from tracker.imports import parse
 from tracker.imports.parse import BY_KEY, CellError, ImportRejected, Problem, Sheet, SheetRow
@@ -40,7 +41,6 @@ from tracker.proposals.models import CATEGORIES, Author, Disclosure, ItemKind, M
 from tracker.supervision import rollup
 from tracker.workdays.calendar import WorkCalendar
 
-NUMBER = re.compile(r"^[0-9A-Za-z\-]+\Z")
 PHONE = re.compile(r"^[0-9+\-（）() ]*\Z")
 KINDS = {
     "代表建议": ItemKind.suggestion, "建议": ItemKind.suggestion,
@@ -205,12 +205,9 @@ def _check_row(row: SheetRow, lookup: _Lookup, problems: list[Problem],
     number = value("number")
     if number is not None:
         number = re.sub(r"^第\s*(.+?)\s*号$", r"\1", number)
-        if not number:
-            bad("number", "必须填写编号。")
-        elif len(number) > 20:
-            bad("number", "编号不能超过 20 个字符。")
-        elif not NUMBER.match(number):
-            bad("number", f"编号「{number}」只能包含数字、字母和连字符。")
+        problem = item_number_problem(number)
+        if problem:
+            bad("number", problem)
         elif meeting is not None:
             key = (meeting.id, number)
             if key in lookup.seen:

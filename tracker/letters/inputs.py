@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
+from tracker.letters import fields
 from tracker.replies.text import greeting, paragraphs
 
 DOC_NUMBER_RE = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
@@ -19,7 +20,7 @@ DISCLOSURES = {"public": "此件公开发布", "on_request": "依申请公开", 
                "不予公开": "不予公开"}
 DEFAULT_RESULT_CLASSES = ("A", "B", "C")
 TITLE_CHARS_PER_LINE = 20   # 156 mm of 22 pt characters
-MAX_TEXT = 200_000
+MAX_TEXT = fields.BODY_MAX
 
 
 FIELD_LABELS = {
@@ -28,6 +29,7 @@ FIELD_LABELS = {
     "result_class": "办理结果类别", "result_class_label": "类别说明", "disclosure": "公开属性",
     "signer": "签发人", "salutation": "称呼", "opening": "开头语", "body": "正文",
     "closing": "结束语", "date": "成文日期", "contact": "联系人", "cc": "抄送",
+    "contact_name": "联系人", "contact_phone": "联系电话",
     "reviewers": "审核人", "letterhead": "信函格式", "seal": "印章", "watermark": "水印",
     "signature": "电子签名", "verification": "核验信息",
     "data": "输入",
@@ -42,6 +44,15 @@ class LetterInputError(ValueError):
         super().__init__(f"{label}（{field}）：{message}")
         self.field = field
         self.message = message
+
+    def __reduce__(self):
+        # Rebuilt from (field, message) when it crosses from the render worker process.
+        return type(self), (self.field, self.message)
+
+    @property
+    def reason(self) -> str:
+        """The Chinese reason for a user: 「联系人：过长（不超过 30 字）」."""
+        return f"{FIELD_LABELS.get(self.field, self.field)}：{self.message}"
 
 
 @dataclass
@@ -83,8 +94,11 @@ class Letter:
         return [f"核验码：{code or '（发文时生成）'}", f"扫码或访问 {page} 核验本函"]
 
 
-def _text(data: dict, key: str, *, required: bool = False, limit: int = 500) -> str | None:
+def _text(data: dict, key: str, *, required: bool = False, limit: int = 500,
+          name: str | None = None) -> str | None:
+    """The stripped text at data[key]; errors name ``name`` (default: key)."""
     value = data.get(key)
+    key = name or key
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise LetterInputError(key, "不能为空")
@@ -110,8 +124,12 @@ def _names(data: dict, key: str, *, required: bool = False) -> list[str]:
     names = [v.strip() for v in value if v and v.strip()]
     if required and not names:
         raise LetterInputError(key, "至少要有一个")
-    if any(len(n) > 100 for n in names):
-        raise LetterInputError(key, "名称过长")
+    limit = fields.CC_NAME_MAX if key == "cc" else fields.AUTHOR_NAME_MAX
+    long = next((n for n in names if len(n) > limit), None)
+    if long is not None:
+        raise LetterInputError(key, f"名称「{long[:20]}……」过长（不超过 {limit} 字）")
+    if key == "cc" and len(names) > fields.CC_LINES_MAX:
+        raise LetterInputError(key, f"最多 {fields.CC_LINES_MAX} 个")
     return names
 
 
@@ -233,13 +251,13 @@ def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
     kind = data.get("kind")
     if kind not in KINDS:
         raise LetterInputError("kind", f"未知的类型「{kind}」，应为 suggestion 或 proposal")
-    meeting = _text(data, "meeting", required=True, limit=60)
-    number = _text(data, "number", required=True, limit=20)
-    if not re.fullmatch(r"[1-9]\d*|[1-9]\d*-\d+", number):
-        raise LetterInputError("number", f"编号「{number}」应为不带前导零的数字")
-    title = _text(data, "title", required=True, limit=200)
+    meeting = _text(data, "meeting", required=True, limit=fields.MEETING_MAX)
+    number = _text(data, "number", required=True, limit=fields.ITEM_NUMBER_MAX)
+    if not fields.ITEM_NUMBER_RE.fullmatch(number):
+        raise LetterInputError("number", f"编号「{number}」不符合规则：{fields.ITEM_NUMBER_HELP}")
+    title = _text(data, "title", required=True, limit=fields.TITLE_MAX)
     proposers = _names(data, "proposers", required=True)
-    unit = _text(data, "lead_unit", required=True, limit=60)
+    unit = _text(data, "lead_unit", required=True, limit=fields.UNIT_NAME_MAX)
     co_units = _names(data, "co_units")
 
     doc_number = _text(data, "doc_number", limit=60)
@@ -261,22 +279,22 @@ def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
     if not isinstance(body_text, str) or not body_text.strip():
         raise LetterInputError("body", "正文不能为空")
     if len(body_text) > MAX_TEXT:
-        raise LetterInputError("body", "正文过长")
+        raise LetterInputError("body", f"正文过长（{len(body_text)} 字，不超过 {MAX_TEXT} 字）")
     body = paragraphs(body_text)
 
     salutation, opening = greeting(kind, proposers, meeting, title, co_units,
-                                   _text(data, "salutation", limit=100),
-                                   _text(data, "opening", limit=1000))
+                                   _text(data, "salutation", limit=fields.SALUTATION_MAX),
+                                   _text(data, "opening", limit=fields.OPENING_MAX))
 
     contact = data.get("contact")
     contact_line = None
     if contact:
         if not isinstance(contact, dict):
             raise LetterInputError("contact", "应为 {name, phone}")
-        name = _text(contact, "name", limit=30)
-        phone = _text(contact, "phone", limit=40)
-        if phone and not re.fullmatch(r"[0-9０-９\-－()（）+ ，,、转]+", phone):
-            raise LetterInputError("contact", f"电话「{phone}」格式不对")
+        name = _text(contact, "name", limit=fields.CONTACT_NAME_MAX, name="contact_name")
+        phone = _text(contact, "phone", limit=fields.CONTACT_PHONE_MAX, name="contact_phone")
+        if phone and not fields.PHONE_RE.fullmatch(phone):
+            raise LetterInputError("contact_phone", f"电话「{phone}」格式不对：{fields.PHONE_HELP}")
         bits = [f"联系人：{name}" if name else "", f"电话：{phone}" if phone else ""]
         contact_line = "（" + "\u3000".join(b for b in bits if b) + "）" if any(bits) else None
 
@@ -288,7 +306,7 @@ def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
             raise LetterInputError("reviewers", "应为 {first, second, final}")
         bits = []
         for key, label_cn in (("first", "初审"), ("second", "复审"), ("final", "终审")):
-            name = _text(reviewers, key, limit=30)
+            name = _text(reviewers, key, limit=fields.REVIEWER_MAX, name="reviewers")
             if name:
                 bits.append(f"{label_cn}：{name}")
         review_line = "\u3000\u3000".join(bits) or None
@@ -299,7 +317,7 @@ def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
     elif not letterhead:
         letterhead = None
     elif isinstance(letterhead, str):
-        letterhead = _text(data, "letterhead", limit=40)
+        letterhead = _text(data, "letterhead", limit=fields.UNIT_NAME_MAX)
     else:
         raise LetterInputError("letterhead", "应为 true/false 或单位名称")
 
@@ -309,9 +327,9 @@ def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
         doc_number=doc_number,
         result_class=label or result_class,
         disclosure=DISCLOSURES[disclosure] if disclosure else None,
-        signer=_text(data, "signer", limit=30),
+        signer=_text(data, "signer", limit=fields.SIGNER_MAX),
         salutation=salutation, opening=opening, body=body,
-        closing=_text(data, "closing", limit=1000),
+        closing=_text(data, "closing", limit=fields.CLOSING_MAX),
         unit=unit, date=chinese_date(data.get("date")),
         contact=contact_line,
         cc="抄送：" + "、".join(cc) + "。" if cc else None,

@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from tracker.letters import fonts as letter_fonts
+from tracker.letters.compose import compose, split_heading
 from tracker.letters.fetcher import LetterFetcher
 from tracker.letters.inputs import DEFAULT_RESULT_CLASSES, Letter, parse
 
@@ -46,15 +47,7 @@ _lock = threading.RLock()
 _state: dict = {}
 
 
-def _split_heading(para) -> tuple[str, str]:
-    """(heading part, ordinary text) of a paragraph; 一、 and （一） headings end at 。."""
-    if para.level not in (1, 2):
-        return "", para.text
-    text = para.text
-    stop = text.find("。")
-    if 0 <= stop < len(text) - 1:
-        return text[:stop + 1], text[stop + 1:]
-    return text, ""
+_split_heading = split_heading  # the heading part of a paragraph (also for .docx)
 
 
 def _role_texts(letter: Letter) -> dict[str, str]:
@@ -114,10 +107,8 @@ def _layout(letter: Letter, chosen) -> dict:
         centre_from_right = 4 * em + date_w / 2
         layout["unit_pad"] = max(0.0, centre_from_right - unit_w / 2)
         seal_pt = SEAL_MM * MM
+        # Centred on the date and the unit name; its height is set by compose._seal_box.
         layout["seal_left"] = TEXT_WIDTH_PT - centre_from_right - seal_pt / 2
-        # Top within a line of the text above; unit and date sit just below the centre.
-        # Lines of the block: blank, blank, unit, date; their midpoint is at 3 lines.
-        layout["seal_top"] = LINE_PT * 2.7 - seal_pt / 2
     else:
         # GB/T 9704 7.3.5.2: unit 2 characters in; the date starts 2 characters further right.
         layout["unit_pad"] = 2 * em
@@ -212,9 +203,10 @@ def render_unlimited(data: dict) -> tuple[bytes, dict]:
             seal_url = fetcher.add(f"seal/{hashlib.sha256(letter.seal).hexdigest()[:16]}",
                                    letter.seal, "image/png")
         qr = qr_path(letter.verification[1]) if letter.verification else None
+        layout = _layout(letter, chosen)
+        composed = compose(letter, chosen, layout, seal_url, qr)
         html = _env.get_template("letter.html").render(
-            letter=letter, layout=_layout(letter, chosen), seal_url=seal_url, qr=qr,
-            split_heading=_split_heading, heading_class=HEADING_CLASS)
+            letter=letter, layout=layout, composed=composed, seal_url=seal_url)
         refused_before = len(fetcher.refused)
         from weasyprint import CSS
         sheets = [base_css, face_css]
@@ -235,6 +227,8 @@ def render_unlimited(data: dict) -> tuple[bytes, dict]:
         "refused": refused,
         "seconds": round(time.perf_counter() - started, 3),
         "seal_box": _seal_box(document) if letter.signature else None,
+        "adjustments": composed.layout.notes,
+        "planned_pages": len(composed.layout.pages),
     }
     return pdf, report
 

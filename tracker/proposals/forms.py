@@ -17,6 +17,7 @@ from wtforms.validators import Regexp
 
 from tracker.core.forms import BaseForm, CleanMeta
 from tracker.core.time import today
+from tracker.letters import fields
 from tracker.proposals.models import CATEGORIES, Body, Disclosure, ItemKind, Level
 
 REQUIRED = "此项必须填写。"
@@ -39,8 +40,10 @@ class ProposalForm(BaseForm):
     meeting_id = SelectField("会议", coerce=int, validators=[InputRequired(REQUIRED)])
     kind = SelectField("类别", choices=[("", "按会议自动确定")] + [(k.value, k.label) for k in ItemKind],
                        validators=[Optional()])
-    number = StringField("编号", [DataRequired(REQUIRED), Length(max=20),
-                                Regexp(r"^[0-9A-Za-z\-]+\Z", message="编号只能包含数字、字母和连字符。")])
+    number = StringField("编号", [DataRequired(REQUIRED), Length(max=fields.ITEM_NUMBER_MAX),
+                                Regexp(rf"^{fields.ITEM_NUMBER_RE.pattern}\Z",
+                                       message=fields.ITEM_NUMBER_HELP)],
+                         description="按原样保存和打印，前导零保留，如 0040。")
     title = StringField("案由（标题）", [DataRequired(REQUIRED), Length(max=200)])
     body = TextAreaField("正文", [Optional(), Length(max=50000)])
     category = SelectField("分类", choices=[("", "（未分类）")] + [(c, c) for c in CATEGORIES],
