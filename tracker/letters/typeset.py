@@ -25,9 +25,10 @@ BLOCK_HEIGHT = 225 * MM         # 637.8 pt
 TEXT_WIDTH = 156 * MM           # 442.2 pt
 BASE_SPACING = -0.22            # 28 characters of 16 pt fill the 156 mm line
 LINES_PER_PAGE = 22
-# The last page may hold up to three lines more (pitch >= 25.4 pt, 8.96 mm) to keep the 落款
-# with the body (GB/T 9704 §7.3.5 allows adjusting the line spacing for this).
-MIN_PITCH = 25.4
+# The last page may hold up to four lines more (pitch >= 24.4 pt, 8.6 mm) to keep the 落款
+# with the body (GB/T 9704 §7.3.5 allows adjusting the line spacing for this); three lines
+# cover the usual 落款 with a one-line 附注, the fourth a 附注 of two lines.
+MIN_PITCH = 24.4
 # Push-in (挤进): a closing mark may squeeze onto the line down to this letter-spacing.
 MIN_PUSH_IN_SPACING = -1.0
 # A word longer than this share of a line is split rather than leave a wide gap.
