@@ -90,6 +90,7 @@ def _import_models() -> None:
     from tracker.proposals import models as _p  # noqa: F401
     from tracker.ratings import models as _ra  # noqa: F401
     from tracker.replies import models as _r  # noqa: F401
+    from tracker.replies import styles as _rs  # noqa: F401
     from tracker.workdays import models as _w  # noqa: F401
 
 

@@ -143,7 +143,7 @@ def test_the_whole_reply_flow(app, api, tokens, world):
     assert lead["state"] == "signed"
     assert lead["reply"]["doc_number"] is None and lead["reply"]["issued_at"] is None
     assert api.get(f"/proposals/{pid}", tokens.health_clerk).get_json()["assignments"][0][
-        "allowed_actions"] == ["issue"]
+        "allowed_actions"] == ["return_draft", "issue"]
     item = api.act("assignments", aid, "issue", tokens.health_clerk,
                    {"version": lead["version"]}).get_json()
     assert item["state"] == "replied"

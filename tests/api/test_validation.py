@@ -10,6 +10,7 @@ from tests.conftest import load
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import Assignment
+from tracker.letters import fields
 from tracker.proposals.models import Proposal
 
 
@@ -40,7 +41,7 @@ def test_several_bad_fields_are_reported_together(app, api, tokens, world):
     }, expect=422)
     errors = _unprocessable(response)
     assert set(errors) == {"meeting_id", "number", "received_on", "authors-0-email"}
-    assert errors["number"] == ["编号只能包含数字、字母和连字符。"]
+    assert errors["number"] == [fields.ITEM_NUMBER_HELP]
     assert errors["authors-0-email"] == ["电子邮箱格式不正确。"]
     assert errors["received_on"] == ["不是有效的日期值。"]
 

@@ -76,6 +76,7 @@ FORM_PAGES = {
     "auth.logout": lambda sc, row: "/",
     "admin.add_section": lambda sc, row: f"/admin/units/{row.values['unit_id']}/edit",
     "admin.unit_settings": lambda sc, row: f"/admin/units/{row.values['unit_id']}/edit",
+    "admin.unit_letter_style": lambda sc, row: f"/admin/units/{row.values['unit_id']}/edit",
     "admin.reset_password": lambda sc, row: f"/admin/users/{row.values['user_id']}/edit",
     "admin.issue_token": lambda sc, row: f"/admin/users/{row.values['user_id']}/edit",
     "admin.revoke_token": lambda sc, row: f"/admin/users/{row.values['user_id']}/edit",
@@ -83,6 +84,8 @@ FORM_PAGES = {
     "notifications.mark_read": lambda sc, row: "/notifications",
     "notifications.mark_all_read": lambda sc, row: "/notifications",
     "ratings.rating_form_pdf": _issued_item_page,
+    "replies.import_word":
+        lambda sc, row: f"/assignments/{row.values['assignment_id']}/actions/save_draft",
 }
 # Routes that end or replace the client's session when they succeed: a fresh client each time.
 SESSION_ENDING = {"auth.login", "auth.logout", "auth.change_password"}

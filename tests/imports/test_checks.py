@@ -14,6 +14,7 @@ from tracker.core.errors import PermissionDenied
 from tracker.core.time import today
 from tracker.imports import operations
 from tracker.imports.parse import MAX_ROWS, ImportRejected
+from tracker.letters import fields
 
 
 def check(w, content: bytes, name: str = "交办清单.xlsx"):
@@ -250,7 +251,7 @@ def test_every_problem_is_listed_with_its_row_and_column(w, ctx):
         (13, "会办单位", "单位「省卫生健康委员会」重复出现：一个单位在同一事项中只能承担一种角色。"),
         (14, "主办单位", "「省政府办公厅」是交办单位，不能承办。"),
         (15, "提出人", "至少填写一位代表（领衔人）。"),
-        (16, "编号", "编号「16号A!」只能包含数字、字母和连字符。"),
+        (16, "编号", f"编号「16号A!」不符合规则：{fields.ITEM_NUMBER_HELP}"),
         (17, "分类", "分类「卫生」不在列表中，可选：经济发展、农业农村、城乡建设、交通运输、生态环境、"
                      "教育科技、医疗卫生、社会保障、文化旅游、政法综治、政府建设、其他。"),
         (18, "是否重点", "「也许」无法识别，请填写「是」或「否」。"),

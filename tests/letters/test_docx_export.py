@@ -185,17 +185,18 @@ def test_page_is_a4_with_the_text_block_margins(case):
 def test_document_grid_is_22_lines_of_28_characters(case):
     section = case.document.sections[0]
     grid = section._sectPr.find(qn("w:docGrid"))
-    assert grid.get(qn("w:type")) == "linesAndChars"
-    line_pitch, char_space = int(grid.get(qn("w:linePitch"))), int(grid.get(qn("w:charSpace")))
+    assert grid.get(qn("w:type")) == "lines"
+    line_pitch = int(grid.get(qn("w:linePitch")))
     assert line_pitch == 579
     text_height = Emu(section.page_height - section.top_margin - section.bottom_margin).pt
     assert 22 * line_pitch / 20 <= text_height < 23 * line_pitch / 20
-    # 28 characters of 16 pt plus charSpace/4096 pt each fill the 156 mm, and one unit more
-    # would no longer fit them.
+    # 28 characters of 16 pt with the default character spacing fill the 156 mm; 29 do not.
     text_width = Emu(section.page_width - section.left_margin - section.right_margin).pt
     assert text_width == pytest.approx(156 / MM_PER_PT, abs=0.1)
-    slack = text_width - 28 * (16 + char_space / 4096)
-    assert 0 <= slack < 28 / 4096
+    defaults = case.document.styles.element.find(qn("w:docDefaults"))
+    spacing = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:spacing"))
+    pitch = 16 + int(spacing.get(qn("w:val"))) / 20
+    assert 28 * pitch <= text_width < 29 * pitch
 
 
 def test_every_body_paragraph_is_exactly_on_the_grid(case):

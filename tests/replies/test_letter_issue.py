@@ -108,8 +108,6 @@ def _first_line(pdf: bytes) -> str:
 
 
 def test_a_unit_set_to_letterhead_gets_the_red_heading(app, world, make_client):
-    from tracker.accounts.models import Unit
-
     assignment_id = _bring(app, world, "first_review")
     drafter = make_client()
     drafter.login("health_drafter")
@@ -119,15 +117,11 @@ def test_a_unit_set_to_letterhead_gets_the_red_heading(app, world, make_client):
     admin.login("admin")
     page = admin.get(f"/admin/units/{world.health}/edit").get_data(as_text=True)
     assert "信函格式" in page
-    with app.app_context():
-        unit = db.session.get(Unit, world.health)
-        form = {"settings-review_levels": unit.chain, "settings-letterhead": "y",
-                "settings-closing_default": unit.closing_default,
-                "settings-prefix_suggestion": unit.prefix_suggestion,
-                "settings-prefix_proposal": unit.prefix_proposal,
-                "settings-prefix_co_opinion": unit.prefix_co_opinion,
-                "settings-principal_leader_id": unit.principal_leader_id or 0}
-    assert admin.post_form(f"/admin/units/{world.health}/settings", form).status_code == 302
+    # 信函格式 is a choice of the letter style of the item's kind (here: suggestions).
+    form = {"kind": "suggestion", "style-suggestion-print_doc_number": "y",
+            "style-suggestion-signer_line": "none", "style-suggestion-print_review_trail": "y",
+            "style-suggestion-class_mark": "letter", "style-suggestion-letterhead": "y"}
+    assert admin.post_form(f"/admin/units/{world.health}/letter-styles", form).status_code == 302
     headed = drafter.get(f"/assignments/{assignment_id}/letter-preview.pdf").data
     with pdfplumber.open(io.BytesIO(headed)) as doc:
         top = [c for c in doc.pages[0].chars if c["top"] < 40 * 72 / 25.4]

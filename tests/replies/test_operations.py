@@ -32,6 +32,7 @@ from tracker.handling import operations as handling
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import Action, allowed_actions, is_overdue
 from tracker.replies import operations as replies
+from tracker.replies import word
 from tracker.replies import queries
 from tracker.replies.models import DocSeries, DraftVersion, Reply, ReviewDecision
 from tracker.replies.operations import DraftConflict
@@ -132,7 +133,8 @@ def test_only_the_unit_handlers_write_the_lead_or_separate_draft(w):
 
 def test_a_real_docx_gives_its_paragraphs():
     content = docx_bytes("一、基本情况", "", "  我委高度重视。  ", "（一）人才队伍现状")
-    assert replies.text_from_docx(upload(content)) == "一、基本情况\n我委高度重视。\n（一）人才队伍现状"
+    imported = word.read_upload(upload(content))
+    assert imported.fields["body"] == "一、基本情况\n我委高度重视。\n（一）人才队伍现状"
 
 
 def test_a_docx_through_the_form_saves_a_version_marked_docx(w):
@@ -159,17 +161,17 @@ RELS = (b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlforma
 
 
 @pytest.mark.parametrize("content,name,message", [
-    (b"just some text, renamed", "答复.docx", "不是有效的 Word"),
-    (zip_bytes({"readme.txt": b"hello"}), "答复.docx", "不是有效的 Word"),
+    (b"just some text, renamed", "答复.docx", "Word（.docx）"),
+    (zip_bytes({"readme.txt": b"hello"}), "答复.docx", "Word（.docx）"),
     (zip_bytes({"[Content_Types].xml": CONTENT_TYPES, "_rels/.rels": RELS}), "答复.docx",
-     "不是有效的 Word"),  # a package without word/document.xml
+     "Word（.docx）"),  # a package without word/document.xml
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512, "答复.doc", ".doc"),
     (docx_bytes("正文"), "答复.pdf", ".docx"),
     (docx_bytes(), "空白.docx", "没有"),
 ], ids=["text", "zip", "no-document-xml", "doc", "wrong-extension", "no-text"])
 def test_a_docx_that_is_not_one_names_the_field(content, name, message):
     with pytest.raises(ValidationFailed) as info:
-        replies.text_from_docx(upload(content, name))
+        word.read_upload(upload(content, name))
     assert list(info.value.errors) == ["docx"]
     assert message in info.value.errors["docx"][0] or message in info.value.message
 
@@ -187,15 +189,16 @@ DOCUMENT = "word/document.xml"
         "corrupt-deflate", "unknown-compression"])
 def test_a_broken_package_is_a_validation_error_not_a_crash(make):
     # Defect: python-docx's other errors (lxml XMLSyntaxError, AttributeError, zlib.error,
-    # NotImplementedError) escape text_from_docx: HTTP 500 instead of 422.
+    # NotImplementedError) escape the import: HTTP 500 instead of 422.
     with pytest.raises(ValidationFailed) as info:
-        replies.text_from_docx(upload(make()))
-    assert info.value.errors == {"docx": ["该文件不是有效的 Word（.docx）文件。"]}
+        word.read_upload(upload(make()))
+    assert list(info.value.errors) == ["docx"]
+    assert "Word" in info.value.errors["docx"][0], info.value.errors
 
 
 def test_an_oversized_docx_is_refused():
     with pytest.raises(ValidationFailed) as info:
-        replies.text_from_docx(upload(b"PK" + b"\0" * (replies.DOCX_LIMIT + 1)))
+        word.read_upload(upload(b"PK" + b"\0" * (word.DOCX_LIMIT + 1)))
     assert info.value.errors["docx"] == ["Word 文件不能超过 10 MB。"]
 
 

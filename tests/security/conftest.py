@@ -59,7 +59,11 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 OWNED_ARGS = {"notification_id",
               "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
               "user_id", "section_id", "token_id", "reply_id", "author_id"}
-SHARED_ARGS = {"meeting_id", "day", "unit_id"}
+SHARED_ARGS = {"meeting_id", "day", "unit_id", "number"}
+# The letter's files: the issued one (PDF, .docx) and a draft version's (API).
+ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx",
+                           "api.issued_letter_pdf", "api.issued_letter_docx"}
+DRAFT_LETTER_ENDPOINTS = {"api.draft_letter_pdf", "api.draft_letter_docx"}
 ACTION_ARGS = {"name", "action"}
 # "code": the verification code printed on health's issued letter (public by design: it
 # opens /verify/<code> for whoever holds the letter).
@@ -92,6 +96,8 @@ ACTION_ALLOWED = {
     ("return_draft", "final_review"): {"health_final"},
     # Not a key item: any signer of the unit (the principal leader is one too).
     ("return_draft", "awaiting_signature"): {"health_signer", "health_leader"},
+    # A signed letter that cannot be issued goes back for correction: who may issue it.
+    ("return_draft", "signed"): {"health_clerk", "health_signer", "health_leader"},
     "sign": {"health_signer", "health_leader"},
     "issue": {"health_clerk", "health_signer", "health_leader"},
     "close": {"clerk"},
@@ -109,7 +115,7 @@ ACTION_TARGETS = {
     "save_draft": ["a_drafting"], "override_cosign": ["a_drafting"],
     "submit_review": ["a_drafting"],
     "approve": ["a_first", "a_second", "a_final"],
-    "return_draft": ["a_first", "a_second", "a_final", "a_awaiting"],
+    "return_draft": ["a_first", "a_second", "a_final", "a_awaiting", "a_signed"],
     "sign": ["a_awaiting"], "issue": ["a_signed"],
     "request_extension": ["a_drafting"],
     "approve_extension": ["a_extension"], "reject_extension": ["a_extension"],
@@ -405,9 +411,13 @@ class Scenario:
                 return self.proposal_for_action(action)
             return ids.p_drafting
         if name == "assignment_id":
-            if rule.endpoint == "replies.issued_letter":
+            if rule.endpoint in ISSUED_LETTER_ENDPOINTS:
                 return ids.a_issued  # the stored letter exists only once issued
+            if rule.endpoint in DRAFT_LETTER_ENDPOINTS:
+                return ids.a_first  # its first version is the draft under review
             return ids.a_drafting
+        if name == "number":
+            return 1  # a draft's version number (of a_first)
         simple = {
             "attachment_id": ids.attachment, "contact_id": ids.contact,
             "opinion_id": ids.opinion, "unit_id": ids.health, "user_id": ids.health_clerk,
@@ -552,6 +562,10 @@ class Scenario:
                 "received_on": today().isoformat(), "disclosure": "public",
                 "authors": [{"name": "张三"}]},
             "api.create_unit": {"name": "越权新建的单位", "sections": ["越权处"]},
+            "admin.unit_letter_style": {
+                "kind": "suggestion", "style-suggestion-signer_line": "none",
+                "style-suggestion-class_mark": "letter",
+                "style-suggestion-print_doc_number": "y"},
             "ratings.rate": {"handling": "satisfied", "result": "satisfied",
                              "contacted": "no"},
             "rating_admin.enter_rating": {"author_id": ids.issued_author,
@@ -589,6 +603,8 @@ class Scenario:
             return "health_clerk"  # the owner of the scenario's notification
         if endpoint == "ratings.rating_form_pdf":
             return "health_clerk"
+        if endpoint == "replies.import_word":
+            return "health_drafter"  # who may save health's draft (a preview, saves nothing)
         if endpoint in SELF_SERVICE_ENDPOINTS:
             return "health_clerk"
         if row.action is not None:

@@ -57,7 +57,8 @@ class Unit(db.Model):
     principal_leader_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True, ondelete="SET NULL"))
     closing_default: Mapped[str] = mapped_column(String(200), default="")
-    # Replies printed in 信函格式: the unit's name in red with double rules at the top.
+    # No longer read: 信函格式 is a choice of the letter styles (tracker.replies.styles),
+    # which took this value over; the column goes in a later revision.
     letterhead: Mapped[bool] = mapped_column(Boolean, default=False)
     prefix_suggestion: Mapped[str] = mapped_column(String(30), default="")
     prefix_proposal: Mapped[str] = mapped_column(String(30), default="")

@@ -25,6 +25,14 @@ from wtforms.validators import (
 
 from tracker.accounts.models import Role, Section, Unit
 from tracker.core.forms import BaseForm, MultiCheckboxField
+from tracker.letters import fields
+from tracker.replies.styles import (
+    CC_DEFAULT_LINES_MAX,
+    PRESETS,
+    ClassMark,
+    LetterStyle,
+    SignerLine,
+)
 
 REQUIRED = "此项必须填写。"
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
@@ -163,9 +171,6 @@ class UnitSettingsForm(BaseForm):
     principal_leader_id = SelectField(
         "主要负责人", coerce=int, default=NO_LEADER, validate_choice=False,
         description="重点建议提案只能由主要负责人签发；须是本单位的用户。")
-    letterhead = BooleanField(
-        "答复函使用信函格式（红色单位名称和双线）",
-        description="不勾选时使用普通公文格式。")
     closing_default = StringField(
         "默认结束语", [Optional(), Length(max=200)],
         description="撰写答复时自动填入，可逐件修改，如「感谢您对卫生健康工作的关心和支持。」")
@@ -189,10 +194,38 @@ class UnitSettingsForm(BaseForm):
         self.allow_multi_level.data = unit.allow_multi_level
         self.principal_leader_id.data = unit.principal_leader_id or NO_LEADER
         self.closing_default.data = unit.closing_default
-        self.letterhead.data = unit.letterhead
         self.prefix_suggestion.data = unit.prefix_suggestion
         self.prefix_proposal.data = unit.prefix_proposal
         self.prefix_co_opinion.data = unit.prefix_co_opinion
+
+
+class LetterStyleForm(BaseForm):
+    """How the unit's letters of one kind of item print (prefix: style-<kind>)."""
+
+    print_doc_number = BooleanField(
+        "印发文字号（文号）",
+        description="不印时，答复仍按本单位的发文字号序列编号登记，只是答复函上不印文号。")
+    signer_line = SelectField("签发人", choices=[(s.value, s.label) for s in SignerLine],
+                              validate_choice=False,
+                              description="印在首页右上角；印主要负责人须先在上面指定。")
+    print_review_trail = BooleanField("印审核栏（初审、复审、终审）", description="印在版记处。")
+    class_mark = SelectField("类别标记", choices=[(c.value, c.label) for c in ClassMark],
+                             validate_choice=False)
+    letterhead = BooleanField("信函格式（红色单位名称和双线）",
+                              description="不勾选时使用普通公文格式。")
+    cc_default = TextAreaField(
+        "默认抄送（每行一个单位）",
+        description=f"新撰写答复稿时自动填入，可逐件修改；每行不超过 {fields.CC_NAME_MAX} 个字，"
+                    f"最多 {CC_DEFAULT_LINES_MAX} 行。")
+    preset = SelectField("预设样式", choices=[(key, p.name) for key, p in PRESETS.items()],
+                         validate_choice=False)
+
+    def load(self, style: LetterStyle) -> None:
+        for name in ("print_doc_number", "print_review_trail", "letterhead", "cc_default"):
+            self[name].data = getattr(style, name)
+        self.signer_line.data = style.signer_line.value
+        self.class_mark.data = style.class_mark.value
+        self.preset.data = style.preset_key
 
 
 class UnitSigningForm(BaseForm):

@@ -23,6 +23,7 @@ from tracker.accounts import operations as accounts
 from tracker.accounts.models import ApiToken, Unit, User
 from tracker.admin.forms import (
     CalendarDayForm,
+    LetterStyleForm,
     ResetPasswordForm,
     SectionForm,
     TokenForm,
@@ -41,6 +42,8 @@ from tracker.core.forms import strip_control
 from tracker.core.time import to_local, today, utcnow
 from tracker.core.views import FAILED, attempt, int_arg, load_or_404
 from tracker.extensions import db
+from tracker.proposals.models import ItemKind
+from tracker.replies import styles as letter_styles
 from tracker.signing import keys
 from tracker.workdays import operations as workdays
 from tracker.workdays.calendar import WEEKDAYS, WorkCalendar
@@ -94,15 +97,31 @@ def new_unit():
     return render_template("admin/unit_new.html", form=form), _status(form)
 
 
+def _style_prefix(kind: ItemKind) -> str:
+    return f"style-{kind.value}"
+
+
 def _unit_page(unit: Unit, form: UnitEditForm, section_form: SectionForm,
-               settings_form: UnitSettingsForm | None = None):
+               settings_form: UnitSettingsForm | None = None,
+               posted_style: tuple[ItemKind, LetterStyleForm] | None = None, status: int = 200):
     if settings_form is None:
         settings_form = UnitSettingsForm(formdata=None, prefix="settings")
         settings_form.load(unit)
     settings_form.fill_leaders(unit)
-    status = 422 if form.errors or section_form.errors or settings_form.errors else 200
+    styles = letter_styles.styles_of(unit)
+    style_forms = {}
+    for kind, style in styles.items():
+        style_forms[kind] = LetterStyleForm(formdata=None, prefix=_style_prefix(kind))
+        style_forms[kind].load(style)
+    if posted_style is not None:
+        style_forms[posted_style[0]] = posted_style[1]
+    if form.errors or section_form.errors or settings_form.errors or any(
+            f.errors for f in style_forms.values()):
+        status = 422
     return render_template("admin/unit_edit.html", unit=unit, form=form,
                            section_form=section_form, settings_form=settings_form,
+                           letter_styles=styles, style_forms=style_forms,
+                           kind_label=letter_styles.kind_label,
                            signing=_signing_state(unit)), status
 
 
@@ -148,7 +167,6 @@ def unit_settings(unit_id: int):
             allow_multi_level=settings_form.allow_multi_level.data,
             principal_leader_id=settings_form.principal_leader_id.data or None,
             closing_default=settings_form.closing_default.data or "",
-            letterhead=settings_form.letterhead.data,
             prefix_suggestion=settings_form.prefix_suggestion.data or "",
             prefix_proposal=settings_form.prefix_proposal.data or "",
             prefix_co_opinion=settings_form.prefix_co_opinion.data or ""))
@@ -157,6 +175,45 @@ def unit_settings(unit_id: int):
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
     return _unit_page(unit, UnitEditForm(formdata=None, obj=unit),
                       SectionForm(formdata=None, prefix="section"), settings_form)
+
+
+def _posted_kind() -> ItemKind | None:
+    """The kind of item whose letter style was posted (the form's hidden `kind`)."""
+    try:
+        return ItemKind(request.form.get("kind", ""))
+    except ValueError:
+        return None
+
+
+@bp.post("/units/<int:unit_id>/letter-styles")
+@login_required
+@admin_required
+def unit_letter_style(unit_id: int):
+    """Save one kind's letter style, or apply a preset to it (the 「套用」 button)."""
+    unit = load_or_404(Unit, unit_id)
+    kind = _posted_kind()
+    if kind is None:
+        flash("页面数据有误（缺少答复类型），请刷新页面后重新提交。", "danger")
+        return _unit_page(unit, UnitEditForm(formdata=None, obj=unit),
+                          SectionForm(formdata=None, prefix="section"), status=400)
+    form = LetterStyleForm(prefix=_style_prefix(kind))
+    label = letter_styles.kind_label(kind)
+    if form.validate_on_submit():
+        if request.form.get("apply"):
+            style = attempt(form, lambda: letter_styles.apply_letter_style_preset(
+                current_user, unit, kind, form.preset.data))
+        else:
+            style = attempt(form, lambda: letter_styles.update_letter_style(
+                current_user, unit, kind, print_doc_number=form.print_doc_number.data,
+                signer_line=form.signer_line.data,
+                print_review_trail=form.print_review_trail.data,
+                cc_default=form.cc_default.data or "", class_mark=form.class_mark.data,
+                letterhead=form.letterhead.data))
+        if style is not FAILED:
+            flash(f"「{unit.name}」的{label}样式已设为：{style.description}。", "success")
+            return redirect(url_for("admin.edit_unit", unit_id=unit.id, _anchor="letter-styles"))
+    return _unit_page(unit, UnitEditForm(formdata=None, obj=unit),
+                      SectionForm(formdata=None, prefix="section"), posted_style=(kind, form))
 
 
 # -- signing: the unit's certificate and seal ------------------------------------------------

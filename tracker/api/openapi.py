@@ -273,7 +273,7 @@ def _response_schemas() -> dict:
         "state_label": S,
         "is_overdue": BOOL,
     }
-    return {
+    schemas = {
         "Error": _obj({
             "error": {"type": "string", "description": "中文错误信息"},
             "status": {"type": "integer", "description": "HTTP 状态码"},
@@ -465,6 +465,12 @@ def _response_schemas() -> dict:
             "rating_rule": _ref("RatingRule"),
         }),
     }
+    # Only in the answer to an action that changed something on the way (save_draft: the
+    # punctuation it normalised), so not required.
+    schemas["Proposal"]["properties"]["notices"] = {
+        "type": "array", "items": S,
+        "description": "操作中系统自动作出的调整（如保存答复稿时改为全角的标点），逐条说明"}
+    return schemas
 
 
 def _request_schemas() -> dict:
@@ -683,7 +689,45 @@ def _paths() -> dict:
             "post": _action_operation("proposal", PROPOSAL_ACTIONS)},
         "/assignments/{assignment_id}/actions/{action}": {
             "post": _action_operation("assignment", ASSIGNMENT_ACTIONS)},
+        **_letter_paths(),
     }
+
+
+PDF_TYPE = "application/pdf"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _file_ok(description: str, mimetype: str) -> dict:
+    return {"200": {"description": description,
+                    "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def _letter_paths() -> dict:
+    """The letter's files, with the pages' permissions: the unit and the supervising office
+    (a 分办 unit's drafts only to itself and the clerks)."""
+    assignment = _id_param("assignment_id", "交办 id")
+    round_param = {"name": "round", "in": "query", "required": False,
+                   "description": "第几轮办理的答复（默认本轮）",
+                   "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}
+    number = {"name": "number", "in": "path", "required": True, "description": "稿号（第几稿）",
+              "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}}
+    paths = {}
+    for ext, mimetype, what in (("pdf", PDF_TYPE, "PDF"), ("docx", DOCX_TYPE, "Word（.docx）")):
+        paths[f"/assignments/{{assignment_id}}/letter.{ext}"] = {"get": {
+            "tags": ["replies"], "operationId": f"issued_letter_{ext}",
+            "summary": f"已发文的答复函（{what}）"
+                       + ("：发文时生成并签名的文件，原样返回" if ext == "pdf"
+                          else "：与 PDF 同一版式，不含印章和电子签名"),
+            "parameters": [assignment, round_param],
+            "responses": {**_file_ok("答复函", mimetype), **_errors(401, 403, 404, 422)},
+        }}
+        paths[f"/assignments/{{assignment_id}}/drafts/{{number}}/letter.{ext}"] = {"get": {
+            "tags": ["replies"], "operationId": f"draft_letter_{ext}",
+            "summary": f"某一稿的答复函预览（{what}，带“草稿”水印，无文号）",
+            "parameters": [assignment, number],
+            "responses": {**_file_ok("答复函草稿", mimetype), **_errors(401, 403, 404)},
+        }}
+    return paths
 
 
 def document() -> dict:

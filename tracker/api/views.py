@@ -6,7 +6,9 @@ rendered as JSON, and logged when they are refusals, by the application's error 
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+import io
+
+from flask import Blueprint, current_app, g, jsonify, request, send_file, url_for
 from sqlalchemy import false, select
 
 from tracker.accounts import operations as accounts
@@ -25,6 +27,7 @@ from tracker.proposals import queries
 from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
 from tracker.ratings import staff_views as staff_ratings
+from tracker.replies import documents
 from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import DraftConflict
 
@@ -317,9 +320,13 @@ def _act(obj, action: Action, proposal: Proposal):
     check(obj, action, actor)
     formdata = inputs.formdata(ACTIONS[action].form, files=True)
     form = build_form(action, obj, formdata=formdata, csrf=False)
-    run_action(action, obj, actor, form)
+    result = run_action(action, obj, actor, form)
     db.session.commit()
-    return jsonify(serializers.proposal_detail(proposal, actor))
+    body = serializers.proposal_detail(proposal, actor)
+    notices = getattr(result, "notices", None)
+    if notices:
+        body["notices"] = notices  # e.g. the punctuation changed in a saved draft
+    return jsonify(body)
 
 
 @bp.post("/proposals/<int:proposal_id>/actions/<action>")
@@ -332,6 +339,61 @@ def proposal_action(proposal_id: int, action: str):
 def assignment_action(assignment_id: int, action: str):
     assignment = _visible_assignment(assignment_id)
     return _act(assignment, _action(action, openapi.ASSIGNMENT_ACTIONS), assignment.proposal)
+
+
+# --- the letter's files ---------------------------------------------------------------------
+
+def _send_letter(file: documents.LetterFile):
+    if file.path is not None:
+        return send_file(file.path, mimetype=file.mimetype, as_attachment=False,
+                         download_name=file.filename, max_age=0)
+    return send_file(io.BytesIO(file.content), mimetype=file.mimetype,
+                     as_attachment=file.mimetype != documents.PDF,
+                     download_name=file.filename, max_age=0)
+
+
+def _letter_assignment(assignment_id: int) -> Assignment:
+    return documents.readable(g.api_user, _visible_assignment(assignment_id))
+
+
+def _round_arg() -> int | None:
+    raw = request.args.get("round", "")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 1000:
+        raise ValidationFailed("round 应为正整数。", {"round": ["应为正整数。"]})
+    return int(raw)
+
+
+@bp.get("/assignments/<int:assignment_id>/letter.pdf")
+def issued_letter_pdf(assignment_id: int):
+    """The issued letter exactly as stored and signed at issue (?round=N)."""
+    assignment = _letter_assignment(assignment_id)
+    return _send_letter(documents.issued_pdf(documents.issued_reply(assignment, _round_arg())))
+
+
+@bp.get("/assignments/<int:assignment_id>/letter.docx")
+def issued_letter_docx(assignment_id: int):
+    """The issued letter as a Word document in the PDF's layout (?round=N)."""
+    assignment = _letter_assignment(assignment_id)
+    reply = documents.issued_reply(assignment, _round_arg())
+    return _send_letter(documents.issued_docx(assignment, reply))
+
+
+@bp.get("/assignments/<int:assignment_id>/drafts/<int:number>/letter.pdf")
+def draft_letter_pdf(assignment_id: int, number: int):
+    """A draft version's letter, watermarked 草稿, as the preview page shows it."""
+    assignment = _letter_assignment(assignment_id)
+    return _send_letter(documents.draft_pdf(assignment,
+                                            documents.draft_version(assignment, number)))
+
+
+@bp.get("/assignments/<int:assignment_id>/drafts/<int:number>/letter.docx")
+def draft_letter_docx(assignment_id: int, number: int):
+    """A draft version's letter as a Word document in the PDF's layout."""
+    assignment = _letter_assignment(assignment_id)
+    return _send_letter(documents.draft_docx(assignment,
+                                             documents.draft_version(assignment, number)))
 
 
 # --- ratings -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from tracker.core.forms import BaseForm
 from tracker.extensions import db
 from tracker.handling import forms, operations
 from tracker.replies import forms as reply_forms
+from tracker.replies.styles import style_for
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
 from tracker.handling.workflow import Action
 from tracker.proposals.models import Proposal
@@ -82,15 +83,20 @@ class ActionSpec:
 
 def _setup_draft(form, assignment: Assignment) -> None:
     """Open the editor on the latest version (or a blank draft with the unit's defaults)."""
+    if not form.is_submitted():
+        fill_draft_form(form, assignment)
+
+
+def fill_draft_form(form, assignment: Assignment) -> None:
+    """The editor's fields as the latest version has them, or the unit's defaults."""
     from tracker.replies.queries import latest_draft
 
-    if form.is_submitted():
-        return
     latest = latest_draft(assignment)
     if latest is None:
         form.base_number.data = 0
         form.disclosure.data = assignment.proposal.disclosure.value
         form.closing.data = assignment.unit.closing_default
+        form.cc.data = style_for(assignment.unit, assignment.proposal.kind).cc_default
         drafter = assignment.drafter
         if drafter is not None:
             form.contact_name.data = drafter.full_name
@@ -118,18 +124,33 @@ def _run_save_draft(assignment: Assignment, actor: User, form):
 
     from flask import has_request_context, request
 
+    from tracker.replies import word
+
     api = has_request_context() and request.blueprint == "api"
-    body, source = form.body.data or "", "api" if api else "form"
+    values = {name: form[name].data or "" for name in (
+        "body", "result_class", "disclosure", "contact_name", "contact_phone", "cc", "closing",
+        "salutation", "opening")}
+    source = "api" if api else ("docx" if form.source.data == "docx" else "form")
+    imported = None
     upload = form.docx.data
     if upload is not None and getattr(upload, "filename", ""):
-        body, source = replies.text_from_docx(upload), "docx"
-    return replies.save_draft(
-        assignment, actor, body=body, result_class=form.result_class.data,
-        reply_form=ReplyForm(form.reply_form.data), disclosure=Disclosure(form.disclosure.data),
-        base_number=form.base_number.data, contact_name=form.contact_name.data or "",
-        contact_phone=form.contact_phone.data or "", cc=form.cc.data or "",
-        closing=form.closing.data or "", salutation=form.salutation.data or "",
-        opening=form.opening.data or "", note=form.note.data or "", source=source)
+        # A whole letter typed in Word: its parts fill the draft's fields (the body always,
+        # the others where the request left them empty).
+        imported = word.draft_from_word(word.read_upload(upload), assignment)
+        for name, value in imported.values.items():
+            if name == "body" or not values.get(name):
+                values[name] = value
+        source = "docx"
+    version = replies.save_draft(
+        assignment, actor, body=values["body"], result_class=values["result_class"],
+        reply_form=ReplyForm(form.reply_form.data), disclosure=Disclosure(values["disclosure"]),
+        base_number=form.base_number.data, contact_name=values["contact_name"],
+        contact_phone=values["contact_phone"], cc=values["cc"], closing=values["closing"],
+        salutation=values["salutation"], opening=values["opening"], note=form.note.data or "",
+        source=source)
+    if imported is not None:
+        version.notices = imported.notices() + version.notices
+    return version
 
 
 # The extension pages show the deadline, how it was computed and the request.

@@ -44,7 +44,7 @@ def _act(obj, action: Action, proposal: Proposal):
     status, conflict = 200, None
     if request.method == "POST":
         try:
-            run_action(action, obj, current_user, form)
+            result = run_action(action, obj, current_user, form)
         except DraftConflict as exc:
             db.session.rollback()
             flash(exc.message, "danger")
@@ -56,6 +56,10 @@ def _act(obj, action: Action, proposal: Proposal):
         else:
             db.session.commit()
             flash(f"「{action.label}」已完成。", "success")
+            notices = getattr(result, "notices", None)
+            if notices:
+                # What the operation changed on the way (e.g. punctuation): never silently.
+                flash("\n".join(notices), "info")
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     assignment = obj if isinstance(obj, Assignment) else None
     context = {}

@@ -390,6 +390,8 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
     (A.awaiting_signature, S.sign): Rule(
         A.signed, _signer, "本单位签发人（重点建议提案为主要负责人）"),
     (A.signed, S.issue): Rule(A.replied, _issuer, "本单位联络员或签发人"),
+    # A signed letter that cannot be issued as it stands goes back for correction.
+    (A.signed, S.return_draft): Rule(A.drafting, _issuer, "本单位联络员或签发人"),
     # Satisfaction: the rating that completes the authors' answers moves the assignment.
     (A.replied, S.rate): Rule(A.rated, _system, "系统", guard=_rated_satisfied,
                               tags=frozenset({"system"})),

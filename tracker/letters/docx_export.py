@@ -12,7 +12,6 @@ room (two blank lines), as in the PDF.
 """
 from __future__ import annotations
 
-import math
 from datetime import datetime, timezone
 from io import BytesIO
 from xml.sax.saxutils import quoteattr
@@ -50,9 +49,11 @@ LINES_PER_PAGE, CHARS_PER_LINE = 22, 28
 BODY_PT, TITLE_PT, SMALL_PT = 16, 22, 14                     # 三号, 二号, 四号
 # The grid line, rounded down so that 22 lines fit the block: 579 twips = 28.95 pt.
 LINE = TEXT_HEIGHT // LINES_PER_PAGE
-# w:charSpace is the pitch added to each character of the default size (16 pt), in 1/4096 pt.
-# Rounded down: rounded up, the 28th character no longer fits and Word sets 27 a line.
-CHAR_SPACE = math.floor((TEXT_WIDTH / 20 / CHARS_PER_LINE - BODY_PT) * 4096)   # -842
+# The line grid only (w:docGrid type="lines"): a character grid (linesAndChars with
+# w:charSpace) is read differently by LibreOffice, which sets about 20 characters a line.
+# 28 characters a line come from the characters' own spacing instead, as in the PDF:
+# -0.25 pt each (in twentieths of a point), 28 x 15.75 pt within the 156 mm line.
+CHAR_SPACING = -5
 CHAR = BODY_PT * 20          # one 三号 character in twips, the fallback of the *Chars indents
 SMALL_CHAR = SMALL_PT * 20   # one 四号 character (版记, page numbers)
 
@@ -335,10 +336,23 @@ def _set_defaults(document, faces: dict[str, str]) -> None:
         f'<w:autoSpaceDN w:val="0"/><w:spacing w:before="0" w:after="0" w:line="{LINE}" '
         f'w:lineRule="exact"/><w:jc w:val="both"/></w:pPr></w:pPrDefault>'
         f'</w:docDefaults>'))
+    # The characters' spacing that sets 28 a line (see CHAR_SPACING), for every run.
+    rpr = styles.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+    rpr.insert(_spacing_index(rpr), parse_xml(
+        f'<w:spacing {nsdecls("w")} w:val="{CHAR_SPACING}"/>'))
     # Chinese, not the template's Japanese, for the theme's East Asian fonts.
     lang = document.settings.element.find(qn("w:themeFontLang"))
     if lang is not None:
         lang.set(qn("w:eastAsia"), "zh-CN")
+
+
+def _spacing_index(rpr) -> int:
+    """Where w:spacing goes in a w:rPr: before w:sz (the schema's order)."""
+    for index, child in enumerate(rpr):
+        if child.tag in (qn("w:w"), qn("w:kern"), qn("w:position"), qn("w:sz"),
+                         qn("w:szCs"), qn("w:lang")):
+            return index
+    return len(rpr)
 
 
 def _set_page(section) -> None:
@@ -355,9 +369,8 @@ def _set_page(section) -> None:
     if grid is None:
         grid = parse_xml(f'<w:docGrid {nsdecls("w")}/>')
         sect_pr.append(grid)
-    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(LINE))
-    grid.set(qn("w:charSpace"), str(CHAR_SPACE))
 
 
 # --- paragraphs and runs ----------------------------------------------------------------------

@@ -110,11 +110,13 @@ def _layout(letter: Letter, chosen) -> dict:
         # Centred on the date and the unit name; its height is set by compose._seal_box.
         layout["seal_left"] = TEXT_WIDTH_PT - centre_from_right - seal_pt / 2
     else:
-        # GB/T 9704 7.3.5.2: unit 2 characters in; the date starts 2 characters further right.
+        # GB/T 9704 7.3.5.2: unit 2 characters in; the date starts 2 characters further right;
+        # a date longer than that allows keeps 2 characters in and the unit moves left.
         layout["unit_pad"] = 2 * em
-        layout["date_pad"] = max(0.0, 2 * em + unit_w - 2 * em - date_w)
-        if layout["date_pad"] == 0.0 and unit_w < date_w:
-            layout["unit_pad"] = 2 * em
+        layout["date_pad"] = 2 * em + unit_w - 2 * em - date_w
+        if layout["date_pad"] < 2 * em:
+            layout["date_pad"] = 2 * em
+            layout["unit_pad"] = 2 * em + date_w + 2 * em - unit_w
     if letter.letterhead:
         n = len(letter.letterhead)
         size = min(36.0, 160 * MM / max(n, 1) / 1.1)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import current_app
 from flask_wtf.file import FileField
 from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from tracker.core.forms import BaseForm
+from tracker.letters import fields
 from tracker.handling.forms import REQUIRED, VersionedForm
 from tracker.proposals.models import Disclosure
 from tracker.replies.models import ReplyForm
@@ -16,22 +17,26 @@ class DraftForm(BaseForm):
     # The version the editor was opened on: saving over a newer one is refused.
     base_number = IntegerField("基于第几稿", [Optional()], widget=HiddenField.widget)
     body = TextAreaField(
-        "答复正文", [Optional(), Length(max=60000)],
+        "答复正文", [Optional(), Length(max=fields.BODY_MAX)],
         description="每段一行；标题按公文层次以「一、」「（一）」「1.」「（1）」开头，系统自动识别。")
-    docx = FileField("或上传 Word 稿（.docx，将以其正文替换上面的内容）")
+    docx = FileField("导入 Word 稿（.docx）",
+                     description="整篇答复函（标题、文号、称谓、正文、落款、联系人、抄送等）均可，"
+                                 "系统识别各部分并填入下面各栏，保存前先预览。")
+    # "docx" when the fields come from an imported Word file (kept in the version's source).
+    source = HiddenField("来源", [Optional(), AnyOf(["", "form", "docx"])])
     result_class = SelectField("办理结果类别")
     reply_form = SelectField("答复形式", choices=[(f.value, f.label) for f in ReplyForm],
                              default=ReplyForm.written.value)
     disclosure = SelectField("公开属性", choices=[(d.value, d.label) for d in Disclosure])
-    contact_name = StringField("联系人", [Optional(), Length(max=60)])
-    contact_phone = StringField("联系电话", [Optional(), Length(max=40),
-                                            Regexp(r"^[0-9+\-（）() ]*\Z",
-                                                   message="电话只能包含数字、+、- 和括号。")])
-    cc = TextAreaField("抄送（每行一个单位）", [Optional(), Length(max=2000)])
-    closing = StringField("结束语", [Optional(), Length(max=200)],
+    contact_name = StringField("联系人", [Optional(), Length(max=fields.CONTACT_NAME_MAX)])
+    contact_phone = StringField(
+        "联系电话", [Optional(), Length(max=fields.CONTACT_PHONE_MAX),
+                    Regexp(rf"^{fields.PHONE_RE.pattern}\Z", message=fields.PHONE_HELP)])
+    cc = TextAreaField("抄送（每行一个单位）", [Optional(), Length(max=fields.CC_TEXT_MAX)])
+    closing = StringField("结束语", [Optional(), Length(max=fields.CLOSING_MAX)],
                           description="留空则使用本单位默认结束语。")
-    salutation = StringField("称谓（留空自动生成）", [Optional(), Length(max=100)])
-    opening = TextAreaField("开头语（留空自动生成）", [Optional(), Length(max=2000)])
+    salutation = StringField("称谓（留空自动生成）", [Optional(), Length(max=fields.SALUTATION_MAX)])
+    opening = TextAreaField("开头语（留空自动生成）", [Optional(), Length(max=fields.OPENING_MAX)])
     note = StringField("修改说明", [Optional(), Length(max=200)])
 
     def __init__(self, *args, **kwargs):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import date
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
 
-from tracker.core.errors import DomainError
+from tracker.core.errors import DomainError, ValidationFailed
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.files.storage import write_in_transaction
@@ -17,6 +18,7 @@ from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import Action, check
 from tracker.replies import queries
 from tracker.replies.models import DocSeries, DraftVersion, Reply, SeriesKind
+from tracker.replies.styles import SignerLine, style_for
 from tracker.signing import codes
 from tracker.signing.keys import SigningFailed, unit_key
 from tracker.signing.pdf import sign_letter
@@ -31,7 +33,7 @@ class LetterFailed(DomainError):
 
 def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str | None = None,
                 reply: Reply | None = None, watermark: str | None = None,
-                verify_code: str | None = None) -> dict:
+                verify_code: str | None = None, on: date | None = None) -> dict:
     """The renderer's input (see tracker.letters.render_letter) for this assignment's draft.
 
     The letter is laid out for the signature's seal and carries the verification line: the
@@ -39,15 +41,22 @@ def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str 
     """
     proposal = assignment.proposal
     unit = assignment.unit
+    style = style_for(unit, proposal.kind)
     co_units = []
     if assignment.role == UnitRole.lead:
         co_units = [a.unit.display_name for a in proposal.assignments
                     if a.role == UnitRole.co and a.state != "returned"]
     reviewers = None
-    if reply is not None:
+    if reply is not None and style.print_review_trail:
         reviewers = {"first": reply.first_reviewer or None,
                      "second": reply.second_reviewer or None,
                      "final": reply.final_reviewer or None}
+    signed_by = None
+    if style.signer_line != SignerLine.none:
+        # Previews get no reply; after sign-off they name who signed off all the same.
+        signed = reply or queries.current_reply(assignment)
+        if signed is not None and signed.draft_version_id == draft.id:
+            signed_by = signed.signer_name
     data = {
         "kind": proposal.kind.value,
         "meeting": proposal.meeting.name,
@@ -56,19 +65,22 @@ def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str 
         "proposers": [a.name for a in proposal.authors],
         "lead_unit": unit.name,
         "co_units": co_units,
-        "doc_number": doc_number,
+        # Unprinted, the number is still the reply's (Reply.doc_number, its series).
+        "doc_number": doc_number if style.print_doc_number else None,
         "result_class": draft.result_class,
+        "result_class_label": style.class_label(draft.result_class),
         "disclosure": draft.disclosure,
-        "signer": None,
+        "signer": style.signer(unit, signed_by),
         "salutation": draft.salutation or None,
         "opening": draft.opening or None,
         "body": draft.body,
         "closing": draft.closing or unit.closing_default or "",
-        "date": today().isoformat(),
+        "date": (on or today()).isoformat(),
         "contact": {"name": draft.contact_name, "phone": draft.contact_phone}
         if draft.contact_name or draft.contact_phone else None,
         "cc": draft.cc_list or None,
         "reviewers": reviewers,
+        "style_name": style.name,  # for the pages; the renderer ignores it
     }
     data["signature"] = True
     if verify_code:
@@ -76,23 +88,65 @@ def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str 
     else:
         data["verification"] = {"code": None,
                                 "url": f"{current_app.config['PUBLIC_BASE_URL']}/verify"}
-    if unit.letterhead:
+    if style.letterhead:
         data["letterhead"] = unit.name
     if watermark:
         data["watermark"] = watermark
     return data
 
 
+# Fields of the draft form that the letter's input names; other fields are the item's.
+DRAFT_FIELDS = frozenset({"body", "salutation", "opening", "closing", "contact_name",
+                          "contact_phone", "cc", "result_class", "disclosure"})
+
+
+def _result_classes() -> tuple[str, ...]:
+    return tuple(current_app.config["RESULT_CLASS_MAP"])
+
+
+def check_letter(assignment: Assignment, draft: DraftVersion) -> None:
+    """Refuse a draft whose letter cannot be built, naming the field and the reason.
+
+    The same check as the renderer's (tracker.letters.inputs.parse), without rendering, so
+    that nothing a form accepts can fail later at preview or 发文.
+    """
+    from tracker.letters.inputs import LetterInputError, parse
+
+    try:
+        parse(letter_data(assignment, draft), _result_classes())
+    except LetterInputError as exc:
+        if exc.field in DRAFT_FIELDS:
+            raise ValidationFailed(f"答复函无法生成：{exc.reason}。",
+                                   {exc.field: [f"{exc.message}。"]}) from None
+        raise ValidationFailed(
+            f"事项的登记信息无法印入答复函：{exc.reason}。请交办员更正事项登记信息后再试。",
+            {"body": [f"事项信息有误：{exc.reason}。"]}) from None
+
+
+class LetterInputInvalid(LetterFailed):
+    """The letter's input is the cause: retrying will not help; the draft must change."""
+
+    status = 422
+
+
 def render(data: dict) -> tuple[bytes, dict]:
-    """Render through the letters module, turning any failure into a LetterFailed."""
-    from tracker.letters import render_letter_report
+    """Render through the letters module, turning any failure into a LetterFailed whose
+    message says whether the input is at fault (fix the draft) or not (retry)."""
+    from tracker.letters import LetterInputError, LetterRenderTimeout, render_letter_report
 
     try:
         return render_letter_report(data)
-    except Exception as exc:  # the renderer's own errors name the cause; keep it for the user
-        current_app.logger.exception("letter rendering failed")
-        raise LetterFailed(f"答复函生成失败（{exc}），事项未发文，请稍后重试或联系系统管理员。") \
+    except LetterInputError as exc:
+        raise LetterInputInvalid(
+            f"答复函内容有误，无法生成：{exc.reason}。事项未发文；请将稿件退回修改后重新签发。") \
             from exc
+    except LetterRenderTimeout as exc:
+        current_app.logger.exception("letter rendering timed out")
+        raise LetterFailed(f"{exc}，不是稿件内容的问题，事项未发文，请稍后重试。") from exc
+    except Exception as exc:  # fonts, the worker process: not the input's fault
+        current_app.logger.exception("letter rendering failed")
+        raise LetterFailed(f"答复函生成失败（{exc}），不是稿件内容的问题，事项未发文，"
+                           "请稍后重试或联系系统管理员。") from exc
 
 
 def preview(assignment: Assignment, draft: DraftVersion) -> bytes:
@@ -180,3 +234,14 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
             path.unlink(missing_ok=True)
             raise
     raise LetterFailed("发文字号被频繁占用，请稍后重试。")
+
+
+def docx(data: dict) -> bytes:
+    """The letter as a Word document, from the same Letter the PDF is rendered from."""
+    from tracker.letters.docx_export import letter_docx
+    from tracker.letters.inputs import LetterInputError, parse
+
+    try:
+        return letter_docx(parse(data, _result_classes()))
+    except LetterInputError as exc:
+        raise LetterInputInvalid(f"答复函内容有误，无法生成：{exc.reason}。") from exc

@@ -1,13 +1,9 @@
 """Drafting, co-signing, review, sign-off and issue; they flush, never commit."""
 from __future__ import annotations
 
-import io
-import zipfile
-
 from flask import current_app
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.datastructures import FileStorage
 
 from tracker.accounts.models import Unit, User
 from tracker.core.errors import Conflict, InvalidTransition, ValidationFailed
@@ -15,8 +11,9 @@ from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import LEVEL_OF_STATE, Action, AssignmentState, check, transition
+from tracker.letters import fields
 from tracker.proposals.models import Disclosure, ItemKind
-from tracker.replies import queries
+from tracker.replies import punctuation, queries
 from tracker.replies.models import (
     DocSeries,
     DraftVersion,
@@ -26,8 +23,6 @@ from tracker.replies.models import (
     SeriesKind,
 )
 
-DOCX_LIMIT = 10 * 1024 * 1024
-
 
 class DraftConflict(Conflict):
     """Someone saved the draft since this editor opened it; carries both versions."""
@@ -35,33 +30,6 @@ class DraftConflict(Conflict):
     def __init__(self, message: str, base: DraftVersion | None, latest: DraftVersion):
         super().__init__(message)
         self.base, self.latest = base, latest
-
-
-def text_from_docx(upload: FileStorage) -> str:
-    """The paragraphs of a Word (.docx) file, one per line."""
-    import docx
-
-    name = (upload.filename or "").lower()
-    content = upload.stream.read(DOCX_LIMIT + 1)
-    problem = None
-    if not name.endswith(".docx"):
-        problem = "只能上传 Word 2007 及以上版本的 .docx 文件（.doc 请先另存为 .docx）。"
-    elif len(content) > DOCX_LIMIT:
-        problem = "Word 文件不能超过 10 MB。"
-    elif not zipfile.is_zipfile(io.BytesIO(content)):
-        problem = "该文件不是有效的 Word（.docx）文件。"
-    if problem is None:
-        try:
-            document = docx.Document(io.BytesIO(content))
-            lines = [p.text.strip() for p in document.paragraphs]
-        except Exception:  # any parse failure of an untrusted file means "not a .docx"
-            problem = "该文件不是有效的 Word（.docx）文件。"
-    if problem:
-        raise ValidationFailed(problem, {"docx": [problem]})
-    text = "\n".join(line for line in lines if line)
-    if not text:
-        raise ValidationFailed("Word 文件中没有正文。", {"docx": ["该 Word 文件中没有文字。"]})
-    return text
 
 
 def save_draft(assignment: Assignment, actor: User, *, body: str, result_class: str,
@@ -77,9 +45,27 @@ def save_draft(assignment: Assignment, actor: User, *, body: str, result_class: 
     classes = current_app.config["RESULT_CLASS_MAP"]
     if result_class not in classes:
         errors["result_class"] = [f"请选择办理结果类别（{'、'.join(classes)}）。"]
+    cc_error = fields.cc_problem(cc)
+    if cc_error:
+        errors["cc"] = [cc_error]
     if errors:
         raise ValidationFailed("答复稿有误，请按提示修改。", errors)
     check(assignment, Action.save_draft, actor)
+    # Punctuation in Chinese context to full width (GB/T 15834), every change reported.
+    texts, changes = {}, []
+    for name, value in (("body", body), ("opening", opening.strip()),
+                        ("closing", closing.strip()), ("salutation", salutation.strip())):
+        texts[name], found = punctuation.normalize(value)
+        changes += [(PART_LABELS[name], change) for change in found]
+    values = dict(
+        round=assignment.round, result_class=result_class, reply_form=reply_form,
+        disclosure=disclosure.value, contact_name=contact_name.strip(),
+        contact_phone=contact_phone.strip(),
+        cc="\n".join(x.strip() for x in cc.splitlines() if x.strip()), **texts)
+    # Whatever is saved must render: the letter's input is checked now, not after review.
+    from tracker.replies.letter import check_letter
+
+    check_letter(assignment, DraftVersion(**values))
     created: list[DraftVersion] = []
 
     def add() -> None:
@@ -94,12 +80,8 @@ def save_draft(assignment: Assignment, actor: User, *, body: str, result_class: 
                 f"答复稿已被{latest.created_by.full_name}于其他窗口修改（第 {current} 稿），"
                 "您的修改未保存。请对照对方的修改后重新编辑。", base, latest)
         version = DraftVersion(
-            assignment_id=assignment.id, number=current + 1, round=assignment.round, body=body,
-            result_class=result_class, reply_form=reply_form, disclosure=disclosure.value,
-            contact_name=contact_name.strip(), contact_phone=contact_phone.strip(),
-            cc="\n".join(x.strip() for x in cc.splitlines() if x.strip()),
-            closing=closing.strip(), salutation=salutation.strip(), opening=opening.strip(),
-            source=source, note=note.strip(), created_by_id=actor.id)
+            assignment_id=assignment.id, number=current + 1, source=source, note=note.strip(),
+            created_by_id=actor.id, **values)
         db.session.add(version)
         db.session.flush()
         created.append(version)
@@ -108,8 +90,28 @@ def save_draft(assignment: Assignment, actor: User, *, body: str, result_class: 
     details: dict = {"source": source}
     if note:
         details["note"] = note.strip()[:200]
+    if changes:
+        details["punctuation_changes"] = len(changes)
     transition(assignment, Action.save_draft, actor, effect=add, details=details)
-    return created[0]
+    version = created[0]
+    version.notices = punctuation_notices(changes)
+    return version
+
+
+PART_LABELS = {"body": "正文", "opening": "开头语", "closing": "结束语", "salutation": "称谓"}
+
+
+def punctuation_notices(changes: list) -> list[str]:
+    """What the drafter is told about the punctuation changed at save (never silently)."""
+    if not changes:
+        return []
+    lines = [f"已按标点符号用法（GB/T 15834）将 {len(changes)} 处半角标点改为全角："]
+    shown = changes[:10]
+    for part, change in shown:
+        lines.append(f"{part}{punctuation.describe([change])[0]}")
+    if len(changes) > len(shown):
+        lines.append(f"另有 {len(changes) - len(shown)} 处，可在“比较稿件”中查看。")
+    return lines
 
 
 def override_cosign(assignment: Assignment, actor: User, *, reason: str) -> Assignment:
@@ -127,6 +129,11 @@ def submit_review(assignment: Assignment, actor: User, *, version: int | None = 
                   note: str = "") -> Assignment:
     """送审: the latest version goes to the first level of the unit's review chain."""
     latest = queries.latest_draft(assignment)
+    if latest is not None:
+        # The item may have changed since the draft was saved: refuse now, not at 发文.
+        from tracker.replies.letter import check_letter
+
+        check_letter(assignment, latest)
     details = {"version": latest.number if latest else None}
     if note:
         details["note"] = note.strip()
@@ -174,8 +181,19 @@ def return_draft(assignment: Assignment, actor: User, *, seen_version_id: int | 
     comment = (comment or "").strip()
     if not comment:
         raise ValidationFailed("请填写退回修改的意见。", {"comment": ["退回时必须写明修改意见。"]})
+    unissued = None
+    if assignment.state == AssignmentState.signed.value:
+        # Sent back after sign-off: the signed, never issued reply of this round goes; the
+        # corrected draft is reviewed and signed off again.
+        unissued = queries.current_reply(assignment)
+
+    def drop_unissued(_latest) -> None:
+        if unissued is not None and unissued.issued_at is None:
+            db.session.delete(unissued)
+            db.session.flush()
+
     return _decide(assignment, actor, Action.return_draft, "return", seen_version_id, comment,
-                   version=version)
+                   version=version, extra=drop_unissued)
 
 
 def sign_reply(assignment: Assignment, actor: User, *, seen_version_id: int | None,

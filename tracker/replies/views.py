@@ -7,15 +7,16 @@ import io
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user, login_required
 
-from tracker.core.errors import Hidden, PermissionDenied
+from tracker.core.errors import Hidden, NotFound, PermissionDenied
 from tracker.core.views import int_arg, load_or_404
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import REVIEW_STATES, AssignmentState
-from tracker.replies import letter, queries
+from tracker.replies import documents, queries, word
 from tracker.replies.text import greeting
-from tracker.replies.models import DraftVersion
+from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import waiting_days
+from tracker.replies.styles import LetterStyle, style_for
 
 bp = Blueprint("replies", __name__)
 
@@ -65,17 +66,43 @@ def versions(assignment_id: int):
         reply=queries.current_reply(assignment))
 
 
+def _send(file: documents.LetterFile):
+    if file.path is not None:
+        return send_file(file.path, mimetype=file.mimetype, as_attachment=False,
+                         download_name=file.filename, max_age=0)
+    return send_file(io.BytesIO(file.content), mimetype=file.mimetype,
+                     as_attachment=file.mimetype != documents.PDF,
+                     download_name=file.filename, max_age=0)
+
+
+def _draft_arg(assignment: Assignment) -> DraftVersion:
+    draft = _version_arg(assignment, "version") or queries.latest_draft(assignment)
+    if draft is None:
+        abort(404)
+    return draft
+
+
 @bp.get("/assignments/<int:assignment_id>/letter-preview.pdf")
 @login_required
 def letter_preview(assignment_id: int):
     """The letter of a draft version (?version=N, default the latest), watermarked 草稿."""
     assignment = _readable_assignment(assignment_id)
-    draft = _version_arg(assignment, "version") or queries.latest_draft(assignment)
-    if draft is None:
+    return _send(documents.draft_pdf(assignment, _draft_arg(assignment)))
+
+
+@bp.get("/assignments/<int:assignment_id>/letter-preview.docx")
+@login_required
+def letter_preview_docx(assignment_id: int):
+    """The same draft letter as a Word document, in the PDF's layout."""
+    assignment = _readable_assignment(assignment_id)
+    return _send(documents.draft_docx(assignment, _draft_arg(assignment)))
+
+
+def _issued(assignment: Assignment) -> Reply:
+    try:
+        return documents.issued_reply(assignment, int_arg("round"))
+    except NotFound:
         abort(404)
-    pdf = letter.preview(assignment, draft)
-    return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
-                     download_name=f"答复函草稿（第{draft.number}稿）.pdf", max_age=0)
 
 
 @bp.get("/assignments/<int:assignment_id>/letter.pdf")
@@ -83,13 +110,61 @@ def letter_preview(assignment_id: int):
 def issued_letter(assignment_id: int):
     """The issued letter exactly as stored at issue (?round=N, default the current round)."""
     assignment = _readable_assignment(assignment_id)
-    wanted = int_arg("round") or assignment.round
-    reply = next((r for r in queries.replies_of(assignment) if r.round == wanted), None)
-    path = letter.stored_letter(reply) if reply is not None else None
-    if path is None or not path.is_file():
+    try:
+        return _send(documents.issued_pdf(_issued(assignment)))
+    except NotFound:
         abort(404)
-    return send_file(path, mimetype="application/pdf", as_attachment=False,
-                     download_name=f"{reply.doc_number}.pdf", max_age=0)
+
+
+@bp.get("/assignments/<int:assignment_id>/letter.docx")
+@login_required
+def issued_letter_docx(assignment_id: int):
+    """The issued letter as a Word document (without the seal and the signature)."""
+    assignment = _readable_assignment(assignment_id)
+    return _send(documents.issued_docx(assignment, _issued(assignment)))
+
+
+@bp.post("/assignments/<int:assignment_id>/drafts/word")
+@login_required
+def import_word(assignment_id: int):
+    """A whole letter typed in Word: its parts fill the draft editor, shown before saving."""
+    from flask_wtf.csrf import ValidationError, validate_csrf
+
+    from tracker.core.errors import ValidationFailed
+    from tracker.core.views import apply_errors
+    from tracker.handling.actions import fill_draft_form
+    from tracker.replies.forms import DraftForm
+    from tracker.handling.workflow import Action, check
+
+    assignment = load_or_404(Assignment, assignment_id)
+    if not permissions.can_view_assignment(current_user, assignment):
+        raise Hidden()
+    check(assignment, Action.save_draft, current_user)
+    try:
+        validate_csrf(request.form.get("csrf_token", ""))
+    except ValidationError:
+        abort(400)
+    # The editor as it opens (the latest version), then what the Word file gives.
+    form = DraftForm(formdata=None)
+    fill_draft_form(form, assignment)
+    status, imported = 200, None
+    upload = request.files.get("docx")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed("请选择要导入的 Word 文件。", {"docx": ["请选择 .docx 文件。"]})
+        imported = word.draft_from_word(word.read_upload(upload), assignment)
+    except ValidationFailed as exc:
+        apply_errors(form, exc)
+        status = 422
+    else:
+        for name, value in imported.values.items():
+            form[name].data = value
+        form.source.data = "docx"
+    context = queries.review_context(assignment, current_user)
+    return render_template(
+        "replies/draft.html", form=form, action=Action.save_draft, obj=assignment,
+        proposal=assignment.proposal, assignment=assignment, conflict=None, word=imported,
+        **context), status
 
 
 @bp.get("/assignments/<int:assignment_id>/drafts/compare")
@@ -179,6 +254,12 @@ def reply_overview(assignment: Assignment) -> dict:
 def draft_waiting_days(assignment: Assignment) -> int | None:
     """Days a draft has waited in review, sign-off or issue; None in other states."""
     return waiting_days(assignment) if assignment.state in WAITING_STATES else None
+
+
+@bp.app_template_global()
+def letter_style(assignment: Assignment) -> LetterStyle:
+    """The letter style the assignment's reply will be printed in."""
+    return style_for(assignment.unit, assignment.proposal.kind)
 
 
 bp.add_app_template_global(can_read_draft, "can_read_draft")

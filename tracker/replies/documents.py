@@ -1,0 +1,77 @@
+"""The letter's files as the pages and the API serve them: a draft version's preview (PDF)
+and Word file, the issued letter (the stored, signed PDF) and its Word file. Both .docx are
+built from the same Letter as the PDF (tracker.letters.docx_export)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker.core.errors import Hidden, NotFound, PermissionDenied
+from tracker.core.time import to_local
+from tracker.handling import permissions
+from tracker.handling.models import Assignment
+from tracker.replies import letter, queries
+from tracker.replies.models import DraftVersion, Reply
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass
+class LetterFile:
+    content: bytes | None
+    path: Path | None
+    mimetype: str
+    filename: str
+
+
+def readable(actor, assignment: Assignment) -> Assignment:
+    """The assignment when ``actor`` may read its drafts and letters; else Hidden/403."""
+    if not permissions.can_view_assignment(actor, assignment):
+        raise Hidden()
+    if not permissions.can_read_draft(actor, assignment):
+        raise PermissionDenied("分办单位的答复稿只有本单位和交办员可以查看。")
+    return assignment
+
+
+def draft_version(assignment: Assignment, number: int | None) -> DraftVersion:
+    """The version numbered ``number`` (None: the latest), or NotFound."""
+    draft = (queries.draft_by_number(assignment, number) if number is not None
+             else queries.latest_draft(assignment))
+    if draft is None:
+        raise NotFound("找不到该稿件。")
+    return draft
+
+
+def issued_reply(assignment: Assignment, round_number: int | None) -> Reply:
+    wanted = round_number or assignment.round
+    reply = next((r for r in queries.replies_of(assignment) if r.round == wanted), None)
+    if reply is None or reply.issued_at is None:
+        raise NotFound("该轮答复尚未发文。")
+    return reply
+
+
+def draft_pdf(assignment: Assignment, draft: DraftVersion) -> LetterFile:
+    return LetterFile(letter.preview(assignment, draft), None, PDF,
+                      f"答复函草稿（第{draft.number}稿）.pdf")
+
+
+def draft_docx(assignment: Assignment, draft: DraftVersion) -> LetterFile:
+    data = letter.letter_data(assignment, draft, watermark="草稿")
+    return LetterFile(letter.docx(data), None, DOCX, f"答复函草稿（第{draft.number}稿）.docx")
+
+
+def issued_pdf(reply: Reply) -> LetterFile:
+    path = letter.stored_letter(reply)
+    if path is None or not path.is_file():
+        raise NotFound("找不到该答复函文件。")
+    return LetterFile(None, path, PDF, f"{reply.doc_number}.pdf")
+
+
+def issued_docx(assignment: Assignment, reply: Reply) -> LetterFile:
+    """The issued letter in Word: the same data it was rendered from at issue (number, date,
+    reviewers, verification code), without the seal and the signature."""
+    data = letter.letter_data(assignment, reply.draft_version, doc_number=reply.doc_number,
+                              reply=reply, verify_code=reply.verify_code,
+                              on=to_local(reply.issued_at).date())
+    return LetterFile(letter.docx(data), None, DOCX, f"{reply.doc_number}.docx")
