@@ -1,5 +1,7 @@
 """`make bench`: warm render times of a 3-page and an 8-page letter, the time signing adds
-to issuing a letter (PAdES with the seal, pyHanko) and verifying one, and a 200-letter batch.
+to issuing a letter (PAdES with the seal, pyHanko) and verifying one, real text (punctuation
+normalised, lines broken and paginated, rendered, exported to .docx, imported from Word), and
+a 200-letter batch.
 
 Targets (LETTER.md): median ≤ 250 ms (3 pages) and ≤ 400 ms (8 pages), warm.
 """
@@ -75,6 +77,71 @@ def signing_times() -> tuple[float, float, float, float]:
     return tuple(statistics.median(x) for x in (render, issue, sign, verify))
 
 
+def _median(fn, runs: int = RUNS) -> tuple[float, float]:
+    """Median wall and CPU seconds of fn() (warm: one call first)."""
+    fn()
+    wall, cpu = [], []
+    for _ in range(runs):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def real_letter_times() -> list[str]:
+    """Real text (half-width punctuation pasted from the published samples, decimals, times,
+    URLs): normalisation, line breaking and pagination, the whole render, Word in and out."""
+    import io
+
+    import docx
+
+    from tracker.letters import fonts as letter_fonts
+    from tracker.letters.compose import compose
+    from tracker.letters.docx_export import letter_docx
+    from tracker.letters.inputs import parse
+    from tracker.letters.render import _layout, _role_texts
+    from tracker.replies.docx_letter import read_letter
+    from tracker.replies.punctuation import normalize
+
+    samples = Path(__file__).resolve().parents[1] / "tests" / "data" / "samples"
+    raw = (samples / "plan-jiaohe-2023.txt").read_text(encoding="utf-8")
+    lines = [line.strip() for line in raw.splitlines()[18:60] if len(line.strip()) > 20]
+    pasted = "\n".join(lines)
+    body, changes = normalize(pasted)
+    data = sample_letter(1, body=body, signature=True)
+    letter = parse(data)
+    chosen, _ = letter_fonts.choose(_role_texts(letter))
+    out = []
+    wall, cpu = _median(lambda: normalize(pasted))
+    out.append(f"punctuation normalisation of {len(pasted):,} characters ({len(changes)} "
+               f"changes): median {wall * 1000:.1f} ms, CPU {cpu * 1000:.1f} ms")
+    layout = _layout(letter, chosen)
+    composed = compose(letter, chosen, layout, None, None)
+    wall, cpu = _median(lambda: compose(letter, chosen, layout, None, None))
+    out.append(f"line breaking + pagination of that letter ({len(composed.layout.pages)} pages): "
+               f"median {wall * 1000:.1f} ms, CPU {cpu * 1000:.1f} ms")
+    wall, cpu = _median(lambda: render_letter_report(data))
+    out.append(f"whole render of that letter: median {wall * 1000:.0f} ms, CPU {cpu * 1000:.0f} ms")
+    exported = letter_docx(letter)
+    wall, cpu = _median(lambda: letter_docx(letter))
+    out.append(f".docx export of that letter ({len(exported) // 1024} KB): median "
+               f"{wall * 1000:.0f} ms, CPU {cpu * 1000:.0f} ms")
+    document = docx.Document()
+    for text in ["A", "吉卫复议字〔2026〕12号", "对省十四届人大三次会议第0040号代表建议的答复", "李华代表：",
+                 "您在省十四届人大三次会议上提出的《关于加强基层卫生人才队伍建设的建议》收悉。现答复如下：",
+                 *lines, "感谢您对卫生健康工作的关心和支持。", "吉林省卫生健康委员会", "2026年6月18日",
+                 "（联系人：刘洋　电话：0431-88900000）", "抄送：省政府办公厅。"]:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    typed = buffer.getvalue()
+    wall, cpu = _median(lambda: read_letter(typed))
+    out.append(f"Word import of a whole letter ({len(typed) // 1024} KB, {len(lines) + 10} "
+               f"paragraphs): median {wall * 1000:.0f} ms, CPU {cpu * 1000:.0f} ms")
+    return out
+
+
 def _render_one(i: int) -> int:
     pdf, _ = render_unlimited(sample_letter(3 if i % 2 else 8, number=str(100 + i)))
     return len(pdf)
@@ -121,6 +188,8 @@ def main() -> int:
         ok &= median <= target
         print(f"{pages}-page letter ({got} pages), median of {RUNS} warm renders: "
               f"{median * 1000:.0f} ms (target ≤ {target * 1000:.0f} ms) {verdict}")
+    for line in real_letter_times():
+        print(line)
     render, issue, sign, verify = signing_times()
     print(f"signing at issue (3-page letter, ECDSA P-256 demo key, seal image), medians of "
           f"{RUNS}: render {render * 1000:.0f} ms, render + sign {issue * 1000:.0f} ms, "

@@ -40,23 +40,40 @@ def split_heading(para) -> tuple[str, str]:
     return text, ""
 
 
-def _style(pitch_var: bool = True, **props) -> str:
-    parts = [f"{key.replace('_', '-')}: {value}" for key, value in props.items()
-             if value is not None]
-    return "; ".join(parts)
-
-
 def line_html(line: Line, *, extra_class: str = "") -> Markup:
     """A typeset line as a <div>: its spans, indent and letter-spacing; text escaped."""
     spans = Markup("").join(
         Markup('<span class="{}">{}</span>').format(css, text) if css else escape(text)
         for css, text in line.runs)
-    style = f"letter-spacing: {line.spacing:.4f}pt"
-    if line.indent:
-        style += f"; padding-left: {line.indent:.2f}pt"
-    cls = "ln" + (" justified" if line.justified else "") + (f" {extra_class}" if extra_class
-                                                              else "")
-    return Markup('<div class="{}" style="{}">{}</div>').format(cls, style, spans)
+    # The common lines take classes (letter.css), so WeasyPrint parses fewer style attributes:
+    # a paragraph's last line keeps the body's spacing; a full line of 16 pt Chinese
+    # characters, indented or not, has one of two spacings.
+    classes, styles = ["ln"], []
+    if line.justified:
+        classes.append("justified")
+    if extra_class:
+        classes.append(extra_class)
+    if line.indent == 2 * BODY_PT:
+        classes.append("first")
+    elif line.indent:
+        styles.append(f"padding-left: {line.indent:.2f}pt")
+    common = COMMON_SPACING.get(round(line.spacing, 3))
+    if common:
+        classes.append(common)
+    elif line.spacing != typeset.BASE_SPACING:
+        styles.append(f"letter-spacing: {line.spacing:.4f}pt")
+    if styles:
+        return Markup('<div class="{}" style="{}">{}</div>').format(
+            " ".join(classes), "; ".join(styles), spans)
+    return Markup('<div class="{}">{}</div>').format(" ".join(classes), spans)
+
+
+# Letter-spacings (pt) of full lines of 16 pt Chinese characters: 28 of them, and 26 after a
+# first-line indent of 2 characters; letter.css has a class for each.
+COMMON_SPACING = {
+    round((TEXT_WIDTH - 28 * BODY_PT) / 27, 3): "fill28",
+    round((TEXT_WIDTH - 2 * BODY_PT - 26 * BODY_PT) / 25, 3): "fill26",
+}
 
 
 def _simple(text: str, cls: str, style: str = "") -> Markup:

@@ -12,6 +12,7 @@ spacing of the last page may be tightened instead).
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -73,11 +74,17 @@ class _Atom:
         return sum(adv for _, adv, _ in self.chars)
 
 
-def _advance(faces: list, char: str, size: float) -> float:
+@functools.lru_cache(maxsize=65536)
+def _advance_in(faces: tuple, char: str, size: float) -> float:
     for face in faces:
         if ord(char) in letter_fonts.coverage(face):
             return letter_fonts.advance(face, char, size)
     return letter_fonts.advance(faces[0], char, size)
+
+
+def _advance(faces: list, char: str, size: float) -> float:
+    """The width of ``char`` in the first of ``faces`` that has it (WeasyPrint's fallback)."""
+    return _advance_in(tuple(faces), char, size)
 
 
 def _atoms(runs: list[Run], size: float, width: float) -> list[_Atom]:
@@ -157,16 +164,20 @@ def break_lines(runs: list[Run], *, size: float = BODY_PT, width: float = TEXT_W
     def natural(chars) -> float:
         return sum(adv for _, adv, _ in chars) + BASE_SPACING * max(0, len(chars) - 1)
 
-    queue = list(atoms)
+    queue = list(reversed(atoms))  # popped from the end: the next atom is queue[-1]
+    current_width = 0.0  # sum of the advances on the line so far
     while queue:
-        atom = queue.pop(0)
+        atom = queue.pop()
         if atom.space and not current:
             continue  # no space at the start of a line
         room = width - indent
-        candidate = current + atom.chars
-        if natural(candidate) <= room + 0.01:
-            current = candidate
+        atom_width = atom.width
+        count = len(current) + len(atom.chars)
+        if current_width + atom_width + BASE_SPACING * (count - 1) <= room + 0.01:
+            current = current + atom.chars
+            current_width += atom_width
             continue
+        candidate = current + atom.chars
         # Push-in: closing punctuation at the end of the atom squeezed onto this line.
         core = len(atom.chars)
         while core > 0 and atom.chars[core - 1][0] in NO_LINE_START:
@@ -175,7 +186,7 @@ def break_lines(runs: list[Run], *, size: float = BODY_PT, width: float = TEXT_W
             squeezed = (room - sum(a for _, a, _ in candidate)) / (len(candidate) - 1)
             if natural(current + atom.chars[:core]) <= room + 0.01 \
                     and squeezed >= MIN_PUSH_IN_SPACING:
-                current = candidate
+                current, current_width = candidate, current_width + atom_width
                 continue
         # A long word leaving a wide gap is split to fill the line.
         gap = room - natural(current)
@@ -186,9 +197,9 @@ def break_lines(runs: list[Run], *, size: float = BODY_PT, width: float = TEXT_W
                 take += 1
             if take:
                 current = current + atom.chars[:take]
-                queue.insert(0, _Atom(atom.chars[take:]))
+                queue.append(_Atom(atom.chars[take:]))
                 lines.append(_line(current, indent, width, justify))
-                current, indent = [], rest_indent
+                current, current_width, indent = [], 0.0, rest_indent
                 continue
         if not current:
             # A single atom wider than the line: it goes alone, character by character.
@@ -196,13 +207,13 @@ def break_lines(runs: list[Run], *, size: float = BODY_PT, width: float = TEXT_W
                               if natural(atom.chars[:i + 1]) <= room))
             lines.append(_line(atom.chars[:take], indent, width, justify))
             if atom.chars[take:]:
-                queue.insert(0, _Atom(atom.chars[take:]))
+                queue.append(_Atom(atom.chars[take:]))
             indent = rest_indent
             continue
         lines.append(_line(current, indent, width, justify))
-        current, indent = [], rest_indent
+        current, current_width, indent = [], 0.0, rest_indent
         if not atom.space:
-            queue.insert(0, atom)
+            queue.append(atom)
     if current:
         lines.append(_line(current, indent, width, justify=False))
     return lines

@@ -142,7 +142,8 @@ def render(data: dict) -> tuple[bytes, dict]:
             from exc
     except LetterRenderTimeout as exc:
         current_app.logger.exception("letter rendering timed out")
-        raise LetterFailed(f"{exc}，不是稿件内容的问题，事项未发文，请稍后重试。") from exc
+        raise LetterFailed(f"答复函生成失败（{exc}），不是稿件内容的问题，事项未发文，请稍后重试。") \
+            from exc
     except Exception as exc:  # fonts, the worker process: not the input's fault
         current_app.logger.exception("letter rendering failed")
         raise LetterFailed(f"答复函生成失败（{exc}），不是稿件内容的问题，事项未发文，"

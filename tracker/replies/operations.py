@@ -110,7 +110,7 @@ def punctuation_notices(changes: list) -> list[str]:
     for part, change in shown:
         lines.append(f"{part}{punctuation.describe([change])[0]}")
     if len(changes) > len(shown):
-        lines.append(f"另有 {len(changes) - len(shown)} 处，可在“比较稿件”中查看。")
+        lines.append(f"另有 {len(changes) - len(shown)} 处，均为中文语境中的半角标点改为全角。")
     return lines
 
 
