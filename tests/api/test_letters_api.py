@@ -61,3 +61,33 @@ def test_item_0040_is_drafted_reviewed_signed_and_issued_through_the_api(app, ap
     assert client.get(f"{PREFIX}/assignments/{aid}/letter.pdf").status_code == 401
 
 
+
+
+def test_a_whole_word_letter_through_the_api(app, api, tokens, world):
+    """save_draft with a multipart docx: the parts fill the draft; notices say what came."""
+    import io
+
+    from tests.replies.test_word_import import office_letter
+
+    item = api.register(tokens.clerk, world.meeting, number="0041", is_key=False)
+    item = api.assign(tokens.clerk, item["id"], lead=world.health)
+    aid = assignment_of(item, world.health)["id"]
+    api.act("assignments", aid, "accept", tokens.health_clerk, {})
+    api.act("assignments", aid, "dispatch", tokens.health_clerk, {
+        "section_id": world.health_section, "drafter_id": world.health_drafter})
+    saved = api.act("assignments", aid, "save_draft", tokens.health_drafter, data={
+        "base_number": "0", "result_class": "A", "reply_form": "written",
+        "disclosure": "public", "closing": "此复。",
+        "docx": (io.BytesIO(office_letter("0041")), "答复.docx")},
+        content_type="multipart/form-data").get_json()
+    draft = assignment_of(saved, world.health)["draft"]
+    assert draft["source"] == "docx"
+    assert draft["body"].startswith("一、关于基层卫生人才引进")
+    assert "李华代表" not in draft["body"] and "吉林省卫生健康委员会" not in draft["body"]
+    assert draft["salutation"] == "李华代表："
+    assert draft["closing"] == "此复。"  # the request's own value wins over the file's
+    assert draft["cc"] == ["省人大常委会人代选委", "省政府办公厅"]
+    imported = saved["notices"][0]
+    assert imported.startswith("已从 Word 文件导入：") and "称谓" in imported
+    assert "结束语" not in imported
+    assert any(n.startswith("已按标点符号用法") for n in saved["notices"])

@@ -178,7 +178,7 @@ def test_saving_shows_the_punctuation_changes(app, world, make_client):
         "disclosure": "public"}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "已按标点符号用法（GB/T 15834）将" in html
-    assert "“,” 改为 “，”" in html or "「,」" in html or "," in html
+    assert "正文第2行第9字：“,” 改为 “，”（截至2020年末，全市医疗卫生机构）" in html
     with app.app_context():
         body = db.session.scalar(select(DraftVersion.body).where(
             DraftVersion.assignment_id == aid))
@@ -225,3 +225,29 @@ def test_a_signed_letter_can_be_sent_back_for_correction_and_issued(w):
     reply = replies.issue_reply(target, w.health_clerk)
     assert reply.doc_number.endswith("〕1号") and target.state == "replied"
     assert reply.draft_version.contact_phone == "0431-88900001"
+
+
+def test_the_issued_letters_word_file_is_what_was_issued(app, world, make_client):
+    """Its .docx comes from the data kept at issue: a later change of the unit's style (or
+    of the item) does not rewrite what was sent."""
+    from tracker.handling.models import Assignment
+    from tracker.replies.styles import apply_letter_style_preset
+
+    aid = _bring(app, world, "signed")
+    clerk = make_client()
+    clerk.login("health_clerk")
+    page = clerk.get(f"/assignments/{aid}/actions/issue").get_data(as_text=True)
+    version = page.split('name="version"')[1].split('value="')[1].split('"')[0]
+    assert clerk.post_form(f"/assignments/{aid}/actions/issue",
+                           {"version": version}).status_code == 302
+    with app.app_context():
+        reply = db.session.scalar(select(Reply).where(Reply.assignment_id == aid))
+        number = reply.doc_number
+        assert f'"doc_number": "{number}"' in reply.letter_data
+        assignment = db.session.get(Assignment, aid)
+        apply_letter_style_preset(None, assignment.unit, assignment.proposal.kind, "city_cppcc")
+        assignment.proposal.title = "关于另一件事的建议"
+        db.session.commit()
+    words = docx_text(clerk.get(f"/assignments/{aid}/letter.docx").data)
+    assert number in words and "签发人" not in words and "另一件事" not in words
+    assert number in pdf_text(clerk.get(f"/assignments/{aid}/letter.pdf").data)

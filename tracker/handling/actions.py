@@ -137,9 +137,11 @@ def _run_save_draft(assignment: Assignment, actor: User, form):
         # A whole letter typed in Word: its parts fill the draft's fields (the body always,
         # the others where the request left them empty).
         imported = word.draft_from_word(word.read_upload(upload), assignment)
+        used = set()
         for name, value in imported.values.items():
             if name == "body" or not values.get(name):
                 values[name] = value
+                used.add(name)
         source = "docx"
     version = replies.save_draft(
         assignment, actor, body=values["body"], result_class=values["result_class"],
@@ -149,7 +151,7 @@ def _run_save_draft(assignment: Assignment, actor: User, form):
         salutation=values["salutation"], opening=values["opening"], note=form.note.data or "",
         source=source)
     if imported is not None:
-        version.notices = imported.notices() + version.notices
+        version.notices = imported.notices(used) + version.notices
     return version
 
 

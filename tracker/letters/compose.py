@@ -53,7 +53,7 @@ def line_html(line: Line, *, extra_class: str = "") -> Markup:
         classes.append("justified")
     if extra_class:
         classes.append(extra_class)
-    if line.indent == 2 * BODY_PT:
+    if line.indent == typeset.FIRST_INDENT:
         classes.append("first")
     elif line.indent:
         styles.append(f"padding-left: {line.indent:.2f}pt")
@@ -68,11 +68,11 @@ def line_html(line: Line, *, extra_class: str = "") -> Markup:
     return Markup('<div class="{}">{}</div>').format(" ".join(classes), spans)
 
 
-# Letter-spacings (pt) of full lines of 16 pt Chinese characters: 28 of them, and 26 after a
-# first-line indent of 2 characters; letter.css has a class for each.
+# Letter-spacing (pt) of a full line of 16 pt Chinese characters (28, or 26 after the first
+# line's indent of two grid columns: the same spacing); letter.css has a class for it.
 COMMON_SPACING = {
     round((TEXT_WIDTH - 28 * BODY_PT) / 27, 3): "fill28",
-    round((TEXT_WIDTH - 2 * BODY_PT - 26 * BODY_PT) / 25, 3): "fill26",
+    round((TEXT_WIDTH - typeset.FIRST_INDENT - 26 * BODY_PT) / 25, 3): "fill28",
 }
 
 
@@ -82,7 +82,7 @@ def _simple(text: str, cls: str, style: str = "") -> Markup:
 
 def _paragraph(runs: list[Run], kind: str, para: int | None = None,
                is_heading: bool = False, indent_em: float = 2.0) -> list[Item]:
-    lines = break_lines(runs, first_indent=indent_em * BODY_PT)
+    lines = break_lines(runs, first_indent=indent_em * (BODY_PT + typeset.BASE_SPACING))
     return [Item(kind, line_html(line), para=para, last_of_para=(i == len(lines) - 1),
                  is_heading=is_heading)
             for i, line in enumerate(lines)]
@@ -139,7 +139,7 @@ def compose(letter: Letter, chosen: dict, layout: dict, seal_url: str | None,
                                      f"padding-right: {layout['date_pad']:.2f}pt")))
     if letter.contact:
         for line in break_lines([Run(letter.contact, body_faces)],
-                                first_indent=2 * BODY_PT):
+                                first_indent=typeset.FIRST_INDENT):
             tail.append(Item("tail", line_html(line, extra_class="note")))
 
     record_html, record_pt = _record(letter, body_faces, qr)

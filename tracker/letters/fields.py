@@ -29,8 +29,12 @@ CC_NAME_MAX = 100        # one recipient of the 抄送 line
 CC_LINES_MAX = 30
 CC_TEXT_MAX = 2000
 BODY_MAX = 60000         # a typed draft and a Word import alike
-SIGNER_MAX = 30
+# Names printed at issue (签发人, 初审/复审/终审): as long as a user's full name may be.
+SIGNER_MAX = 60          # users.full_name
 REVIEWER_MAX = 60
+# Characters no letter may hold: control characters, lone surrogates and the two
+# non-characters XML cannot carry (the .docx export would fail on them).
+UNPRINTABLE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 def item_number_problem(number: str) -> str | None:

@@ -108,8 +108,8 @@ def _text(data: dict, key: str, *, required: bool = False, limit: int = 500,
     value = str(value).strip()
     if len(value) > limit:
         raise LetterInputError(key, f"过长（不超过 {limit} 字）")
-    if any(ord(ch) < 0x20 and ch not in "\n\t" for ch in value):
-        raise LetterInputError(key, "含有控制字符")
+    if fields.UNPRINTABLE_RE.search(value):
+        raise LetterInputError(key, "含有控制字符或无法打印的字符")
     return value
 
 
@@ -278,6 +278,8 @@ def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
     body_text = data.get("body")
     if not isinstance(body_text, str) or not body_text.strip():
         raise LetterInputError("body", "正文不能为空")
+    if fields.UNPRINTABLE_RE.search(body_text):
+        raise LetterInputError("body", "正文含有控制字符或无法打印的字符")
     if len(body_text) > MAX_TEXT:
         raise LetterInputError("body", f"正文过长（{len(body_text)} 字，不超过 {MAX_TEXT} 字）")
     body = paragraphs(body_text)

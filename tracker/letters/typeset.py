@@ -35,6 +35,9 @@ MIN_PUSH_IN_SPACING = -1.0
 # A word longer than this share of a line is split rather than leave a wide gap.
 SPLIT_WORD_GAP_EM = 2.5
 SEAL_PT = 42 * MM
+# Paragraphs start 2 characters in: two grid columns (16 pt less the spacing each), so an
+# indented first line holds 26 characters aligned with the 28 of the lines below.
+FIRST_INDENT = 2 * (BODY_PT + BASE_SPACING)
 
 NO_LINE_START = set("，。、；：？！）》」』】〕〉”’…—·%‰℃,.;:?!)]}")
 NO_LINE_END = set("（《「『【〔〈“‘([{")
@@ -122,6 +125,11 @@ def _atoms(runs: list[Run], size: float, width: float) -> list[_Atom]:
                 and not glued[-1].space:
             glued[-1].chars.extend(atom.chars)
             continue
+        if pending and atom.space:
+            # An opening mark before a space keeps its place (a space may be dropped at a
+            # line's end, the mark must not go with it).
+            glued.append(_Atom(pending))
+            pending = []
         if pending:
             atom = _Atom(pending + atom.chars, atom.space)
             pending = []
@@ -192,9 +200,7 @@ def break_lines(runs: list[Run], *, size: float = BODY_PT, width: float = TEXT_W
         gap = room - natural(current)
         if len(atom.chars) > 1 and not any(c in NO_LINE_START for c, _, _ in atom.chars) \
                 and (gap > SPLIT_WORD_GAP_EM * size or not current):
-            take = 0
-            while take < len(atom.chars) and natural(current + atom.chars[:take + 1]) <= room:
-                take += 1
+            take = _fit_count(current_width, len(current), atom.chars, room)
             if take:
                 current = current + atom.chars[:take]
                 queue.append(_Atom(atom.chars[take:]))
@@ -203,8 +209,7 @@ def break_lines(runs: list[Run], *, size: float = BODY_PT, width: float = TEXT_W
                 continue
         if not current:
             # A single atom wider than the line: it goes alone, character by character.
-            take = max(1, sum(1 for i in range(len(atom.chars))
-                              if natural(atom.chars[:i + 1]) <= room))
+            take = max(1, _fit_count(0.0, 0, atom.chars, room))
             lines.append(_line(atom.chars[:take], indent, width, justify))
             if atom.chars[take:]:
                 queue.append(_Atom(atom.chars[take:]))
@@ -215,8 +220,22 @@ def break_lines(runs: list[Run], *, size: float = BODY_PT, width: float = TEXT_W
         if not atom.space:
             queue.append(atom)
     if current:
-        lines.append(_line(current, indent, width, justify=False))
+        # A paragraph's last line is set loose, unless a closing mark was pushed in: then it
+        # is as full as any other and is justified to the edge like them.
+        lines.append(_line(current, indent, width,
+                           justify=justify and natural(current) > width - indent + 0.01))
     return lines
+
+
+def _fit_count(start_width: float, start_count: int, chars, room: float) -> int:
+    """How many of ``chars`` fit after ``start_count`` characters of ``start_width``."""
+    total, count = start_width, start_count
+    for index, (_, adv, _) in enumerate(chars):
+        total += adv
+        count += 1
+        if total + BASE_SPACING * (count - 1) > room:
+            return index
+    return len(chars)
 
 
 # -- pagination ---------------------------------------------------------------------------------
@@ -251,15 +270,23 @@ class Layout:
     notes: list[str] = field(default_factory=list)
 
 
-def _fits(lines: int, record_pt: float, pitch: float = PITCH) -> bool:
+# A page with the 版记 is a block of RECORD_PAGE_HEIGHT (letter.css .record-page) with the
+# record at its bottom; other pages hold 22 lines of the grid (637.56 of 637.8 pt).
+RECORD_PAGE_HEIGHT = 637.0
+
+
+def _room(record_pt: float) -> float:
     gap = 6.0 if record_pt else 0.0  # the 版记 keeps a little air above it
-    return lines * pitch + record_pt + gap <= BLOCK_HEIGHT - 0.5
+    return RECORD_PAGE_HEIGHT - record_pt - gap if record_pt else BLOCK_HEIGHT + 0.01
+
+
+def _fits(lines: int, record_pt: float, pitch: float = PITCH) -> bool:
+    return lines * pitch <= _room(record_pt)
 
 
 def _squeezed(lines: int, record_pt: float) -> float | None:
     """The pitch (>= MIN_PITCH) at which ``lines`` and the record fit a page, or None."""
-    gap = 6.0 if record_pt else 0.0
-    pitch = math.floor((BLOCK_HEIGHT - 0.5 - record_pt - gap) / lines * 100) / 100
+    pitch = math.floor(_room(record_pt) / lines * 100) / 100
     return pitch if pitch >= MIN_PITCH else None
 
 

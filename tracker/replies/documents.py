@@ -3,6 +3,7 @@ and Word file, the issued letter (the stored, signed PDF) and its Word file. Bot
 built from the same Letter as the PDF (tracker.letters.docx_export)."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,10 @@ def issued_pdf(reply: Reply) -> LetterFile:
 def issued_docx(assignment: Assignment, reply: Reply) -> LetterFile:
     """The issued letter in Word: the same data it was rendered from at issue (number, date,
     reviewers, verification code), without the seal and the signature."""
-    data = letter.letter_data(assignment, reply.draft_version, doc_number=reply.doc_number,
-                              reply=reply, verify_code=reply.verify_code,
-                              on=to_local(reply.issued_at).date())
+    if reply.letter_data:
+        data = json.loads(reply.letter_data)
+    else:  # issued before the data was kept: rebuilt from the reply as it stands
+        data = letter.letter_data(assignment, reply.draft_version, doc_number=reply.doc_number,
+                                  reply=reply, verify_code=reply.verify_code,
+                                  on=to_local(reply.issued_at).date())
     return LetterFile(letter.docx(data), None, DOCX, f"{reply.doc_number}.docx")

@@ -3,6 +3,7 @@ PDF rendered once at issue, stored with its SHA-256 and served unchanged ever af
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import date
 from pathlib import Path
@@ -225,7 +226,8 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
                 assignment, actor, version=version, expected_number=number,
                 letter={"pdf_name": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
                         "pdf_size": len(pdf), "verify_code": code,
-                        "signed_by_cert": key.subject})
+                        "signed_by_cert": key.subject,
+                        "letter_data": json.dumps(data, ensure_ascii=False, sort_keys=True)})
         except operations.NumberTaken:
             path.unlink(missing_ok=True)
             if not release_locks:
@@ -246,3 +248,6 @@ def docx(data: dict) -> bytes:
         return letter_docx(parse(data, _result_classes()))
     except LetterInputError as exc:
         raise LetterInputInvalid(f"答复函内容有误，无法生成：{exc.reason}。") from exc
+    except ValueError as exc:  # lxml refusing a character: the input's, but say it plainly
+        current_app.logger.exception("letter .docx export failed")
+        raise LetterInputInvalid("答复函含有 Word 文件无法保存的字符，请检查稿件后重试。") from exc

@@ -165,6 +165,8 @@ class Reply(db.Model):
     # The code printed under the 附注 (and in the QR code) that opens /verify/<code>, and the
     # certificate the stored letter was signed with.
     verify_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # The letter's input at issue (JSON, no seal): its .docx is built from what was issued.
+    letter_data: Mapped[str | None] = mapped_column(Text)
     signed_by_cert: Mapped[str] = mapped_column(String(200), default="")
     # The item's rating of this reply, from all its authors' answers (tracker.ratings).
     rating: Mapped[str | None] = mapped_column(String(12))

@@ -35,9 +35,11 @@ class WordDraft:
     dropped: list                  # docx_letter.Dropped
     checks: list[str] = field(default_factory=list)   # differences from the item, warnings
 
-    def notices(self) -> list[str]:
-        """Lines for a flash message or the API's notices."""
-        labels = dict.fromkeys(p.label for p in self.placements)
+    def notices(self, used: set[str] | None = None) -> list[str]:
+        """Lines for a flash message or the API's notices (``used``: the draft fields the
+        file actually filled; default all it gave)."""
+        used = set(self.values) if used is None else used
+        labels = dict.fromkeys(p.label for p in self.placements if p.field in used)
         lines = [f"已从 Word 文件导入：{'、'.join(labels)}。"]
         lines += [f"未导入「{d.text[:30]}」：{d.reason}" for d in self.dropped[:10]]
         lines += self.checks
