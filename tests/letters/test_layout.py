@@ -145,17 +145,7 @@ def test_missing_character_falls_back_and_is_reported():
 
 
 def test_seal_is_centred_on_unit_and_date(tmp_path):
-    import struct
-    import zlib
-
-    def png(size=64):
-        raw = b"".join(b"\x00" + b"\xff\x00\x00\x80" * size for _ in range(size))
-        def chunk(kind, data):
-            return (struct.pack(">I", len(data)) + kind + data
-                    + struct.pack(">I", zlib.crc32(kind + data)))
-        return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", size, size, 8, 6,
-                                                                   0, 0, 0))
-                + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    from tests.letters.test_grid import seal_png as png
 
     r = render(sample_letter(1, seal=png()))
     date, unit = r.find("2026年6月18日"), r.find("吉林省卫生健康委员会")

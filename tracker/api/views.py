@@ -6,9 +6,7 @@ rendered as JSON, and logged when they are refusals, by the application's error 
 """
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, current_app, g, jsonify, request, send_file, url_for
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 from sqlalchemy import false, select
 
 from tracker.accounts import operations as accounts
@@ -343,15 +341,6 @@ def assignment_action(assignment_id: int, action: str):
 
 # --- the letter's files ---------------------------------------------------------------------
 
-def _send_letter(file: documents.LetterFile):
-    if file.path is not None:
-        return send_file(file.path, mimetype=file.mimetype, as_attachment=False,
-                         download_name=file.filename, max_age=0)
-    return send_file(io.BytesIO(file.content), mimetype=file.mimetype,
-                     as_attachment=file.mimetype != documents.PDF,
-                     download_name=file.filename, max_age=0)
-
-
 def _letter_assignment(assignment_id: int) -> Assignment:
     return documents.readable(g.api_user, _visible_assignment(assignment_id))
 
@@ -369,7 +358,7 @@ def _round_arg() -> int | None:
 def issued_letter_pdf(assignment_id: int):
     """The issued letter exactly as stored and signed at issue (?round=N)."""
     assignment = _letter_assignment(assignment_id)
-    return _send_letter(documents.issued_pdf(documents.issued_reply(assignment, _round_arg())))
+    return documents.send(documents.issued_pdf(documents.issued_reply(assignment, _round_arg())))
 
 
 @bp.get("/assignments/<int:assignment_id>/letter.docx")
@@ -377,14 +366,14 @@ def issued_letter_docx(assignment_id: int):
     """The issued letter as a Word document in the PDF's layout (?round=N)."""
     assignment = _letter_assignment(assignment_id)
     reply = documents.issued_reply(assignment, _round_arg())
-    return _send_letter(documents.issued_docx(assignment, reply))
+    return documents.send(documents.issued_docx(assignment, reply))
 
 
 @bp.get("/assignments/<int:assignment_id>/drafts/<int:number>/letter.pdf")
 def draft_letter_pdf(assignment_id: int, number: int):
     """A draft version's letter, watermarked 草稿, as the preview page shows it."""
     assignment = _letter_assignment(assignment_id)
-    return _send_letter(documents.draft_pdf(assignment,
+    return documents.send(documents.draft_pdf(assignment,
                                             documents.draft_version(assignment, number)))
 
 
@@ -392,7 +381,7 @@ def draft_letter_pdf(assignment_id: int, number: int):
 def draft_letter_docx(assignment_id: int, number: int):
     """A draft version's letter as a Word document in the PDF's layout."""
     assignment = _letter_assignment(assignment_id)
-    return _send_letter(documents.draft_docx(assignment,
+    return documents.send(documents.draft_docx(assignment,
                                              documents.draft_version(assignment, number)))
 
 

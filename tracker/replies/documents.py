@@ -3,9 +3,12 @@ and Word file, the issued letter (the stored, signed PDF) and its Word file. Bot
 built from the same Letter as the PDF (tracker.letters.docx_export)."""
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from flask import send_file
 
 from tracker.core.errors import Hidden, NotFound, PermissionDenied
 from tracker.core.time import to_local
@@ -24,6 +27,16 @@ class LetterFile:
     path: Path | None
     mimetype: str
     filename: str
+
+
+def send(file: LetterFile):
+    """The file as a response: PDFs shown in the browser, Word files downloaded."""
+    if file.path is not None:
+        return send_file(file.path, mimetype=file.mimetype, as_attachment=False,
+                         download_name=file.filename, max_age=0)
+    return send_file(io.BytesIO(file.content), mimetype=file.mimetype,
+                     as_attachment=file.mimetype != PDF, download_name=file.filename,
+                     max_age=0)
 
 
 def readable(actor, assignment: Assignment) -> Assignment:

@@ -2,9 +2,7 @@
 tracker.handling.views like every other workflow action)."""
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from tracker.core.errors import Hidden, NotFound, PermissionDenied
@@ -66,15 +64,6 @@ def versions(assignment_id: int):
         reply=queries.current_reply(assignment))
 
 
-def _send(file: documents.LetterFile):
-    if file.path is not None:
-        return send_file(file.path, mimetype=file.mimetype, as_attachment=False,
-                         download_name=file.filename, max_age=0)
-    return send_file(io.BytesIO(file.content), mimetype=file.mimetype,
-                     as_attachment=file.mimetype != documents.PDF,
-                     download_name=file.filename, max_age=0)
-
-
 def _draft_arg(assignment: Assignment) -> DraftVersion:
     draft = _version_arg(assignment, "version") or queries.latest_draft(assignment)
     if draft is None:
@@ -87,7 +76,7 @@ def _draft_arg(assignment: Assignment) -> DraftVersion:
 def letter_preview(assignment_id: int):
     """The letter of a draft version (?version=N, default the latest), watermarked 草稿."""
     assignment = _readable_assignment(assignment_id)
-    return _send(documents.draft_pdf(assignment, _draft_arg(assignment)))
+    return documents.send(documents.draft_pdf(assignment, _draft_arg(assignment)))
 
 
 @bp.get("/assignments/<int:assignment_id>/letter-preview.docx")
@@ -95,7 +84,7 @@ def letter_preview(assignment_id: int):
 def letter_preview_docx(assignment_id: int):
     """The same draft letter as a Word document, in the PDF's layout."""
     assignment = _readable_assignment(assignment_id)
-    return _send(documents.draft_docx(assignment, _draft_arg(assignment)))
+    return documents.send(documents.draft_docx(assignment, _draft_arg(assignment)))
 
 
 def _issued(assignment: Assignment) -> Reply:
@@ -111,7 +100,7 @@ def issued_letter(assignment_id: int):
     """The issued letter exactly as stored at issue (?round=N, default the current round)."""
     assignment = _readable_assignment(assignment_id)
     try:
-        return _send(documents.issued_pdf(_issued(assignment)))
+        return documents.send(documents.issued_pdf(_issued(assignment)))
     except NotFound:
         abort(404)
 
@@ -121,7 +110,7 @@ def issued_letter(assignment_id: int):
 def issued_letter_docx(assignment_id: int):
     """The issued letter as a Word document (without the seal and the signature)."""
     assignment = _readable_assignment(assignment_id)
-    return _send(documents.issued_docx(assignment, _issued(assignment)))
+    return documents.send(documents.issued_docx(assignment, _issued(assignment)))
 
 
 @bp.post("/assignments/<int:assignment_id>/drafts/word")
