@@ -26,10 +26,11 @@ from datetime import date
 
 from lxml import etree
 
+from tracker.letters import fields
 from tracker.replies.text import heading_level
 
 MAX_EXPANDED_BYTES = 8 * 1024 * 1024  # total uncompressed size of the zip's members
-MAX_BODY_CHARS = 60000  # same as a typed draft (DraftForm.body Length(max=60000))
+MAX_BODY_CHARS = fields.BODY_MAX  # the same limit as a typed draft
 # A reply runs to a few hundred paragraphs of a few dozen runs each. The 8 MB limit still
 # admits a million empty paragraphs or tiny runs, each costing Python work: they are counted
 # in C before anything is walked.
