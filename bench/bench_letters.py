@@ -142,6 +142,19 @@ def real_letter_times() -> list[str]:
     return out
 
 
+def compare_times() -> list[str]:
+    """Comparing two drafts (issue 14): the worst pairs the 60,000-character form allows."""
+    from tests.replies.test_compare_bounds import WORST
+    from tracker.replies.queries import side_by_side
+
+    out = []
+    for name, (old, new) in WORST.items():
+        wall, cpu = _median(lambda: side_by_side(old, new, "旧稿", "新稿"), runs=3)
+        out.append(f"draft comparison, {name}: median {wall * 1000:.0f} ms, "
+                   f"CPU {cpu * 1000:.0f} ms")
+    return out
+
+
 def _render_one(i: int) -> int:
     pdf, _ = render_unlimited(sample_letter(3 if i % 2 else 8, number=str(100 + i)))
     return len(pdf)
@@ -188,7 +201,7 @@ def main() -> int:
         ok &= median <= target
         print(f"{pages}-page letter ({got} pages), median of {RUNS} warm renders: "
               f"{median * 1000:.0f} ms (target ≤ {target * 1000:.0f} ms) {verdict}")
-    for line in real_letter_times():
+    for line in real_letter_times() + compare_times():
         print(line)
     render, issue, sign, verify = signing_times()
     print(f"signing at issue (3-page letter, ECDSA P-256 demo key, seal image), medians of "

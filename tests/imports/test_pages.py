@@ -168,3 +168,49 @@ def test_an_upload_over_the_size_limit_is_refused_unread(clerk, app):
     assert f"上传的文件过大（不能超过 {app.config['MAX_UPLOAD_MB']} MB）" in \
         response.get_data(as_text=True)
     assert counts(app) == before
+
+
+def _with_sheet(content: bytes, sheet_xml: bytes) -> bytes:
+    """The workbook with its first sheet's XML replaced."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info, sheet_xml if info.filename == "xl/worksheets/sheet1.xml"
+                            else data)
+    return out.getvalue()
+
+
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;")
+                                                  * 10) for i in range(1, 10))
+          + b']><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+          b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row>'
+          b'</sheetData></worksheet>')
+
+
+@pytest.mark.parametrize("sheet_xml", [
+    # Truncated in the middle of the sheet data.
+    lambda good: good[:len(good) * 2 // 3],
+    # An external entity (XXE) and an undefined one.
+    lambda good: (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                  + good.split(b"?>", 1)[-1].replace(b"<sheetData>", b"<sheetData>&e;", 1)),
+    lambda good: good.replace(b"<sheetData>", b"<sheetData>&undefined;", 1),
+    # Billion laughs.
+    lambda good: LAUGHS,
+], ids=["truncated", "external-entity", "undefined-entity", "billion-laughs"])
+def test_a_malformed_sheet_is_a_clear_422(clerk, app, sheet_xml):
+    import zipfile
+
+    good_file = xlsx([item(1), item(2)])
+    good = zipfile.ZipFile(io.BytesIO(good_file)).read("xl/worksheets/sheet1.xml")
+    before = counts(app)
+    response = post_file(clerk, _with_sheet(good_file, sheet_xml(good)))
+    assert response.status_code == 422
+    [(row, column, message)] = problems_of(response.get_data(as_text=True))
+    assert "无法读取" in message and "重新保存为 .xlsx" in message, message
+    assert "root:" not in response.get_data(as_text=True)
+    assert counts(app) == before

@@ -166,6 +166,13 @@ def read_sheet(content: bytes) -> Sheet:
         if FORMULA_TAG.search(xml):
             problems += _formulas_without_values(content, rows, header, positions)
         return Sheet(title=sheet.title, rows=rows, columns=set(positions), problems=problems)
+    except ImportRejected:
+        raise
+    except Exception:
+        # The read-only sheet is parsed row by row: truncated XML, entities (expat refuses
+        # external ones and entity amplification) and the like surface only here.
+        raise refuse("无法读取该工作簿的工作表：文件内容已损坏或含有不允许的结构，"
+                     "请在 Excel 中打开后重新保存为 .xlsx 再上传。") from None
     finally:
         book.close()
 

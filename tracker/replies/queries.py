@@ -71,51 +71,97 @@ def replies_of(assignment: Assignment) -> list[Reply]:
         Reply.assignment_id == assignment.id).order_by(Reply.round)))
 
 
+# difflib compares every line of one text with every line of the other (and characters
+# within a changed line): quadratic. Beyond these products the comparison is coarsened, with
+# a note, so that any pair of drafts the form allows (60,000 characters) compares in well
+# under a second.
+MAX_LINE_PRODUCT = 250_000
+MAX_CHAR_PRODUCT = 250_000
+MAX_CHAR_WORK = 1_000_000   # all the character-level marking of one comparison
+COARSE_NOTE = "两稿改动范围较大，中间部分按整段替换显示（未逐行比对）。"
+
+
+def _line_opcodes(old: list[str], new: list[str]) -> tuple[list[tuple], bool]:
+    """difflib's opcodes for two lists of lines, the common head and tail matched first in
+    linear time; a middle too large to compare line by line is one replacement."""
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    a_end, b_end = len(old) - tail, len(new) - tail
+    ops: list[tuple] = [("equal", 0, head, 0, head)] if head else []
+    middle_a, middle_b = old[head:a_end], new[head:b_end]
+    coarse = len(middle_a) * len(middle_b) > MAX_LINE_PRODUCT
+    if coarse:
+        ops.append(("replace", head, a_end, head, b_end))
+    elif middle_a or middle_b:
+        matcher = difflib.SequenceMatcher(a=middle_a, b=middle_b, autojunk=False)
+        ops += [(tag, i1 + head, i2 + head, j1 + head, j2 + head)
+                for tag, i1, i2, j1, j2 in matcher.get_opcodes()]
+    if tail:
+        ops.append(("equal", a_end, len(old), b_end, len(new)))
+    return ops, coarse
+
+
+def _marked(a: str, b: str, budget: list[int]) -> tuple[str, str] | None:
+    """Two similar lines with their changed characters marked, or None (not similar, or
+    too long for the comparison budget that is left)."""
+    cost = len(a) * len(b)
+    if cost > MAX_CHAR_PRODUCT or cost > budget[0]:
+        return None
+    budget[0] -= cost
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    if matcher.ratio() < 0.5:
+        return None
+    left, right = [], []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            left.append(str(escape(a[i1:i2])))
+            right.append(str(escape(b[j1:j2])))
+        else:
+            if i2 > i1:
+                left.append(f"<del>{escape(a[i1:i2])}</del>")
+            if j2 > j1:
+                right.append(f"<ins>{escape(b[j1:j2])}</ins>")
+    return "".join(left), "".join(right)
+
+
 def side_by_side(old: str, new: str, old_title: str, new_title: str) -> Markup:
     """An HTML table comparing two texts line by line, changes marked (content escaped)."""
     old_lines, new_lines = old.splitlines(), new.splitlines()
-    rows = []
-    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    rows: list[str] = []
+    budget = [MAX_CHAR_WORK]
+    opcodes, coarse = _line_opcodes(old_lines, new_lines)
+    for tag, i1, i2, j1, j2 in opcodes:
         left, right = old_lines[i1:i2], new_lines[j1:j2]
         for k in range(max(len(left), len(right))):
             a = left[k] if k < len(left) else None
             b = right[k] if k < len(right) else None
             if tag == "equal":
                 rows.append(_row("same", escape(a), escape(b)))
-            elif (tag == "replace" and a is not None and b is not None
-                  and difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio() >= 0.5):
-                # Similar lines: mark the changed characters within them.
-                a_html, b_html = _inline(a, b)
-                rows.append(_row("changed", a_html, b_html))
+                continue
+            marked = _marked(a, b, budget) if tag == "replace" and a is not None \
+                and b is not None else None
+            if marked is not None:  # similar lines: the changed characters marked
+                rows.append(_row("changed", *marked))
             else:
                 rows.append(_row("changed", escape(a) if a is not None else "",
                                  escape(b) if b is not None else "",
-                                 "removed" if a is not None else "", "added" if b is not None else ""))
+                                 "removed" if a is not None else "",
+                                 "added" if b is not None else ""))
     head = Markup("<thead><tr><th>{}</th><th>{}</th></tr></thead>").format(old_title, new_title)
-    return Markup('<table class="table table-sm diff">') + head + Markup("<tbody>") + \
-        Markup("").join(rows) + Markup("</tbody></table>")
+    note = Markup('<p class="small text-muted diff-coarse">{}</p>').format(COARSE_NOTE) \
+        if coarse else Markup("")
+    return note + Markup('<table class="table table-sm diff">') + head + Markup("<tbody>") + \
+        Markup("".join(rows)) + Markup("</tbody></table>")
 
 
-def _row(kind: str, left, right, left_cls: str = "", right_cls: str = "") -> Markup:
-    return Markup('<tr class="{}"><td class="{}">{}</td><td class="{}">{}</td></tr>').format(
-        kind, left_cls, left, right_cls, right)
-
-
-def _inline(a: str, b: str) -> tuple[Markup, Markup]:
-    """Mark the changed characters within a changed line."""
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    left, right = [], []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            left.append(escape(a[i1:i2]))
-            right.append(escape(b[j1:j2]))
-        else:
-            if i2 > i1:
-                left.append(Markup("<del>{}</del>").format(a[i1:i2]))
-            if j2 > j1:
-                right.append(Markup("<ins>{}</ins>").format(b[j1:j2]))
-    return Markup("").join(left), Markup("").join(right)
+def _row(kind: str, left, right, left_cls: str = "", right_cls: str = "") -> str:
+    """One row; ``left`` and ``right`` are already escaped HTML."""
+    return (f'<tr class="{kind}"><td class="{left_cls}">{left}</td>'
+            f'<td class="{right_cls}">{right}</td></tr>')
 
 
 def review_context(assignment: Assignment, user) -> dict:
