@@ -55,8 +55,7 @@ serve-prod: venv
 	@test -n "$$TRACKER_DATABASE_URL" || { echo "TRACKER_DATABASE_URL is not set"; exit 1; }
 	@test -n "$$TRACKER_SECRET_KEY" || { echo "TRACKER_SECRET_KEY is not set"; exit 1; }
 	TRACKER_ENV=production $(FLASK) db upgrade
-	TRACKER_ENV=production $(BIN)/gunicorn --workers $${WORKERS:-4} --bind $${BIND:-127.0.0.1:8000} \
-		--timeout $${TIMEOUT:-120} --access-logfile - wsgi:app
+	TRACKER_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

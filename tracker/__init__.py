@@ -34,6 +34,15 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=str(config_module.INSTANCE_DIR),
     )
     app.config.update(config_module.load(config))
+    hops = int(app.config["TRUSTED_PROXIES"])
+    if hops < 0:
+        raise RuntimeError(f"TRACKER_TRUSTED_PROXIES 应为 0 或正整数，现在是「{hops}」。")
+    if hops:
+        # Behind N trusted proxies: the client's address, scheme and host are the ones the
+        # nearest proxy saw; with 0 a client's own X-Forwarded-* headers are ignored.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.json.ensure_ascii = False  # readable Chinese in the API's JSON
     from tracker.core.views import BoundedIntConverter
 
@@ -98,6 +107,9 @@ def _tune_engine(engine) -> None:
     """SQLite: foreign keys, WAL, a busy timeout, and real transactions (savepoints work)."""
     if engine.dialect.name != "sqlite":
         return
+    from tracker.files.storage import private_sqlite_file
+
+    private_sqlite_file(engine.url.database)  # 600 in a 700 folder, before SQLite makes it
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -300,10 +312,16 @@ def _refuse_unsafe_production(app: Flask) -> None:
     if host in ("localhost", "::1") or host.startswith("127."):
         raise RuntimeError("生产模式必须设置 TRACKER_PUBLIC_BASE_URL（答复函二维码和评价链接中的"
                            f"对外网址），现在是「{app.config['PUBLIC_BASE_URL']}」。")
-    demo_root = Path(app.config["SIGNING_DIR"]) / "trust" / "demo-ca.pem"
-    if demo_root.exists() and not app.config.get("TRUST_ROOTS"):
-        raise RuntimeError(f"生产模式拒绝启动：演示根证书仍被信任（{demo_root}），"
-                           "请删除该文件并配置正式的根证书。")
+    from tracker.signing.democa import trusted_demo_roots
+
+    # Recognised by content wherever the trust roots come from (TRUST_ROOTS or SIGNING_DIR).
+    demo_roots = trusted_demo_roots(str(app.config.get("TRUST_ROOTS") or ""),
+                                    Path(app.config["SIGNING_DIR"]))
+    if demo_roots:
+        raise RuntimeError("生产模式拒绝启动：演示根证书仍被信任（"
+                           + "、".join(str(p) for p in demo_roots)
+                           + "），请将其从 TRACKER_TRUST_ROOTS 所列的文件或目录中删除，"
+                             "只配置正式的根证书。")
     with app.app_context():
         if not inspect(db.engine).has_table("users"):
             return

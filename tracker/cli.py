@@ -68,17 +68,28 @@ tokens = AppGroup("tokens", help="Issue and revoke API tokens.")
 @tokens.command("issue")
 @click.argument("username")
 @click.option("--name", default="api", help="What the token is for.")
-@click.option("--days", default=365, type=int, help="Validity in days (0: no expiry).")
-def issue_token(username: str, name: str, days: int) -> None:
+@click.option("--scope", type=click.Choice(["read", "act"]), default="read", show_default=True,
+              help="read: GET only; act: everything the user may do.")
+@click.option("--days", type=int, default=None,
+              help="Validity in days (default and most: TRACKER_API_TOKEN_MAX_DAYS).")
+def issue_token(username: str, name: str, scope: str, days: int | None) -> None:
     """Issue an API token for USERNAME and print it once."""
     from tracker.accounts import operations
     from tracker.accounts.models import User
+    from tracker.core.errors import ValidationFailed
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.is_enabled:
         click.echo(f"错误：用户 {username} 不存在或已停用。", err=True)
         raise SystemExit(1)
-    token = operations.issue_token(user, name, days or None)
+    try:
+        token = operations.issue_token(user, name, days, scope)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for messages in exc.errors.values():
+            for message in messages:
+                click.echo(f"错误：{message}", err=True)
+        raise SystemExit(1) from None
     db.session.commit()
     click.echo(token)
 
@@ -87,15 +98,16 @@ def issue_token(username: str, name: str, days: int) -> None:
 @click.argument("prefix")
 def revoke_token(prefix: str) -> None:
     """Revoke the token(s) starting with PREFIX."""
+    from tracker.accounts import operations
     from tracker.accounts.models import ApiToken
-    from tracker.core.time import utcnow
 
     rows = db.session.scalars(select(ApiToken).where(ApiToken.prefix == prefix[:10])).all()
     if not rows:
         click.echo("错误：没有该前缀的令牌。", err=True)
         raise SystemExit(1)
     for row in rows:
-        row.revoked_at = utcnow()
+        if row.revoked_at is None:
+            operations.revoke_token(None, row)  # audited, actor "system"
     db.session.commit()
     click.echo(f"已吊销 {len(rows)} 个令牌。")
 

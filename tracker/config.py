@@ -48,10 +48,15 @@ DEFAULTS: dict[str, object] = {
     "SESSION_ABSOLUTE_HOURS": 12,
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_MINUTES": 15,
+    # The longest life an API token may be given, in days (the issue form offers up to it).
+    "API_TOKEN_MAX_DAYS": 90,
     "RETURN_WINDOW_WORKDAYS": 7,
     # The reply result classes offered to drafters: "code=description" pairs split by ";".
     "RESULT_CLASSES": "A=所提问题已经解决或基本解决;B=所提问题正在解决或列入计划逐步解决;"
                       "C=所提问题因条件限制暂时不能解决或留作参考",
+    # How many reverse proxies in front of the app to believe (X-Forwarded-For/-Proto/-Host):
+    # 1 behind the office's HTTPS proxy; 0 (no proxy) ignores those headers entirely.
+    "TRUSTED_PROXIES": 0,
 }
 
 # Allowed attachment types: extension -> (mime type, magic prefix check name).

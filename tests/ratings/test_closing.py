@@ -303,8 +303,10 @@ def test_rehandling_and_closing_through_the_pages(app, world, make_client):
                  "approve", "approve", "approve", "sign", "issue"]
     round_two = ["save_draft", "submit_review", "approve", "approve", "approve", "sign",
                  "issue"]
-    assert actions == (round_one + ["rating_submitted", "rating_submitted", "rehandle"]
-                       + round_two + ["rating_submitted", "rating_submitted", "rate", "close"])
+    # Each author's link is made (and audited) just before the answer through it.
+    online = ["rating_link_minted", "rating_submitted"] * 2
+    assert actions == (round_one + online + ["rehandle"] + round_two + online
+                       + ["rate", "close"])
 
 
 def test_rehandling_and_closing_through_the_api(app, api, tokens, world):

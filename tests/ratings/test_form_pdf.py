@@ -1,5 +1,6 @@
-"""The printed 征询意见表: one author's form with a fresh personal link (only its hash kept),
-printed by the supervising clerk or the reply's unit clerk."""
+"""The printed 征询意见表: one author's form, printed by the supervising clerk or the reply's
+unit clerk; a fresh personal link (only its hash kept) only when the supervising clerk makes
+one, with a reason (see test_link_minting for who may make links)."""
 from __future__ import annotations
 
 import hashlib
@@ -39,12 +40,15 @@ def link_count(app) -> int:
         return db.session.scalar(select(func.count()).select_from(RatingRequest))
 
 
+REASON = "提出人未收到邮件，重新发送"
+
+
 def test_the_form_shows_the_item_and_this_author_with_a_new_link(app, world, make_client):
     item = make_issued(app, world)
     before = link_count(app)
     clerk = make_client()
-    clerk.login("health_clerk")
-    response = clerk.post_form(form_url(item))
+    clerk.login("clerk")
+    response = clerk.post_form(form_url(item), {"with_link": "y", "reason": REASON})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     assert response.mimetype == "application/pdf"
     disposition = response.headers["Content-Disposition"]
@@ -58,7 +62,7 @@ def test_the_form_shows_the_item_and_this_author_with_a_new_link(app, world, mak
                   "基本满意（60–89分）", "不满意（60分以下）", "分数", "面商", "实地调研",
                   "意见和建议", "提出人签名", "只能提交一次"):
         assert shown in flat, shown
-    for hidden in ("王芳", CO["phone"], LEAD["phone"], CO["organisation"]):
+    for hidden in ("王芳", CO["phone"], LEAD["phone"], CO["organisation"], "另行发送"):
         assert hidden not in flat, hidden
     assert "http://127.0.0.1:5000/rate/" in flat  # PUBLIC_BASE_URL of the tests
 
@@ -69,7 +73,8 @@ def test_the_form_shows_the_item_and_this_author_with_a_new_link(app, world, mak
         link = db.session.scalars(select(RatingRequest).order_by(RatingRequest.id.desc())).first()
         assert link.token_hash == hashlib.sha256(token.encode()).hexdigest()
         assert (link.reply_id, link.author_id) == (item.reply_id, item.author_ids[0])
-        assert link.channel == "print" and link.created_by_id == world.health_clerk
+        assert link.channel == "print" and link.created_by_id == world.clerk
+        assert link.minted_reason == REASON and link.revoked_at is None
         stored = db.session.execute(select(RatingRequest.__table__)).all()
         assert not any(token in repr(row) for row in stored)
         expires = link.expires_at
@@ -80,6 +85,26 @@ def test_the_form_shows_the_item_and_this_author_with_a_new_link(app, world, mak
     page = visitor.get(f"/rate/{token}").get_data(as_text=True)
     assert "李华代表：您好" in page
     assert visitor.post_form(f"/rate/{token}", ANSWERS).status_code == 200
+
+
+def test_the_unit_clerk_prints_the_paper_form_without_a_link(app, world, make_client):
+    item = make_issued(app, world)
+    before = link_count(app)
+    clerk = make_client()
+    clerk.login("health_clerk")
+    response = clerk.post_form(form_url(item))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "application/pdf"
+    text, pages = pdf_text(response.data)
+    assert pages == 1
+    flat = re.sub(r"\s+", "", text)
+    # Still the whole paper form: the item, this author, the questions, the signature.
+    for shown in (TITLE, item.title, item.doc_number, "李华", "满意（90分及以上）",
+                  "基本满意（60–89分）", "不满意（60分以下）", "面商", "意见和建议",
+                  "提出人签名", "评价链接由督办单位另行发送"):
+        assert shown in flat, shown
+    assert "/rate/" not in flat and "http" not in flat
+    assert link_count(app) == before  # no link behind the page either (nor a QR code)
 
 
 def test_the_supervising_clerk_prints_it_too(app, world, make_client):

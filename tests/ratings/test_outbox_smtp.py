@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, func, select, text
 
 from tests import factories
 from tests.handling.conftest import latest_id, write_draft
+from tracker.audit.log import details_of
+from tracker.audit.models import AuditEvent
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling import operations as handling
@@ -164,6 +166,13 @@ def test_issuing_sends_each_author_a_personal_link_after_the_commit(live_app, sm
         assert len(messages) == 2
         assert all(m.sent_at is not None and m.attempts == 1 and m.last_error == ""
                    for m in messages)
+        # Each link the system made at send time is in the audit log, with why.
+        minted = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "rating_link_minted")).all()
+        assert sorted(details_of(e)["link_id"] for e in minted) == [link.id for link in links]
+        assert all(e.actor_id is None and e.actor_name == "系统"
+                   and details_of(e)["reason"] == "发文后通过电子邮件发送评价链接"
+                   for e in minted)
         db.session.remove()
     stored = all_stored_text(live_app)
     for token in tokens.values():

@@ -61,7 +61,7 @@ def make_issued(app, world, authors=(LEAD, CO), **kw) -> SimpleNamespace:
         assignment = issue_item(w, list(authors), **kw)
         reply = issued_reply(assignment)
         proposal = assignment.proposal
-        tokens = [ratings.new_link(reply, a, actor=w.health_clerk) for a in proposal.authors]
+        tokens = [ratings.new_link(reply, a, actor=w.clerk) for a in proposal.authors]
         db.session.commit()
         return SimpleNamespace(
             assignment_id=assignment.id, reply_id=reply.id, proposal_id=proposal.id,

@@ -71,7 +71,7 @@ def make_issued(app, world, authors=(LEAD, CO), *, links: bool = False, **kw):
         assignment = issue_item(w, [dict(a) for a in authors], **kw)
         reply = issued_reply(assignment)
         proposal = assignment.proposal
-        tokens = [ratings.new_link(reply, a, actor=w.health_clerk) for a in proposal.authors] \
+        tokens = [ratings.new_link(reply, a, actor=w.clerk) for a in proposal.authors] \
             if links else []
         db.session.commit()
         return SimpleNamespace(

@@ -412,3 +412,34 @@ def test_pages_never_take_addresses_from_the_host_header(app, world, make_client
     assert checked.status_code == 200
     assert "evil.example" not in checked.get_data(as_text=True)
     assert f'href="/verify/{letter.code}"' in checked.get_data(as_text=True)
+
+
+def test_a_countersigned_letter_names_every_signer_in_order(app, world, make_client):
+    """A letter signed again by a second unit: the headline names both, first signer first."""
+    from pyhanko.sign import signers
+
+    from tracker.signing import democa
+    from tracker.signing.keys import UnitKey
+    from tracker.signing.pdf import sign_letter
+
+    letter = issue_letter(app, world)
+    second = "省教育厅会签处"
+    with app.app_context():
+        p12 = democa.unit_p12(democa.ensure_ca(), second, "pw-second")
+        signer = signers.SimpleSigner.load_pkcs12_data(p12, other_certs=[],
+                                                       passphrase=b"pw-second")
+        key = UnitKey(signer=signer, seal_png=democa.draw_seal(second), subject=second,
+                      not_after=None)
+        both = sign_letter(letter.pdf, key, {"page": 0, "rect": [60, 60, 160, 160]},
+                           field_name="CounterSeal")
+    response = upload(anonymous(make_client), both)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    match = re.search(r'<dd class="[^"]*\bsigner\b[^"]*">(.*?)</dd>', html, flags=re.S)
+    assert match, "no 签名人 on the page"
+    headline = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1)))
+    assert UNIT in headline and second in headline, headline
+    assert headline.index(UNIT) < headline.index(second), headline
+    text = text_of(response)
+    assert "文件中有 2 个数字签名" in text
+    assert "第 1 个签名" in text and "第 2 个签名" in text

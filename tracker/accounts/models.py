@@ -5,7 +5,16 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.time import utcnow
@@ -54,6 +63,9 @@ class Unit(db.Model):
     # default closing sentence and the document-number prefixes (e.g. 吉卫复议字).
     review_levels: Mapped[str] = mapped_column(String(40), default="first,second,final")
     allow_multi_level: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Separation of duties: whoever saved a version of the round's draft may not approve or
+    # sign it off, unless the unit allows it (one-person offices).
+    allow_author_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     principal_leader_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True, ondelete="SET NULL"))
     closing_default: Mapped[str] = mapped_column(String(200), default="")
@@ -164,8 +176,26 @@ class User(UserMixin, db.Model):
         return [r.label for r in Role if r in self.roles]
 
 
+class TokenScope(str, enum.Enum):
+    """What an API token may do: read (GET only) or act (everything its user may do)."""
+
+    read = "read"
+    act = "act"
+
+    @property
+    def label(self) -> str:
+        return TOKEN_SCOPE_LABELS[self]
+
+
+TOKEN_SCOPE_LABELS = {
+    TokenScope.read: "只读（仅查询）",
+    TokenScope.act: "读写（可执行该用户的全部操作）",
+}
+
+
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('read', 'act')", name="scope_known"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -173,9 +203,28 @@ class ApiToken(db.Model):
     # SHA-256 of the token; the token itself is shown once and never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
+    scope: Mapped[TokenScope] = mapped_column(
+        Enum(TokenScope, native_enum=False, length=10, create_constraint=False),
+        default=TokenScope.read)
+    # The issue time: a password changed later ends the token.
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     user: Mapped[User] = relationship()
+
+    def refusal(self, now: datetime) -> str | None:
+        """Why the token is refused at this moment (a label), or None when it works."""
+        user = self.user
+        if self.revoked_at is not None:
+            return "已吊销"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "已过期"
+        if not user.is_enabled:
+            return "用户已停用"
+        if user.password_changed_at is not None and user.password_changed_at > self.created_at:
+            return "密码已更改，已失效"
+        if user.locked_until is not None and user.locked_until > now:
+            return "账户锁定中"
+        return None

@@ -9,15 +9,17 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from tracker.accounts.models import ApiToken, Role, Section, Unit, User
-from tracker.accounts.passwords import hash_password, policy_problems, verify_password
+from tracker.accounts.models import ApiToken, Role, Section, TokenScope, Unit, User
+from tracker.accounts.passwords import (DUMMY_HASH, hash_password, policy_problems,
+                                        verify_password)
 from tracker.audit import log as audit
 from tracker.core.errors import ValidationFailed
 from tracker.core.time import utcnow
 from tracker.extensions import db
 
-# A hash to compare against when the user does not exist, so timing does not tell.
-_DUMMY_HASH = hash_password("not-a-real-password-0")
+# One answer for an unknown user, a locked account and a wrong password, so that the answer
+# does not tell which user names exist or are locked (nor does the time: see authenticate).
+LOGIN_FAILED = "用户名或密码错误，或账户因多次登录失败已暂时锁定，请稍后再试。"
 
 
 @dataclass
@@ -31,17 +33,19 @@ def authenticate(username: str, password: str) -> LoginResult:
     username = (username or "").strip()
     user = db.session.scalar(select(User).where(User.username == username))
     now = utcnow()
-    generic = "用户名或密码错误。"
+    # Every failed path does exactly one argon2 verification, so the time taken does not tell
+    # an unknown or a locked account from a wrong password either.
     if user is None:
-        verify_password(_DUMMY_HASH, password or "")
+        verify_password(DUMMY_HASH, password or "")
         audit.record("login_failed", outcome="failure", actor_name=username[:60],
                      details={"reason": "unknown_user"})
-        return LoginResult(None, generic)
+        return LoginResult(None, LOGIN_FAILED)
     if user.locked_until and user.locked_until > now:
+        # Not the real hash: a locked account must not confirm a guessed password.
+        verify_password(DUMMY_HASH, password or "")
         audit.record("login_locked", outcome="denied", actor=user,
                      details={"locked_until": user.locked_until.isoformat()})
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        return LoginResult(None, f"登录失败次数过多，账户已锁定，请 {minutes} 分钟后再试。")
+        return LoginResult(None, LOGIN_FAILED)
     ok, needs_rehash = verify_password(user.password_hash, password or "")
     if not ok:
         threshold = current_app.config["LOCKOUT_THRESHOLD"]
@@ -60,7 +64,7 @@ def authenticate(username: str, password: str) -> LoginResult:
                          details={"locked_until": until.isoformat()})
         db.session.expire(user)
         audit.record("login_failed", outcome="failure", actor=user, details=details)
-        return LoginResult(None, generic)
+        return LoginResult(None, LOGIN_FAILED)
     if not user.is_enabled:
         audit.record("login_failed", outcome="denied", actor=user, details={"reason": "disabled"})
         return LoginResult(None, "该账户已停用，请联系系统管理员。")
@@ -86,7 +90,7 @@ def change_password(user: User, current: str, new: str, actor: User | None = Non
         ok, _ = verify_password(user.password_hash, current)
         if not ok:
             raise ValidationFailed("当前密码不正确。", {"current": ["当前密码不正确。"]})
-    problems = policy_problems(new, user.username)
+    problems = _password_problems(new or "", user)
     if problems:
         raise ValidationFailed("新密码不符合要求。", {"new": problems})
     user.password_hash = hash_password(new)
@@ -95,6 +99,13 @@ def change_password(user: User, current: str, new: str, actor: User | None = Non
     end_sessions(user)
     audit.record("password_changed", actor=actor or user, object_type="user",
                  object_id=user.id)
+
+
+def _password_problems(password: str, user: User) -> list[str]:
+    """The policy's refusals of a password for this user (name, full name and unit included)."""
+    unit = user.unit if user.unit_id is not None else None
+    return policy_problems(password, user.username, full_name=user.full_name,
+                           unit_names=(unit.name, unit.short_name) if unit else ())
 
 
 def create_unit(actor: User | None, *, name: str, short_name: str = "",
@@ -167,8 +178,9 @@ def create_user(actor: User | None, *, username: str, full_name: str, password: 
                 phone: str = "", email: str = "", is_demo: bool = False) -> User:
     username = (username or "").strip()
     errors = _check_user_fields(username, unit, section, roles)
-    problems = policy_problems(password or "", username)
-    if problems and not is_demo:
+    problems = policy_problems(password or "", username, full_name=full_name or "",
+                               unit_names=(unit.name, unit.short_name) if unit else ())
+    if problems:
         errors["password"] = problems
     if errors:
         raise ValidationFailed("用户信息有误，请按提示修改。", errors)
@@ -202,6 +214,7 @@ def update_user(actor: User, user: User, *, full_name: str, unit: Unit | None,
     user.is_enabled = is_enabled
     if was_enabled and not is_enabled:
         end_sessions(user)
+        revoke_user_tokens(actor, user)
         audit.record("disable_user", actor=actor, object_type="user", object_id=user.id)
     db.session.flush()
     audit.record("update_user", actor=actor, object_type="user", object_id=user.id, details={
@@ -212,7 +225,7 @@ def update_user(actor: User, user: User, *, full_name: str, unit: Unit | None,
 
 def reset_password(actor: User, user: User, new: str) -> None:
     """An administrator sets a new password; every session of the user ends."""
-    problems = policy_problems(new or "", user.username)
+    problems = _password_problems(new or "", user)
     if problems:
         raise ValidationFailed("新密码不符合要求。", {"password": problems})
     user.password_hash = hash_password(new)
@@ -227,62 +240,83 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(user: User, name: str, days: int | None = 365) -> str:
-    """Create an API token for the user and return it (it is never shown again)."""
-    token = "trk_" + secrets.token_urlsafe(32)
-    expires = utcnow() + timedelta(days=days) if days else None
-    db.session.add(ApiToken(user_id=user.id, name=name, token_hash=token_digest(token),
-                            prefix=token[:10], expires_at=expires))
-    db.session.flush()
-    audit.record("issue_token", actor=user, object_type="user", object_id=user.id,
-                 details={"name": name, "prefix": token[:10]}, actor_name="system")
-    return token
-
-
-def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
-    now: datetime = utcnow()
-    if row is None or row.revoked_at or (row.expires_at and row.expires_at < now):
-        return None
-    if not row.user.is_enabled:
-        return None
-    # Coarse (hourly) bookkeeping keeps a busy client from writing on every request.
-    if row.last_used_at is None or now - row.last_used_at > timedelta(hours=1):
-        row.last_used_at = now
-        db.session.flush()
-    return row.user
-
-
 TOKEN_NAME_MAX = 80
-TOKEN_DAYS_MAX = 3650
 
 
-def issue_token_by(actor: User, user: User, *, name: str, days: int) -> str:
-    """An administrator issues an API token for the user; return it (it is never shown again)."""
+def token_max_days() -> int:
+    """The longest life an API token may get (TRACKER_API_TOKEN_MAX_DAYS, set by the admin)."""
+    return int(current_app.config["API_TOKEN_MAX_DAYS"])
+
+
+def issue_token(user: User, name: str, days: int | None = None,
+                scope: TokenScope | str = TokenScope.act, *, actor: User | None = None) -> str:
+    """Create an API token for the user and return it (it is never shown again).
+
+    days defaults to the longest life allowed; actor None means the command line.
+    """
     name = (name or "").strip()
+    longest = token_max_days()
+    days = longest if days is None else days
     errors: dict[str, list[str]] = {}
     if not name:
         errors["token_name"] = ["请填写令牌用途。"]
     elif len(name) > TOKEN_NAME_MAX:
         errors["token_name"] = [f"令牌用途最多 {TOKEN_NAME_MAX} 个字符。"]
-    if not 1 <= (days or 0) <= TOKEN_DAYS_MAX:
-        errors["token_days"] = [f"有效期须在 1 至 {TOKEN_DAYS_MAX} 天之间。"]
+    if not isinstance(days, int) or not 1 <= days <= longest:
+        errors["token_days"] = [f"有效期须在 1 至 {longest} 天之间（系统管理员设定的上限）。"]
+    try:
+        scope = TokenScope(scope)
+    except ValueError:
+        errors["token_scope"] = ["请选择令牌权限：只读或读写。"]
     if not user.is_enabled:
         errors["token_name"] = ["该用户已停用，不能签发令牌。"]
     if errors:
         raise ValidationFailed("令牌信息有误，请按提示修改。", errors)
     token = "trk_" + secrets.token_urlsafe(32)
     row = ApiToken(user_id=user.id, name=name, token_hash=token_digest(token),
-                   prefix=token[:10], expires_at=utcnow() + timedelta(days=days))
+                   prefix=token[:10], scope=scope, expires_at=utcnow() + timedelta(days=days))
     db.session.add(row)
     db.session.flush()
     audit.record("issue_token", actor=actor, object_type="api_token", object_id=row.id,
                  details={"user": user.username, "name": name, "prefix": row.prefix,
-                          "days": days})
+                          "days": days, "scope": scope.value},
+                 actor_name=None if actor else "system")
     return token
 
 
-def revoke_token(actor: User, token: ApiToken) -> None:
+def issue_token_by(actor: User, user: User, *, name: str, days: int,
+                   scope: TokenScope | str) -> str:
+    """An administrator issues an API token for the user; return it (it is never shown again)."""
+    return issue_token(user, name, days, scope, actor=actor)
+
+
+def token_in_use(token: str) -> ApiToken | None:
+    """The working token with this value, its use recorded (flushed); None when refused."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    now: datetime = utcnow()
+    if row is None or row.refusal(now) is not None:
+        return None
+    # Every use is recorded; the caller commits it apart from the request's own work.
+    db.session.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    db.session.expire(row, ["last_used_at"])
+    return row
+
+
+def user_for_token(token: str) -> User | None:
+    """The user of a working token, or None."""
+    row = token_in_use(token)
+    return row.user if row is not None else None
+
+
+def revoke_user_tokens(actor: User | None, user: User) -> None:
+    """Revoke every live token of the user (the account is being disabled)."""
+    rows = db.session.scalars(select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).all()
+    for row in rows:
+        revoke_token(actor, row)
+
+
+def revoke_token(actor: User | None, token: ApiToken) -> None:
     """Revoke an API token at once; requests carrying it are refused from now on."""
     if token.revoked_at is not None:
         raise ValidationFailed("该令牌已经吊销。")
@@ -290,7 +324,7 @@ def revoke_token(actor: User, token: ApiToken) -> None:
     db.session.flush()
     audit.record("revoke_token", actor=actor, object_type="api_token", object_id=token.id,
                  details={"user": token.user.username, "name": token.name,
-                          "prefix": token.prefix})
+                          "prefix": token.prefix}, actor_name=None if actor else "system")
 
 
 REVIEW_LEVELS = ("first", "second", "final")
@@ -314,7 +348,7 @@ def _prefix_problem(prefix: str) -> str | None:
 def update_unit_settings(actor: User | None, unit: Unit, *, review_levels: list[str],
                          allow_multi_level: bool, principal_leader_id: int | None,
                          closing_default: str, prefix_suggestion: str, prefix_proposal: str,
-                         prefix_co_opinion: str) -> Unit:
+                         prefix_co_opinion: str, allow_author_approval: bool = False) -> Unit:
     """Set the unit's reply handling: review chain, principal leader, closing, number prefixes."""
     errors: dict[str, list[str]] = {}
     chosen = set(review_levels or [])
@@ -352,17 +386,20 @@ def update_unit_settings(actor: User | None, unit: Unit, *, review_levels: list[
     if errors:
         raise ValidationFailed("单位设置有误，请按提示修改。", errors)
     old = {"review_levels": unit.review_levels, "allow_multi_level": unit.allow_multi_level,
+           "allow_author_approval": unit.allow_author_approval,
            "principal_leader_id": unit.principal_leader_id,
            "closing_default": unit.closing_default,
            **{name: getattr(unit, name) for name in prefixes}}
     unit.review_levels = ",".join(level for level in REVIEW_LEVELS if level in chosen)
     unit.allow_multi_level = bool(allow_multi_level)
+    unit.allow_author_approval = bool(allow_author_approval)
     unit.principal_leader_id = principal_leader.id if principal_leader else None
     unit.closing_default = closing_default
     for name, prefix in prefixes.items():
         setattr(unit, name, prefix)
     db.session.flush()
     new = {"review_levels": unit.review_levels, "allow_multi_level": unit.allow_multi_level,
+           "allow_author_approval": unit.allow_author_approval,
            "principal_leader_id": unit.principal_leader_id,
            "closing_default": unit.closing_default, **prefixes}
     changed = {key: {"from": old[key], "to": new[key]} for key in new if old[key] != new[key]}

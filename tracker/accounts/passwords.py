@@ -1,32 +1,50 @@
 """argon2id password hashing and the password policy."""
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+from zxcvbn.matching import RANKED_DICTIONARIES, add_frequency_lists
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile (t=3, m=64 MiB, p=4).
 _hasher = PasswordHasher()
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
+# zxcvbn's score: 0-2 fall to an online or a fast offline attack; 3 needs ~10^8 guesses or more.
+MIN_SCORE = 3
+# zxcvbn slows down on long input; the first 100 characters are enough to judge the rest.
+_SCORED_LENGTH = 100
+# Shorter user names are not looked for inside a password (they occur in ordinary words).
+_MIN_NAME_PART = 3
 
-# Passwords that appear at the top of every leaked list, including the common Chinese ones.
-COMMON = frozenset("""
-123456 1234567 12345678 123456789 1234567890 12345678910 password password1 password123
-passw0rd qwerty qwerty123 qwertyuiop abc123 abc12345 abcd1234 111111 11111111 000000
-00000000 88888888 66666666 666666 888888 123123 123123123 112233 654321 987654321 1qaz2wsx
-1q2w3e4r 1q2w3e4r5t qazwsx123 zxcvbnm zxcvbnm123 iloveyou woaini woaini1314 woaini520
-5201314 a123456 a1234567 a12345678 aa123456 admin admin123 admin888 administrator root
-root123 letmein welcome welcome1 changeme test1234 test123456 p@ssw0rd p@ssword
-sunshine monkey dragon football baseball superman trustno1 master shadow michael
-147258369 159357 741852963 asdfghjkl asdf1234 zaq12wsx qweasdzxc 12qwaszx 1234qwer
-qwer1234 abcdefg abcdefgh aaaaaaaa 11223344 147258 a1b2c3d4 huawei123 china123
-beijing123 gongwen123 zhengfu123 renda123 zhengxie123
-""".split())
+# zxcvbn's lists are English; these pinyin words and Chinese favourites (from leaked Chinese
+# password lists and this system's own context) are ranked as common words as well.
+CHINESE_WORDS = """
+woaini 5201314 1314520 woaini1314 520520 aini1314 iloveyou wangyi woshishui zhongguo china
+beijing shanghai jilin changchun huawei xiaomi qq123456 baidu taobao gongwen zhengfu renda
+zhengxie jiaoban duban tian zhang wang liuyang laopo laogong baobao mima mima123 kaixin
+xingfu pingan fazhan jianshe dangyuan yiqie shunli tianshi gongzuo bangong admin888
+""".split()
+add_frequency_lists({"chinese_common": CHINESE_WORDS})
+
+COMMON_MESSAGE = "该密码过于常见，容易被猜中，请换一个。"
+WEAK_MESSAGE = "该密码太容易被猜中，请加长，或用几个不相关的词组成。"
+SAME_AS_USERNAME = "密码不能与用户名相同。"
+HAS_USERNAME = "密码不能包含用户名（含倒写，或在前后加数字、符号）。"
+HAS_FULL_NAME = "密码不能包含本人姓名。"
+HAS_UNIT_NAME = "密码不能包含所在单位的名称或简称。"
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+# Compared against when there is no usable hash (an unknown or a locked account), so that
+# every failed login costs the same argon2 work as a wrong password.
+DUMMY_HASH = hash_password("not-a-real-password-0")
 
 
 def verify_password(stored_hash: str, password: str) -> tuple[bool, bool]:
@@ -38,15 +56,57 @@ def verify_password(stored_hash: str, password: str) -> tuple[bool, bool]:
     return True, _hasher.check_needs_rehash(stored_hash)
 
 
-def policy_problems(password: str, username: str = "") -> list[str]:
-    """Chinese messages for every way the password breaks the policy (empty when fine)."""
+def _letters(text: str) -> str:
+    """Lower-case letters and digits only: `JYT_cbr` and `jyt-cbr` both become `jytcbr`."""
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
+def _personal_problems(password: str, username: str, full_name: str,
+                       unit_names: tuple[str, ...]) -> list[str]:
     problems = []
-    if len(password) < MIN_LENGTH:
-        problems.append(f"密码至少 {MIN_LENGTH} 个字符。")
-    if len(password) > MAX_LENGTH:
-        problems.append(f"密码最多 {MAX_LENGTH} 个字符。")
-    if password.lower() in COMMON:
-        problems.append("该密码过于常见，容易被猜中，请换一个。")
-    if username and password.lower() == username.lower():
-        problems.append("密码不能与用户名相同。")
+    lowered, letters = password.lower(), _letters(password)
+    name = username.strip().lower()
+    if name and lowered == name:
+        return [SAME_AS_USERNAME]
+    if name:
+        candidates = {name, _letters(name)}
+        candidates |= {c[::-1] for c in candidates}
+        if any(len(c) >= _MIN_NAME_PART and (c in lowered or c in letters) for c in candidates):
+            problems.append(HAS_USERNAME)
+    full_name = re.sub(r"\s+", "", full_name or "").lower()
+    if len(full_name) >= 2 and full_name in re.sub(r"\s+", "", lowered):
+        problems.append(HAS_FULL_NAME)
+    if any(len(n) >= 2 and n.lower() in lowered for n in (u.strip() for u in unit_names)):
+        problems.append(HAS_UNIT_NAME)
     return problems
+
+
+_LEAKED = {"passwords", "chinese_common"}
+
+
+def _is_listed(result: dict, password: str) -> bool:
+    """Whether the password is on zxcvbn's list of leaked passwords (or ours), as it is or
+    reversed or with l33t substitutions such as P@ssw0rd."""
+    if any(password.lower() in RANKED_DICTIONARIES[name] for name in _LEAKED):
+        return True
+    return any(m["pattern"] == "dictionary" and m.get("dictionary_name") in _LEAKED
+               and m["i"] == 0 and m["j"] == len(password) - 1 for m in result["sequence"])
+
+
+def policy_problems(password: str, username: str = "", *, full_name: str = "",
+                    unit_names: tuple[str, ...] = ()) -> list[str]:
+    """Chinese messages for every way the password breaks the policy (empty when fine)."""
+    if len(password) < MIN_LENGTH:
+        return [f"密码至少 {MIN_LENGTH} 个字符。"]
+    if len(password) > MAX_LENGTH:
+        return [f"密码最多 {MAX_LENGTH} 个字符。"]
+    problems = _personal_problems(password, username, full_name, unit_names)
+    if problems:
+        return problems
+    scored = password[:_SCORED_LENGTH]
+    result = zxcvbn(scored, user_inputs=[v for v in (username, full_name, *unit_names) if v])
+    if _is_listed(result, scored):
+        return [COMMON_MESSAGE]
+    if result["score"] < MIN_SCORE:
+        return [WEAK_MESSAGE]
+    return []

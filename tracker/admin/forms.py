@@ -23,7 +23,8 @@ from wtforms.validators import (
     StopValidation,
 )
 
-from tracker.accounts.models import Role, Section, Unit
+from tracker.accounts.models import Role, Section, TokenScope, Unit
+from tracker.accounts.operations import token_max_days
 from tracker.core.forms import BaseForm, MultiCheckboxField
 from tracker.letters import fields
 from tracker.replies.styles import (
@@ -139,13 +140,28 @@ class ResetPasswordForm(BaseForm):
                                         EqualTo("password", message="两次输入的密码不一致。")])
 
 
-TOKEN_DAYS = [(30, "30 天"), (90, "90 天"), (180, "180 天"), (365, "1 年")]
+TOKEN_DAYS = (30, 90, 180, 365)
+TOKEN_SCOPE_MISSING = "请选择令牌权限：只读或读写。"
 
 
 class TokenForm(BaseForm):
     token_name = StringField("用途", [DataRequired(REQUIRED), Length(max=80)],
                              description="如「与 OA 系统对接」。")
-    token_days = SelectField("有效期", coerce=int, choices=TOKEN_DAYS, default=365)
+    # The operation refuses a scope or a life outside what is offered, with its own message.
+    token_scope = SelectField(
+        "权限", [DataRequired(TOKEN_SCOPE_MISSING)], validate_choice=False,
+        choices=[("", "请选择…")] + [(s.value, s.label) for s in TokenScope],
+        description="只读令牌只能查询；读写令牌可执行该用户的全部操作。")
+    token_days = SelectField("有效期", coerce=int, validate_choice=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        longest = token_max_days()
+        days = [d for d in TOKEN_DAYS if d < longest] + [longest]
+        self.token_days.choices = [(d, f"{d} 天") for d in days]
+        self.token_days.description = f"最长 {longest} 天（系统管理员设定）。"
+        if self.token_days.data is None:
+            self.token_days.data = longest
 
 
 class CalendarDayForm(BaseForm):
@@ -165,6 +181,10 @@ class UnitSettingsForm(BaseForm):
     review_levels = MultiCheckboxField(
         "审核流程", choices=LEVEL_CHOICES, validators=[AtLeastOne("请至少选择一级审核。")],
         description="答复稿送审后依次经过选中的各级审核，再签发。")
+    allow_author_approval = BooleanField(
+        "允许撰写人审核或签发自己撰写的稿件",
+        description="不勾选时（默认），保存过本轮答复稿的人不能再审核或签发它（撰写与审核分离）；"
+                    "只在一人兼任多职的小单位勾选。")
     allow_multi_level = BooleanField(
         "允许同一人审核同一稿的两个层级",
         description="不勾选时，已在某一层级审核通过的人不能再审核该稿的其他层级。")
@@ -192,6 +212,7 @@ class UnitSettingsForm(BaseForm):
     def load(self, unit: Unit) -> None:
         self.review_levels.data = unit.chain
         self.allow_multi_level.data = unit.allow_multi_level
+        self.allow_author_approval.data = unit.allow_author_approval
         self.principal_leader_id.data = unit.principal_leader_id or NO_LEADER
         self.closing_default.data = unit.closing_default
         self.prefix_suggestion.data = unit.prefix_suggestion

@@ -165,6 +165,7 @@ def unit_settings(unit_id: int):
         outcome = attempt(settings_form, lambda: accounts.update_unit_settings(
             current_user, unit, review_levels=settings_form.review_levels.data,
             allow_multi_level=settings_form.allow_multi_level.data,
+            allow_author_approval=settings_form.allow_author_approval.data,
             principal_leader_id=settings_form.principal_leader_id.data or None,
             closing_default=settings_form.closing_default.data or "",
             prefix_suggestion=settings_form.prefix_suggestion.data or "",
@@ -447,8 +448,9 @@ def issue_token(user_id: int):
     user = load_or_404(User, user_id)
     token_form = TokenForm()
     if token_form.validate_on_submit():
-        token = attempt(token_form, lambda: accounts.issue_token_by(current_user, user, name=token_form.token_name.data,
-                                        days=token_form.token_days.data))
+        token = attempt(token_form, lambda: accounts.issue_token_by(
+            current_user, user, name=token_form.token_name.data,
+            days=token_form.token_days.data, scope=token_form.token_scope.data))
         if token is not FAILED:
             # Shown in this response only: a redirect would carry it in the session cookie.
             return _user_page(user, new_token=token)

@@ -497,8 +497,8 @@ def _responses() -> dict:
     limit = current_app.config.get("MAX_UPLOAD_MB", 20)
     return {
         "BadRequest": _error("请求体不是有效的 JSON 对象"),
-        "Unauthorized": _error("缺少或无效的访问令牌（已过期、已吊销或用户已停用）"),
-        "Forbidden": _error("调用者无权执行该操作"),
+        "Unauthorized": _error("缺少或无效的访问令牌（已过期、已吊销、用户已停用或锁定中、签发后用户密码已更改）"),
+        "Forbidden": _error("调用者无权执行该操作，或以只读令牌调用修改操作"),
         "NotFound": _error("不存在，或属于其他单位（不透露是否存在）"),
         "Conflict": _error("当前状态下不能执行该操作，或内容已被他人更新（version 不一致）"),
         "ActionConflict": _error(
@@ -739,7 +739,8 @@ def document() -> dict:
             "version": "1.0.0",
             "description": (
                 "以访问令牌调用：请求头 Authorization: Bearer <令牌>。令牌由系统管理员签发"
-                "（flask --app wsgi tokens issue 用户名）。所有错误都以 JSON 返回："
+                "（flask --app wsgi tokens issue 用户名 --scope read|act）：只读（read）令牌只能 GET，"
+                "其他方法返回 403；读写（act）令牌可执行该用户的全部操作。所有错误都以 JSON 返回："
                 "{\"error\": 中文信息, \"status\": 状态码}，内容有误（422）时另有按字段列出的 errors。"
                 "日期为 YYYY-MM-DD，时间为 UTC（以 Z 结尾）。"
             ),
@@ -758,7 +759,7 @@ def document() -> dict:
         "components": {
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
-                "description": "flask --app wsgi tokens issue 用户名 签发的令牌"}},
+                "description": "flask --app wsgi tokens issue 用户名 --scope read|act 签发的令牌"}},
             "schemas": {**_response_schemas(), **_request_schemas()},
             "responses": _responses(),
         },

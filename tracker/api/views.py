@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from sqlalchemy import false, select
 
 from tracker.accounts import operations as accounts
-from tracker.accounts.models import Unit, User
+from tracker.accounts.models import TokenScope, Unit, User
 from tracker.api import inputs, openapi, serializers
 from tracker.api.forms import UnitForm
 from tracker.audit import log as audit
@@ -32,6 +32,8 @@ from tracker.replies.operations import DraftConflict
 bp = Blueprint("api", __name__)
 
 UNAUTHORISED = "缺少或无效的访问令牌。"
+READ_ONLY = "该令牌为只读令牌，只能查询，不能修改数据。"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_ENDPOINTS = frozenset({"api.openapi_document"})
 FLAGS = {"true": True, "false": False}
 Q_MAX = 100
@@ -46,18 +48,22 @@ def _bearer_token() -> str:
 
 @bp.before_request
 def authenticate():
-    """Resolve the bearer token to g.api_user, or answer 401."""
+    """Resolve the bearer token to g.api_user, or answer 401; a read token may only read."""
     g.api_user = None
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     token = _bearer_token()
-    user = accounts.user_for_token(token) if token else None
-    if user is None:
+    row = accounts.token_in_use(token) if token else None
+    if row is None:
         response = jsonify(error=UNAUTHORISED, status=401)
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
         return response
-    g.api_user = user
+    scope, g.api_user = row.scope, row.user
+    # The use is committed now, apart from the request's work, which may yet fail.
+    db.session.commit()
+    if scope is not TokenScope.act and request.method not in READ_METHODS:
+        raise PermissionDenied(READ_ONLY)
     return None
 
 

@@ -101,6 +101,7 @@ EVENT_LABELS = {
     "update_unit_settings": "修改单位答复设置",
     "update_unit_signing": "修改单位电子签名",
     "update_letter_style": "修改答复函样式",
+    "rating_link_minted": "生成评价链接",
     "rating_submitted": "提交满意度评价",
     "import_items": "批量导入交办清单",
     "rating_rule_set": "修改评价汇总规则",

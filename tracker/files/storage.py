@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
+import stat
 from pathlib import Path
 
 from flask import current_app
@@ -28,9 +30,52 @@ MAGIC = {
 
 
 def upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
+    return private_folder(Path(current_app.config["UPLOAD_DIR"]))
+
+
+# --- files only the app's user may read -----------------------------------------------------
+#
+# Uploads, letters, signing keys and the SQLite database hold personal data and secrets: files
+# are 600 and their folders 700 whatever the process's umask, and older, looser ones are
+# tightened when next used.
+
+def _tighten(path: Path, mode: int) -> None:
+    """Take away group and other access (mode 700 or 600) unless that is already so."""
+    try:
+        if stat.S_IMODE(path.stat().st_mode) != mode:
+            path.chmod(mode)
+    except OSError:  # not ours (a shared folder): say so, but the app must still start
+        logger.warning("could not restrict %s to mode %o", path, mode)
+
+
+def private_folder(path: Path) -> Path:
+    """``path`` as a folder only the app's user can open (700), created if missing."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _tighten(path, 0o700)
     return path
+
+
+def write_private(path: Path, content: bytes) -> None:
+    """Write ``path`` (created or replaced) readable by the app's user only (600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as stream:
+        os.fchmod(stream.fileno(), 0o600)  # an existing file keeps its mode on open
+        stream.write(content)
+
+
+def private_sqlite_file(database: str | None) -> None:
+    """Create the SQLite file 600 in a 700 folder before SQLite does (it would use 644);
+    its -wal and -shm files take the database file's mode."""
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return
+    path = Path(database)
+    private_folder(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # an empty file is a new database
+    for each in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"),
+                 path.with_name(path.name + "-journal")):
+        if each.exists():
+            _tighten(each, 0o600)
 
 
 def check_upload(upload: FileStorage, field: str) -> tuple[bytes, str]:
@@ -120,7 +165,8 @@ def write_in_transaction(path: Path, content: bytes) -> None:
         transaction = session.begin()  # the file belongs to the next commit, not to none
     written = session.info.setdefault(_WRITTEN, {})
     written.setdefault(_owner(transaction), _Written()).paths.append(path)
-    path.write_bytes(content)  # registered first: a partial write is removed too
+    private_folder(path.parent)
+    write_private(path, content)  # registered first: a partial write is removed too
 
 
 @event.listens_for(db.session, "after_commit")

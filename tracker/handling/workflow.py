@@ -305,6 +305,21 @@ def _ready_for_review(assignment: Assignment, _actor=None) -> str | None:
     return None
 
 
+def _not_the_author(assignment: Assignment, actor) -> str | None:
+    """Separation of duties: who wrote a version of the draft does not approve or sign it."""
+    from tracker.replies import queries as replies
+
+    if actor is None or assignment.unit.allow_author_approval:
+        return None
+    if replies.wrote_this_round(assignment, actor.id):
+        return "您撰写（保存）过本轮的答复稿，不能再审核或签发它：撰写与审核应由不同的人担任。"
+    return None
+
+
+def _reviewer_guard(assignment: Assignment, actor) -> str | None:
+    return _not_the_author(assignment, actor) or _not_second_level(assignment, actor)
+
+
 def _not_second_level(assignment: Assignment, actor) -> str | None:
     from tracker.replies import queries as replies
 
@@ -377,18 +392,18 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
         _next_review_state, _handler, "本单位承办人或联络员", unit_roles=MAIN_ROLES,
         guard=_ready_for_review),
     (A.first_review, S.approve): Rule(
-        _next_review_state, _reviewer("first"), "本单位初审人", guard=_not_second_level),
+        _next_review_state, _reviewer("first"), "本单位初审人", guard=_reviewer_guard),
     (A.second_review, S.approve): Rule(
-        _next_review_state, _reviewer("second"), "本单位复审人", guard=_not_second_level),
+        _next_review_state, _reviewer("second"), "本单位复审人", guard=_reviewer_guard),
     (A.final_review, S.approve): Rule(
-        _next_review_state, _reviewer("final"), "本单位终审人", guard=_not_second_level),
+        _next_review_state, _reviewer("final"), "本单位终审人", guard=_reviewer_guard),
     (A.first_review, S.return_draft): Rule(A.drafting, _reviewer("first"), "本单位初审人"),
     (A.second_review, S.return_draft): Rule(A.drafting, _reviewer("second"), "本单位复审人"),
     (A.final_review, S.return_draft): Rule(A.drafting, _reviewer("final"), "本单位终审人"),
     (A.awaiting_signature, S.return_draft): Rule(
         A.drafting, _signer, "本单位签发人（重点建议提案为主要负责人）"),
     (A.awaiting_signature, S.sign): Rule(
-        A.signed, _signer, "本单位签发人（重点建议提案为主要负责人）"),
+        A.signed, _signer, "本单位签发人（重点建议提案为主要负责人）", guard=_not_the_author),
     (A.signed, S.issue): Rule(A.replied, _issuer, "本单位联络员或签发人"),
     # A signed letter that cannot be issued as it stands goes back for correction.
     (A.signed, S.return_draft): Rule(A.drafting, _issuer, "本单位联络员或签发人"),

@@ -1,7 +1,8 @@
 """Forms of the ratings area: the author's rating, a clerk's entry of a paper form, 办结."""
 from __future__ import annotations
 
-from wtforms import IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, \
+    TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tracker.core.forms import BaseForm
@@ -31,6 +32,13 @@ class RatingForm(BaseForm):
                 "handling_score": self.handling_score.data,
                 "result_score": self.result_score.data, "contacted": self.contacted.data,
                 "contact_method": self.contact_method.data, "comments": self.comments.data}
+
+
+class PrintFormForm(BaseForm):
+    """Print an author's 征询意见表: the paper form, or (supervising office) with a new link."""
+
+    with_link = BooleanField("生成新的评价链接（原有链接作废）")
+    reason = StringField("生成理由", validators=[Optional(), Length(max=200)])
 
 
 class CloseForm(BaseForm):

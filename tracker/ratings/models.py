@@ -82,7 +82,9 @@ class RatingRequest(db.Model):
     """One personal rating link of one author for one issued reply.
 
     Only the SHA-256 of the token is kept; the token itself exists in the e-mail or on the
-    printed 征询意见表. A link works until it expires or the author's rating is in.
+    printed 征询意见表. Links are made by the system at 发文 (e-mail) or by the supervising
+    office (never by the rated unit); a newer link of the same author and reply revokes the
+    older ones. A link works until it expires, is revoked, or the author's rating is in.
     """
 
     __tablename__ = "rating_requests"
@@ -97,9 +99,13 @@ class RatingRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+    # Why the link was made (the supervising clerk's reason, or the system's at 发文).
+    minted_reason: Mapped[str] = mapped_column(String(200), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     reply = relationship("Reply")
     author = relationship("Author")
+    created_by = relationship("User")
 
 
 class Rating(db.Model):

@@ -6,11 +6,11 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tracker.audit import log as audit
-from tracker.core.errors import DomainError, NotFound, ValidationFailed
-from tracker.core.time import today, utcnow
+from tracker.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from tracker.core.time import to_local, today, utcnow
 from tracker.extensions import db
 from tracker.handling.models import Assignment, ContactMethod
 from tracker.handling.workflow import Action, AssignmentState, MAIN_ROLES, check, lock_item, \
@@ -19,6 +19,8 @@ from tracker.proposals.models import Author, Proposal
 from tracker.ratings import queries
 from tracker.ratings.models import (Grade, OutboxMessage, Rating, RatingChannel, RatingRequest,
                                     RatingRule, Satisfaction, Setting)
+from tracker.ratings.permissions import MINT_REFUSED, can_mint_rating_link, \
+    is_made_by_rated_unit
 from tracker.replies.models import Reply
 from tracker.workdays.calendar import WorkCalendar
 
@@ -37,18 +39,65 @@ def link_url(token: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/rate/{token}"
 
 
-def new_link(reply: Reply, author: Author, *, actor=None, channel: str = "print") -> str:
-    """A new personal link (256 random bits) for one author; only its hash is stored."""
+REASON_MAX = 200
+EMAIL_REASON = "发文后通过电子邮件发送评价链接"
+REASON_REQUIRED = "请填写生成评价链接的理由（如：提出人未收到邮件，重新发送）。"
+
+
+def new_link(reply: Reply, author: Author, *, actor=None, channel: str = "print",
+             reason: str = "") -> str:
+    """A new personal link (256 random bits) for one author; only its hash is stored.
+
+    Made by the system (no actor: the e-mail at 发文) or by the supervising office, never by
+    the rated unit. The author's older links for this reply are revoked, and the mint is
+    audited with who and why.
+    """
+    assignment = reply.assignment
+    if actor is not None and not can_mint_rating_link(actor, assignment):
+        raise PermissionDenied(MINT_REFUSED)
     _check_author(reply, author)
+    reason = " ".join((reason or "").split())
+    if len(reason) > REASON_MAX:
+        message = f"生成评价链接的理由不超过 {REASON_MAX} 字。"
+        raise ValidationFailed(message, {"reason": [message]})
+    lock_item(assignment.proposal_id)  # two mints at once: still only one live link
+    check_unrated(reply, author)
+    now = utcnow()
+    revoked = list(db.session.scalars(select(RatingRequest.id).where(
+        RatingRequest.reply_id == reply.id, RatingRequest.author_id == author.id,
+        RatingRequest.revoked_at.is_(None)).order_by(RatingRequest.id)))
+    if revoked:
+        db.session.execute(update(RatingRequest).where(RatingRequest.id.in_(revoked))
+                           .values(revoked_at=now).execution_options(synchronize_session="fetch"))
+    token = secrets.token_urlsafe(32)
+    link = RatingRequest(
+        reply_id=reply.id, author_id=author.id, token_hash=_hash(token), channel=channel,
+        created_by_id=getattr(actor, "id", None), created_at=now, minted_reason=reason,
+        expires_at=now + timedelta(days=queries.rating_days()))
+    db.session.add(link)
+    db.session.flush()
+    audit.record("rating_link_minted", actor=actor, object_type="reply", object_id=reply.id,
+                 proposal_id=assignment.proposal_id,
+                 actor_name=None if actor is not None else "系统",
+                 details={"author_id": author.id, "link_id": link.id, "channel": channel,
+                          "reason": reason, "revoked": revoked,
+                          "expires_at": link.expires_at.isoformat(timespec="seconds")})
+    return token
+
+
+def mint_link(reply: Reply, author: Author, actor, *, reason: str) -> str:
+    """The supervising office makes a new link by hand (printed on the 征询意见表), saying why."""
+    if not " ".join((reason or "").split()):
+        if not can_mint_rating_link(actor, reply.assignment):
+            raise PermissionDenied(MINT_REFUSED)
+        raise ValidationFailed(REASON_REQUIRED, {"reason": [REASON_REQUIRED]})
+    return new_link(reply, author, actor=actor, channel="print", reason=reason)
+
+
+def check_unrated(reply: Reply, author: Author) -> None:
+    """Refuse a form or a link for an author whose answer is already in."""
     if author.id in queries.ratings_of(reply):
         raise ValidationFailed(f"{author.name}已提交评价，无需再发征询链接。")
-    token = secrets.token_urlsafe(32)
-    db.session.add(RatingRequest(
-        reply_id=reply.id, author_id=author.id, token_hash=_hash(token), channel=channel,
-        created_by_id=getattr(actor, "id", None),
-        expires_at=utcnow() + timedelta(days=queries.rating_days())))
-    db.session.flush()
-    return token
 
 
 def find_link(token: str) -> RatingRequest:
@@ -61,6 +110,7 @@ def find_link(token: str) -> RatingRequest:
         raise LinkRefused("评价链接无效：请核对链接是否完整，或联系交办单位重新提供。")
     if request.author_id in queries.ratings_of(request.reply):
         raise LinkRefused("您已提交过对该答复的评价，感谢您的参与。每位提出人只能评价一次。")
+    _check_link(request)
     if request.expires_at <= utcnow():
         raise LinkRefused(f"该评价链接已于 {request.expires_at:%Y年%m月%d日} 过期，"
                           "如需评价请联系交办单位。")
@@ -70,6 +120,17 @@ def find_link(token: str) -> RatingRequest:
             or request.reply.round != request.reply.assignment.round:
         raise LinkRefused("该答复已不在征询评价阶段，链接已失效。")
     return request
+
+
+def _check_link(request: RatingRequest) -> None:
+    """Refuse a revoked link, and one made by the rated unit (also those made before the
+    rule: a unit cannot rate itself)."""
+    if request.revoked_at is not None:
+        raise LinkRefused(f"该评价链接已于 {to_local(request.revoked_at):%Y年%m月%d日} 作废"
+                          "（已为您重新生成评价链接），请使用最新收到的链接，或联系交办单位。")
+    if is_made_by_rated_unit(request):
+        raise LinkRefused("该评价链接不是由交办单位发出的，不能用于评价。"
+                          "如需评价请联系交办单位。")
 
 
 def _check_author(reply: Reply, author: Author) -> None:
@@ -132,10 +193,15 @@ def submit_rating(reply: Reply, author: Author, data: dict, *, channel: RatingCh
     """Store one author's answers; the last missing answer moves the assignment on
     (测评完成, or 重新办理 when the item's rating is 不满意)."""
     _check_author(reply, author)
+    if link is not None and (link.reply_id, link.author_id) != (reply.id, author.id):
+        raise LinkRefused("评价链接无效：请核对链接是否完整，或联系交办单位重新提供。")
     values = _answers(data)
     assignment = reply.assignment
     lock_item(assignment.proposal_id)  # ratings of one item are counted one at a time
     db.session.refresh(assignment)
+    if link is not None:  # the page found it usable; checked again under the item's lock
+        db.session.refresh(link)  # (a new link made meanwhile revoked this one)
+        _check_link(link)
     if assignment.proposal.closed_at is not None:
         raise ValidationFailed("该建议提案已办结，不能再录入评价。")
     if assignment.state != AssignmentState.replied.value or reply.round != assignment.round:

@@ -66,13 +66,13 @@ def _body(message: OutboxMessage) -> str:
 
 
 def _rating_link_body(message: OutboxMessage) -> str:
-    from tracker.ratings.operations import link_url, new_link
+    from tracker.ratings.operations import EMAIL_REASON, link_url, new_link
     from tracker.ratings.queries import rating_days
 
     reply = message.reply
     author = message.author
     proposal = reply.assignment.proposal
-    token = new_link(reply, author, channel="email")
+    token = new_link(reply, author, channel="email", reason=EMAIL_REASON)
     return (
         f"{author.name}：\n\n"
         f"您提出的{proposal.meeting.name}第{proposal.number}号"

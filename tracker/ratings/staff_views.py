@@ -22,6 +22,7 @@ from tracker.handling.models import Assignment
 from tracker.handling.workflow import MAIN_ROLES, AssignmentState
 from tracker.proposals.models import Author, Proposal
 from tracker.ratings import operations, queries
+from tracker.ratings import permissions as rating_permissions
 from tracker.ratings.forms import RatingForm
 from tracker.ratings.models import (Grade, OutboxMessage, Rating, RatingChannel, RatingRule,
                                     Satisfaction)
@@ -123,10 +124,12 @@ def reply_rounds(assignment: Assignment) -> list[dict]:
         authors = []
         for row in queries.author_rows(reply):
             links = row["links"]
+            live = [link for link in links if link.revoked_at is None]
             authors.append({
                 **row,
-                "link_count": len(links),
-                "link_expires_at": max(link.expires_at for link in links) if links else None,
+                "link_count": len(live),
+                "revoked_count": len(links) - len(live),
+                "link_expires_at": max(link.expires_at for link in live) if live else None,
                 "emails": emails.get(row["author"].id, []),
             })
         answered = sum(1 for row in authors if row["rating"] is not None)
@@ -173,8 +176,13 @@ def rating_panel(proposal: Proposal) -> dict:
 @bp.app_template_global()
 def can_print_rating_form(assignment: Assignment) -> bool:
     """The same rule as the 征询意见表 route: the supervising office and the unit's clerk."""
-    return (permissions.is_supervisor(current_user)
-            or permissions.is_unit_clerk_of(current_user, assignment))
+    return rating_permissions.can_print_rating_form(current_user, assignment)
+
+
+@bp.app_template_global()
+def can_mint_rating_link(assignment: Assignment) -> bool:
+    """A new rating link on the printed form: the supervising office only."""
+    return rating_permissions.can_mint_rating_link(current_user, assignment)
 
 
 # -- pages ------------------------------------------------------------------------------------

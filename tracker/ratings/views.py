@@ -1,5 +1,5 @@
 """The author's public rating page (a personal link, no account) and the staff's printed
-征询意见表 with a fresh link."""
+征询意见表 (with a fresh link only when the supervising office makes one)."""
 from __future__ import annotations
 
 import io
@@ -15,7 +15,8 @@ from tracker.handling import permissions
 from tracker.handling.workflow import AssignmentState
 from tracker.proposals.models import Author
 from tracker.ratings import form_pdf, operations
-from tracker.ratings.forms import RatingForm
+from tracker.ratings import permissions as rating_permissions
+from tracker.ratings.forms import PrintFormForm, RatingForm
 from tracker.ratings.models import RatingChannel, RatingRequest
 from tracker.replies.models import Reply
 
@@ -48,6 +49,9 @@ def rate(token: str):
         try:
             operations.submit_rating(link.reply, link.author, form.answers(),
                                      channel=RatingChannel.online, link=link)
+        except operations.LinkRefused as exc:
+            db.session.rollback()
+            return _refused(exc)
         except ValidationFailed as exc:
             db.session.rollback()
             try:  # answered meanwhile (another tab), or no longer being rated
@@ -88,13 +92,13 @@ def _page(link: RatingRequest) -> dict:
 @bp.post("/replies/<int:reply_id>/authors/<int:author_id>/rating-form.pdf")
 @login_required
 def rating_form_pdf(reply_id: int, author_id: int):
-    """A new personal link for one author, printed on the 征询意见表 (only its hash is kept)."""
+    """One author's 征询意见表: the paper form, whose link area says the supervising office
+    sends the link; with a new personal link only when the supervising office makes one."""
     reply = load_or_404(Reply, reply_id)
     assignment = reply.assignment
     if not permissions.can_view_assignment(current_user, assignment):
         raise Hidden()
-    if not (permissions.is_supervisor(current_user)
-            or permissions.is_unit_clerk_of(current_user, assignment)):
+    if not rating_permissions.can_print_rating_form(current_user, assignment):
         raise PermissionDenied("只有交办员和承办单位联络员可以打印征询意见表。")
     author = db.session.get(Author, author_id)
     if author is None or author.proposal_id != assignment.proposal_id:
@@ -102,7 +106,15 @@ def rating_form_pdf(reply_id: int, author_id: int):
     if reply.issued_at is None or assignment.state != AssignmentState.replied.value \
             or reply.round != assignment.round:
         raise ValidationFailed("该答复不在征询评价阶段，不能打印征询意见表。")
-    token = operations.new_link(reply, author, actor=current_user, channel="print")
+    form = PrintFormForm()
+    if not form.validate_on_submit():
+        raise ValidationFailed("；".join(form.labelled_errors()) or "请求无效。",
+                               form.error_dict())
+    if form.with_link.data:
+        token = operations.mint_link(reply, author, current_user, reason=form.reason.data)
+    else:
+        operations.check_unrated(reply, author)
+        token = None
     pdf = form_pdf.render_rating_form(reply, author, token)
     db.session.commit()
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,

@@ -55,6 +55,13 @@ def levels_approved_by(assignment: Assignment, user_id: int) -> set[str]:
             if d.reviewer_id == user_id and d.decision == "approve"}
 
 
+def wrote_this_round(assignment: Assignment, user_id: int) -> bool:
+    """Whether this person saved a version of the draft in the assignment's current round."""
+    return db.session.scalar(select(DraftVersion.id).where(
+        DraftVersion.assignment_id == assignment.id, DraftVersion.round == assignment.round,
+        DraftVersion.created_by_id == user_id).limit(1)) is not None
+
+
 def last_seen_by(assignment: Assignment, user_id: int) -> DraftVersion | None:
     """The version this person last decided on (what they 'last saw' of the draft)."""
     mine = [d for d in decisions(assignment) if d.reviewer_id == user_id]

@@ -19,9 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from tracker.signing.keys import install_unit_keys, signing_dir
+from tracker.files.storage import private_folder, write_private
+from tracker.signing.keys import certificate_blobs, install_unit_keys, signing_dir, \
+    trust_root_files
 
 CA_NAME = "建议提案办理系统演示根证书（仅供测试）"
+CA_ORG = "建议提案办理系统（演示）"
 SEAL_RED = (204, 20, 30)
 
 
@@ -42,15 +45,14 @@ def ensure_ca(folder: Path | None = None):
     """The demo CA's (key, certificate), created on first use; its root is trusted."""
     base = folder or signing_dir()
     ca_dir = base / "demo-ca"
-    key_path, cert_path = ca_dir / "ca-key.pem", ca_dir / "ca.pem"
+    key_path, cert_path = private_folder(ca_dir) / "ca-key.pem", ca_dir / "ca.pem"
     if key_path.exists() and cert_path.exists():
         key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     else:
-        ca_dir.mkdir(parents=True, exist_ok=True)
         key = ec.generate_private_key(ec.SECP256R1())
         now = datetime.now(timezone.utc)
-        name = _name(CA_NAME, "建议提案办理系统（演示）")
+        name = _name(CA_NAME, CA_ORG)
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
                 .not_valid_before(now - timedelta(days=1))
@@ -60,15 +62,46 @@ def ensure_ca(folder: Path | None = None):
                 .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
                                critical=False)
                 .sign(key, hashes.SHA256()))
-        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                               serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
-        key_path.chmod(0o600)
-        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    trust = base / "trust"
-    trust.mkdir(parents=True, exist_ok=True)
-    (trust / "demo-ca.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        write_private(key_path, key.private_bytes(serialization.Encoding.PEM,
+                                                  serialization.PrivateFormat.PKCS8,
+                                                  serialization.NoEncryption()))
+        write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    trust = private_folder(base / "trust")
+    write_private(trust / "demo-ca.pem", cert.public_bytes(serialization.Encoding.PEM))
     return key, cert
+
+
+def trusted_demo_roots(trust_spec: str, folder: Path) -> list[Path]:
+    """The trust-root files (as TRUST_ROOTS and ``folder`` = SIGNING_DIR name them) that hold
+    the demo CA, recognised by content: its name, a certificate it issued, or the fingerprint
+    of a certificate kept in a demo-ca/ folder (this SIGNING_DIR's or the default one)."""
+    from tracker.config import INSTANCE_DIR
+
+    known: set[bytes] = set()
+    for ca_dir in {folder / "demo-ca", INSTANCE_DIR / "signing" / "demo-ca"}:
+        if ca_dir.is_dir():
+            for path in ca_dir.iterdir():
+                if path.suffix.lower() in (".pem", ".crt", ".cer", ".der") and path.is_file():
+                    known.update(certificate_blobs(path))
+    found = []
+    for path in trust_root_files(trust_spec, folder):
+        if path.name == "demo-ca.pem" or any(
+                der in known or _is_demo(der) for der in certificate_blobs(path)):
+            found.append(path)
+    return found
+
+
+def _is_demo(der: bytes) -> bool:
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return False
+    for name in (cert.subject, cert.issuer):
+        values = {a.value for a in name.get_attributes_for_oid(NameOID.COMMON_NAME)}
+        values |= {a.value for a in name.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)}
+        if CA_NAME in values or CA_ORG in values:
+            return True
+    return False
 
 
 def unit_p12(ca, unit_name: str, password: str, *, days: int = 730,

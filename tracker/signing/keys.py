@@ -20,6 +20,7 @@ from cryptography.x509.oid import NameOID
 from flask import current_app
 
 from tracker.core.errors import DomainError, ValidationFailed
+from tracker.files.storage import private_folder
 
 SEAL_MAX_BYTES = 2 * 1024 * 1024
 P12_MAX_BYTES = 1024 * 1024
@@ -45,15 +46,11 @@ class UnitKey:
 
 
 def signing_dir() -> Path:
-    path = Path(current_app.config["SIGNING_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(Path(current_app.config["SIGNING_DIR"]))
 
 
 def _units_dir() -> Path:
-    path = signing_dir() / "units"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(signing_dir() / "units")
 
 
 def _env_name(unit_id: int) -> str:
@@ -90,7 +87,7 @@ def store_password(unit, key_name: str, password: str) -> None:
     if os.environ.get(_env_name(unit.id)) is not None:
         return
     path = _passwords_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     passwords = _read_passwords()
     passwords[key_name] = password
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
@@ -254,25 +251,36 @@ def unit_key(unit) -> UnitKey:
                    not_after=cert.not_valid_after_utc)
 
 
-def trust_roots() -> list:
-    """The configured trusted root certificates (asn1crypto objects for pyHanko)."""
-    from asn1crypto import pem
-    from asn1crypto import x509 as asn1_x509
-
-    spec = str(current_app.config.get("TRUST_ROOTS") or "")
-    places = [Path(p) for p in spec.split(os.pathsep) if p] or [signing_dir() / "trust"]
+def trust_root_files(spec: str, folder: Path) -> list[Path]:
+    """The files TRUST_ROOTS names (files, or the certificate files in folders, separated
+    by os.pathsep); empty means every certificate file in ``folder``/trust."""
+    places = [Path(p) for p in spec.split(os.pathsep) if p] or [folder / "trust"]
     files: list[Path] = []
     for place in places:
         if place.is_dir():
             files.extend(sorted(p for p in place.iterdir() if p.suffix.lower() in CERT_SUFFIXES))
         elif place.is_file():
             files.append(place)
+    return files
+
+
+def certificate_blobs(path: Path) -> list[bytes]:
+    """The DER blobs of a PEM file (a bundle may hold several) or of a DER file."""
+    from asn1crypto import pem
+
+    data = path.read_bytes()
+    return [der for _, _, der in pem.unarmor(data, multiple=True)] if pem.detect(data) \
+        else [data]
+
+
+def trust_roots() -> list:
+    """The configured trusted root certificates (asn1crypto objects for pyHanko)."""
+    from asn1crypto import x509 as asn1_x509
+
+    spec = str(current_app.config.get("TRUST_ROOTS") or "")
     roots = []
-    for path in files:
-        data = path.read_bytes()
-        blobs = [der for _, _, der in pem.unarmor(data, multiple=True)] \
-            if pem.detect(data) else [data]
-        for der in blobs:
+    for path in trust_root_files(spec, signing_dir()):
+        for der in certificate_blobs(path):
             try:
                 roots.append(asn1_x509.Certificate.load(der))
             except ValueError:

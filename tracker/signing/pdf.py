@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def sign_letter(pdf: bytes, key, seal_box: dict, *, reason: str = "答复函发文",
-                location: str = "") -> bytes:
+                location: str = "", field_name: str = FIELD_NAME) -> bytes:
     """The letter with a PAdES signature whose visible appearance is the seal image, placed
     on ``seal_box`` ({"page": index, "rect": [x1, y1, x2, y2]} in PDF points)."""
     from PIL import Image
@@ -46,11 +46,11 @@ def sign_letter(pdf: bytes, key, seal_box: dict, *, reason: str = "答复函发�
             x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MID,
             margins=layout.Margins.uniform(0)))
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
+        field_name=field_name, subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
         reason=reason, location=location or None, name=key.subject)
     pdf_signer = signers.PdfSigner(
         meta, key.signer, stamp_style=style,
-        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=seal_box["page"], box=rect))
+        new_field_spec=fields.SigFieldSpec(field_name, on_page=seal_box["page"], box=rect))
     out = io.BytesIO()
     # A fixed reservation (room for the CMS with the chain) spares pyHanko a trial signature.
     pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False), output=out,
@@ -66,14 +66,41 @@ class Check:
 
 
 @dataclass
+class Signer:
+    """Who made one signature, as its certificate says, and when."""
+
+    name: str
+    unit: str | None
+    issuer: str
+    signed_at: datetime | None
+
+
+@dataclass
 class Verification:
     """The verdict on one file: each check in plain Chinese, and who signed it when."""
 
     checks: list[Check] = field(default_factory=list)
-    signer: str | None = None
-    signer_unit: str | None = None
-    issuer: str | None = None
-    signed_at: datetime | None = None
+    # Every signature's signer, in signing order (a countersigned letter has several).
+    signers: list[Signer] = field(default_factory=list)
+
+    @property
+    def signer(self) -> str | None:
+        """All signers' names, first signer first."""
+        return "、".join(s.name for s in self.signers) or None
+
+    @property
+    def signer_unit(self) -> str | None:
+        return self.signers[0].unit if len(self.signers) == 1 else None
+
+    @property
+    def issuer(self) -> str | None:
+        return "、".join(dict.fromkeys(s.issuer for s in self.signers)) or None
+
+    @property
+    def signed_at(self) -> datetime | None:
+        """When the last signature was made (the file's final, signed form)."""
+        times = [s.signed_at for s in self.signers if s.signed_at is not None]
+        return times[-1] if times else None
 
     @property
     def ok(self) -> bool:
@@ -119,6 +146,7 @@ def inspect(data: bytes, roots: list) -> Verification:
                                      "或签名已被去掉。")
         return result
     result.add(True, "数字签名", f"文件中有 {len(signatures)} 个数字签名。")
+    signatures = sorted(signatures, key=_signed_revision)
     for index, sig in enumerate(signatures):
         prefix = f"第 {index + 1} 个签名：" if len(signatures) > 1 else ""
         try:
@@ -130,11 +158,12 @@ def inspect(data: bytes, roots: list) -> Verification:
             result.add(False, "签名完整性", f"{prefix}签名数据已损坏或被改动，无法核验。")
             continue
         cert = status.signing_cert
-        result.signer = _name(cert.subject)
-        result.signer_unit = cert.subject.native.get("organization_name")
-        result.issuer = _name(cert.issuer)
         reported = status.signer_reported_dt
-        result.signed_at = reported.astimezone(CST) if reported else None
+        signer = Signer(name=_name(cert.subject),
+                        unit=cert.subject.native.get("organization_name"),
+                        issuer=_name(cert.issuer),
+                        signed_at=reported.astimezone(CST) if reported else None)
+        result.signers.append(signer)
         if status.intact and status.valid:
             result.add(True, "签名完整性", f"{prefix}签名有效，签名后文件内容没有被改动。")
         elif not status.intact:
@@ -148,11 +177,19 @@ def inspect(data: bytes, roots: list) -> Verification:
         if not (status.intact and status.valid):
             result.add(False, "证书信任", f"{prefix}签名无效，不再核验签名证书。")
         elif status.trusted:
-            result.add(True, "证书信任", f"{prefix}签名证书由受信任的机构签发（{result.issuer}）。")
+            result.add(True, "证书信任", f"{prefix}签名证书由受信任的机构签发（{signer.issuer}）。")
         else:
             result.add(False, "证书信任", f"{prefix}签名证书不是由受信任的根证书签发"
-                                          f"（证书持有人：{result.signer}；签发者：{result.issuer}）。")
+                                          f"（证书持有人：{signer.name}；签发者：{signer.issuer}）。")
     return result
+
+
+def _signed_revision(sig) -> int:
+    """The revision a signature covers: earlier signatures cover earlier revisions."""
+    try:
+        return int(sig.signed_revision)
+    except Exception:  # noqa: BLE001 — a signature whose revision is unknown goes last
+        return 1 << 30
 
 
 def _short(exc: Exception) -> str:

@@ -93,7 +93,8 @@ def check():
     expected = service.reply_by_code(form.letter_code.data) if form.letter_code.data else None
     return render_template(
         "verify/index.html", form=VerifyForm(formdata=None), result=result, reply=reply,
-        signed_at=_beijing_time(result), expected=expected,
+        signed_at=_beijing_time(result.signed_at),
+        signed_times=[_beijing_time(s.signed_at) for s in result.signers], expected=expected,
         expected_code=codes.grouped(expected.verify_code) if expected else None)
 
 
@@ -151,8 +152,7 @@ def _letter_facts(reply) -> dict:
     }
 
 
-def _beijing_time(result: Verification) -> str | None:
-    when = result.signed_at
+def _beijing_time(when) -> str | None:
     if when is None:
         return None
     return f"{when.year}年{when.month}月{when.day}日 {when:%H:%M:%S}（北京时间）"
