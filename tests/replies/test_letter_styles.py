@@ -17,6 +17,7 @@ from tests import factories
 from tests.conftest import build_app, fresh_database
 from tests.handling.conftest import _model_for, bring_to, latest_id, write_draft
 from tests.replies.conftest import approve_chain
+from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling import operations as handling
 from tracker.handling.models import Assignment
@@ -299,14 +300,30 @@ def _letterhead(name: str) -> bool:
                                   {"name": name}))
 
 
+def _insert_unit(name: str) -> None:
+    """A unit row in the units table as it stands, every required column given a value."""
+    import sqlalchemy as sa
+
+    table = sa.Table("units", sa.MetaData(), autoload_with=db.engine)
+    values = {"name": name}
+    for column in table.columns:
+        if column.name in values or column.nullable or column.primary_key \
+                or column.server_default is not None:
+            continue
+        kind = column.type.python_type
+        values[column.name] = {str: "", bool: False, int: 0}.get(kind, utcnow())
+    db.session.execute(table.insert().values(**values))
+
+
 def test_the_migration_moves_the_units_letterhead_into_both_styles_and_back(tmp_path):
     with fresh_database(tmp_path) as url:
         app = build_app(url, tmp_path)
         with app.app_context():
             flask_migrate.downgrade(revision="f3c9a1b7d2e4")
             db.session.remove()
-            factories.make_unit("白城市政协")
-            factories.make_unit("省教育厅")
+            # Rows as that revision's table has them (the models are newer than the schema).
+            _insert_unit("白城市政协")
+            _insert_unit("省教育厅")
             db.session.execute(text("UPDATE units SET letterhead = :on WHERE name = :name"),
                                {"on": True, "name": "白城市政协"})
             db.session.commit()
