@@ -338,3 +338,19 @@ def test_make_serve_prod_uses_the_gunicorn_config():
     assert "--access-logfile" not in recipe  # the config's masking logger writes it
     conf = gunicorn_config_module()
     assert conf.wsgi_app == "wsgi:app" and conf.accesslog == "-"
+
+
+def test_a_shared_folder_such_as_tmp_is_never_closed(tmp_path):
+    """A database or upload folder placed directly in a shared, sticky folder (/tmp) must not
+    take the machine's /tmp away from its other users."""
+    import stat as stat_module
+
+    from tracker.files.storage import private_folder, private_sqlite_file
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    private_sqlite_file(str(shared / "tracker.sqlite3"))
+    private_folder(shared)
+    assert stat_module.S_IMODE(shared.stat().st_mode) == 0o1777
+    assert stat_module.S_IMODE((shared / "tracker.sqlite3").stat().st_mode) == 0o600

@@ -49,8 +49,19 @@ def _tighten(path: Path, mode: int) -> None:
 
 
 def private_folder(path: Path) -> Path:
-    """``path`` as a folder only the app's user can open (700), created if missing."""
+    """``path`` as a folder only the app's user can open (700), created if missing.
+
+    An existing shared folder is left alone: one with the sticky bit (/tmp, /var/tmp) or
+    owned by another user is never the app's own, and closing it would break the machine.
+    """
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        info = path.stat()
+    except OSError:
+        return path
+    if info.st_mode & stat.S_ISVTX or info.st_uid != os.geteuid():
+        logger.warning("not restricting the shared folder %s", path)
+        return path
     _tighten(path, 0o700)
     return path
 
