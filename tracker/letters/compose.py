@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from tracker.letters import fonts as letter_fonts
 from tracker.letters import typeset
 from tracker.letters.inputs import Letter
-from tracker.letters.typeset import BODY_PT, MM, TEXT_WIDTH, Item, Line, Run, break_lines
+from tracker.letters.typeset import BODY_PT, TEXT_WIDTH, Item, Line, Run, break_lines
 
 HEADING_CLASS = {1: "heading1-font", 2: "heading2-font", 3: "", 4: ""}
 RECORD_PT = 14.0
@@ -205,10 +204,4 @@ def _record(letter: Letter, faces: list, qr) -> tuple[Markup | None, float]:
     return html, height
 
 
-def signature_widths(letter: Letter, chosen: dict) -> tuple[float, float]:
-    body = chosen["body"].faces[0]
-    return (letter_fonts.advance(body, letter.date, BODY_PT, typeset.BASE_SPACING),
-            letter_fonts.advance(body, letter.unit, BODY_PT, typeset.BASE_SPACING))
-
-
-__all__ = ["Composed", "compose", "split_heading", "MM"]
+__all__ = ["Composed", "compose", "split_heading"]

@@ -22,7 +22,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
 from tracker.letters.inputs import Letter
-from tracker.letters.render import _split_heading
+from tracker.letters.compose import split_heading
 
 # The families a Chinese office has installed (LETTER.md, "Fonts"), per role.
 DEFAULT_FONTS: dict[str, str] = {
@@ -136,7 +136,7 @@ def _write_letter(w: _Writer, letter: Letter) -> None:
     w.paragraph([(letter.salutation, "body")], jc="left")
     last_text = w.paragraph([(letter.opening, "body")], ind=_first_line_indent())
     for para in letter.body:
-        head, rest = _split_heading(para)
+        head, rest = split_heading(para)
         role = HEADING_ROLE.get(para.level, "body")
         runs = [(text, r) for text, r in ((head, role), (rest, "body")) if text]
         last_text = w.paragraph(runs, ind=_first_line_indent())

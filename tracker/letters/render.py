@@ -34,7 +34,6 @@ ROLE_SELECTORS = {
     "heading1": ".heading1-font",
     "heading2": ".heading2-font",
 }
-HEADING_CLASS = {1: "heading1-font", 2: "heading2-font", 3: "", 4: ""}
 
 
 class LetterRenderTimeout(RuntimeError):
@@ -47,11 +46,8 @@ _lock = threading.RLock()
 _state: dict = {}
 
 
-_split_heading = split_heading  # the heading part of a paragraph (also for .docx)
-
-
 def _role_texts(letter: Letter) -> dict[str, str]:
-    heads = [_split_heading(p) for p in letter.body]
+    heads = [split_heading(p) for p in letter.body]
     body = "".join([letter.salutation, letter.opening, letter.closing or "", letter.unit,
                     letter.date, letter.contact or "", letter.cc or "", letter.reviewers or "",
                     letter.doc_number or "", letter.disclosure or "", "签发人：—0123456789",
