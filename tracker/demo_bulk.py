@@ -38,6 +38,7 @@ from tracker.handling.workflow import (
     AssignmentState,
     ProposalState,
     derive_proposal_state,
+    return_window,
 )
 from tracker.proposals import operations as proposal_ops
 from tracker.proposals.models import CATEGORIES, Author, Body, Level, Meeting, Proposal
@@ -348,7 +349,8 @@ class Generator:
             "role": role, "state": "assigned", "version": 1, "assigned_at": _at(on, self.rng),
             "assigned_on": on, "due_on": self.months_due(on, months),
             "due_basis": f"自交办日 {on.isoformat()} 起 {months} 个月（批量演示数据）",
-            "return_due_on": self.workdays(on, 7), "assigned_by_id": self.clerk.id,
+            "return_due_on": self.workdays(on, return_window()),
+            "assigned_by_id": self.clerk.id,
             "accepted_at": None, "section_id": None, "drafter_id": None, "return_reason": "",
             "replaces_id": None, "state_since": _at(on, self.rng), "cosign_override_reason": "",
             "round": 1, "review_cycle": 0,

@@ -11,9 +11,11 @@ from tests import factories
 from tests.imports.conftest import item, later, xlsx
 from tracker.audit.log import verify_chain
 from tracker.audit.models import AuditEvent
+from tracker.core.errors import InvalidTransition
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import Assignment
+from tracker.handling.workflow import Action, check
 from tracker.imports import operations
 from tracker.imports.parse import ImportRejected
 from tracker.proposals.models import Author, Proposal
@@ -144,7 +146,7 @@ def test_a_failure_while_saving_leaves_nothing(w, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(operations, "_append_events", broken)  # after every row is written
+    monkeypatch.setattr(operations, "record_many", broken)  # after every row is written
     with pytest.raises(RuntimeError):
         run(w, [item(n) for n in range(1, 21)])
     db.session.rollback()
@@ -176,3 +178,41 @@ def test_imported_items_count_on_the_dashboard(w):
     assert (after.received - before.received, after.main - before.main,
             after.co - before.co) == (4, 3, 1)
     assert rollup.differences() == []
+
+
+def test_the_return_window_is_the_configured_one_on_both_paths(w, app, monkeypatch):
+    # RETURN_WINDOW_WORKDAYS used to be configured and ignored (7 was written in four places).
+    monkeypatch.setitem(app.config, "RETURN_WINDOW_WORKDAYS", 3)
+    single = factories.make_proposal(w.clerk, w.meeting, number="601")
+    factories.assign(single, w.clerk, lead=w.health)
+    result = run(w, [item(602)])
+    window_end = WorkCalendar.load().add_working_days(today(), 3)
+    db.session.expire_all()
+    imported = db.session.get(Proposal, result.proposal_ids[0])
+    single = db.session.get(Proposal, single.id)
+    assert [a.return_due_on for a in single.assignments] == [window_end]
+    assert [a.return_due_on for a in imported.assignments] == [window_end]
+
+    late = imported.assignments[0]
+    late.return_due_on = factories.past(1)
+    db.session.flush()
+    with pytest.raises(InvalidTransition, match="须在交办后 3 个工作日内提出"):
+        check(late, Action.request_return, w.health_clerk)
+
+
+def test_bulk_audit_events_are_those_record_writes_one_by_one(w):
+    from tracker.audit import log as audit
+
+    audit.record_many(w.clerk, [
+        dict(action="import_items", object_type="import", details={"items": 2}),
+        dict(action="register", object_type="proposal", object_id=7, proposal_id=7,
+             details={"title": "关于加强基层卫生人才队伍建设的建议"}),
+    ])
+    one = audit.record("register", actor=w.clerk, object_type="proposal", object_id=8,
+                       proposal_id=8, details={"title": "关于加强基层卫生人才队伍建设的建议"})
+    rows = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(3)).all()
+    fixed = ("actor_id", "actor_name", "unit_id", "object_type", "outcome", "details", "ip")
+    assert [getattr(rows[1], k) for k in fixed] == [getattr(one, k) for k in fixed]
+    assert [r.seq for r in rows] == [one.seq, one.seq - 1, one.seq - 2]
+    assert rows[0].prev_hash == rows[1].hash and rows[1].prev_hash == rows[2].hash
+    assert verify_chain().ok

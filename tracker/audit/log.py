@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from tracker.audit.models import AuditEvent, AuditHead
 from tracker.core.time import utcnow
@@ -43,6 +43,50 @@ def compute_hash(event: AuditEvent | dict) -> str:
     return hashlib.sha256(_canonical(fields).encode("utf-8")).hexdigest()
 
 
+def _event_fields(event: dict, seq: int, prev_hash: str, occurred_at) -> dict:
+    """The stored fields of one event, its hash included (the chain's one definition)."""
+    actor = event.get("actor")
+    actor_name = event.get("actor_name")
+    unit_id = event.get("unit_id")
+    fields = {
+        "seq": seq,
+        "occurred_at": occurred_at,
+        "actor_id": getattr(actor, "id", None),
+        "actor_name": actor_name if actor_name is not None else getattr(actor, "full_name", ""),
+        "unit_id": unit_id if unit_id is not None else getattr(actor, "unit_id", None),
+        "action": event["action"],
+        "object_type": event.get("object_type", ""),
+        "object_id": event.get("object_id"),
+        "proposal_id": event.get("proposal_id"),
+        "outcome": event.get("outcome", "success"),
+        "details": _canonical(event.get("details") or {}),
+        "ip": (request.remote_addr or "") if has_request_context() else "",
+        "prev_hash": prev_hash,
+    }
+    fields["hash"] = compute_hash(fields)
+    return fields
+
+
+def _take_head(count: int) -> tuple[int, str]:
+    """Reserve count sequence numbers; return the first one and the hash before it.
+
+    Taking the head row first serialises appenders, so the chain never forks.
+    """
+    head = AuditHead.__table__
+    last_seq, prev_hash = db.session.execute(
+        head.update()
+        .where(head.c.id == 1)
+        .values(seq=head.c.seq + count)
+        .returning(head.c.seq, head.c.last_hash)
+    ).one()
+    return last_seq - count + 1, prev_hash
+
+
+def _set_head_hash(last_hash: str) -> None:
+    head = AuditHead.__table__
+    db.session.execute(head.update().where(head.c.id == 1).values(last_hash=last_hash))
+
+
 def record(
     action: str,
     *,
@@ -56,35 +100,35 @@ def record(
     actor_name: str | None = None,
 ) -> AuditEvent:
     """Append one event in the current transaction (the caller commits)."""
-    head = AuditHead.__table__
-    # Taking the head row first serialises appenders, so the chain never forks.
-    seq, prev_hash = db.session.execute(
-        head.update()
-        .where(head.c.id == 1)
-        .values(seq=head.c.seq + 1)
-        .returning(head.c.seq, head.c.last_hash)
-    ).one()
-    fields = {
-        "seq": seq,
-        "occurred_at": utcnow(),
-        "actor_id": getattr(actor, "id", None),
-        "actor_name": actor_name if actor_name is not None else getattr(actor, "full_name", ""),
-        "unit_id": unit_id if unit_id is not None else getattr(actor, "unit_id", None),
-        "action": action,
-        "object_type": object_type,
-        "object_id": object_id,
-        "proposal_id": proposal_id,
-        "outcome": outcome,
-        "details": _canonical(details or {}),
-        "ip": (request.remote_addr or "") if has_request_context() else "",
-        "prev_hash": prev_hash,
-    }
-    fields["hash"] = compute_hash(fields)
+    seq, prev_hash = _take_head(1)
+    fields = _event_fields(dict(
+        action=action, outcome=outcome, actor=actor, unit_id=unit_id, object_type=object_type,
+        object_id=object_id, proposal_id=proposal_id, details=details, actor_name=actor_name,
+    ), seq, prev_hash, utcnow())
     event = AuditEvent(**fields)
     db.session.add(event)
-    db.session.execute(head.update().where(head.c.id == 1).values(last_hash=fields["hash"]))
+    _set_head_hash(fields["hash"])
     db.session.flush()
     return event
+
+
+def record_many(actor, events: list[dict]) -> None:
+    """Append many events of one actor in one step (bulk work such as an import).
+
+    Each event is a dict of record()'s keyword arguments (action, object_type, object_id,
+    proposal_id, details, outcome); the rows, hashes and head are exactly those that record()
+    called once per event would write, with the head taken once and the rows inserted in bulk.
+    """
+    if not events:
+        return
+    seq, prev_hash = _take_head(len(events))
+    rows = []
+    for offset, event in enumerate(events):
+        fields = _event_fields({**event, "actor": actor}, seq + offset, prev_hash, utcnow())
+        prev_hash = fields["hash"]
+        rows.append(fields)
+    db.session.execute(insert(AuditEvent), rows)
+    _set_head_hash(prev_hash)
 
 
 @dataclass

@@ -4,8 +4,10 @@ Each checks its input, then moves the workflow through transition(); they flush,
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
@@ -25,7 +27,7 @@ from tracker.handling.models import (
     ExtensionStatus,
     UnitRole,
 )
-from tracker.handling.workflow import Action, AssignmentState, check, transition
+from tracker.handling.workflow import Action, AssignmentState, check, return_window, transition
 from tracker.proposals.models import Proposal
 from tracker.workdays.calendar import Deadline, WorkCalendar
 
@@ -36,8 +38,45 @@ class UnitChoice:
     role: UnitRole
 
 
-def _deadline(calendar: WorkCalendar, proposal: Proposal, role: UnitRole, start: date,
-              override: date | None) -> Deadline:
+class RoleProblem(Enum):
+    """A broken rule of 主办/会办/分办; the value is the message the assign page shows."""
+
+    no_unit = "请至少选择一个承办单位。"
+    two_leads = "一个事项只能有一个主办单位。"
+    lead_and_separate = "主办和分办不能同时使用：请选一个主办单位，或全部按分办交办。"
+    co_without_lead = "有会办单位时必须指定主办单位。"
+
+
+def unit_role_problems(roles: Sequence[UnitRole]) -> list[RoleProblem]:
+    """The rules for the roles of the units handling one item (those already at work included):
+    one lead at most; a lead or separate units, not both; co-handling units need a lead."""
+    problems = []
+    if not roles:
+        problems.append(RoleProblem.no_unit)
+    if roles.count(UnitRole.lead) > 1:
+        problems.append(RoleProblem.two_leads)
+    if UnitRole.lead in roles and UnitRole.separate in roles:
+        problems.append(RoleProblem.lead_and_separate)
+    if UnitRole.co in roles and UnitRole.lead not in roles:
+        problems.append(RoleProblem.co_without_lead)
+    return problems
+
+
+def due_on_problem(due_on: date | None, start: date, what: str = "办理期限") -> str | None:
+    """A deadline set by the clerk may not lie before the day of 交办."""
+    if due_on is not None and due_on < start:
+        return f"{what}不能早于交办日期（{start.isoformat()}）。"
+    return None
+
+
+def return_due_on(calendar: WorkCalendar, start: date) -> date:
+    return calendar.add_working_days(start, return_window())
+
+
+def deadline_for(calendar: WorkCalendar, proposal: Proposal, role: UnitRole, start: date,
+                 override: date | None) -> Deadline:
+    """The deadline of a new assignment: the clerk's date, or the meeting's period in months
+    (会办 has its own, shorter one) rolled past holidays."""
     if override is not None:
         return Deadline(override, f"交办员指定办理期限 {calendar.describe(override)}")
     months = (
@@ -51,11 +90,11 @@ def _new_assignment(calendar: WorkCalendar, proposal: Proposal, unit: Unit, role
                     actor: User, override: date | None, replaces_id: int | None = None
                     ) -> Assignment:
     start = today()
-    deadline = _deadline(calendar, proposal, role, start, override)
+    deadline = deadline_for(calendar, proposal, role, start, override)
     assignment = Assignment(
         proposal_id=proposal.id, unit_id=unit.id, role=role, assigned_on=start,
         due_on=deadline.due_on, due_basis=deadline.basis,
-        return_due_on=calendar.add_working_days(start, 7),
+        return_due_on=return_due_on(calendar, start),
         assigned_by_id=actor.id, replaces_id=replaces_id,
     )
     db.session.add(assignment)
@@ -85,7 +124,7 @@ def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], 
     errors: dict[str, list[str]] = {}
     start = today()
     if not choices:
-        errors["units"] = ["请至少选择一个承办单位。"]
+        errors["units"] = [RoleProblem.no_unit.value]
     unit_ids = [c.unit_id for c in choices]
     if len(set(unit_ids)) != len(unit_ids):
         errors["units"] = ["同一单位不能重复选择。"]
@@ -94,16 +133,12 @@ def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], 
     roles = [c.role for c in choices] + [a.role for a in active]
     if any(c.unit_id in taken for c in choices):
         errors["units"] = ["所选单位中已有正在办理该事项的单位。"]
-    if roles.count(UnitRole.lead) > 1:
-        errors["units"] = ["一个事项只能有一个主办单位。"]
-    if UnitRole.lead in roles and UnitRole.separate in roles:
-        errors["units"] = ["主办和分办不能同时使用：请选一个主办单位，或全部按分办交办。"]
-    if UnitRole.co in roles and UnitRole.lead not in roles:
-        errors["units"] = ["有会办单位时必须指定主办单位。"]
-    if due_on is not None and due_on < start:
-        errors["due_on"] = [f"办理期限不能早于交办日期（{start.isoformat()}）。"]
-    if co_due_on is not None and co_due_on < start:
-        errors["co_due_on"] = [f"会办期限不能早于交办日期（{start.isoformat()}）。"]
+    for problem in unit_role_problems(roles):
+        errors["units"] = [problem.value]
+    for field, value, what in (("due_on", due_on, "办理期限"), ("co_due_on", co_due_on, "会办期限")):
+        problem = due_on_problem(value, start, what)
+        if problem:
+            errors[field] = [problem]
     units = []
     for choice in choices:
         try:
@@ -123,13 +158,13 @@ def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], 
             created.append(_new_assignment(calendar, proposal, unit, role, actor, override))
         db.session.flush()
         # transition() builds the event after this runs, so the units go into the log.
-        details["units"] = [_assignment_summary(a, unit) for a, (unit, _) in zip(created, units)]
+        details["units"] = [assignment_summary(a, unit) for a, (unit, _) in zip(created, units)]
 
     transition(proposal, Action.assign, actor, effect=create, details=details)
     return created
 
 
-def _assignment_summary(assignment: Assignment, unit: Unit) -> dict:
+def assignment_summary(assignment: Assignment, unit: Unit) -> dict:
     return {"assignment_id": assignment.id, "unit": unit.name, "role": assignment.role.value,
             "due_on": assignment.due_on.isoformat(), "basis": assignment.due_basis}
 
@@ -177,7 +212,7 @@ def approve_return(assignment: Assignment, actor: User, *, version: int | None =
         created.append(_new_assignment(calendar, proposal, new_unit, role, actor, None,
                                        replaces_id=assignment.id))
         db.session.flush()
-        details["reassigned_to"] = _assignment_summary(created[0], new_unit)
+        details["reassigned_to"] = assignment_summary(created[0], new_unit)
 
     transition(assignment, Action.approve_return, actor, expected_version=version,
                effect=reassign, details=details)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from tracker.accounts.models import Role, User
@@ -234,13 +235,18 @@ def _rating_lapsed(proposal: Proposal, _actor=None) -> str | None:
     return None
 
 
+def return_window() -> int:
+    """Working days after 交办 within which a unit may ask to return an item."""
+    return int(current_app.config["RETURN_WINDOW_WORKDAYS"])
+
+
 def _may_request_return(assignment: Assignment, _actor=None) -> str | None:
     if assignment.return_reason:
         # The supervising clerk already refused a return: the decision stands.
         return "交办单位已不同意退回该事项，不能再次申请退回，请按要求办理。"
     if today() > assignment.return_due_on:
         return (
-            f"申请退回须在交办后 7 个工作日内提出（截止 {assignment.return_due_on.isoformat()}），"
+            f"申请退回须在交办后 {return_window()} 个工作日内提出（截止 {assignment.return_due_on.isoformat()}），"
             "已超过期限，请与交办单位联系。"
         )
     return None
@@ -521,6 +527,15 @@ def lock_item(proposal_id: int) -> None:
     """Take the item's row lock for moves that start outside transition() (ratings)."""
     if not _lock_proposal(proposal_id):
         raise Conflict("该事项已不存在。")
+
+
+def lock_items(proposal_ids: list[int], batch: int = 1000) -> None:
+    """Take many items' row locks at once, as transition() does for each move (bulk import)."""
+    for first in range(0, len(proposal_ids), batch):
+        db.session.execute(
+            update(Proposal).where(Proposal.id.in_(proposal_ids[first:first + batch]))
+            .values(lock_version=Proposal.lock_version + 1)
+            .execution_options(synchronize_session=False))
 
 
 def _lock_proposal(proposal_id: int, expected_state: str | None = None) -> bool:

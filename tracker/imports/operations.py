@@ -4,12 +4,13 @@ registered and assigned, in the caller's transaction (these functions flush, nev
 Each item ends exactly as registering it and assigning it on the single-item pages would
 leave it (tests/imports/test_saving.py compares the two): the same checks (those of
 register_proposal and assign_proposal, made for the whole file with one query per table),
-the same rows (deadlines by tracker.handling.operations' own _deadline, the move checked by
-workflow.check and the item's state written by workflow.sync_proposal_state, nowhere else)
-and the same audit events, one "register" and one "assign" per item, then one
+the same rows (deadlines and the return window by tracker.handling.operations' deadline_for
+and return_due_on, the move checked by workflow.check, the row locks taken by
+workflow.lock_items and the item's state written by workflow.sync_proposal_state, nowhere
+else) and the same audit events, one "register" and one "assign" per item, then one
 "import_items" for the batch. For speed the rows are inserted in bulk and the events
-appended to the hash chain in one step (_append_events); the chain still verifies
-(`flask --app wsgi audit verify`).
+appended to the hash chain in one step (tracker.audit.log.record_many); the chain still
+verifies (`flask --app wsgi audit verify`).
 """
 from __future__ import annotations
 
@@ -20,24 +21,36 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app, has_request_context, request
-from sqlalchemy import insert, select, update
+from flask import current_app
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tracker.accounts.models import Unit, User
-from tracker.audit.log import _canonical, compute_hash
-from tracker.audit.models import AuditEvent, AuditHead
+from tracker.audit.log import record_many
 from tracker.core.errors import PermissionDenied
-from tracker.core.time import today, utcnow
+from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
-from tracker.handling.operations import _assignment_summary, _deadline
+from tracker.handling.operations import (
+    RoleProblem,
+    assignment_summary,
+    deadline_for,
+    due_on_problem,
+    return_due_on,
+    unit_role_problems,
+)
+from tracker.handling.workflow import Action, check, lock_items, sync_proposal_state
 from tracker.letters.fields import item_number_problem
-from tracker.handling.workflow import Action, check, sync_proposal_state
 from tracker.imports import parse
 from tracker.imports.parse import BY_KEY, CellError, ImportRejected, Problem, Sheet, SheetRow
 from tracker.proposals.models import CATEGORIES, Author, Disclosure, ItemKind, Meeting, Proposal
+from tracker.proposals.operations import (
+    authors_problem,
+    kind_problem,
+    number_taken,
+    received_on_problem,
+)
 from tracker.supervision import rollup
 from tracker.workdays.calendar import WorkCalendar
 
@@ -48,7 +61,12 @@ KINDS = {
     "委员提案": ItemKind.proposal, "提案": ItemKind.proposal,
 }
 MAX_AUTHORS = 200
-BATCH = 1000  # ids per UPDATE ... WHERE id IN (...)
+# The role rules are assign_proposal's; in a spreadsheet two of them say which column to use.
+IMPORT_WORDING = {
+    RoleProblem.no_unit: "请填写主办单位（只按分办交办时填写「分办单位」）。",
+    RoleProblem.two_leads: "主办单位只能填写一个（其他单位请填在「会办单位」或「分办单位」）。",
+}
+BATCH = 1000  # ids per SELECT ... WHERE id IN (...)
 
 
 @dataclass
@@ -198,8 +216,8 @@ def _check_row(row: SheetRow, lookup: _Lookup, problems: list[Problem],
         kind = KINDS.get(kind_text.replace(" ", ""))
         if kind is None:
             bad("kind", f"「{kind_text}」无法识别，请填写「代表建议」或「委员提案」。")
-        elif meeting is not None and kind != meeting.item_kind:
-            bad("kind", f"「{meeting.name}」只能登记{meeting.item_kind.label}。")
+        elif meeting is not None and kind_problem(meeting, kind):
+            bad("kind", kind_problem(meeting, kind))
 
     # Number: its form, then duplicates within the file and in the database.
     number = value("number")
@@ -214,8 +232,7 @@ def _check_row(row: SheetRow, lookup: _Lookup, problems: list[Problem],
                 bad("number", f"编号 {number} 与第 {lookup.seen[key]} 行重复"
                               "（同一会议内编号不能重复）。")
             elif key in lookup.taken:
-                bad("number", f"「{meeting.name}」已有第{number}号{meeting.item_kind.label}，"
-                              "编号不能重复。")
+                bad("number", number_taken(meeting, number))
             else:
                 lookup.seen[key] = row.number
 
@@ -236,11 +253,11 @@ def _check_row(row: SheetRow, lookup: _Lookup, problems: list[Problem],
     units = _units(row, lookup, value, bad)
 
     due_on = value("due_on", parse.to_date)
-    if due_on is not None and due_on < start:
-        bad("due_on", f"办理期限不能早于交办日期（{start.isoformat()}）。")
+    if due_on_problem(due_on, start):
+        bad("due_on", due_on_problem(due_on, start))
     received_on = value("received_on", parse.to_date)
-    if received_on is not None and received_on > start:
-        bad("received_on", "收到日期不能晚于今天。")
+    if received_on is not None and received_on_problem(received_on, start):
+        bad("received_on", received_on_problem(received_on, start))
     is_key = value("is_key", parse.to_flag)
 
     problems.extend(found)
@@ -258,7 +275,8 @@ def _authors(row: SheetRow, value, bad, meeting: Meeting | None) -> list[dict]:
     if people is None:
         return result
     if not people:
-        bad("authors", f"至少填写一位{title}（领衔人）。")
+        bad("authors", f"至少填写一位{title}（领衔人）。" if meeting is None
+            else authors_problem(meeting.item_kind, 0))
     elif len(people) > MAX_AUTHORS:
         bad("authors", f"提出人不能超过 {MAX_AUTHORS} 位。")
     for person in people:
@@ -287,9 +305,6 @@ def _units(row: SheetRow, lookup: _Lookup, value, bad) -> list[tuple[Unit, UnitR
         given[key] = names
         if names is None:
             continue
-        if key == "lead" and len(names) > 1:
-            bad(key, "主办单位只能填写一个（其他单位请填在「会办单位」或「分办单位」）。")
-            continue
         for name in names:
             try:
                 unit = lookup.unit(name)
@@ -303,13 +318,12 @@ def _units(row: SheetRow, lookup: _Lookup, value, bad) -> list[tuple[Unit, UnitR
             chosen.append((unit, role))
     if any(names is None for names in given.values()):
         return chosen  # a cell was refused already: the rules below would only repeat it
-    has_lead, has_co, has_separate = bool(given["lead"]), bool(given["co"]), bool(given["separate"])
-    if not has_lead and has_co:
-        bad("lead" if not has_separate else "co", "有会办单位时必须指定主办单位。")
-    elif not (has_lead or has_separate):
-        bad("lead", "请填写主办单位（只按分办交办时填写「分办单位」）。")
-    if has_lead and has_separate:
-        bad("separate", "主办和分办不能同时使用：请选一个主办单位，或全部按分办交办。")
+    roles = [role for key, role in columns for _ in given[key]]
+    for problem in unit_role_problems(roles):
+        key = {RoleProblem.lead_and_separate: "separate",
+               RoleProblem.co_without_lead: "co" if given["separate"] else "lead"}.get(
+            problem, "lead")
+        bad(key, IMPORT_WORDING.get(problem, problem.value))
     return chosen
 
 
@@ -339,7 +353,7 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
 
     # 交办: the workflow's check of the move for each item, then the assignments as
     # assign_proposal builds them (deadlines in working days, the return window).
-    return_due_on = calendar.add_working_days(start, 7)
+    return_due = return_due_on(calendar, start)
     deadlines: dict[tuple, object] = {}
     rows = []
     for proposal, plan in zip(proposals, plans):
@@ -348,17 +362,17 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
             override = plan.due_on if role != UnitRole.co else None
             key = (plan.meeting.id, role, override)
             if key not in deadlines:
-                deadlines[key] = _deadline(calendar, proposal, role, start, override)
+                deadlines[key] = deadline_for(calendar, proposal, role, start, override)
             deadline = deadlines[key]
             rows.append(dict(proposal_id=proposal.id, unit_id=unit.id, role=role,
                              assigned_on=start, due_on=deadline.due_on,
-                             due_basis=deadline.basis, return_due_on=return_due_on,
+                             due_basis=deadline.basis, return_due_on=return_due,
                              assigned_by_id=actor.id, replaces_id=None))
     _insert(Assignment, rows)
     assignments: dict[int, list[Assignment]] = {}
     for assignment in _load(Assignment, Assignment.proposal_id, ids, Assignment.id):
         assignments.setdefault(assignment.proposal_id, []).append(assignment)
-    _lock_items(ids)
+    lock_items(ids)
     for proposal in proposals:
         sync_proposal_state(proposal)
     # Inserted around the ORM: the dashboard's totals are told (counted before the commit).
@@ -373,7 +387,7 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
                                "to": "registered"}))
         events.append(dict(action=Action.assign.value, object_type="proposal",
                            object_id=proposal.id, proposal_id=proposal.id, details={
-                               "units": [_assignment_summary(a, units[a.unit_id])
+                               "units": [assignment_summary(a, units[a.unit_id])
                                          for a in assignments[proposal.id]],
                                "from": "registered", "to": "assigned"}))
     per_meeting = Counter(plan.meeting.name for plan in plans)
@@ -384,7 +398,7 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
                            "file": filename[:200], "sha256": sha256, "items": len(plans),
                            "meetings": dict(per_meeting),
                            "first_proposal_id": ids[0], "last_proposal_id": ids[-1]}))
-    _append_events(actor, events)
+    record_many(actor, events)
     return ImportResult(count=len(plans), proposal_ids=ids, meetings=meetings)
 
 
@@ -414,48 +428,3 @@ def _load(model, column, ids: list[int], *order_by) -> list:
         for obj in db.session.scalars(query.order_by(*order_by) if order_by else query):
             found.setdefault(getattr(obj, column.key), []).append(obj)
     return [obj for key in ids for obj in found.get(key, [])]
-
-
-def _lock_items(ids: list[int]) -> None:
-    """Take the new items' row locks as transition() does for each move (lock_version + 1)."""
-    for first in range(0, len(ids), BATCH):
-        db.session.execute(
-            update(Proposal).where(Proposal.id.in_(ids[first:first + BATCH]))
-            .values(lock_version=Proposal.lock_version + 1)
-            .execution_options(synchronize_session=False))
-
-
-def _append_events(actor: User, events: list[dict]) -> None:
-    """Append events to the hash chain in one step: the same fields and hashes that
-    tracker.audit.log.record() writes one by one, with the head taken once."""
-    if not events:
-        return
-    head = AuditHead.__table__
-    last_seq, prev_hash = db.session.execute(
-        head.update().where(head.c.id == 1).values(seq=head.c.seq + len(events))
-        .returning(head.c.seq, head.c.last_hash)
-    ).one()
-    seq = last_seq - len(events)
-    ip = (request.remote_addr or "") if has_request_context() else ""
-    rows = []
-    for event in events:
-        seq += 1
-        fields = {
-            "seq": seq,
-            "occurred_at": utcnow(),
-            "actor_id": actor.id,
-            "actor_name": actor.full_name,
-            "unit_id": actor.unit_id,
-            "action": event["action"],
-            "object_type": event["object_type"],
-            "object_id": event["object_id"],
-            "proposal_id": event["proposal_id"],
-            "outcome": "success",
-            "details": _canonical(event["details"]),
-            "ip": ip,
-            "prev_hash": prev_hash,
-        }
-        fields["hash"] = prev_hash = compute_hash(fields)
-        rows.append(fields)
-    db.session.execute(insert(AuditEvent), rows)
-    db.session.execute(head.update().where(head.c.id == 1).values(last_hash=prev_hash))

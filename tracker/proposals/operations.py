@@ -80,6 +80,36 @@ def update_meeting(actor: User, meeting: Meeting, **fields) -> Meeting:
     return meeting
 
 
+# -- the rules of registration, shared by the form, the API and the bulk import ------------
+
+def kind_problem(meeting: Meeting, kind: ItemKind | None) -> str | None:
+    """A meeting takes one kind of item: 人大 suggestions or 政协 proposals."""
+    if kind is not None and kind != meeting.item_kind:
+        return f"「{meeting.name}」只能登记{meeting.item_kind.label}。"
+    return None
+
+
+def number_taken(meeting: Meeting, number: str) -> str:
+    """The message for a number already registered in the meeting."""
+    return f"「{meeting.name}」已有第{number}号{meeting.item_kind.label}，编号不能重复。"
+
+
+def received_on_problem(received_on: date, on: date) -> str | None:
+    if received_on > on:
+        return "收到日期不能晚于今天。"
+    return None
+
+
+def authors_problem(kind: ItemKind, count: int) -> str | None:
+    if count == 0:
+        return f"至少填写一位{kind.author_title}（领衔人）。"
+    return None
+
+
+def _problems(**checks: str | None) -> dict[str, list[str]]:
+    return {name: [message] for name, message in checks.items() if message}
+
+
 def register_proposal(actor: User, *, meeting: Meeting, number: str, title: str,
                       received_on: date, authors: list[dict], kind: ItemKind | None = None,
                       body: str = "", category: str = "", is_key: bool = False,
@@ -87,20 +117,17 @@ def register_proposal(actor: User, *, meeting: Meeting, number: str, title: str,
     """Register one item with its authors (the first is the lead author)."""
     if not permissions.can_register(actor):
         raise PermissionDenied("只有交办员可以登记建议提案。")
-    errors: dict[str, list[str]] = {}
     number = (number or "").strip()
     expected_kind = meeting.item_kind
-    if kind is not None and kind != expected_kind:
-        errors["kind"] = [f"「{meeting.name}」只能登记{expected_kind.label}。"]
-    if number and db.session.scalar(
-        select(Proposal.id).where(Proposal.meeting_id == meeting.id, Proposal.number == number)
-    ):
-        errors["number"] = [f"「{meeting.name}」已有第{number}号{expected_kind.label}，编号不能重复。"]
-    if received_on > today():
-        errors["received_on"] = ["收到日期不能晚于今天。"]
     real_authors = [a for a in authors if (a.get("name") or "").strip()]
-    if not real_authors:
-        errors["authors"] = [f"至少填写一位{expected_kind.author_title}（领衔人）。"]
+    taken = number and db.session.scalar(
+        select(Proposal.id).where(Proposal.meeting_id == meeting.id, Proposal.number == number))
+    errors = _problems(
+        kind=kind_problem(meeting, kind),
+        number=number_taken(meeting, number) if taken else None,
+        received_on=received_on_problem(received_on, today()),
+        authors=authors_problem(expected_kind, len(real_authors)),
+    )
     if errors:
         raise ValidationFailed("登记信息有误，请按提示修改。", errors)
 
@@ -125,9 +152,7 @@ def register_proposal(actor: User, *, meeting: Meeting, number: str, title: str,
             db.session.flush()
     except IntegrityError:
         # Someone registered the same number a moment ago.
-        raise ValidationFailed(
-            "编号重复。", {"number": [f"「{meeting.name}」已有第{number}号，编号不能重复。"]}
-        ) from None
+        raise ValidationFailed("编号重复。", {"number": [number_taken(meeting, number)]}) from None
     audit.record("register", actor=actor, object_type="proposal", object_id=proposal.id,
                  proposal_id=proposal.id,
                  details={"number": number, "title": proposal.title, "to": "registered"})
@@ -143,16 +168,15 @@ def update_proposal(actor: User, proposal: Proposal, *, authors: list[dict], **f
         raise PermissionDenied("只有交办员可以修改登记信息。")
     if proposal.closed_at is not None:
         raise InvalidTransition("该事项已办结，登记信息不能再修改。")
-    errors: dict[str, list[str]] = {}
     number = (fields.get("number") or "").strip()
-    if number != proposal.number and db.session.scalar(select(Proposal.id).where(
-            Proposal.meeting_id == proposal.meeting_id, Proposal.number == number)):
-        errors["number"] = [f"「{proposal.meeting.name}」已有第{number}号，编号不能重复。"]
-    if fields["received_on"] > today():
-        errors["received_on"] = ["收到日期不能晚于今天。"]
+    taken = number != proposal.number and db.session.scalar(select(Proposal.id).where(
+        Proposal.meeting_id == proposal.meeting_id, Proposal.number == number))
     real_authors = [a for a in authors if (a.get("name") or "").strip()]
-    if not real_authors:
-        errors["authors"] = [f"至少填写一位{proposal.kind.author_title}（领衔人）。"]
+    errors = _problems(
+        number=number_taken(proposal.meeting, number) if taken else None,
+        received_on=received_on_problem(fields["received_on"], today()),
+        authors=authors_problem(proposal.kind, len(real_authors)),
+    )
     if errors:
         raise ValidationFailed("修改内容有误，请按提示修改。", errors)
     fields["number"], fields["title"] = number, fields["title"].strip()
@@ -175,8 +199,7 @@ def update_proposal(actor: User, proposal: Proposal, *, authors: list[dict], **f
             db.session.flush()
     except IntegrityError:
         raise ValidationFailed(
-            "编号重复。", {"number": [f"「{proposal.meeting.name}」已有第{number}号，编号不能重复。"]}
-        ) from None
+            "编号重复。", {"number": [number_taken(proposal.meeting, number)]}) from None
     if changed:
         audit.record("update_proposal", actor=actor, object_type="proposal",
                      object_id=proposal.id, proposal_id=proposal.id,
