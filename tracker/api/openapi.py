@@ -292,6 +292,14 @@ def _paths() -> dict:
                                       "type": "object", "additionalProperties": True}}}},
                           "default": _error("其他错误")},
         }},
+        "/docs": {"get": {
+            "tags": ["meta"], "operationId": "docs",
+            "summary": "本接口文档的浏览页面（Swagger UI，无需令牌）",
+            "security": [],
+            "responses": {"200": {"description": "HTML 页面",
+                                  "content": {"text/html": {"schema": {"type": "string"}}}},
+                          "default": _error("其他错误")},
+        }},
         "/meetings": {
             "get": {
                 "tags": ["meetings"], "operationId": "list_meetings", "summary": "会议列表",
@@ -431,6 +439,7 @@ def document() -> dict:
             {"name": "proposals", "description": "建议提案"},
             {"name": "handling", "description": "交办与办理操作"},
             {"name": "ratings", "description": "满意度测评"},
+            {"name": "replies", "description": "答复函文件"},
             {"name": "meetings", "description": "会议"},
             {"name": "units", "description": "单位"},
             {"name": "meta", "description": "接口文档"},

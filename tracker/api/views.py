@@ -6,7 +6,7 @@ rendered as JSON, and logged when they are refusals, by the application's error 
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
 from sqlalchemy import false, select
 
 from tracker.accounts import operations as accounts
@@ -34,7 +34,7 @@ bp = Blueprint("api", __name__)
 UNAUTHORISED = "缺少或无效的访问令牌。"
 READ_ONLY = "该令牌为只读令牌，只能查询，不能修改数据。"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC_ENDPOINTS = frozenset({"api.openapi_document"})
+PUBLIC_ENDPOINTS = frozenset({"api.openapi_document", "api.docs"})
 FLAGS = {"true": True, "false": False}
 Q_MAX = 100
 
@@ -136,6 +136,12 @@ def _created(resource, location: str):
 @bp.get("/openapi.json")
 def openapi_document():
     return jsonify(openapi.document())
+
+
+@bp.get("/docs")
+def docs():
+    """The document in Swagger UI (vendored); public, like the document itself."""
+    return render_template("api/docs.html")
 
 
 # --- meetings ------------------------------------------------------------------------------
