@@ -228,7 +228,8 @@ def _list_parameters() -> list[dict]:
 
     return [
         query("meeting", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "会议 id"),
-        query("kind", {"type": "string", "enum": [k.value for k in ItemKind]}, "类别：suggestion 代表建议，proposal 委员提案"),
+        query("kind", {"type": "string", "enum": [k.value for k in ItemKind]},
+              "类别：suggestion 代表建议，proposal 委员提案"),
         query("unit", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "承办单位 id"),
         query("state", _ref("ProposalState"), "事项状态"),
         query("overdue", {"type": "boolean"}, "仅逾期"),

@@ -79,7 +79,8 @@ class Schema(BaseModel):
 
 class FieldErrors(RootModel[dict[str, list[str]]]):
     model_config = ConfigDict(json_schema_extra={
-        "description": "按字段名列出的错误信息；列表中的对象字段写作 name-序号-子字段，如 authors-0-email"})
+        "description": ("按字段名列出的错误信息；列表中的对象字段写作 name-序号-子字段，"
+                        "如 authors-0-email")})
 
 
 class Error(Schema):
@@ -317,7 +318,8 @@ class ReplyRatings(Schema):
     doc_number: str | None
     issued_at: UtcDateTime | None
     collecting: bool = Field(description="是否正在征询评价（本轮已发文、尚未测评完成）")
-    rating: choice(Satisfaction) | None = Field(description="按汇总规则得出的事项评价；未完成为 null")
+    rating: choice(Satisfaction) | None = Field(
+        description="按汇总规则得出的事项评价；未完成为 null")
     rating_label: str | None
     rated_at: UtcDateTime | None
     answered: int = Field(description="已评价的提出人数")
@@ -374,7 +376,8 @@ class Assignment(Schema):
     cosign_override_reason: str = Field(description="会签例外的理由（交办员登记；未登记为空）")
     missing_co_opinions: list[str] = Field(description="主办单位：尚未提交会办意见的会办单位名称")
     draft: Draft | None = Field(description="最新答复稿；无稿或调用者无权查看时为 null")
-    versions: list[DraftVersionRef] = Field(description="历次保存的稿件（调用者无权查看答复稿时为空）")
+    versions: list[DraftVersionRef] = Field(
+        description="历次保存的稿件（调用者无权查看答复稿时为空）")
     reviews: list[ReviewDecision] = Field(description="审核与签发意见，按时间排序（同上）")
     reply: Reply | None = Field(description="本轮已签发的答复函；未签发或无权查看时为 null")
     ratings: list[ReplyRatings] = Field(
@@ -497,7 +500,7 @@ class OpenAPI30(GenerateJsonSchema):
         path = core_mode_ref[0].rsplit(":", 1)[0]
         named = path.startswith(__name__ + ".") or path in _NAMED_ENUM_PATHS
         name = DefsRef(path.rsplit(".", 1)[1] if named else self.normalize_name(path))
-        self._prioritized_defsref_choices[name] = [name]
+        self._prioritized_defsref_choices[name] = [name]  # pydantic looks the name up here
         return name
 
 

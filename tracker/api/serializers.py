@@ -79,18 +79,17 @@ def unit_ref(u: Unit) -> schemas.UnitRef:
 
 
 def unit(u: Unit, *, with_users: bool = False) -> schemas.Unit:
-    data = schemas.Unit(
+    users = {"users": [schemas.UnitUser(
+        id=user.id, username=user.username, full_name=user.full_name,
+        section_id=user.section_id, roles=sorted(user.roles, key=lambda r: r.value),
+        is_enabled=user.is_enabled,
+    ) for user in u.users]} if with_users else {}
+    return schemas.Unit(
         id=u.id, name=u.name, short_name=u.short_name, is_supervising=u.is_supervising,
         is_active=u.is_active,
         sections=[schemas.Section.model_validate(s) for s in u.sections],
+        **users,
     )
-    if with_users:
-        data.users = [schemas.UnitUser(
-            id=user.id, username=user.username, full_name=user.full_name,
-            section_id=user.section_id, roles=sorted(user.roles, key=lambda r: r.value),
-            is_enabled=user.is_enabled,
-        ) for user in u.users]
-    return data
 
 
 def unit_list(units, *, with_users: bool) -> schemas.UnitList:
@@ -395,7 +394,7 @@ def proposal_detail(p: Proposal, viewer: User,
     contacts.sort(key=lambda pair: (pair[0].contacted_on, pair[0].id))
     readable = {a.id for a in p.assignments if a.role == UnitRole.co
                 and permissions.can_view_opinion(viewer, a)}
-    data = schemas.Proposal(
+    return schemas.Proposal(
         **_common(p),
         body=p.body,
         disclosure=p.disclosure,
@@ -411,10 +410,8 @@ def proposal_detail(p: Proposal, viewer: User,
                   for o in a.opinions],
         # The same filtering as the page (opinions and drafts the viewer may not read).
         timeline=[event(e, details) for e, details in queries.visible_timeline(p, viewer)],
+        **({"notices": notices} if notices else {}),
     )
-    if notices:
-        data.notices = notices
-    return data
 
 
 def closing(p: Proposal) -> schemas.Closing | None:
