@@ -11,6 +11,7 @@ import pytest
 
 from tracker.accounts.models import User
 from tracker.accounts.operations import issue_token
+from tracker.api import schemas
 from tracker.core.time import today
 from tracker.extensions import db
 
@@ -100,6 +101,7 @@ class SchemaChecker:
         assert response.mimetype == "application/json", response.mimetype
         problems = self.errors(schema, response.get_json())
         assert not problems, f"{method} {path} -> {response.status_code}: {problems}"
+        check_resource(schema, response.get_json())
 
 
     def check_error(self, response) -> None:
@@ -107,6 +109,15 @@ class SchemaChecker:
         schema = {"$ref": "#/components/schemas/Error"}
         problems = self.errors(schema, response.get_json())
         assert not problems, f"{response.status_code}: {problems}"
+
+
+def check_resource(schema: dict, body) -> None:
+    """The body is what its schema class (tracker.api.schemas) makes of it, field for field."""
+    name = schema.get("$ref", "").rsplit("/", 1)[-1]
+    resource = getattr(schemas, name, None)
+    if resource not in schemas.RESOURCES:
+        return
+    assert schemas.as_json(resource.model_validate(body)) == body, name
 
 
 class Api:

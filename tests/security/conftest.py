@@ -45,7 +45,7 @@ VERIFY_ENDPOINTS = {"verify.index", "verify.check", "verify.letter", "verify.let
 # The rating page of an author's personal link (the link is the credential).
 RATING_ENDPOINTS = {"ratings.rate"}
 PUBLIC_ENDPOINTS = {"auth.login", "static"} | VERIFY_ENDPOINTS | RATING_ENDPOINTS
-PUBLIC_PATHS = {API_PREFIX + "/openapi.json"}
+PUBLIC_PATHS = {API_PREFIX + "/openapi.json", API_PREFIX + "/docs"}
 # Endpoints that act on the user's own account (anyone logged in may use them).
 SELF_SERVICE_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password",
                           "notifications.mark_all_read"}

@@ -1,9 +1,9 @@
 """The OpenAPI 3.0 document of /api/v1.
 
-Request bodies are derived from the same WTForms forms the views validate with, and the
-action and state enums from tracker.handling.workflow, so the document cannot drift from
-what the API accepts. Response schemas mirror tracker.api.serializers; the API tests check
-every response against them.
+Request bodies are derived from the same WTForms forms the views validate with, response
+schemas from the classes in tracker.api.schemas that the serializers build the JSON with,
+and the action and state enums from tracker.handling.workflow, so the document cannot drift
+from what the API accepts and answers. The API tests check every response against it.
 """
 from __future__ import annotations
 
@@ -20,23 +20,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from tracker.accounts.models import Role
 from tracker.core.forms import MAX_ID  # PostgreSQL's integer: the largest id stored
+from tracker.api import schemas
 from tracker.api.forms import SECTION_NAME_MAX, UnitForm
 from tracker.handling.actions import ACTIONS
-from tracker.handling.models import ContactMethod, ContactStage, UnitRole
-from tracker.handling.workflow import (
-    ASSIGNMENT_TABLE,
-    PROPOSAL_TABLE,
-    Action,
-    AssignmentState,
-    ProposalState,
-)
+from tracker.handling.workflow import ASSIGNMENT_TABLE, PROPOSAL_TABLE, Action
 from tracker.proposals.forms import MeetingForm, ProposalForm
-from tracker.proposals.models import Body, Disclosure, ItemKind, Level
-from tracker.ratings.models import Grade, RatingChannel, RatingRule, Satisfaction
+from tracker.proposals.models import ItemKind
 from tracker.ratings.staff_views import PaperRatingInput
-from tracker.replies.models import ReplyForm
 
 MAX_PER_PAGE = 100
 
@@ -162,317 +153,6 @@ def form_schema(form_class, *, files: bool = False) -> dict:
     return schema
 
 
-def _string_enum(values, description: str = "") -> dict:
-    schema = {"type": "string", "enum": [getattr(v, "value", v) for v in values]}
-    if description:
-        schema["description"] = description
-    return schema
-
-
-S = {"type": "string"}
-INT = {"type": "integer"}
-BOOL = {"type": "boolean"}
-DATE = {"type": "string", "format": "date"}
-DATE_TIME = {"type": "string", "format": "date-time", "description": "UTC，以 Z 结尾"}
-NULL_DATE_TIME = {**DATE_TIME, "nullable": True}
-
-
-def _obj(properties: dict, *, required: list[str] | None = None) -> dict:
-    return {"type": "object", "properties": properties,
-            "required": list(properties) if required is None else required}
-
-
-def _nullable(schema: dict) -> dict:
-    # Inline rather than allOf + $ref: OpenAPI 3.0 tools disagree on nullable next to allOf.
-    return {**schema, "nullable": True}
-
-
-def _response_schemas() -> dict:
-    action = _string_enum(Action, "工作流操作：" + "；".join(
-        f"{a.value}（{a.label}）" for a in Action))
-    unit_ref = _obj({"id": INT, "name": S})
-    user_ref = _obj({"id": INT, "full_name": S})
-    section = _obj({"id": INT, "name": S})
-    attachment = _obj({"id": INT, "name": S, "content_type": S, "size": INT})
-    proposal_state = _string_enum(ProposalState, "事项状态：" + "；".join(
-        f"{s.value}（{s.label}）" for s in ProposalState))
-    assignment_state = _string_enum(AssignmentState, "交办状态：" + "；".join(
-        f"{s.value}（{s.label}）" for s in AssignmentState))
-    draft = _obj({
-        "id": {"type": "integer", "description": "稿件 id；审核、退回、签发时作为 seen_version_id"},
-        "number": {"type": "integer", "description": "第几稿；保存时作为 base_number"},
-        "round": INT,
-        "body": {"type": "string", "description": "正文，每段一行"},
-        "result_class": _string_enum(current_app.config["RESULT_CLASS_MAP"], "办理结果类别"),
-        "result_class_label": S,
-        "reply_form": _string_enum(ReplyForm), "reply_form_label": S,
-        "disclosure": _string_enum(Disclosure), "disclosure_label": S,
-        "contact_name": S, "contact_phone": S,
-        "cc": {"type": "array", "items": S, "description": "抄送单位"},
-        "closing": S,
-        "salutation": {"type": "string", "description": "称谓（空则自动生成）"},
-        "opening": {"type": "string", "description": "开头语（空则自动生成）"},
-        "note": S,
-        "source": {"type": "string", "enum": ["form", "docx", "api"]},
-        "created_by": _ref("UserRef"), "created_at": DATE_TIME,
-    })
-    reply = _obj({
-        "id": INT, "round": INT,
-        "version": {"type": "integer", "description": "签发的稿号"},
-        "doc_number": {"type": "string", "nullable": True,
-                       "description": "发文字号，如 吉卫复议字〔2026〕12号；发文前为 null"},
-        "first_reviewer": {"type": "string", "description": "初审人姓名（本单位不设该级时为空）"},
-        "second_reviewer": {"type": "string", "description": "复审人姓名（同上）"},
-        "final_reviewer": {"type": "string", "description": "终审人姓名（同上）"},
-        "signer_name": {"type": "string", "description": "签发人姓名"},
-        "signed_at": DATE_TIME, "issued_at": NULL_DATE_TIME,
-        "pdf_sha256": {"type": "string", "nullable": True,
-                       "description": "存档答复函（已签名 PDF）的 SHA-256；发文前为 null"},
-        "verify_code": {"type": "string", "nullable": True,
-                        "description": "印在答复函上的核验码（16 位）；发文前为 null"},
-        "verify_url": {"type": "string", "nullable": True,
-                       "description": "核验页面地址（按配置的公开网址生成）"},
-        "signed_by_cert": {"type": "string", "nullable": True,
-                           "description": "签名证书持有人"},
-    })
-    rating_answer = _obj({
-        "handling": _string_enum(Satisfaction, "对办理工作的评价"), "handling_label": S,
-        "handling_score": {"type": "integer", "nullable": True},
-        "result": _string_enum(Satisfaction, "对办理结果的评价"), "result_label": S,
-        "result_score": {"type": "integer", "nullable": True},
-        "verdict": _string_enum(Satisfaction, "该提出人的总体评价：两项中较低的一项"),
-        "verdict_label": S,
-        "contacted": BOOL,
-        "contact_method": {"type": "string", "enum": [""] + [m.value for m in ContactMethod]},
-        "contact_method_label": S,
-        "comments": S,
-        "channel": _string_enum(RatingChannel, "online 网上评价；paper 纸质征询意见表（代录入）"),
-        "channel_label": S,
-        "entered_by": _nullable({**user_ref, "description": "代录入的工作人员；网上评价为 null"}),
-        "scan": _nullable({**attachment, "description": "征询意见表扫描件"}),
-        "created_at": DATE_TIME,
-    })
-    closing = _obj({
-        "closed_at": DATE_TIME,
-        "closed_by": _nullable(user_ref),
-        "grade": _string_enum(Grade, "办理工作评定：good 好，fair 中，poor 差"),
-        "grade_label": S,
-        "comment": S,
-    })
-    common = {
-        "id": INT,
-        "meeting": _obj({"id": INT, "name": S}),
-        "kind": _string_enum(ItemKind),
-        "kind_label": S,
-        "number": S,
-        "title": S,
-        "category": S,
-        "is_key": BOOL,
-        "received_on": DATE,
-        "state": _ref("ProposalState"),
-        "state_label": S,
-        "is_overdue": BOOL,
-    }
-    schemas = {
-        "Error": _obj({
-            "error": {"type": "string", "description": "中文错误信息"},
-            "status": {"type": "integer", "description": "HTTP 状态码"},
-            "errors": _ref("FieldErrors"),
-        }, required=["error", "status"]),
-        "FieldErrors": {
-            "type": "object",
-            "description": "按字段名列出的错误信息；列表中的对象字段写作 name-序号-子字段，"
-                           "如 authors-0-email",
-            "additionalProperties": {"type": "array", "items": S},
-        },
-        "ConflictError": _obj({
-            "error": {"type": "string", "description": "中文错误信息"},
-            "status": {"type": "integer", "enum": [409]},
-            "errors": _ref("FieldErrors"),
-            "latest_version": {
-                "type": "integer", "description":
-                    "仅 save_draft：答复稿已被他人保存时，最新稿的稿号；以它作为 base_number "
-                    "重新提交即可（请先对照 latest_draft 中对方的修改）"},
-            "latest_draft": _nullable({**draft,
-                                       "description": "仅 save_draft：他人保存的最新稿"}),
-        }, required=["error", "status"]),
-        "ValidationError": _obj({
-            "error": S,
-            "status": {"type": "integer", "enum": [422]},
-            "errors": _ref("FieldErrors"),
-        }),
-        "Action": action,
-        "ProposalState": proposal_state,
-        "AssignmentState": assignment_state,
-        "Meeting": _obj({
-            "id": INT, "name": S, "level": _string_enum(Level), "level_label": S,
-            "body": _string_enum(Body), "body_label": S, "region": S, "term": INT,
-            "session": INT, "year": INT, "item_kind": _string_enum(ItemKind),
-            "reply_period_months": INT, "co_period_months": INT, "created_at": DATE_TIME,
-        }),
-        "MeetingList": _obj({"items": {"type": "array", "items": _ref("Meeting")}}),
-        "Section": section,
-        "UnitUser": _obj({
-            "id": INT, "username": S, "full_name": S,
-            "section_id": {"type": "integer", "nullable": True},
-            "roles": {"type": "array", "items": _string_enum(Role)},
-            "is_enabled": BOOL,
-        }),
-        "Unit": _obj({
-            "id": INT, "name": S, "short_name": S, "is_supervising": BOOL, "is_active": BOOL,
-            "sections": {"type": "array", "items": _ref("Section")},
-            "users": {"type": "array", "items": _ref("UnitUser"),
-                      "description": "仅系统管理员，或查看本单位时返回"},
-        }, required=["id", "name", "short_name", "is_supervising", "is_active", "sections"]),
-        "UnitList": _obj({"items": {"type": "array", "items": _ref("Unit")}}),
-        "UnitRef": unit_ref,
-        "UserRef": user_ref,
-        "Author": _obj({
-            "id": {"type": "integer", "description": "提出人 id（代录入评价时作为 author_id）"},
-            "position": INT, "is_lead": BOOL, "name": S, "organisation": S, "phone": S,
-            "email": S, "address": S,
-        }),
-        "Assignment": _obj({
-            "id": INT, "unit": _ref("UnitRef"), "role": _string_enum(UnitRole),
-            "role_label": S, "state": _ref("AssignmentState"), "state_label": S,
-            "assigned_on": DATE, "due_on": DATE, "due_basis": S, "return_due_on": DATE,
-            "return_reason": S,
-            "section": _nullable(section),
-            "drafter": _nullable(user_ref),
-            "version": {"type": "integer", "description": "每次操作后加一；提交时可带上以防覆盖他人更新"},
-            "round": {"type": "integer", "minimum": 1,
-                      "description": "第几轮办理：评价不满意重新办理后加一"},
-            "is_overdue": BOOL,
-            "extension": _nullable({**_obj({
-                "status": {"type": "string", "enum": ["requested", "approved", "rejected"]},
-                "status_label": S, "reason": S, "original_due_on": DATE,
-                "requested_due_on": DATE, "requested_by": _nullable(user_ref),
-                "requested_at": DATE_TIME, "decided_by": _nullable(user_ref),
-                "decided_at": NULL_DATE_TIME, "decision_note": S,
-            }), "description": "申请延期（每个交办最多一次）；未申请为 null"}),
-            "allowed_actions": {"type": "array", "items": _ref("Action"),
-                                "description": "调用者现在可以对该交办执行的操作"},
-            "waiting_days": {"type": "integer", "minimum": 0,
-                             "description": "在当前状态已停留的整天数（如送审稿等待审核的天数）"},
-            "state_since": DATE_TIME,
-            "cosign_override_reason": {"type": "string",
-                                       "description": "会签例外的理由（交办员登记；未登记为空）"},
-            "missing_co_opinions": {"type": "array", "items": S,
-                                    "description": "主办单位：尚未提交会办意见的会办单位名称"},
-            "draft": _nullable({**draft,
-                                "description": "最新答复稿；无稿或调用者无权查看时为 null"}),
-            "versions": {"type": "array", "items": _ref("DraftVersionRef"),
-                         "description": "历次保存的稿件（调用者无权查看答复稿时为空）"},
-            "reviews": {"type": "array", "items": _ref("ReviewDecision"),
-                        "description": "审核与签发意见，按时间排序（同上）"},
-            "reply": _nullable({**reply,
-                                "description": "本轮已签发的答复函；未签发或无权查看时为 null"}),
-            "ratings": {"type": "array", "items": _ref("ReplyRatings"),
-                        "description": "主办、分办单位历轮已发文答复的满意度测评（交办员和本单位可见；"
-                                       "其他调用者为空）"},
-        }),
-        "ReplyRatings": _obj({
-            "reply_id": {"type": "integer", "description": "答复 id（代录入评价时用于路径）"},
-            "round": INT, "round_label": S,
-            "doc_number": {"type": "string", "nullable": True},
-            "issued_at": NULL_DATE_TIME,
-            "collecting": {"type": "boolean",
-                           "description": "是否正在征询评价（本轮已发文、尚未测评完成）"},
-            "rating": {**_string_enum(Satisfaction, "按汇总规则得出的事项评价；未完成为 null"),
-                       "nullable": True},
-            "rating_label": {"type": "string", "nullable": True},
-            "rated_at": NULL_DATE_TIME,
-            "answered": {"type": "integer", "description": "已评价的提出人数"},
-            "authors": {"type": "array", "items": _ref("AuthorRating")},
-        }),
-        "AuthorRating": _obj({
-            "author_id": INT, "name": S, "is_lead": BOOL,
-            "answer": _nullable({**rating_answer, "description": "该提出人的评价；未评价为 null"}),
-            "links_made": {"type": "integer",
-                           "description": "已生成的个人评价链接数（链接本身不返回）"},
-        }),
-        "RatingAnswer": rating_answer,
-        "Closing": closing,
-        "RatingRule": _obj({"value": _string_enum(RatingRule), "label": S}),
-        "Draft": draft,
-        "DraftVersionRef": _obj({
-            "id": INT, "number": INT, "round": INT,
-            "source": {"type": "string", "enum": ["form", "docx", "api"],
-                       "description": "form 页面填写，docx 上传 Word 稿"},
-            "note": S, "created_by": _ref("UserRef"), "created_at": DATE_TIME,
-        }),
-        "ReviewDecision": _obj({
-            "id": INT, "round": INT,
-            "cycle": {"type": "integer", "description": "第几次送审；退回后重新送审从初审开始新一轮"},
-            "level": {"type": "string", "enum": ["first", "second", "final", "sign"],
-                      "description": "first 初审，second 复审，final 终审，sign 签发"},
-            "level_label": S,
-            "decision": {"type": "string", "enum": ["approve", "return"]},
-            "decision_label": S, "comment": S, "reviewer_name": S, "decided_at": DATE_TIME,
-            "version": {"type": "integer", "description": "所审核稿件的稿号"},
-        }),
-        "Reply": reply,
-        "AssignmentBrief": _obj({
-            "id": INT, "unit": _ref("UnitRef"), "role": _string_enum(UnitRole),
-            "state": _ref("AssignmentState"), "state_label": S, "due_on": DATE,
-            "is_overdue": BOOL,
-        }),
-        "Contact": _obj({
-            "id": INT, "assignment_id": INT, "unit": _ref("UnitRef"),
-            "stage": _string_enum(ContactStage), "stage_label": S,
-            "method": _string_enum(ContactMethod), "method_label": S,
-            "contacted_on": DATE, "summary": S, "created_by": _ref("UserRef"),
-            "created_at": DATE_TIME,
-        }),
-        "Attachment": attachment,
-        "Opinion": _obj({
-            "id": INT, "assignment_id": INT, "unit": _ref("UnitRef"), "text": S,
-            "attachment": _nullable(attachment), "submitted_by": _ref("UserRef"),
-            "submitted_at": DATE_TIME,
-            "doc_number": {"type": "string", "nullable": True,
-                           "description": "会办意见的发文字号（单位设置了前缀时），如 吉人社会字〔2026〕3号"},
-        }),
-        "Event": _obj({
-            "seq": {"type": "integer", "description": "审计日志序号，时间线按此排序"},
-            "occurred_at": DATE_TIME, "actor_name": S, "action": S, "action_label": S,
-            "object_type": S, "object_id": {"type": "integer", "nullable": True},
-            "details": {"type": "object", "additionalProperties": True},
-        }),
-        "ProposalSummary": _obj({
-            **common,
-            "lead_author": {"type": "string", "nullable": True},
-            "author_count": INT,
-            "assignments": {"type": "array", "items": _ref("AssignmentBrief")},
-        }),
-        "ProposalPage": _obj({
-            "items": {"type": "array", "items": _ref("ProposalSummary")},
-            "page": INT, "per_page": INT, "total": INT, "pages": INT,
-        }),
-        "Proposal": _obj({
-            **common,
-            "body": S,
-            "disclosure": _string_enum(Disclosure), "disclosure_label": S,
-            "created_at": DATE_TIME,
-            "authors": {"type": "array", "items": _ref("Author")},
-            "assignments": {"type": "array", "items": _ref("Assignment")},
-            "allowed_actions": {"type": "array", "items": _ref("Action"),
-                                "description": "调用者现在可以对该事项执行的操作"},
-            "contacts": {"type": "array", "items": _ref("Contact")},
-            "opinions": {"type": "array", "items": _ref("Opinion"),
-                         "description": "调用者有权查看的会办意见"},
-            "timeline": {"type": "array", "items": _ref("Event")},
-            "closing": _nullable({**closing, "description": "办结情况；未办结为 null"}),
-            "rating_rule": _ref("RatingRule"),
-        }),
-    }
-    # Only in the answer to an action that changed something on the way (save_draft: the
-    # punctuation it normalised), so not required.
-    schemas["Proposal"]["properties"]["notices"] = {
-        "type": "array", "items": S,
-        "description": "操作中系统自动作出的调整（如保存答复稿时改为全角的标点），逐条说明"}
-    return schemas
-
-
 def _request_schemas() -> dict:
     schemas = {
         "MeetingInput": form_schema(MeetingForm),
@@ -548,7 +228,8 @@ def _list_parameters() -> list[dict]:
 
     return [
         query("meeting", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "会议 id"),
-        query("kind", _string_enum(ItemKind), "类别：suggestion 代表建议，proposal 委员提案"),
+        query("kind", {"type": "string", "enum": [k.value for k in ItemKind]},
+              "类别：suggestion 代表建议，proposal 委员提案"),
         query("unit", {"type": "integer", "minimum": 1, "maximum": MAX_ID}, "承办单位 id"),
         query("state", _ref("ProposalState"), "事项状态"),
         query("overdue", {"type": "boolean"}, "仅逾期"),
@@ -610,6 +291,14 @@ def _paths() -> dict:
             "responses": {"200": {"description": "OpenAPI 文档",
                                   "content": {"application/json": {"schema": {
                                       "type": "object", "additionalProperties": True}}}},
+                          "default": _error("其他错误")},
+        }},
+        "/docs": {"get": {
+            "tags": ["meta"], "operationId": "docs",
+            "summary": "本接口文档的浏览页面（Swagger UI，无需令牌）",
+            "security": [],
+            "responses": {"200": {"description": "HTML 页面",
+                                  "content": {"text/html": {"schema": {"type": "string"}}}},
                           "default": _error("其他错误")},
         }},
         "/meetings": {
@@ -751,6 +440,7 @@ def document() -> dict:
             {"name": "proposals", "description": "建议提案"},
             {"name": "handling", "description": "交办与办理操作"},
             {"name": "ratings", "description": "满意度测评"},
+            {"name": "replies", "description": "答复函文件"},
             {"name": "meetings", "description": "会议"},
             {"name": "units", "description": "单位"},
             {"name": "meta", "description": "接口文档"},
@@ -760,7 +450,7 @@ def document() -> dict:
             "securitySchemes": {"bearerAuth": {
                 "type": "http", "scheme": "bearer",
                 "description": "flask --app wsgi tokens issue 用户名 --scope read|act 签发的令牌"}},
-            "schemas": {**_response_schemas(), **_request_schemas()},
+            "schemas": {**schemas.components(), **_request_schemas()},
             "responses": _responses(),
         },
     }

@@ -6,12 +6,12 @@ rendered as JSON, and logged when they are refusals, by the application's error 
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask import Blueprint, current_app, g, jsonify, render_template, request, url_for
 from sqlalchemy import false, select
 
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import TokenScope, Unit, User
-from tracker.api import inputs, openapi, serializers
+from tracker.api import inputs, openapi, schemas, serializers
 from tracker.api.forms import UnitForm
 from tracker.audit import log as audit
 from tracker.core.errors import Conflict, Hidden, NotFound, PermissionDenied, ValidationFailed
@@ -34,7 +34,7 @@ bp = Blueprint("api", __name__)
 UNAUTHORISED = "缺少或无效的访问令牌。"
 READ_ONLY = "该令牌为只读令牌，只能查询，不能修改数据。"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC_ENDPOINTS = frozenset({"api.openapi_document"})
+PUBLIC_ENDPOINTS = frozenset({"api.openapi_document", "api.docs"})
 FLAGS = {"true": True, "false": False}
 Q_MAX = 100
 
@@ -55,7 +55,7 @@ def authenticate():
     token = _bearer_token()
     row = accounts.token_in_use(token) if token else None
     if row is None:
-        response = jsonify(error=UNAUTHORISED, status=401)
+        response = _send(schemas.Error(error=UNAUTHORISED, status=401))
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="tracker"'
         return response
@@ -80,8 +80,7 @@ def draft_conflict(exc: DraftConflict):
     except Exception:  # the refusal itself must still reach the caller
         db.session.rollback()
     latest = db.session.get(DraftVersion, latest_id)
-    response = jsonify(error=exc.message, status=409, latest_version=latest.number,
-                       latest_draft=serializers.draft(latest))
+    response = _send(serializers.conflict(exc.message, latest))
     response.status_code = 409
     return response
 
@@ -120,8 +119,13 @@ def _action(name: str, allowed: list[Action]) -> Action:
     return action
 
 
-def _created(body: dict, location: str):
-    response = jsonify(body)
+def _send(resource):
+    """The resource as JSON (tracker.api.schemas: the classes the document describes)."""
+    return jsonify(serializers.as_json(resource))
+
+
+def _created(resource, location: str):
+    response = _send(resource)
     response.status_code = 201
     response.headers["Location"] = location
     return response
@@ -134,6 +138,12 @@ def openapi_document():
     return jsonify(openapi.document())
 
 
+@bp.get("/docs")
+def docs():
+    """The document in Swagger UI (vendored); public, like the document itself."""
+    return render_template("api/docs.html")
+
+
 # --- meetings ------------------------------------------------------------------------------
 
 def _may_edit_meetings(user: User) -> bool:
@@ -143,12 +153,12 @@ def _may_edit_meetings(user: User) -> bool:
 @bp.get("/meetings")
 def list_meetings():
     rows = db.session.scalars(select(Meeting).order_by(Meeting.year.desc(), Meeting.name))
-    return jsonify(items=[serializers.meeting(m) for m in rows])
+    return _send(serializers.meeting_list(rows))
 
 
 @bp.get("/meetings/<int:meeting_id>")
 def get_meeting(meeting_id: int):
-    return jsonify(serializers.meeting(_get(Meeting, meeting_id, "找不到该会议。")))
+    return _send(serializers.meeting(_get(Meeting, meeting_id, "找不到该会议。")))
 
 
 @bp.post("/meetings")
@@ -176,7 +186,7 @@ def list_units():
     actor = g.api_user
     rows = db.session.scalars(select(Unit).order_by(Unit.is_supervising.desc(), Unit.name))
     with_users = permissions.is_admin(actor)
-    return jsonify(items=[serializers.unit(u, with_users=with_users) for u in rows])
+    return _send(serializers.unit_list(rows, with_users=with_users))
 
 
 @bp.get("/units/<int:unit_id>")
@@ -184,7 +194,7 @@ def get_unit(unit_id: int):
     actor = g.api_user
     unit = _get(Unit, unit_id, "找不到该单位。")
     with_users = permissions.is_admin(actor) or actor.unit_id == unit.id
-    return jsonify(serializers.unit(unit, with_users=with_users))
+    return _send(serializers.unit(unit, with_users=with_users))
 
 
 @bp.post("/units")
@@ -260,10 +270,8 @@ def list_proposals():
         query = queries.proposal_query(g.api_user, filters)
     page = db.paginate(query, page=page_number, per_page=per_page,
                        max_per_page=openapi.MAX_PER_PAGE, error_out=False)
-    return jsonify(
-        items=[serializers.proposal_summary(p) for p in page.items],
-        page=page_number, per_page=per_page, total=page.total or 0, pages=page.pages,
-    )
+    return _send(serializers.proposal_page(page.items, page=page_number, per_page=per_page,
+                                           total=page.total or 0, pages=page.pages))
 
 
 @bp.post("/proposals")
@@ -293,7 +301,7 @@ def register_proposal():
 
 @bp.get("/proposals/<int:proposal_id>")
 def get_proposal(proposal_id: int):
-    return jsonify(serializers.proposal_detail(_visible_proposal(proposal_id), g.api_user))
+    return _send(serializers.proposal_detail(_visible_proposal(proposal_id), g.api_user))
 
 
 # --- workflow actions ----------------------------------------------------------------------
@@ -326,11 +334,9 @@ def _act(obj, action: Action, proposal: Proposal):
     form = build_form(action, obj, formdata=formdata, csrf=False)
     result = run_action(action, obj, actor, form)
     db.session.commit()
-    body = serializers.proposal_detail(proposal, actor)
-    notices = getattr(result, "notices", None)
-    if notices:
-        body["notices"] = notices  # e.g. the punctuation changed in a saved draft
-    return jsonify(body)
+    # notices: e.g. the punctuation changed in a saved draft
+    return _send(serializers.proposal_detail(proposal, actor,
+                                             notices=getattr(result, "notices", None)))
 
 
 @bp.post("/proposals/<int:proposal_id>/actions/<action>")
