@@ -35,7 +35,7 @@ from tracker.admin.forms import (
     UserEditForm,
     split_sections,
 )
-from tracker.admin.permissions import admin_required
+from tracker.accounts.permissions import admin_required
 from tracker.audit import log as audit
 from tracker.core.errors import ValidationFailed
 from tracker.core.forms import strip_control

@@ -35,7 +35,9 @@ from tracker.handling.workflow import (
 from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level
 from tracker.ratings.models import Grade, RatingChannel, RatingRule, Satisfaction
-from tracker.ratings.staff_views import PaperRatingInput
+from tracker.ratings import actions as _rating_actions  # noqa: F401  (adds 办结 to ACTIONS)
+from tracker.ratings.forms import PaperRatingInput
+from tracker.replies import actions as _reply_actions  # noqa: F401  (adds the reply actions)
 from tracker.replies.models import ReplyForm
 
 MAX_PER_PAGE = 100
