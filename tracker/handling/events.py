@@ -1,9 +1,11 @@
 """What happens after a transition: every move that transition() makes is announced here.
 
-transition() sends `transitioned` once per move, with the action as the sender and a
-Transition as `event`. The packages above handling (notifications, e-mail, numbering,
-ratings, and later search and disclosure) subscribe with `subscribe()` from their
-`init_app()`, called by the app factory; handling itself imports none of them.
+transition() calls emit() once per move with a Transition. The packages above handling
+(notifications, e-mail, numbering, ratings, and later search and disclosure) subscribe with
+`subscribe()` from their `init_app()`, called by the app factory; handling imports none of
+them. Subscribers run one after another in the order they subscribed (the app factory
+initialises the packages lowest layer first), so a move's side effects happen in a fixed
+order.
 
 Subscribers run inside the transaction of the move: after the state change (and the
 operation's effect) and before the move's audit row, so what they add to `event.details` is
@@ -12,17 +14,13 @@ the request, CLI command or job that runs the action rolls the whole action back
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
-
-from blinker import Namespace
+from typing import TYPE_CHECKING, Callable, Iterator
 
 if TYPE_CHECKING:
     from tracker.accounts.models import User
     from tracker.handling.workflow import Action
-
-_signals = Namespace()
-transitioned = _signals.signal("transitioned")
 
 
 @dataclass(frozen=True)
@@ -41,26 +39,42 @@ class Transition:
         return getattr(self.obj, "proposal_id", None) or self.obj.id
 
 
-def subscribe(receiver: Callable[[Transition], None], *actions: Action) -> None:
-    """Call receiver(event) after every move with one of these actions (any move when none)."""
-    def adapter(_sender, *, event: Transition) -> None:
-        receiver(event)
+Subscriber = Callable[[Transition], None]
 
-    # Connected once per receiver and action however often the app is built (tests build many).
-    for sender in actions or (None,):
-        key = (receiver, sender)
-        if key in _connected:
-            continue
-        _connected[key] = adapter
-        if sender is None:
-            transitioned.connect(adapter, weak=False)
-        else:
-            transitioned.connect(adapter, sender=sender, weak=False)
+# (receiver, the actions it wants or None for every move), in the order of subscription
+_subscribers: list[tuple[Subscriber, frozenset | None]] = []
 
 
-_connected: dict[tuple, Callable] = {}
+def subscribe(receiver: Subscriber, *actions: Action) -> None:
+    """Call receiver(event) after every move with one of these actions (any move when none).
+
+    Subscribing the same receiver again (every app the tests build does) changes nothing.
+    """
+    if any(known is receiver for known, _ in _subscribers):
+        return
+    _subscribers.append((receiver, frozenset(actions) if actions else None))
+
+
+def unsubscribe(receiver: Subscriber) -> None:
+    _subscribers[:] = [(r, a) for r, a in _subscribers if r is not receiver]
+
+
+@contextmanager
+def subscribed(receiver: Subscriber, *actions: Action) -> Iterator[None]:
+    """Subscribe for the duration of a with block (tests, one-off jobs)."""
+    subscribe(receiver, *actions)
+    try:
+        yield
+    finally:
+        unsubscribe(receiver)
+
+
+def subscribers(action: Action) -> list[Subscriber]:
+    """Who is called after a move with this action, in order."""
+    return [r for r, actions in _subscribers if actions is None or action in actions]
 
 
 def emit(event: Transition) -> None:
     """Run the subscribers of this move (called by transition() only)."""
-    transitioned.send(event.action, event=event)
+    for receiver in subscribers(event.action):
+        receiver(event)
