@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     _init_packages(app)
     _register_blueprints(app)
     _register_outbox(app)
+    _register_transactions(app)
     _register_session_checks(app)
     _register_error_handlers(app)
     _register_headers(app)
@@ -151,6 +152,16 @@ def _register_outbox(app: Flask) -> None:
         except Exception:  # noqa: BLE001 — the response is out; the message waits for a retry
             db.session.rollback()
             app.logger.exception("outbox delivery failed")
+
+
+def _register_transactions(app: Flask) -> None:
+    """A request owns its transaction: it commits (the views) or rolls back (the error
+    handlers), and lets an operation end it early to hold no lock while it renders."""
+    from tracker.core import transactions
+
+    @app.before_request
+    def _own_transaction():
+        transactions.own(db.session.rollback)
 
 
 def _register_blueprints(app: Flask) -> None:
