@@ -17,6 +17,7 @@ from tracker.handling.workflow import Action, allowed_actions
 from tracker.proposals.models import Proposal
 from tracker.replies import queries as replies
 
+
 @dataclass
 class TodoEntry:
     proposal: Proposal

@@ -6,7 +6,8 @@ from sqlalchemy import Select, exists, select
 from tracker.accounts.models import Role, User
 # The role checks live with the accounts; they are part of this module's vocabulary too.
 from tracker.accounts.permissions import can_register, is_admin, is_supervisor  # noqa: F401
-from tracker.handling.models import Assignment
+from tracker.extensions import db
+from tracker.handling.models import Assignment, CoOpinion
 
 
 def is_unit_clerk_of(user: User, assignment: Assignment) -> bool:
@@ -73,8 +74,6 @@ def visible_proposals(user: User, query: Select) -> Select:
 
 def download_rule(user: User, attachment) -> bool | None:
     """An item's file: refused unless the item is visible; a co-opinion's as the opinion."""
-    from tracker.extensions import db
-    from tracker.handling.models import CoOpinion
     from tracker.proposals.models import Proposal
 
     proposal = db.session.get(Proposal, attachment.proposal_id)

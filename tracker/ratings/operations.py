@@ -16,15 +16,26 @@ from tracker.core.time import to_local, today, utcnow
 from tracker.extensions import db
 from tracker.files.storage import store_upload
 from tracker.handling.models import Assignment, ContactMethod
-from tracker.handling.workflow import Action, AssignmentState, MAIN_ROLES, check, lock_item, \
-    transition
+from tracker.handling.workflow import (
+    MAIN_ROLES,
+    Action,
+    AssignmentState,
+    check,
+    lock_item,
+    transition,
+)
 from tracker.notifications.models import OutboxMessage
 from tracker.proposals.models import Author, Proposal
 from tracker.ratings import queries
-from tracker.ratings.models import (Grade, Rating, RatingChannel, RatingRequest, RatingRule,
-                                    Satisfaction)
-from tracker.ratings.permissions import MINT_REFUSED, can_mint_rating_link, \
-    is_made_by_rated_unit
+from tracker.ratings.models import (
+    Grade,
+    Rating,
+    RatingChannel,
+    RatingRequest,
+    RatingRule,
+    Satisfaction,
+)
+from tracker.ratings.permissions import MINT_REFUSED, can_mint_rating_link, is_made_by_rated_unit
 from tracker.replies.models import Reply
 from tracker.replies.queries import current_reply
 from tracker.workdays.calendar import WorkCalendar

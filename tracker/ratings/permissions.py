@@ -8,9 +8,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tracker.accounts.models import User
-from tracker.handling.models import Assignment
+from tracker.extensions import db
 from tracker.handling import permissions
+from tracker.handling.models import Assignment
 from tracker.handling.permissions import is_supervisor, is_unit_clerk_of
+from tracker.ratings.models import Rating
 
 MINT_REFUSED = ("只有督办单位的交办员可以生成评价链接；承办单位可以打印不含评价链接的"
                 "纸质征询意见表。")
@@ -42,9 +44,6 @@ def can_view_ratings(user: User, assignment: Assignment) -> bool:
 
 def download_rule(user: User, attachment) -> bool | None:
     """A scanned 征询意见表: the supervising office and the unit whose reply was rated."""
-    from tracker.extensions import db
-    from tracker.ratings.models import Rating
-
     rating = db.session.scalar(select(Rating).where(Rating.scan_id == attachment.id))
     if rating is None:
         return None

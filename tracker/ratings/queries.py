@@ -79,8 +79,6 @@ def rated_unsatisfied(assignment) -> bool | None:
 
 def rating_period_over(proposal) -> bool:
     """Every main unit's current reply was issued more than RATING_DAYS ago."""
-    from tracker.handling.workflow import MAIN_ROLES
-
     mains = [a for a in proposal.assignments if a.role in MAIN_ROLES and a.state != "returned"]
     if not mains:
         return False

@@ -3,7 +3,6 @@ archive of issued letters (their SHA-256 and verification codes)."""
 from __future__ import annotations
 
 import hashlib
-
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
