@@ -63,14 +63,14 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         _tune_engine(db.engine)
 
+    _register_template_helpers(app)
+    _init_packages(app)
     _register_blueprints(app)
-    from tracker.ratings import outbox
-
-    outbox.install(app)  # rating e-mails go out after their transaction commits
+    _register_outbox(app)
+    _register_transactions(app)
     _register_session_checks(app)
     _register_error_handlers(app)
     _register_headers(app)
-    _register_template_helpers(app)
     _register_cli(app)
 
     if app.config["ENV"] == "production" and not app.config.get("TESTING"):
@@ -92,6 +92,7 @@ class _PageSessionInterface(SecureCookieSessionInterface):
 
 def _import_models() -> None:
     from tracker.accounts import models as _a  # noqa: F401
+    from tracker.core import models as _c  # noqa: F401
     from tracker.audit import models as _au  # noqa: F401
     from tracker.files import models as _f  # noqa: F401
     from tracker.handling import models as _h  # noqa: F401
@@ -129,6 +130,40 @@ def _tune_engine(engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
+def _init_packages(app: Flask) -> None:
+    """Let each package hook itself in, lowest layer first (tests/test_layers.py): template
+    helpers, answers to the workflow's questions, actions, subscribers to transition events."""
+    from tracker import accounts, handling, letters, notifications, ratings, replies, signing
+
+    for package in (accounts, letters, handling, signing, replies, notifications, ratings):
+        package.init_app(app)
+
+
+def _register_outbox(app: Flask) -> None:
+    """E-mails a request committed go out after its response (the web worker sends them)."""
+    from tracker.notifications import outbox
+
+    @app.teardown_request
+    def _deliver(_exc):
+        if not outbox.due_after_request():
+            return
+        try:
+            outbox.deliver_due()
+        except Exception:  # noqa: BLE001 — the response is out; the message waits for a retry
+            db.session.rollback()
+            app.logger.exception("outbox delivery failed")
+
+
+def _register_transactions(app: Flask) -> None:
+    """A request owns its transaction: it commits (the views) or rolls back (the error
+    handlers), and lets an operation end it early to hold no lock while it renders."""
+    from tracker.core import transactions
+
+    @app.before_request
+    def _own_transaction():
+        transactions.own(db.session.rollback)
+
+
 def _register_blueprints(app: Flask) -> None:
     from tracker.accounts.views import bp as auth_bp
     from tracker.admin.views import bp as admin_bp
@@ -137,7 +172,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.handling.views import bp as handling_bp
     from tracker.imports.views import bp as imports_bp
     from tracker.notifications.views import bp as notifications_bp
-    from tracker.proposals.views import bp as proposals_bp
+    from tracker.desk.views import bp as proposals_bp
     from tracker.ratings.staff_views import bp as rating_admin_bp
     from tracker.ratings.views import bp as ratings_bp
     from tracker.replies.views import bp as replies_bp

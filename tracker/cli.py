@@ -20,8 +20,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(outbox_group)
     app.cli.add_command(remind)
     from tracker.letters.cli import register_cli
+    from tracker.signing import cli as _signing_cli  # noqa: F401  (letters demo-ca / verify)
 
-    register_cli(app)  # flask --app wsgi letters render INPUT.json OUTPUT.pdf
+    register_cli(app)  # flask --app wsgi letters render|demo-ca|verify …
     from tracker.maintenance.cli import register_cli as register_maintenance
 
     register_maintenance(app)  # flask --app wsgi backup / restore PATH
@@ -182,7 +183,7 @@ def outbox_send(limit: int) -> None:
     """Send the messages that are due (for cron); exit 1 when some failed."""
     from flask import current_app
 
-    from tracker.ratings.outbox import deliver_due
+    from tracker.notifications.outbox import deliver_due
 
     if not current_app.config.get("SMTP_HOST"):
         click.echo("错误：未配置邮件服务器（TRACKER_SMTP_HOST），邮件仍在待发送队列中。", err=True)
@@ -198,8 +199,8 @@ def outbox_send(limit: int) -> None:
 def outbox_list(show_all: bool) -> None:
     """List the messages not yet sent (with --all: every message)."""
     from tracker.core.time import to_local
-    from tracker.ratings.models import OutboxMessage
-    from tracker.ratings.outbox import MAX_ATTEMPTS
+    from tracker.notifications.models import OutboxMessage
+    from tracker.notifications.outbox import MAX_ATTEMPTS
 
     query = select(OutboxMessage).order_by(OutboxMessage.id)
     if not show_all:
@@ -241,7 +242,7 @@ def remind(days: int, dry_run: bool) -> None:
 
     from tracker.notifications.models import NotificationKind
     from tracker.notifications.operations import remind as run_reminders
-    from tracker.ratings.outbox import deliver_due
+    from tracker.notifications.outbox import deliver_due
 
     report = run_reminders(days, dry_run=dry_run)
     sent = report.sent

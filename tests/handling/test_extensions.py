@@ -243,7 +243,7 @@ def test_a_request_for_a_deadline_changed_since_cannot_be_approved(w):
 
 
 def test_a_pending_request_waits_on_the_supervising_clerks_to_do_list(w):
-    from tracker.proposals.queries import todo_for
+    from tracker.desk.queries import todo_for
 
     assignment = bring_to(w, "drafting")
     limit = operations.extension_limit(assignment)

@@ -9,7 +9,7 @@ from tests.handling.conftest import w  # noqa: F401  (the fixture)
 from tracker.extensions import db
 from tracker.handling.models import Assignment
 from tracker.notifications.models import Notification
-from tracker.ratings.models import OutboxMessage
+from tracker.notifications.models import OutboxMessage
 
 
 def set_due(assignment: Assignment, day: date) -> None:

@@ -18,7 +18,7 @@ from tracker.core.time import today
 from tracker.extensions import db
 from tracker.notifications.models import Notification
 from tracker.notifications.operations import recipients, remind
-from tracker.ratings.models import OutboxMessage
+from tracker.notifications.models import OutboxMessage
 from tracker.replies import operations as replies
 from tracker.workdays.calendar import WorkCalendar
 

@@ -12,7 +12,7 @@ from tests.notifications.conftest import counts, set_due
 from tests.ratings.test_outbox_smtp import smtp  # noqa: F401  (the fixture)
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.ratings.models import OutboxMessage
+from tracker.notifications.models import OutboxMessage
 
 
 def _configure(app, smtp, monkeypatch) -> None:  # noqa: F811

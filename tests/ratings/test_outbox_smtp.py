@@ -25,8 +25,9 @@ from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling import operations as handling
 from tracker.handling.models import Assignment
-from tracker.ratings.models import OutboxMessage, RatingRequest
-from tracker.ratings.outbox import deliver_due
+from tracker.notifications.models import OutboxMessage
+from tracker.ratings.models import RatingRequest
+from tracker.notifications.outbox import deliver_due
 from tracker.replies import operations as replies
 from tracker.replies.models import Reply
 

@@ -18,7 +18,9 @@ from tracker.files.models import Attachment
 from tracker.handling import operations as handling
 from tracker.handling.models import Assignment
 from tracker.ratings import operations as ratings
-from tracker.ratings.models import OutboxMessage, Rating, RatingRequest, Setting
+from tracker.core.models import Setting
+from tracker.notifications.models import OutboxMessage
+from tracker.ratings.models import Rating, RatingRequest
 from tracker.ratings.queries import issued_reply
 from tracker.replies import operations as replies
 from tracker.replies.models import Reply

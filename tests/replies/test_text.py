@@ -1,6 +1,6 @@
 import pytest
 
-from tracker.replies.text import heading_level, paragraphs
+from tracker.letters.text import heading_level, paragraphs
 
 
 @pytest.mark.parametrize("line,level", [
@@ -28,7 +28,7 @@ def test_paragraphs_skip_blank_lines_and_keep_order():
 
 
 def test_greetings_follow_the_kind_and_the_authors():
-    from tracker.replies.text import greeting
+    from tracker.letters.text import greeting
 
     assert greeting("suggestion", ["李华"], "省十四届人大三次会议", "关于加强基层卫生人才队伍建设的建议",
                     ["省人力资源和社会保障厅"]) == (

@@ -35,8 +35,7 @@ from tracker.admin.forms import (
     UserEditForm,
     split_sections,
 )
-from tracker.admin.permissions import admin_required
-from tracker.audit import log as audit
+from tracker.accounts.permissions import admin_required
 from tracker.core.errors import ValidationFailed
 from tracker.core.forms import strip_control
 from tracker.core.time import to_local, today, utcnow
@@ -45,6 +44,7 @@ from tracker.extensions import db
 from tracker.proposals.models import ItemKind
 from tracker.replies import styles as letter_styles
 from tracker.signing import keys
+from tracker.signing import operations as signing
 from tracker.workdays import operations as workdays
 from tracker.workdays.calendar import WEEKDAYS, WorkCalendar
 from tracker.workdays.models import CalendarDay
@@ -251,36 +251,6 @@ def _read_upload(upload, limit: int) -> bytes | None:
     return upload.stream.read(limit + 1)
 
 
-def _install_signing(actor, unit: Unit, *, p12: bytes | None, password: str | None,
-                     seal: bytes | None) -> Unit:
-    """Store the unit's new certificate and/or seal and log it (without the password)."""
-    env_name = f"TRACKER_SIGNING_PASSWORD_{unit.id}"
-    env_password = os.environ.get(env_name)
-    if p12 is not None and env_password is not None and password != env_password:
-        # The environment wins over the passwords file: a different password would leave a
-        # certificate that cannot be opened when a letter is issued.
-        message = (f"服务器已用环境变量 {env_name} 设置了本单位的证书密码，它优先于这里填写的"
-                   "密码；请填写与之相同的密码，或请运维人员先修改该环境变量。")
-        raise ValidationFailed(message, {"password": [message]})
-    before = {"subject": unit.sign_subject, "p12_name": unit.sign_p12_name,
-              "seal_name": unit.seal_name}
-    keys.install_unit_keys(unit, p12=p12, password=password, seal=seal)
-    db.session.flush()
-    details: dict = {"name": unit.name,
-                     "replaced": [part for part, given in (("certificate", p12), ("seal", seal))
-                                  if given is not None]}
-    if p12 is not None:
-        details["certificate"] = {
-            "from": {"subject": before["subject"], "file": before["p12_name"]},
-            "to": {"subject": unit.sign_subject, "file": unit.sign_p12_name,
-                   "not_after": unit.sign_not_after.isoformat()}}
-    if seal is not None:
-        details["seal"] = {"from": before["seal_name"], "to": unit.seal_name}
-    audit.record("update_unit_signing", actor=actor, object_type="unit", object_id=unit.id,
-                 details=details)
-    return unit
-
-
 def _signing_page(unit: Unit, form: UnitSigningForm):
     return render_template("admin/unit_signing.html", unit=unit, form=form,
                            signing=_signing_state(unit)), _status(form)
@@ -297,7 +267,7 @@ def unit_signing(unit_id: int):
         seal = _read_upload(form.seal.data, keys.SEAL_MAX_BYTES)
         # The password only opens a new certificate file; alone it changes nothing.
         password = (form.password.data or None) if p12 is not None else None
-        outcome = attempt(form, lambda: _install_signing(
+        outcome = attempt(form, lambda: signing.install_unit_signing(
             current_user, unit, p12=p12, password=password, seal=seal))
         if outcome is not FAILED:
             parts = "、".join(label for label, given in (("签名证书", p12), ("印章图片", seal))

@@ -27,7 +27,9 @@ from tracker.handling.actions import ACTIONS
 from tracker.handling.workflow import ASSIGNMENT_TABLE, PROPOSAL_TABLE, Action
 from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import ItemKind
-from tracker.ratings.staff_views import PaperRatingInput
+from tracker.ratings import actions as _rating_actions  # noqa: F401  (adds 办结 to ACTIONS)
+from tracker.ratings.forms import PaperRatingInput
+from tracker.replies import actions as _reply_actions  # noqa: F401  (adds the reply actions)
 
 MAX_PER_PAGE = 100
 

@@ -29,11 +29,12 @@ from tracker.handling.workflow import (
     allowed_actions,
     is_overdue,
 )
-from tracker.proposals import queries
+from tracker.desk import queries
 from tracker.proposals.models import Author, Disclosure, Meeting, Proposal
 from tracker.ratings import queries as rating_queries
 from tracker.ratings.models import Grade
-from tracker.ratings.staff_views import can_view_ratings, reply_rounds
+from tracker.ratings.permissions import can_view_ratings
+from tracker.ratings.queries import reply_rounds
 from tracker.replies import queries as replies
 from tracker.replies.models import DraftVersion, Reply, ReviewDecision
 from tracker.replies.operations import waiting_days

@@ -21,10 +21,11 @@ from tracker.handling.actions import ACTIONS, build_form, run_action
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import Action, ProposalState, check
 from tracker.proposals import operations as proposals
-from tracker.proposals import queries
+from tracker.handling import queries
 from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
-from tracker.ratings import staff_views as staff_ratings
+from tracker.ratings import forms as rating_forms
+from tracker.ratings import operations as rating_operations
 from tracker.replies import documents
 from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import DraftConflict
@@ -408,8 +409,8 @@ def enter_paper_rating(reply_id: int):
         raise Hidden("找不到该答复。")
     if not permissions.is_supervisor(actor):
         raise PermissionDenied("只有交办员可以代提出人录入纸质征询意见表。")
-    form = inputs.validated_form(staff_ratings.PaperRatingInput)
-    staff_ratings.enter_paper_rating(reply, form.author_id.data, form.answers(), actor)
+    form = inputs.validated_form(rating_forms.PaperRatingInput)
+    rating_operations.enter_paper_rating(reply, form.author_id.data, form.answers(), actor)
     db.session.commit()
     proposal = reply.assignment.proposal
     return _created(serializers.proposal_detail(proposal, actor),

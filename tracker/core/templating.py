@@ -1,4 +1,4 @@
-"""Jinja globals and filters shared by every page."""
+"""Jinja globals and filters shared by every page, and the audit events' labels."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -9,49 +9,8 @@ from tracker.core.time import to_local, today
 
 
 def register(app: Flask) -> None:
-    from tracker.accounts.models import ROLE_LABELS, Role
-    from tracker.handling import permissions
-    from tracker.handling.models import ContactMethod, ContactStage, UnitRole
-    from tracker.handling.workflow import (
-        ACTION_LABELS,
-        ASSIGNMENT_STATE_LABELS,
-        PROPOSAL_STATE_LABELS,
-        Action,
-        AssignmentState,
-        ProposalState,
-        allowed_actions,
-        is_overdue,
-    )
-
-    def state_label(value: str, kind: str = "proposal") -> str:
-        enum_cls, labels = (
-            (ProposalState, PROPOSAL_STATE_LABELS) if kind == "proposal"
-            else (AssignmentState, ASSIGNMENT_STATE_LABELS)
-        )
-        try:
-            return labels[enum_cls(value)]
-        except ValueError:
-            return value
-
-    def action_label(value: str) -> str:
-        try:
-            return ACTION_LABELS[Action(value)]
-        except ValueError:
-            return EVENT_LABELS.get(value, value)
-
-    app.jinja_env.globals.update(
-        permissions=permissions,
-        allowed_actions=allowed_actions,
-        is_overdue=is_overdue,
-        today=today,
-        state_label=state_label,
-        action_label=action_label,
-        Role=Role,
-        ROLE_LABELS=ROLE_LABELS,
-        UnitRole=UnitRole,
-        ContactStage=ContactStage,
-        ContactMethod=ContactMethod,
-    )
+    """The helpers of every page; each package adds its own in its init_app()."""
+    app.jinja_env.globals.update(today=today)
 
     @app.template_filter("localtime")
     def _localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -63,19 +22,6 @@ def register(app: Flask) -> None:
         if value is None:
             return ""
         return f"{value.year}年{value.month}月{value.day}日"
-
-    @app.template_filter("reply_paragraphs")
-    def _reply_paragraphs(body: str):
-        """Paragraphs of a draft with heading levels (p.level 0-4, p.text)."""
-        from tracker.replies.text import paragraphs
-
-        return paragraphs(body)
-
-    @app.template_filter("verify_code")
-    def _verify_code(value: str | None) -> str:
-        from tracker.signing.codes import grouped
-
-        return grouped(value) if value else ""
 
     @app.template_filter("days_left")
     def _days_left(value: date | None) -> int | None:

@@ -14,8 +14,6 @@ from tracker.core.errors import ValidationFailed
 from tracker.core.forms import BaseForm
 from tracker.extensions import db
 from tracker.handling import forms, operations
-from tracker.replies import forms as reply_forms
-from tracker.replies.styles import style_for
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
 from tracker.handling.workflow import Action
 from tracker.proposals.models import Proposal
@@ -68,7 +66,7 @@ def _setup_dispatch(form: forms.DispatchForm, assignment: Assignment) -> None:
         form.section_id.data = assignment.section_id
 
 
-def _version(form) -> int | None:
+def form_version(form) -> int | None:
     return form.version.data if hasattr(form, "version") else None
 
 
@@ -79,84 +77,14 @@ class ActionSpec:
     setup: Callable | None = None
     # A page of its own (the draft editor, the review page); default: the generic form.
     template: str = "handling/action.html"
-
-
-def _setup_draft(form, assignment: Assignment) -> None:
-    """Open the editor on the latest version (or a blank draft with the unit's defaults)."""
-    if not form.is_submitted():
-        fill_draft_form(form, assignment)
-
-
-def fill_draft_form(form, assignment: Assignment) -> None:
-    """The editor's fields as the latest version has them, or the unit's defaults."""
-    from tracker.replies.queries import latest_draft
-
-    latest = latest_draft(assignment)
-    if latest is None:
-        form.base_number.data = 0
-        form.disclosure.data = assignment.proposal.disclosure.value
-        form.closing.data = assignment.unit.closing_default
-        form.cc.data = style_for(assignment.unit, assignment.proposal.kind).cc_default
-        drafter = assignment.drafter
-        if drafter is not None:
-            form.contact_name.data = drafter.full_name
-            form.contact_phone.data = drafter.phone
-        return
-    form.base_number.data = latest.number
-    for name in ("body", "result_class", "disclosure", "contact_name", "contact_phone",
-                 "cc", "closing", "salutation", "opening"):
-        form[name].data = getattr(latest, name)
-    form.reply_form.data = latest.reply_form.value
-
-
-def _setup_review(form, assignment: Assignment) -> None:
-    from tracker.replies.queries import latest_draft
-
-    if not form.is_submitted():
-        latest = latest_draft(assignment)
-        form.seen_version_id.data = latest.id if latest else None
-
-
-def _run_save_draft(assignment: Assignment, actor: User, form):
-    from tracker.proposals.models import Disclosure
-    from tracker.replies import operations as replies
-    from tracker.replies.models import ReplyForm
-
-    from flask import has_request_context, request
-
-    from tracker.replies import word
-
-    api = has_request_context() and request.blueprint == "api"
-    values = {name: form[name].data or "" for name in (
-        "body", "result_class", "disclosure", "contact_name", "contact_phone", "cc", "closing",
-        "salutation", "opening")}
-    source = "api" if api else ("docx" if form.source.data == "docx" else "form")
-    imported = None
-    upload = form.docx.data
-    if upload is not None and getattr(upload, "filename", ""):
-        # A whole letter typed in Word: its parts fill the draft's fields (the body always,
-        # the others where the request left them empty).
-        imported = word.draft_from_word(word.read_upload(upload), assignment)
-        used = set()
-        for name, value in imported.values.items():
-            if name == "body" or not values.get(name):
-                values[name] = value
-                used.add(name)
-        source = "docx"
-    version = replies.save_draft(
-        assignment, actor, body=values["body"], result_class=values["result_class"],
-        reply_form=ReplyForm(form.reply_form.data), disclosure=Disclosure(values["disclosure"]),
-        base_number=form.base_number.data, contact_name=values["contact_name"],
-        contact_phone=values["contact_phone"], cc=values["cc"], closing=values["closing"],
-        salutation=values["salutation"], opening=values["opening"], note=form.note.data or "",
-        source=source)
-    if imported is not None:
-        version.notices = imported.notices(used) + version.notices
-    return version
+    # More for that page: context(assignment, user) -> dict (e.g. the draft under review).
+    context: Callable | None = None
+    # Conflicts shown on the action's own page (409) instead of the error page.
+    conflicts: tuple[type[Exception], ...] = ()
 
 
 # The extension pages show the deadline, how it was computed and the request.
-EXTENSION_TEMPLATE = "notifications/extension.html"
+EXTENSION_TEMPLATE = "handling/extension.html"
 
 
 def _setup_extension(form: forms.RequestExtensionForm, assignment: Assignment) -> None:
@@ -167,55 +95,34 @@ def _setup_extension(form: forms.RequestExtensionForm, assignment: Assignment) -
     form.one_month.label.text = f"延长 1 个月（至 {limit.isoformat()}，按工作日历计算）"
 
 
-def _letter():
-    from tracker.replies import letter
-
-    return letter
-
-
-def _ratings():
-    from tracker.ratings import operations
-
-    return operations
-
-
-def _rating_forms():
-    from tracker.ratings import forms
-
-    return forms
-
-
-def _replies():
-    from tracker.replies import operations
-
-    return operations
-
-
+# Every action of the pages and the API. The handling actions are here; replies (drafting,
+# review, sign-off, issue) and ratings (办结) add theirs with register_actions() when their
+# `actions` module is imported (by their init_app, and by the API before it reads the table).
 ACTIONS: dict[Action, ActionSpec] = {
     Action.assign: ActionSpec(forms.AssignForm, _run_assign, _setup_assign),
     Action.accept: ActionSpec(
         forms.AcceptForm,
         lambda a, actor, f: operations.accept_assignment(
-            a, actor, version=_version(f), note=f.note.data or "")),
+            a, actor, version=form_version(f), note=f.note.data or "")),
     Action.request_return: ActionSpec(
         forms.RequestReturnForm,
         lambda a, actor, f: operations.request_return(
-            a, actor, reason=f.reason.data, version=_version(f))),
+            a, actor, reason=f.reason.data, version=form_version(f))),
     Action.approve_return: ActionSpec(
         forms.ApproveReturnForm,
         lambda a, actor, f: operations.approve_return(
-            a, actor, version=_version(f), note=f.note.data or "",
+            a, actor, version=form_version(f), note=f.note.data or "",
             reassign_unit_id=f.reassign_unit_id.data or None),
         _setup_approve_return),
     Action.reject_return: ActionSpec(
         forms.RejectReturnForm,
         lambda a, actor, f: operations.reject_return(
-            a, actor, reason=f.reason.data, version=_version(f))),
+            a, actor, reason=f.reason.data, version=form_version(f))),
     Action.dispatch: ActionSpec(
         forms.DispatchForm,
         lambda a, actor, f: operations.dispatch_assignment(
             a, actor, section_id=f.section_id.data, drafter_id=f.drafter_id.data,
-            version=_version(f)),
+            version=form_version(f)),
         _setup_dispatch),
     Action.record_contact: ActionSpec(
         forms.ContactForm,
@@ -225,61 +132,29 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.submit_opinion: ActionSpec(
         forms.OpinionForm,
         lambda a, actor, f: operations.submit_opinion(
-            a, actor, text=f.text.data, attachment=f.attachment.data, version=_version(f))),
-    Action.save_draft: ActionSpec(
-        reply_forms.DraftForm, _run_save_draft, _setup_draft,
-        template="replies/draft.html"),
-    Action.override_cosign: ActionSpec(
-        reply_forms.OverrideCosignForm,
-        lambda a, actor, f: _replies().override_cosign(a, actor, reason=f.reason.data)),
-    Action.submit_review: ActionSpec(
-        reply_forms.SubmitReviewForm,
-        lambda a, actor, f: _replies().submit_review(
-            a, actor, version=_version(f), note=f.note.data or ""),
-        template="replies/review.html"),
-    Action.approve: ActionSpec(
-        reply_forms.ReviewForm,
-        lambda a, actor, f: _replies().approve_draft(
-            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
-            version=_version(f)),
-        _setup_review, template="replies/review.html"),
-    Action.return_draft: ActionSpec(
-        reply_forms.ReturnDraftForm,
-        lambda a, actor, f: _replies().return_draft(
-            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data,
-            version=_version(f)),
-        _setup_review, template="replies/review.html"),
-    Action.sign: ActionSpec(
-        reply_forms.ReviewForm,
-        lambda a, actor, f: _replies().sign_reply(
-            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
-            version=_version(f)),
-        _setup_review, template="replies/review.html"),
-    Action.issue: ActionSpec(
-        reply_forms.IssueForm,
-        lambda a, actor, f: _letter().issue_with_letter(a, actor, version=_version(f)),
-        template="replies/review.html"),
+            a, actor, text=f.text.data, attachment=f.attachment.data, version=form_version(f))),
     Action.request_extension: ActionSpec(
         forms.RequestExtensionForm,
         lambda a, actor, f: operations.request_extension(
             a, actor, reason=f.reason.data, due_on=f.due_on.data, one_month=f.one_month.data,
-            version=_version(f)),
+            version=form_version(f)),
         _setup_extension, template=EXTENSION_TEMPLATE),
     Action.approve_extension: ActionSpec(
         forms.ApproveExtensionForm,
         lambda a, actor, f: operations.approve_extension(
-            a, actor, note=f.note.data or "", version=_version(f)),
+            a, actor, note=f.note.data or "", version=form_version(f)),
         template=EXTENSION_TEMPLATE),
     Action.reject_extension: ActionSpec(
         forms.RejectExtensionForm,
         lambda a, actor, f: operations.reject_extension(
-            a, actor, reason=f.reason.data, version=_version(f)),
+            a, actor, reason=f.reason.data, version=form_version(f)),
         template=EXTENSION_TEMPLATE),
-    Action.close: ActionSpec(
-        _rating_forms().CloseForm,
-        lambda p, actor, f: _ratings().close_item(p, actor, grade=f.grade.data,
-                                                  comment=f.comment.data or "")),
 }
+
+
+def register_actions(specs: dict[Action, ActionSpec]) -> None:
+    """Add a higher package's actions to the table (at import of its actions module)."""
+    ACTIONS.update(specs)
 
 
 def build_form(action: Action, obj, formdata=None, *, csrf: bool = True) -> BaseForm:

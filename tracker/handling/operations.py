@@ -296,12 +296,10 @@ def submit_opinion(assignment: Assignment, actor: User, *, text: str,
     def add() -> None:
         if stored is not None:
             db.session.flush()
-        from tracker.replies.operations import number_opinion
-
+        # Its 会办意见 number, when the unit has a series, comes with the move's event.
         opinion = CoOpinion(assignment_id=assignment.id, text=text,
                             attachment_id=stored.id if stored else None,
-                            submitted_by_id=actor.id,
-                            doc_number=number_opinion(assignment.unit))
+                            submitted_by_id=actor.id)
         db.session.add(opinion)
         created.append(opinion)
 
@@ -365,9 +363,6 @@ def request_extension(assignment: Assignment, actor: User, *, reason: str,
     transition(assignment, Action.request_extension, actor, expected_version=version,
                effect=add, details={"reason": reason[:500], "due_on": current.isoformat(),
                                     "requested_due_on": due_on.isoformat()})
-    from tracker.notifications.operations import notify_extension_requested
-
-    notify_extension_requested(assignment)
     return created[0]
 
 
@@ -408,9 +403,6 @@ def approve_extension(assignment: Assignment, actor: User, *, note: str = "",
                effect=decide, details={"due_on": old_due.isoformat(),
                                        "new_due_on": new_due.isoformat(),
                                        **({"note": note[:500]} if note else {})})
-    from tracker.notifications.operations import notify_extension_decided
-
-    notify_extension_decided(assignment)
     return assignment
 
 
@@ -433,7 +425,4 @@ def reject_extension(assignment: Assignment, actor: User, *, reason: str,
                                        "due_on": assignment.due_on.isoformat(),
                                        "requested_due_on":
                                            extension.requested_due_on.isoformat()})
-    from tracker.notifications.operations import notify_extension_decided
-
-    notify_extension_decided(assignment)
     return assignment

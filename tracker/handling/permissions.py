@@ -4,15 +4,10 @@ from __future__ import annotations
 from sqlalchemy import Select, exists, select
 
 from tracker.accounts.models import Role, User
-from tracker.handling.models import Assignment
-
-
-def is_supervisor(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.supervisor))
-
-
-def is_admin(user: User) -> bool:
-    return bool(user and user.is_authenticated and user.has_role(Role.admin))
+# The role checks live with the accounts; they are part of this module's vocabulary too.
+from tracker.accounts.permissions import can_register, is_admin, is_supervisor  # noqa: F401
+from tracker.extensions import db
+from tracker.handling.models import Assignment, CoOpinion
 
 
 def is_unit_clerk_of(user: User, assignment: Assignment) -> bool:
@@ -34,10 +29,6 @@ def can_view_proposal(user: User, proposal) -> bool:
     return any(
         a.unit_id == user.unit_id and a.state != "returned" for a in proposal.assignments
     )
-
-
-def can_register(user: User) -> bool:
-    return is_supervisor(user)
 
 
 def can_view_assignment(user: User, assignment: Assignment) -> bool:
@@ -79,3 +70,16 @@ def visible_proposals(user: User, query: Select) -> Select:
         )
     )
     return query.where(mine)
+
+
+def download_rule(user: User, attachment) -> bool | None:
+    """An item's file: refused unless the item is visible; a co-opinion's as the opinion."""
+    from tracker.proposals.models import Proposal
+
+    proposal = db.session.get(Proposal, attachment.proposal_id)
+    if proposal is None or not can_view_proposal(user, proposal):
+        return False
+    opinion = db.session.scalar(select(CoOpinion).where(CoOpinion.attachment_id == attachment.id))
+    if opinion is not None:
+        return can_view_opinion(user, opinion.assignment)
+    return None

@@ -12,8 +12,6 @@ from tracker.handling.actions import ACTIONS, build_form, run_action
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import Action, check, state_of
 from tracker.proposals.models import Proposal
-from tracker.replies import queries as reply_queries
-from tracker.replies.operations import DraftConflict
 
 bp = Blueprint("handling", __name__)
 
@@ -45,7 +43,7 @@ def _act(obj, action: Action, proposal: Proposal):
     if request.method == "POST":
         try:
             result = run_action(action, obj, current_user, form)
-        except DraftConflict as exc:
+        except spec.conflicts as exc:
             db.session.rollback()
             flash(exc.message, "danger")
             conflict, status = exc, 409
@@ -63,8 +61,8 @@ def _act(obj, action: Action, proposal: Proposal):
             return redirect(url_for("proposals.detail", proposal_id=proposal.id))
     assignment = obj if isinstance(obj, Assignment) else None
     context = {}
-    if assignment is not None and spec.template.startswith("replies/"):
-        context = reply_queries.review_context(assignment, current_user)
+    if assignment is not None and spec.context is not None:
+        context = spec.context(assignment, current_user)
     return render_template(
         spec.template, form=form, action=action, obj=obj, proposal=proposal,
         assignment=assignment, conflict=conflict, **context,

@@ -21,7 +21,7 @@ from tracker.audit import log as audit
 from tracker.core.errors import Conflict, InvalidTransition, PermissionDenied
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
-from tracker.handling import permissions
+from tracker.handling import events, permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.proposals.models import Proposal
 
@@ -198,39 +198,68 @@ def _system(_user, _obj) -> bool:
     return True
 
 
-def _rating_complete(assignment: Assignment, _actor=None) -> str | None:
-    from tracker.ratings import queries as ratings
+@dataclass
+class Facts:
+    """What the guards ask of the packages above handling, answered by them at app wiring.
 
-    outcome = ratings.outcome(assignment)
-    if outcome is None:
+    replies provides the draft questions and ratings the rating ones (their `init_app`,
+    called by the app factory), so the table stays here without importing either.
+    """
+
+    # replies: the latest draft version of the current round, or None
+    latest_draft: Callable[[Assignment], object | None] | None = None
+    # replies: the co-handling units whose opinion the lead still waits for (names)
+    missing_co_opinions: Callable[[Assignment], list[str]] | None = None
+    # replies: whether this user saved a version of the current round's draft
+    wrote_this_round: Callable[[Assignment, int], bool] | None = None
+    # replies: the review levels ("first", "second", "final") this user approved this round
+    levels_approved_by: Callable[[Assignment, int], set[str]] | None = None
+    # ratings: None until every author answered, then whether the outcome is 不满意
+    rated_unsatisfied: Callable[[Assignment], bool | None] | None = None
+    # ratings: whether the rating period of the item is over
+    rating_period_over: Callable[[Proposal], bool] | None = None
+
+
+FACTS = Facts()
+
+
+def provide(**answers: Callable) -> None:
+    """Register answers to the guards' questions (see Facts); called from init_app()."""
+    for name, answer in answers.items():
+        if not hasattr(FACTS, name):
+            raise TypeError(f"the workflow asks no question named {name}")
+        setattr(FACTS, name, answer)
+
+
+def _ask(name: str) -> Callable:
+    answer = getattr(FACTS, name)
+    if answer is None:
+        raise RuntimeError(f"workflow fact {name!r} not provided: build the app with create_app()")
+    return answer
+
+
+def _rating_complete(assignment: Assignment, _actor=None) -> str | None:
+    if _ask("rated_unsatisfied")(assignment) is None:
         return "提出人的评价尚未全部收到。"
     return None
 
 
 def _rated_satisfied(assignment: Assignment, actor=None) -> str | None:
-    from tracker.ratings import queries as ratings
-    from tracker.ratings.models import Satisfaction
-
     message = _rating_complete(assignment, actor)
-    if message is None and ratings.outcome(assignment) == Satisfaction.unsatisfied:
+    if message is None and _ask("rated_unsatisfied")(assignment):
         return "评价结果为不满意，应重新办理。"
     return message
 
 
 def _rated_unsatisfied(assignment: Assignment, actor=None) -> str | None:
-    from tracker.ratings import queries as ratings
-    from tracker.ratings.models import Satisfaction
-
     message = _rating_complete(assignment, actor)
-    if message is None and ratings.outcome(assignment) != Satisfaction.unsatisfied:
+    if message is None and not _ask("rated_unsatisfied")(assignment):
         return "评价结果不是不满意，无需重新办理。"
     return message
 
 
 def _rating_lapsed(proposal: Proposal, _actor=None) -> str | None:
-    from tracker.ratings import queries as ratings
-
-    if not ratings.rating_period_over(proposal):
+    if not _ask("rating_period_over")(proposal):
         return "提出人尚未全部评价，且评价期限未满，暂不能办结。"
     return None
 
@@ -297,14 +326,12 @@ def _issuer(user: User, assignment: Assignment) -> bool:
 
 
 def _ready_for_review(assignment: Assignment, _actor=None) -> str | None:
-    from tracker.replies import queries as replies
-
-    if replies.latest_draft(assignment) is None:
+    if _ask("latest_draft")(assignment) is None:
         return "尚未撰写答复稿，不能送审。"
     if not assignment.unit.chain:
         return "本单位尚未设置审核流程，请联系系统管理员。"
     if assignment.role == UnitRole.lead and not assignment.cosign_override_reason:
-        missing = replies.missing_co_opinions(assignment)
+        missing = _ask("missing_co_opinions")(assignment)
         if missing:
             return ("会办单位意见尚未全部收到（" + "、".join(missing) +
                     "），不能送审；如确需先行送审，请交办员登记会签例外。")
@@ -313,11 +340,9 @@ def _ready_for_review(assignment: Assignment, _actor=None) -> str | None:
 
 def _not_the_author(assignment: Assignment, actor) -> str | None:
     """Separation of duties: who wrote a version of the draft does not approve or sign it."""
-    from tracker.replies import queries as replies
-
     if actor is None or assignment.unit.allow_author_approval:
         return None
-    if replies.wrote_this_round(assignment, actor.id):
+    if _ask("wrote_this_round")(assignment, actor.id):
         return "您撰写（保存）过本轮的答复稿，不能再审核或签发它：撰写与审核应由不同的人担任。"
     return None
 
@@ -327,12 +352,10 @@ def _reviewer_guard(assignment: Assignment, actor) -> str | None:
 
 
 def _not_second_level(assignment: Assignment, actor) -> str | None:
-    from tracker.replies import queries as replies
-
     if actor is None or assignment.unit.allow_multi_level:
         return None
     level = LEVEL_OF_STATE.get(AssignmentState(assignment.state))
-    taken = replies.levels_approved_by(assignment, actor.id)
+    taken = _ask("levels_approved_by")(assignment, actor.id)
     if level is not None and taken - {level}:
         done = "、".join(REVIEW_LABELS[x] for x in sorted(taken, key=LEVEL_ORDER.index))
         return f"您已对本稿作出{done}，本单位不允许同一人审核两个层级。"
@@ -368,7 +391,6 @@ class Rule:
 
 
 A, P, S = AssignmentState, ProposalState, Action
-ALL_ROLES = None
 MAIN_ROLES = frozenset({UnitRole.lead, UnitRole.separate})
 CO_ROLE = frozenset({UnitRole.co})
 
@@ -654,6 +676,11 @@ def transition(
     event_details.setdefault(
         "to", obj.state if isinstance(obj, Assignment) else new_proposal_state.value
     )
+    # What follows from the move (notices, e-mail, numbering…) is subscribed to the event,
+    # in this transaction; what the subscribers add to the details is logged with the move.
+    events.emit(events.Transition(
+        obj=obj, action=action, actor=actor, old_state=event_details["from"],
+        new_state=event_details["to"], details=event_details))
     audit.record(
         action.value,
         actor=actor,

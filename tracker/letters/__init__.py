@@ -58,3 +58,11 @@ def check_harfbuzz_subset(warn: bool = True) -> bool:
         # Also as a warning: logging setups (alembic's fileConfig) may silence our logger.
         warnings.warn(message, RuntimeWarning, stacklevel=2)
     return found
+
+
+def init_app(app) -> None:
+    """The reply body's paragraphs for the templates."""
+    from tracker.letters.text import paragraphs
+
+    # Paragraphs of a draft with heading levels (p.level 0-4, p.text).
+    app.add_template_filter(paragraphs, "reply_paragraphs")

@@ -8,7 +8,7 @@ from datetime import date as Date
 from pathlib import Path
 
 from tracker.letters import fields
-from tracker.replies.text import greeting, paragraphs
+from tracker.letters.text import greeting, paragraphs
 
 DOC_NUMBER_RE = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
 CN_DATE_RE = re.compile(r"^(\d{4})年([1-9]|1[0-2])月([1-9]|[12]\d|3[01])日$")
@@ -68,7 +68,7 @@ class Letter:
     signer: str | None
     salutation: str
     opening: str
-    body: list  # tracker.replies.text.Paragraph
+    body: list  # tracker.letters.text.Paragraph
     closing: str | None
     unit: str
     date: str

@@ -1,10 +1,11 @@
-"""Notifications: one row per person and event, deduplicated by a key, read or unread."""
+"""Notifications: one row per person and event, deduplicated by a key, read or unread; and
+the outbox of e-mails (notices and rating links) sent after their transaction commits."""
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.time import utcnow
@@ -62,3 +63,29 @@ class Notification(db.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class OutboxMessage(db.Model):
+    """An e-mail to send once the transaction that wrote it has committed; retried on failure.
+
+    Rating-link messages hold no token: it is made when the message is sent. Other kinds
+    (notice: reminders and deadline-extension notices) carry their text in body.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # rating_link | notice
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+
+    reply = relationship("Reply")
+    author = relationship("Author")

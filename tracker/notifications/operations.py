@@ -32,7 +32,7 @@ from tracker.handling.workflow import (
 )
 from tracker.notifications.models import Notification, NotificationKind
 from tracker.proposals.models import Proposal
-from tracker.ratings.models import OutboxMessage
+from tracker.notifications.models import OutboxMessage
 from tracker.workdays.calendar import WorkCalendar
 
 A = AssignmentState
@@ -209,6 +209,16 @@ def notify_extension_decided(assignment: Assignment) -> int:
     return _notify_and_mail(
         _unit_people(assignment), NotificationKind.extension_decided, text, assignment=assignment,
         key=f"extension_decided:{assignment.id}", subject=f"{outcome}：第{proposal.number}号")
+
+
+def on_extension_requested(event) -> None:
+    """Subscribed to 申请延期."""
+    notify_extension_requested(event.obj)
+
+
+def on_extension_decided(event) -> None:
+    """Subscribed to 同意延期 and 不同意延期."""
+    notify_extension_decided(event.obj)
 
 
 def _unit_people(assignment: Assignment) -> list[User]:

@@ -11,7 +11,7 @@ from tracker.audit import log as audit
 from tracker.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.handling import permissions
+from tracker.accounts import permissions
 from tracker.proposals.models import (
     Author,
     Body,

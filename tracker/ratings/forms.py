@@ -1,13 +1,14 @@
-"""Forms of the ratings area: the author's rating, a clerk's entry of a paper form, 办结."""
+"""Forms of the ratings area: the author's rating, a clerk's entry of a paper form, the
+aggregation rule, 办结."""
 from __future__ import annotations
 
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, \
-    TextAreaField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tracker.core.forms import BaseForm
 from tracker.handling.models import ContactMethod
-from tracker.ratings.models import Grade, Satisfaction
+from tracker.ratings.models import Grade, RatingRule, Satisfaction
 
 SATISFACTION_CHOICES = [(s.value, f"{s.label}（{s.band_label}）") for s in Satisfaction]
 
@@ -45,3 +46,25 @@ class CloseForm(BaseForm):
     grade = RadioField("办理工作评定", choices=[(g.value, g.label) for g in Grade],
                        validators=[DataRequired("请评定办理工作等次（好、中、差）。")])
     comment = TextAreaField("评定意见", validators=[Optional(), Length(max=2000)])
+
+
+class PaperRatingForm(RatingForm):
+    """The answers of one author's paper form, entered by a clerk, with the scan."""
+
+    # Not limited to the offered choices here: an author of another item gets the
+    # operation's own message ("not an author of this item"), not a generic one.
+    author_id = SelectField("提出人", coerce=int, validate_choice=False,
+                            validators=[InputRequired("请选择提出人。")])
+    scan = FileField("征询意见表扫描件（PDF 或图片，可选）")
+
+
+class PaperRatingInput(RatingForm):
+    """The same answers through the API (no scan)."""
+
+    author_id = IntegerField("提出人 id（见事项的 authors[].id）",
+                             validators=[InputRequired("请选择提出人。")])
+
+
+class RatingRuleForm(BaseForm):
+    rule = RadioField("评价汇总规则", choices=[(r.value, r.label) for r in RatingRule],
+                      validators=[InputRequired("请选择评价汇总规则。")])

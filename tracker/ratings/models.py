@@ -1,5 +1,5 @@
 """Satisfaction ratings of issued replies: personal rating links (hashed tokens), the authors'
-answers, the outbox of e-mails, and the administrator's aggregation rule."""
+answers and the administrator's aggregation rule (stored as a core Setting)."""
 from __future__ import annotations
 
 import enum
@@ -143,38 +143,3 @@ class Rating(db.Model):
     def verdict(self) -> Satisfaction:
         """The author's overall answer: the worse of handling and result."""
         return max((self.handling, self.result), key=lambda s: s.rank)
-
-
-class OutboxMessage(db.Model):
-    """An e-mail to send once the transaction that wrote it has committed; retried on failure.
-
-    Rating-link messages hold no token: it is made when the message is sent. Other kinds
-    (notice: reminders and deadline-extension notices) carry their text in body.
-    """
-
-    __tablename__ = "outbox"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # rating_link | notice
-    recipient: Mapped[str] = mapped_column(String(200))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text, default="")
-    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    next_attempt_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
-    last_error: Mapped[str] = mapped_column(String(500), default="")
-
-    reply = relationship("Reply")
-    author = relationship("Author")
-
-
-class Setting(db.Model):
-    """Administrator settings that are data, not deployment configuration."""
-
-    __tablename__ = "settings"
-
-    key: Mapped[str] = mapped_column(String(50), primary_key=True)
-    value: Mapped[str] = mapped_column(String(500))

@@ -8,20 +8,36 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
+from tracker.accounts.models import User
 from tracker.audit import log as audit
-from tracker.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from tracker.core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
+from tracker.core.models import Setting
 from tracker.core.time import to_local, today, utcnow
 from tracker.extensions import db
+from tracker.files.storage import store_upload
 from tracker.handling.models import Assignment, ContactMethod
-from tracker.handling.workflow import Action, AssignmentState, MAIN_ROLES, check, lock_item, \
-    transition
+from tracker.handling.workflow import (
+    MAIN_ROLES,
+    Action,
+    AssignmentState,
+    check,
+    lock_item,
+    transition,
+)
+from tracker.notifications.models import OutboxMessage
 from tracker.proposals.models import Author, Proposal
 from tracker.ratings import queries
-from tracker.ratings.models import (Grade, OutboxMessage, Rating, RatingChannel, RatingRequest,
-                                    RatingRule, Satisfaction, Setting)
-from tracker.ratings.permissions import MINT_REFUSED, can_mint_rating_link, \
-    is_made_by_rated_unit
+from tracker.ratings.models import (
+    Grade,
+    Rating,
+    RatingChannel,
+    RatingRequest,
+    RatingRule,
+    Satisfaction,
+)
+from tracker.ratings.permissions import MINT_REFUSED, can_mint_rating_link, is_made_by_rated_unit
 from tracker.replies.models import Reply
+from tracker.replies.queries import current_reply
 from tracker.workdays.calendar import WorkCalendar
 
 
@@ -259,6 +275,29 @@ def queue_rating_emails(reply: Reply) -> int:
     return count
 
 
+def rating_link_body(message: OutboxMessage) -> str:
+    """The text of a rating e-mail, with a personal link made now (the outbox sends it)."""
+    reply = message.reply
+    author = message.author
+    proposal = reply.assignment.proposal
+    token = new_link(reply, author, channel="email", reason=EMAIL_REASON)
+    return (
+        f"{author.name}：\n\n"
+        f"您提出的{proposal.meeting.name}第{proposal.number}号"
+        f"{'代表建议' if proposal.kind.value == 'suggestion' else '委员提案'}"
+        f"《{proposal.title}》，{reply.assignment.unit.name}已作出答复"
+        f"（{reply.doc_number}）。\n\n"
+        "请通过下面的个人链接对办理工作和办理结果进行评价（仅限本人使用，提交后失效，"
+        f"{queries.rating_days()} 天内有效）：\n\n{link_url(token)}\n\n"
+        "如对答复有疑问，请与承办单位联系。\n"
+    )
+
+
+def queue_emails_at_issue(event) -> None:
+    """Subscribed to 发文: queue the authors' rating e-mails; their count goes to the log."""
+    event.details["rating_emails"] = queue_rating_emails(current_reply(event.obj))
+
+
 def set_rating_rule(actor, rule: str) -> RatingRule:
     try:
         value = RatingRule(rule)
@@ -296,8 +335,32 @@ def close_item(proposal: Proposal, actor, *, grade: str, comment: str = "") -> P
     return proposal
 
 
-def author_or_404(author_id) -> Author:
-    author = db.session.get(Author, author_id) if author_id else None
-    if author is None:
-        raise NotFound("找不到该提出人。")
-    return author
+# -- a clerk's entry of a paper 征询意见表 (the page and the API) ------------------------------
+
+NOT_AN_AUTHOR = "该提出人不是本件建议提案的提出人。"
+
+
+def enter_paper_rating(reply: Reply, author_id, answers: dict, actor: User, *,
+                       scan=None) -> Rating:
+    """A clerk enters one author's paper 征询意见表 on their behalf, with its scan.
+
+    The answers are checked and stored first; the scan is written only when they were
+    accepted, so a refused entry leaves no file behind.
+    """
+    if reply.assignment.proposal.closed_at is not None:
+        raise InvalidTransition("该事项已办结，不能再录入评价。")
+    if not queries.rating_open(reply):
+        raise InvalidTransition("该答复不在征询评价阶段（尚未发文、评价已完成或已重新办理），"
+                                "不能录入评价。")
+    author = db.session.get(Author, author_id) if isinstance(author_id, int) else None
+    if author is None or author.proposal_id != reply.assignment.proposal_id:
+        raise ValidationFailed(NOT_AN_AUTHOR, {"author_id": [NOT_AN_AUTHOR]})
+    rating = submit_rating(reply, author, answers, channel=RatingChannel.paper,
+                                      actor=actor)
+    if scan is not None and getattr(scan, "filename", ""):
+        stored = store_upload(scan, field="scan", proposal_id=reply.assignment.proposal_id,
+                              unit_id=actor.unit_id, actor_id=actor.id)
+        db.session.flush()
+        rating.scan_id = stored.id
+        db.session.flush()
+    return rating

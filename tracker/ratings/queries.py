@@ -7,9 +7,17 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from tracker.accounts.models import User
+from tracker.accounts.permissions import is_supervisor
+from tracker.core.models import Setting
 from tracker.core.time import utcnow
 from tracker.extensions import db
-from tracker.ratings.models import Rating, RatingRequest, RatingRule, Satisfaction, Setting
+from tracker.handling.models import Assignment
+from tracker.handling.workflow import MAIN_ROLES, AssignmentState
+from tracker.notifications.models import OutboxMessage
+from tracker.proposals.models import Proposal
+from tracker.ratings.models import Grade, Rating, RatingRequest, RatingRule, Satisfaction
+from tracker.ratings.permissions import can_view_ratings
 from tracker.replies.models import Reply
 
 RULE_KEY = "rating_rule"
@@ -63,10 +71,14 @@ def outcome(assignment) -> Satisfaction | None:
     return aggregate([answers[a.id].verdict for a in authors], rating_rule())
 
 
+def rated_unsatisfied(assignment) -> bool | None:
+    """None until every author answered, then whether the outcome is 不满意 (for the workflow)."""
+    result = outcome(assignment)
+    return None if result is None else result == Satisfaction.unsatisfied
+
+
 def rating_period_over(proposal) -> bool:
     """Every main unit's current reply was issued more than RATING_DAYS ago."""
-    from tracker.handling.workflow import MAIN_ROLES
-
     mains = [a for a in proposal.assignments if a.role in MAIN_ROLES and a.state != "returned"]
     if not mains:
         return False
@@ -95,3 +107,85 @@ def replies_of(assignment) -> list[Reply]:
     return list(db.session.scalars(select(Reply).where(
         Reply.assignment_id == assignment.id, Reply.issued_at.is_not(None))
         .order_by(Reply.round)))
+
+
+def rating_open(reply: Reply) -> bool:
+    """The reply is the assignment's current, issued one, its ratings still being collected."""
+    assignment = reply.assignment
+    return (reply.issued_at is not None and assignment.state == AssignmentState.replied.value
+            and reply.round == assignment.round and assignment.proposal.closed_at is None)
+
+
+# -- the ratings panel of the item page (and the API's ratings of an item) --------------------
+
+CHINESE_NUMERALS = "一二三四五六七八九十"
+
+
+def round_label(number: int) -> str:
+    numeral = CHINESE_NUMERALS[number - 1] if 1 <= number <= 10 else str(number)
+    return f"第{numeral}轮答复"
+
+
+def _emails(reply: Reply) -> dict[int, list[OutboxMessage]]:
+    rows: dict[int, list[OutboxMessage]] = {}
+    for message in db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.reply_id == reply.id).order_by(OutboxMessage.id)):
+        rows.setdefault(message.author_id, []).append(message)
+    return rows
+
+
+def reply_rounds(assignment: Assignment) -> list[dict]:
+    """Every issued reply of the assignment (all rounds) with each author's answer, the links
+    made so far (never a token) and the e-mails."""
+    rounds = []
+    for reply in replies_of(assignment):
+        emails = _emails(reply)
+        authors = []
+        for row in author_rows(reply):
+            links = row["links"]
+            live = [link for link in links if link.revoked_at is None]
+            authors.append({
+                **row,
+                "link_count": len(live),
+                "revoked_count": len(links) - len(live),
+                "link_expires_at": max(link.expires_at for link in live) if live else None,
+                "emails": emails.get(row["author"].id, []),
+            })
+        answered = sum(1 for row in authors if row["rating"] is not None)
+        rounds.append({
+            "reply": reply,
+            "label": round_label(reply.round),
+            "collecting": rating_open(reply),
+            "rating": Satisfaction(reply.rating) if reply.rating else None,
+            "authors": authors,
+            "answered": answered,
+        })
+    return rounds
+
+
+def rating_panel(proposal: Proposal, user: User) -> dict:
+    """The ratings panel of the item page, as far as the current user may see it."""
+    sections = [
+        {"assignment": a, "rounds": reply_rounds(a)}
+        for a in proposal.assignments
+        if a.role in MAIN_ROLES and a.state != AssignmentState.returned.value
+        and can_view_ratings(user, a)
+    ]
+    sections = [s for s in sections if s["rounds"]]
+    closed = None
+    if proposal.closed_at is not None:
+        try:
+            grade = Grade(proposal.handling_grade).label
+        except ValueError:
+            grade = proposal.handling_grade
+        closed = {"at": proposal.closed_at, "grade": grade, "comment": proposal.grade_comment,
+                  "by": db.session.get(User, proposal.closed_by_id)
+                  if proposal.closed_by_id else None}
+    return {
+        "sections": sections,
+        "closed": closed,
+        "rule": rating_rule(),
+        "can_enter": is_supervisor(user),
+        "lapsed": rating_period_over(proposal),
+        "rating_days": rating_days(),
+    }

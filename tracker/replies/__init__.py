@@ -1,0 +1,17 @@
+
+
+
+def init_app(app) -> None:
+    """Answer the workflow's draft questions, add the reply actions, number co-opinions, and
+    tell signing where the issued letters are."""
+    from tracker.handling import events, workflow
+    from tracker.replies import actions, letter, operations, queries  # noqa: F401  (actions)
+    from tracker.signing import service
+
+    workflow.provide(latest_draft=queries.latest_draft,
+                     missing_co_opinions=queries.missing_co_opinions,
+                     wrote_this_round=queries.wrote_this_round,
+                     levels_approved_by=queries.levels_approved_by)
+    events.subscribe(operations.number_submitted_opinion, workflow.Action.submit_opinion)
+    service.provide_archive(by_hash=queries.issued_by_hash, by_code=queries.issued_by_code,
+                            stored_file=letter.stored_letter)

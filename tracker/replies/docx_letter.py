@@ -27,7 +27,7 @@ from datetime import date
 from lxml import etree
 
 from tracker.letters import fields
-from tracker.replies.text import heading_level
+from tracker.letters.text import heading_level
 
 MAX_EXPANDED_BYTES = 8 * 1024 * 1024  # total uncompressed size of the zip's members
 MAX_BODY_CHARS = fields.BODY_MAX  # the same limit as a typed draft

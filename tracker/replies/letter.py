@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from tracker.core.errors import DomainError, ValidationFailed
+from tracker.core import transactions
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.files.storage import write_in_transaction
@@ -193,8 +194,10 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
     series will give, then issue; if another letter took that number meanwhile, do it again.
     Without a usable key (none, wrong password, expired) nothing is rendered or issued.
 
-    release_locks=False keeps the caller's transaction open (the demo loader, which builds
-    everything in one transaction and has no concurrent issuers).
+    The transaction is the caller's: in a web request it is ended before each rendering (see
+    tracker.core.transactions); release_locks=False, or a caller that does not allow it (the
+    demo loader, which builds everything in one transaction and has no concurrent issuers),
+    keeps it open, and a number taken meanwhile is raised as NumberTaken.
     """
     from tracker.replies import operations
 
@@ -213,7 +216,7 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
         data = letter_data(assignment, draft, doc_number=doc_number, reply=reply,
                            verify_code=code)
         if release_locks:
-            db.session.rollback()  # hold no lock while the letter renders
+            transactions.release()  # hold no lock while the letter renders (in a request)
         pdf = sign(*render(data), key)
         name = f"{secrets.token_hex(16)}.pdf"
         path = letters_dir() / name
@@ -230,9 +233,9 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
                         "letter_data": json.dumps(data, ensure_ascii=False, sort_keys=True)})
         except operations.NumberTaken:
             path.unlink(missing_ok=True)
-            if not release_locks:
+            # Another try needs a new transaction: only the request that owns it may end it.
+            if not (release_locks and transactions.release()):
                 raise
-            db.session.rollback()
         except Exception:
             path.unlink(missing_ok=True)
             raise

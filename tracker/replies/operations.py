@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tracker.accounts.models import Unit, User
 from tracker.core.errors import Conflict, InvalidTransition, ValidationFailed
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
-from tracker.handling.models import Assignment
+from tracker.handling.models import Assignment, CoOpinion
 from tracker.handling.workflow import LEVEL_OF_STATE, Action, AssignmentState, check, transition
 from tracker.letters import fields
 from tracker.proposals.models import Disclosure, ItemKind
@@ -293,13 +293,20 @@ def issue_reply(assignment: Assignment, actor: User, *, version: int | None = No
         details["doc_number"] = reply.doc_number
         if letter:
             details["pdf_sha256"] = letter["pdf_sha256"]
-        from tracker.ratings.operations import queue_rating_emails
-
-        details["rating_emails"] = queue_rating_emails(reply)
+        # The authors' rating e-mails are queued by ratings, subscribed to the issue.
 
     transition(assignment, Action.issue, actor, expected_version=version, effect=number,
                details=details)
     return reply
+
+
+def number_submitted_opinion(event) -> None:
+    """A submitted 会办意见 takes the next number of its unit's series (subscribed to the move)."""
+    assignment = event.obj
+    opinion = db.session.scalar(select(CoOpinion).where(
+        CoOpinion.assignment_id == assignment.id).order_by(CoOpinion.id.desc()).limit(1))
+    opinion.doc_number = number_opinion(assignment.unit)
+    db.session.flush()
 
 
 def number_opinion(unit: Unit) -> str | None:

@@ -68,6 +68,16 @@ def last_seen_by(assignment: Assignment, user_id: int) -> DraftVersion | None:
     return mine[-1].draft_version if mine else None
 
 
+def issued_by_hash(sha256: str) -> Reply | None:
+    return db.session.scalar(select(Reply).where(Reply.pdf_sha256 == sha256,
+                                                 Reply.issued_at.is_not(None)))
+
+
+def issued_by_code(code: str) -> Reply | None:
+    return db.session.scalar(select(Reply).where(Reply.verify_code == code,
+                                                 Reply.issued_at.is_not(None)))
+
+
 def current_reply(assignment: Assignment) -> Reply | None:
     return db.session.scalar(select(Reply).where(
         Reply.assignment_id == assignment.id, Reply.round == assignment.round))

@@ -11,7 +11,7 @@ from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import REVIEW_STATES, AssignmentState
 from tracker.replies import documents, queries, word
-from tracker.replies.text import greeting
+from tracker.letters.text import greeting
 from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import waiting_days
 from tracker.replies.styles import LetterStyle, style_for
@@ -121,7 +121,7 @@ def import_word(assignment_id: int):
 
     from tracker.core.errors import ValidationFailed
     from tracker.core.views import apply_errors
-    from tracker.handling.actions import fill_draft_form
+    from tracker.replies.actions import fill_draft_form
     from tracker.replies.forms import DraftForm
     from tracker.handling.workflow import Action, check
 

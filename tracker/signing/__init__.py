@@ -5,3 +5,10 @@ What this is: a PAdES (ETSI EN 319 142) signature made with the unit's X.509 cer
 whose visible appearance is the unit's seal image. It is not a GB/T 38540 electronic seal
 (that needs SM2/SM3 and a seal structure this code does not produce).
 """
+
+
+def init_app(app) -> None:
+    """Verification codes as printed (groups of four) for the templates."""
+    from tracker.signing.codes import grouped
+
+    app.add_template_filter(lambda value: grouped(value) if value else "", "verify_code")

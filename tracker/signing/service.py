@@ -3,12 +3,12 @@ archive of issued letters (their SHA-256 and verification codes)."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
 
 from flask import current_app
-from sqlalchemy import select
 
-from tracker.extensions import db
-from tracker.replies.models import Reply
 from tracker.signing import codes
 from tracker.signing.keys import trust_roots
 from tracker.signing.pdf import Verification, inspect
@@ -19,20 +19,38 @@ def verify_url(code: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/verify/{code}"
 
 
-def issued_by_hash(sha256: str) -> Reply | None:
-    return db.session.scalar(select(Reply).where(Reply.pdf_sha256 == sha256,
-                                                 Reply.issued_at.is_not(None)))
+@dataclass
+class Archive:
+    """Where the issued letters are: replies provides it at app wiring (its init_app)."""
+
+    by_hash: Callable[[str], object | None] | None = None  # sha256 -> issued reply
+    by_code: Callable[[str], object | None] | None = None  # normalised code -> issued reply
+    stored_file: Callable[[object], Path | None] | None = None  # reply -> its PDF file
 
 
-def reply_by_code(text: str) -> Reply | None:
+ARCHIVE = Archive()
+
+
+def provide_archive(*, by_hash, by_code, stored_file) -> None:
+    ARCHIVE.by_hash, ARCHIVE.by_code, ARCHIVE.stored_file = by_hash, by_code, stored_file
+
+
+def issued_by_hash(sha256: str):
+    return ARCHIVE.by_hash(sha256)
+
+
+def reply_by_code(text: str):
     code = codes.normalise(text)
     if code is None:
         return None
-    return db.session.scalar(select(Reply).where(Reply.verify_code == code,
-                                                 Reply.issued_at.is_not(None)))
+    return ARCHIVE.by_code(code)
 
 
-def verify_file(data: bytes) -> tuple[Verification, Reply | None]:
+def stored_letter(reply) -> Path | None:
+    return ARCHIVE.stored_file(reply)
+
+
+def verify_file(data: bytes) -> tuple[Verification, object | None]:
     """Every check of issue 5 on an uploaded or local file, and the issued reply it is."""
     result = inspect(data, trust_roots())
     reply = None

@@ -113,10 +113,8 @@ def letter(code: str):
 @bp.get("/verify/<code>/letter.pdf")
 def letter_pdf(code: str):
     """The issued letter exactly as stored at issue, as a download."""
-    from tracker.replies.letter import stored_letter
-
     reply = service.reply_by_code(code)
-    path = stored_letter(reply) if reply is not None else None
+    path = service.stored_letter(reply) if reply is not None else None
     if path is None or not path.is_file():
         return _unknown_code(code, missing_file=reply is not None)
     return send_file(path, mimetype="application/pdf", as_attachment=True,

@@ -24,7 +24,7 @@ from tracker.core.time import to_local, today
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import FINISHED_STATES, PROPOSAL_STATE_LABELS, ProposalState
-from tracker.proposals import queries as list_queries
+from tracker.handling import queries as list_queries
 from tracker.proposals.models import Author, ItemKind, Meeting, Proposal
 from tracker.ratings.models import Satisfaction
 from tracker.replies.models import DraftVersion, Reply

@@ -26,7 +26,7 @@ the unit had returned (退回); the 合计 row adds the units' figures up.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -345,7 +345,3 @@ def scope_labels(scope: Scope) -> dict[str, str]:
         "类别": ItemKind(scope.kind).label if scope.kind else "全部类别",
         "承办单位": unit.name if unit else "全部承办单位",
     }
-
-
-def figures_as_dict(figures: UnitFigures) -> dict:
-    return {f.name: getattr(figures, f.name) for f in fields(figures)}

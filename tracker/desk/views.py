@@ -1,4 +1,4 @@
-"""The to-do list, the item list, registration, item detail and meetings."""
+"""The to-do list, the item list and its exports, registration, item detail and meetings."""
 from __future__ import annotations
 
 from flask import (
@@ -18,12 +18,15 @@ from tracker.accounts.models import Unit
 from tracker.core.errors import Hidden, PermissionDenied
 from tracker.core.forms import strip_control
 from tracker.core.views import FAILED, attempt, int_arg, load_or_404
+from tracker.desk import queries
 from tracker.extensions import db
 from tracker.handling import permissions
+from tracker.handling.queries import ListFilters, proposal_query
 from tracker.handling.workflow import ProposalState, allowed_actions
-from tracker.proposals import operations, queries
+from tracker.proposals import operations
 from tracker.proposals.forms import MeetingEditForm, MeetingForm, ProposalEditForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
+from tracker.supervision import exports
 
 bp = Blueprint("proposals", __name__)
 
@@ -47,9 +50,9 @@ def todo():
     return render_template("proposals/todo.html", entries=entries)
 
 
-def _list_filters() -> queries.ListFilters:
+def _list_filters() -> ListFilters:
     """The item list's filters from the query string (the list and its exports)."""
-    return queries.ListFilters(
+    return ListFilters(
         meeting_id=_int_arg("meeting"),
         kind=request.args.get("kind") if request.args.get("kind") in {k.value for k in ItemKind}
         else None,
@@ -68,7 +71,7 @@ def _list_filters() -> queries.ListFilters:
 def index():
     filters = _list_filters()
     page = db.paginate(
-        queries.proposal_query(current_user, filters),
+        proposal_query(current_user, filters),
         page=_int_arg("page") or 1,
         per_page=current_app.config["ITEMS_PER_PAGE"],
         error_out=False,
@@ -89,8 +92,6 @@ def index():
 @login_required
 def export_xlsx():
     """办理台账: the list with the same filters, item by item, as a workbook."""
-    from tracker.supervision import exports
-
     filters = _list_filters()
     data = exports.ledger_xlsx(exports.ledger_rows(current_user, filters),
                                exports.ledger_subtitle(filters))
@@ -102,8 +103,6 @@ def export_xlsx():
 @login_required
 def export_csv():
     """办理台账 as CSV (UTF-8 with a byte order mark, for Excel)."""
-    from tracker.supervision import exports
-
     data = exports.ledger_csv(exports.ledger_rows(current_user, _list_filters()))
     return send_file(data, as_attachment=True, download_name=exports.ledger_name(".csv"),
                      mimetype="text/csv; charset=utf-8")

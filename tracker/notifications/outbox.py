@@ -1,14 +1,16 @@
 """The outbox: e-mails written in a transaction are sent only after it commits, over SMTP,
 and retried with a growing pause when sending fails (`flask outbox send` for cron).
 
-Rating links (kind rating_link) are built at send time; other kinds (notice) are sent with
-the body stored in the message."""
+A message's body is stored with it (kind notice), or built at send time by the builder its
+kind registered (ratings registers rating_link: a personal link made when the mail goes).
+The app factory sends what a request wrote after the request (see tracker/__init__.py)."""
 from __future__ import annotations
 
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
+from typing import Callable
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import event, select
@@ -16,30 +18,32 @@ from sqlalchemy import event, select
 from tracker.core.errors import ValidationFailed
 from tracker.core.time import utcnow
 from tracker.extensions import db
-from tracker.ratings.models import OutboxMessage
+from tracker.notifications.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
 
+# kind -> the function that writes the body of such a message when it is sent
+BODY_BUILDERS: dict[str, Callable[[OutboxMessage], str]] = {}
 
 _listening = False
 
 
-def install(app) -> None:
-    """Send due messages after each request whose transaction wrote one."""
+def register_body(kind: str, builder: Callable[[OutboxMessage], str]) -> None:
+    """Build the body of messages of this kind at send time (from a package's init_app)."""
+    BODY_BUILDERS[kind] = builder
+
+
+def listen() -> None:
+    """Note, per request, that a commit wrote a message (g.outbox_due), once per process."""
     global _listening
     if not _listening:
         _listen()
         _listening = True
 
-    @app.teardown_request
-    def _deliver(_exc):
-        if not g.pop("outbox_due", False):
-            return
-        try:
-            deliver_due()
-        except Exception:  # noqa: BLE001 — the response is out; the message waits for a retry
-            db.session.rollback()
-            current_app.logger.exception("outbox delivery failed")
+
+def due_after_request() -> bool:
+    """Whether this request committed a message (and clear the mark)."""
+    return bool(g.pop("outbox_due", False))
 
 
 def _listen() -> None:
@@ -59,30 +63,9 @@ def _listen() -> None:
 
 
 def _body(message: OutboxMessage) -> str:
-    """The text to send: built now for a rating link, stored with the message otherwise."""
-    if message.kind == "rating_link":
-        return _rating_link_body(message)
-    return message.body
-
-
-def _rating_link_body(message: OutboxMessage) -> str:
-    from tracker.ratings.operations import EMAIL_REASON, link_url, new_link
-    from tracker.ratings.queries import rating_days
-
-    reply = message.reply
-    author = message.author
-    proposal = reply.assignment.proposal
-    token = new_link(reply, author, channel="email", reason=EMAIL_REASON)
-    return (
-        f"{author.name}：\n\n"
-        f"您提出的{proposal.meeting.name}第{proposal.number}号"
-        f"{'代表建议' if proposal.kind.value == 'suggestion' else '委员提案'}"
-        f"《{proposal.title}》，{reply.assignment.unit.name}已作出答复"
-        f"（{reply.doc_number}）。\n\n"
-        "请通过下面的个人链接对办理工作和办理结果进行评价（仅限本人使用，提交后失效，"
-        f"{rating_days()} 天内有效）：\n\n{link_url(token)}\n\n"
-        "如对答复有疑问，请与承办单位联系。\n"
-    )
+    """The text to send: built now when its kind has a builder, stored with it otherwise."""
+    builder = BODY_BUILDERS.get(message.kind)
+    return builder(message) if builder is not None else message.body
 
 
 def _send(message: OutboxMessage, body: str) -> None:

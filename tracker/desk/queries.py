@@ -1,72 +1,21 @@
-"""Read-side queries: the item list with its filters, the to-do list and the timeline."""
+"""Read-side queries over every area: the to-do list and the item's timeline."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Role, User
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
-from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, DeadlineExtension, ExtensionStatus
-from tracker.handling.workflow import FINISHED_STATES, Action, allowed_actions
+from tracker.handling.workflow import Action, allowed_actions
 from tracker.proposals.models import Proposal
-
-FINISHED = [s.value for s in FINISHED_STATES]
-
-
-def overdue_clause(on: date | None = None):
-    return exists(select(Assignment.id).where(
-        Assignment.proposal_id == Proposal.id,
-        Assignment.state.not_in(FINISHED),
-        Assignment.due_on < (on or today()),
-    ))
-
-
-@dataclass
-class ListFilters:
-    meeting_id: int | None = None
-    kind: str | None = None
-    unit_id: int | None = None
-    state: str | None = None
-    overdue: bool = False
-    key_only: bool = False
-    q: str = ""
-
-
-def proposal_query(user: User, filters: ListFilters) -> Select:
-    query = select(Proposal)
-    query = permissions.visible_proposals(user, query)
-    if filters.meeting_id:
-        query = query.where(Proposal.meeting_id == filters.meeting_id)
-    if filters.kind:
-        query = query.where(Proposal.kind == filters.kind)
-    if filters.state:
-        query = query.where(Proposal.state == filters.state)
-    if filters.unit_id:
-        query = query.where(exists(select(Assignment.id).where(
-            Assignment.proposal_id == Proposal.id, Assignment.unit_id == filters.unit_id,
-            Assignment.state != "returned")))
-    if filters.overdue:
-        query = query.where(overdue_clause())
-    if filters.key_only:
-        query = query.where(Proposal.is_key.is_(True))
-    if filters.q:
-        needle = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(or_(
-            Proposal.title.ilike(f"%{needle}%", escape="\\"),
-            Proposal.number == filters.q,
-        ))
-    return query.options(
-        selectinload(Proposal.meeting),
-        selectinload(Proposal.authors),
-        selectinload(Proposal.assignments).selectinload(Assignment.unit),
-    ).order_by(Proposal.received_on.desc(), Proposal.id.desc())
+from tracker.replies import queries as replies
 
 
 @dataclass
@@ -157,8 +106,6 @@ def _todo_states(user: User) -> set[str]:
 
 def _todo_what(assignment: Assignment, actions: list[Action]) -> str:
     """What waits, in the words of the to-do list."""
-    from tracker.replies import queries as replies
-
     state, co = assignment.state, assignment.role.value == "co"
     if state == "assigned":
         return "待签收"

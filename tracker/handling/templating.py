@@ -1,0 +1,49 @@
+"""The handling helpers of the templates: permissions, actions, states and their labels."""
+from __future__ import annotations
+
+from flask import Flask
+
+from tracker.core.templating import EVENT_LABELS
+from tracker.handling import permissions
+from tracker.handling.models import ContactMethod, ContactStage, UnitRole
+from tracker.handling.workflow import (
+    ACTION_LABELS,
+    ASSIGNMENT_STATE_LABELS,
+    PROPOSAL_STATE_LABELS,
+    Action,
+    AssignmentState,
+    ProposalState,
+    allowed_actions,
+    is_overdue,
+)
+
+
+def state_label(value: str, kind: str = "proposal") -> str:
+    enum_cls, labels = (
+        (ProposalState, PROPOSAL_STATE_LABELS) if kind == "proposal"
+        else (AssignmentState, ASSIGNMENT_STATE_LABELS)
+    )
+    try:
+        return labels[enum_cls(value)]
+    except ValueError:
+        return value
+
+
+def action_label(value: str) -> str:
+    try:
+        return ACTION_LABELS[Action(value)]
+    except ValueError:
+        return EVENT_LABELS.get(value, value)
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        permissions=permissions,
+        allowed_actions=allowed_actions,
+        is_overdue=is_overdue,
+        state_label=state_label,
+        action_label=action_label,
+        UnitRole=UnitRole,
+        ContactStage=ContactStage,
+        ContactMethod=ContactMethod,
+    )

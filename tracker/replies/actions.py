@@ -1,0 +1,126 @@
+"""The reply actions of the handling table: 撰写答复, 会签例外, 送审, 审核, 退回, 签发, 发文.
+
+Registered into tracker.handling.actions.ACTIONS when this module is imported (replies'
+init_app, and the API before it reads the table), so pages and API serve them by one path.
+"""
+from __future__ import annotations
+
+from flask import has_request_context, request
+
+from tracker.accounts.models import User
+from tracker.handling.actions import ActionSpec, form_version, register_actions
+from tracker.handling.models import Assignment
+from tracker.handling.workflow import Action
+from tracker.proposals.models import Disclosure
+from tracker.replies import forms, letter, operations, word
+from tracker.replies.models import ReplyForm
+from tracker.replies.queries import latest_draft, review_context
+from tracker.replies.styles import style_for
+
+# A draft saved by someone else meanwhile: shown in the editor or review page, with both.
+SHOWN = (operations.DraftConflict,)
+
+
+def _setup_draft(form, assignment: Assignment) -> None:
+    """Open the editor on the latest version (or a blank draft with the unit's defaults)."""
+    if not form.is_submitted():
+        fill_draft_form(form, assignment)
+
+
+def fill_draft_form(form, assignment: Assignment) -> None:
+    """The editor's fields as the latest version has them, or the unit's defaults."""
+    latest = latest_draft(assignment)
+    if latest is None:
+        form.base_number.data = 0
+        form.disclosure.data = assignment.proposal.disclosure.value
+        form.closing.data = assignment.unit.closing_default
+        form.cc.data = style_for(assignment.unit, assignment.proposal.kind).cc_default
+        drafter = assignment.drafter
+        if drafter is not None:
+            form.contact_name.data = drafter.full_name
+            form.contact_phone.data = drafter.phone
+        return
+    form.base_number.data = latest.number
+    for name in ("body", "result_class", "disclosure", "contact_name", "contact_phone",
+                 "cc", "closing", "salutation", "opening"):
+        form[name].data = getattr(latest, name)
+    form.reply_form.data = latest.reply_form.value
+
+
+def _setup_review(form, assignment: Assignment) -> None:
+    if not form.is_submitted():
+        latest = latest_draft(assignment)
+        form.seen_version_id.data = latest.id if latest else None
+
+
+def _run_save_draft(assignment: Assignment, actor: User, form):
+    api = has_request_context() and request.blueprint == "api"
+    values = {name: form[name].data or "" for name in (
+        "body", "result_class", "disclosure", "contact_name", "contact_phone", "cc", "closing",
+        "salutation", "opening")}
+    source = "api" if api else ("docx" if form.source.data == "docx" else "form")
+    imported = None
+    upload = form.docx.data
+    if upload is not None and getattr(upload, "filename", ""):
+        # A whole letter typed in Word: its parts fill the draft's fields (the body always,
+        # the others where the request left them empty).
+        imported = word.draft_from_word(word.read_upload(upload), assignment)
+        used = set()
+        for name, value in imported.values.items():
+            if name == "body" or not values.get(name):
+                values[name] = value
+                used.add(name)
+        source = "docx"
+    version = operations.save_draft(
+        assignment, actor, body=values["body"], result_class=values["result_class"],
+        reply_form=ReplyForm(form.reply_form.data), disclosure=Disclosure(values["disclosure"]),
+        base_number=form.base_number.data, contact_name=values["contact_name"],
+        contact_phone=values["contact_phone"], cc=values["cc"], closing=values["closing"],
+        salutation=values["salutation"], opening=values["opening"], note=form.note.data or "",
+        source=source)
+    if imported is not None:
+        version.notices = imported.notices(used) + version.notices
+    return version
+
+
+register_actions({
+    Action.save_draft: ActionSpec(
+        forms.DraftForm, _run_save_draft, _setup_draft,
+        template="replies/draft.html", context=review_context, conflicts=SHOWN),
+    Action.override_cosign: ActionSpec(
+        forms.OverrideCosignForm,
+        lambda a, actor, f: operations.override_cosign(a, actor, reason=f.reason.data),
+        conflicts=SHOWN),
+    Action.submit_review: ActionSpec(
+        forms.SubmitReviewForm,
+        lambda a, actor, f: operations.submit_review(
+            a, actor, version=form_version(f), note=f.note.data or ""),
+        template="replies/review.html", context=review_context,
+        conflicts=SHOWN),
+    Action.approve: ActionSpec(
+        forms.ReviewForm,
+        lambda a, actor, f: operations.approve_draft(
+            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
+            version=form_version(f)),
+        _setup_review, template="replies/review.html", context=review_context,
+        conflicts=SHOWN),
+    Action.return_draft: ActionSpec(
+        forms.ReturnDraftForm,
+        lambda a, actor, f: operations.return_draft(
+            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data,
+            version=form_version(f)),
+        _setup_review, template="replies/review.html", context=review_context,
+        conflicts=SHOWN),
+    Action.sign: ActionSpec(
+        forms.ReviewForm,
+        lambda a, actor, f: operations.sign_reply(
+            a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
+            version=form_version(f)),
+        _setup_review, template="replies/review.html", context=review_context,
+        conflicts=SHOWN),
+    Action.issue: ActionSpec(
+        forms.IssueForm,
+        lambda a, actor, f: letter.issue_with_letter(a, actor, version=form_version(f)),
+        template="replies/review.html", context=review_context,
+        conflicts=SHOWN),
+})
