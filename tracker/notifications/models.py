@@ -1,7 +1,6 @@
 """Notifications: one row per person and event, deduplicated by a key, read or unread."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text
@@ -9,20 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.time import utcnow
 from tracker.extensions import db
-
-
-class NotificationKind(str, enum.Enum):
-    due_soon = "due_soon"
-    overdue = "overdue"
-    extension_requested = "extension_requested"
-    extension_decided = "extension_decided"
-
-    @property
-    def label(self) -> str:
-        return {
-            "due_soon": "即将到期", "overdue": "已逾期",
-            "extension_requested": "延期申请", "extension_decided": "延期审批结果",
-        }[self.value]
+from tracker.notifications.choices import NotificationKind
 
 
 class Notification(db.Model):
