@@ -1,7 +1,7 @@
 """Assignments of items to units, contacts with authors and co-handling opinions."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     CheckConstraint,
@@ -14,13 +14,20 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy import false
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.core.dbtypes import enum_type, one_of
-from tracker.core.time import utcnow
+from tracker.core.dbtypes import all_of, enum_type, is_in, one_of
+from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling.choices import ContactMethod, ContactStage, UnitRole  # noqa: F401
-from tracker.handling.states import AssignmentState, ExtensionStatus
+from tracker.handling.states import (
+    DUE_SOON_DAYS,
+    FINISHED_STATES,
+    UNFINISHED_STATES,
+    AssignmentState,
+    ExtensionStatus,
+)
 
 
 class Assignment(db.Model):
@@ -95,6 +102,28 @@ class Assignment(db.Model):
     extension: Mapped[DeadlineExtension | None] = relationship(
         back_populates="assignment", uselist=False
     )
+
+    # The one definition of finished, overdue and due soon. Each works on a loaded row
+    # (True/False) and on the class (SQL for a query): ``a.is_overdue()`` in Python and
+    # templates, ``select(Assignment).where(Assignment.is_overdue(on))`` in queries.
+
+    @hybrid_property
+    def is_finished(self) -> bool:
+        """The unit's part is done (replied, rated, 会办意见 sent) or no longer its (returned):
+        no deadline runs any more."""
+        return is_in(self.state, FINISHED_STATES)
+
+    @hybrid_method
+    def is_overdue(self, on: date | None = None) -> bool:
+        """Not finished and past its deadline (超期未办)."""
+        return all_of(is_in(self.state, UNFINISHED_STATES), self.due_on < (on or today()))
+
+    @hybrid_method
+    def is_due_soon(self, on: date | None = None) -> bool:
+        """Not finished and due within DUE_SOON_DAYS days (today included, not yet passed)."""
+        on = on or today()
+        return all_of(is_in(self.state, UNFINISHED_STATES), self.due_on >= on,
+                      self.due_on <= on + timedelta(days=DUE_SOON_DAYS))
 
 
 class DeadlineExtension(db.Model):

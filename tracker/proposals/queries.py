@@ -10,22 +10,16 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.models import Role, User
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
-from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, DeadlineExtension, ExtensionStatus
-from tracker.handling.workflow import FINISHED_STATES, Action, allowed_actions
+from tracker.handling.workflow import Action, allowed_actions
 from tracker.proposals.models import Proposal
 
-FINISHED = [s.value for s in FINISHED_STATES]
-
-
 def overdue_clause(on: date | None = None):
+    """An item is overdue when any of its assignments is (Assignment.is_overdue)."""
     return exists(select(Assignment.id).where(
-        Assignment.proposal_id == Proposal.id,
-        Assignment.state.not_in(FINISHED),
-        Assignment.due_on < (on or today()),
-    ))
+        Assignment.proposal_id == Proposal.id, Assignment.is_overdue(on)))
 
 
 @dataclass
