@@ -26,6 +26,7 @@ from wtforms.validators import (
 from tracker.accounts.models import Role, Section, TokenScope, Unit
 from tracker.accounts.operations import token_max_days
 from tracker.core.forms import BaseForm, MultiCheckboxField
+from tracker.handling.states import ReviewLevel
 from tracker.letters import fields
 from tracker.replies.styles import (
     CC_DEFAULT_LINES_MAX,
@@ -172,7 +173,7 @@ class CalendarDayForm(BaseForm):
                        description="如「国庆节」「春节调休上班」；休息日必须填写。")
 
 
-LEVEL_CHOICES = [("first", "初审"), ("second", "复审"), ("final", "终审")]
+LEVEL_CHOICES = ReviewLevel.choices(ReviewLevel.chain())
 NO_LEADER = 0
 PREFIX_HELP = "如「{example}」"
 

@@ -19,6 +19,7 @@ from tracker.extensions import db
 from tracker.files.models import Attachment
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, CoOpinion, Contact, ContactMethod, UnitRole
+from tracker.handling.states import ReviewLevel
 from tracker.handling.workflow import (
     ACTION_LABELS,
     Action,
@@ -39,7 +40,6 @@ from tracker.replies.operations import waiting_days
 from tracker.signing.service import verify_url
 
 # Timeline details that quote a draft or a reviewer's words.
-REVIEW_LEVEL_LABELS = {"first": "初审", "second": "复审", "final": "终审", "sign": "签发"}
 DECISION_LABELS = {"approve": "通过", "return": "退回修改"}
 
 def iso_date(value: date | None) -> str | None:
@@ -171,7 +171,7 @@ def review(r: ReviewDecision) -> dict:
         "round": r.round,
         "cycle": r.cycle,
         "level": r.level,
-        "level_label": REVIEW_LEVEL_LABELS.get(r.level, r.level),
+        "level_label": ReviewLevel.label_of(r.level),
         "decision": r.decision,
         "decision_label": DECISION_LABELS.get(r.decision, r.decision),
         "comment": r.comment,

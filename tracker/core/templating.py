@@ -48,6 +48,8 @@ def register(app: Flask) -> None:
         action_label=action_label,
         Role=Role,
         ROLE_LABELS=ROLE_LABELS,
+        ProposalState=ProposalState,
+        AssignmentState=AssignmentState,
         UnitRole=UnitRole,
         ContactStage=ContactStage,
         ContactMethod=ContactMethod,

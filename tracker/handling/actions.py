@@ -14,6 +14,7 @@ from tracker.core.errors import ValidationFailed
 from tracker.core.forms import BaseForm
 from tracker.extensions import db
 from tracker.handling import forms, operations
+from tracker.handling.states import AssignmentState
 from tracker.replies import forms as reply_forms
 from tracker.replies.styles import style_for
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
@@ -30,7 +31,7 @@ def handling_unit_choices(exclude: set[int] | None = None) -> list[tuple[int, st
 
 
 def _setup_assign(form: forms.AssignForm, proposal: Proposal) -> None:
-    taken = {a.unit_id for a in proposal.assignments if a.state != "returned"}
+    taken = {a.unit_id for a in proposal.assignments if a.state != AssignmentState.returned}
     units = handling_unit_choices(taken)
     form.lead_unit_id.choices = [(0, "（不设主办单位）")] + units
     form.co_unit_ids.choices = units
@@ -51,7 +52,8 @@ def _run_assign(proposal: Proposal, actor: User, form: forms.AssignForm):
 
 
 def _setup_approve_return(form: forms.ApproveReturnForm, assignment: Assignment) -> None:
-    taken = {a.unit_id for a in assignment.proposal.assignments if a.state != "returned"}
+    taken = {a.unit_id for a in assignment.proposal.assignments
+             if a.state != AssignmentState.returned}
     form.reassign_unit_id.choices = [(0, "（暂不改交，稍后再交办）")] + handling_unit_choices(
         taken | {assignment.unit_id})
 

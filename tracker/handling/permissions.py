@@ -5,6 +5,7 @@ from sqlalchemy import Select, exists, select
 
 from tracker.accounts.models import Role, User
 from tracker.handling.models import Assignment
+from tracker.handling.states import AssignmentState
 
 
 def is_supervisor(user: User) -> bool:
@@ -32,7 +33,8 @@ def can_view_proposal(user: User, proposal) -> bool:
     if is_supervisor(user):
         return True
     return any(
-        a.unit_id == user.unit_id and a.state != "returned" for a in proposal.assignments
+        a.unit_id == user.unit_id and a.state != AssignmentState.returned
+        for a in proposal.assignments
     )
 
 
@@ -49,7 +51,7 @@ def can_view_opinion(user: User, assignment: Assignment) -> bool:
     if is_supervisor(user) or user.unit_id == assignment.unit_id:
         return True
     return any(
-        a.unit_id == user.unit_id and a.role.value == "lead" and a.state != "returned"
+        a.unit_id == user.unit_id and a.role.value == "lead" and a.state != AssignmentState.returned
         for a in assignment.proposal.assignments
     )
 
@@ -62,7 +64,8 @@ def can_read_draft(user: User, assignment: Assignment) -> bool:
     if assignment.role.value != "lead":
         return False
     return any(other.unit_id == user.unit_id and other.role.value == "co"
-               and other.state != "returned" for other in assignment.proposal.assignments)
+               and other.state != AssignmentState.returned
+               for other in assignment.proposal.assignments)
 
 
 def visible_proposals(user: User, query: Select) -> Select:
@@ -75,7 +78,7 @@ def visible_proposals(user: User, query: Select) -> Select:
         select(Assignment.id).where(
             Assignment.proposal_id == Proposal.id,
             Assignment.unit_id == user.unit_id,
-            Assignment.state != "returned",
+            Assignment.state != AssignmentState.returned,
         )
     )
     return query.where(mine)

@@ -229,7 +229,7 @@ class Rule:
     tags: frozenset[str] = field(default_factory=frozenset)
 
 
-A, P, S = AssignmentState, ProposalState, Action
+A, P, S, L = AssignmentState, ProposalState, Action, ReviewLevel
 ALL_ROLES = None
 MAIN_ROLES = frozenset({UnitRole.lead, UnitRole.separate})
 CO_ROLE = frozenset({UnitRole.co})
@@ -260,14 +260,14 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
         _next_review_state, _handler, "本单位承办人或联络员", unit_roles=MAIN_ROLES,
         guard=_ready_for_review),
     (A.first_review, S.approve): Rule(
-        _next_review_state, _reviewer(ReviewLevel.first), "本单位初审人", guard=_reviewer_guard),
+        _next_review_state, _reviewer(L.first), "本单位初审人", guard=_reviewer_guard),
     (A.second_review, S.approve): Rule(
-        _next_review_state, _reviewer(ReviewLevel.second), "本单位复审人", guard=_reviewer_guard),
+        _next_review_state, _reviewer(L.second), "本单位复审人", guard=_reviewer_guard),
     (A.final_review, S.approve): Rule(
-        _next_review_state, _reviewer(ReviewLevel.final), "本单位终审人", guard=_reviewer_guard),
-    (A.first_review, S.return_draft): Rule(A.drafting, _reviewer(ReviewLevel.first), "本单位初审人"),
-    (A.second_review, S.return_draft): Rule(A.drafting, _reviewer(ReviewLevel.second), "本单位复审人"),
-    (A.final_review, S.return_draft): Rule(A.drafting, _reviewer(ReviewLevel.final), "本单位终审人"),
+        _next_review_state, _reviewer(L.final), "本单位终审人", guard=_reviewer_guard),
+    (A.first_review, S.return_draft): Rule(A.drafting, _reviewer(L.first), "本单位初审人"),
+    (A.second_review, S.return_draft): Rule(A.drafting, _reviewer(L.second), "本单位复审人"),
+    (A.final_review, S.return_draft): Rule(A.drafting, _reviewer(L.final), "本单位终审人"),
     (A.awaiting_signature, S.return_draft): Rule(
         A.drafting, _signer, "本单位签发人（重点建议提案为主要负责人）"),
     (A.awaiting_signature, S.sign): Rule(

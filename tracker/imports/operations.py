@@ -33,6 +33,7 @@ from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.operations import _assignment_summary, _deadline
+from tracker.handling.states import ProposalState
 from tracker.letters.fields import item_number_problem
 from tracker.handling.workflow import Action, check, sync_proposal_state
 from tracker.imports import parse
@@ -370,12 +371,13 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
         events.append(dict(action="register", object_type="proposal", object_id=proposal.id,
                            proposal_id=proposal.id, details={
                                "number": plan.number, "title": plan.title,
-                               "to": "registered"}))
+                               "to": ProposalState.registered.value}))
         events.append(dict(action=Action.assign.value, object_type="proposal",
                            object_id=proposal.id, proposal_id=proposal.id, details={
                                "units": [_assignment_summary(a, units[a.unit_id])
                                          for a in assignments[proposal.id]],
-                               "from": "registered", "to": "assigned"}))
+                               "from": ProposalState.registered.value,
+                               "to": ProposalState.assigned.value}))
     per_meeting = Counter(plan.meeting.name for plan in plans)
     meetings = {plan.meeting.name: (plan.meeting.id, per_meeting[plan.meeting.name])
                 for plan in plans}

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tracker.core.time import utcnow
 from tracker.extensions import db
+from tracker.handling.states import AssignmentState
 from tracker.ratings.models import Rating, RatingRequest, RatingRule, Satisfaction, Setting
 from tracker.replies.models import Reply
 
@@ -67,7 +68,8 @@ def rating_period_over(proposal) -> bool:
     """Every main unit's current reply was issued more than RATING_DAYS ago."""
     from tracker.handling.workflow import MAIN_ROLES
 
-    mains = [a for a in proposal.assignments if a.role in MAIN_ROLES and a.state != "returned"]
+    mains = [a for a in proposal.assignments
+             if a.role in MAIN_ROLES and a.state != AssignmentState.returned]
     if not mains:
         return False
     limit = utcnow() - timedelta(days=rating_days())

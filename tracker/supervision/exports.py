@@ -23,6 +23,7 @@ from tracker.accounts.models import Unit, User
 from tracker.core.time import to_local, today
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
+from tracker.handling.states import AssignmentState
 from tracker.handling.workflow import PROPOSAL_STATE_LABELS, ProposalState
 from tracker.proposals import queries as list_queries
 from tracker.proposals.models import Author, ItemKind, Meeting, Proposal
@@ -204,7 +205,8 @@ def ledger_rows(user: User, filters: list_queries.ListFilters) -> Iterator[list[
                 select(Assignment.id, Assignment.proposal_id, Assignment.unit_id,
                        Assignment.role, Assignment.state, Assignment.assigned_on,
                        Assignment.due_on, Assignment.is_overdue(on).label("overdue"))
-                .where(Assignment.proposal_id.in_(ids), Assignment.state != "returned")
+                .where(Assignment.proposal_id.in_(ids),
+                       Assignment.state != AssignmentState.returned)
                 .order_by(Assignment.id)):
             handling.setdefault(row.proposal_id, []).append(row)
         answers = _latest_answers([a.id for rows in handling.values() for a in rows

@@ -35,7 +35,7 @@ from tracker.accounts.models import Unit
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
-from tracker.handling.workflow import ProposalState
+from tracker.handling.states import AssignmentState, ProposalState
 from tracker.proposals.models import Meeting, Proposal
 from tracker.supervision import facts as _facts  # noqa: F401  (keeps the facts up to date)
 from tracker.supervision import indexes as _indexes  # noqa: F401  (declares the indexes)
@@ -166,7 +166,7 @@ def _count_if(condition):
 
 def _scoped(query, scope: Scope):
     """Restrict a query over Assignment to the scope."""
-    query = query.where(Assignment.state != "returned")
+    query = query.where(Assignment.state != AssignmentState.returned)
     if scope.unit_id:
         query = query.where(Assignment.unit_id == scope.unit_id)
     if scope.meeting_id or scope.kind:
@@ -279,7 +279,7 @@ def _items(scope: Scope):
     if scope.unit_id:
         # IN rather than the list's EXISTS: the unit's assignments drive the query.
         query = query.where(Proposal.id.in_(select(Assignment.proposal_id).where(
-            Assignment.unit_id == scope.unit_id, Assignment.state != "returned")))
+            Assignment.unit_id == scope.unit_id, Assignment.state != AssignmentState.returned)))
     return query
 
 
