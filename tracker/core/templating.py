@@ -12,6 +12,8 @@ def register(app: Flask) -> None:
     from tracker.accounts.models import ROLE_LABELS, Role
     from tracker.handling import permissions
     from tracker.handling.models import ContactMethod, ContactStage, UnitRole
+    from tracker.handling.states import ReviewLevel
+    from tracker.ratings.choices import Grade, RatingChannel, Satisfaction
     from tracker.handling.workflow import (
         ACTION_LABELS,
         ASSIGNMENT_STATE_LABELS,
@@ -50,6 +52,10 @@ def register(app: Flask) -> None:
         ROLE_LABELS=ROLE_LABELS,
         ProposalState=ProposalState,
         AssignmentState=AssignmentState,
+        ReviewLevel=ReviewLevel,
+        Satisfaction=Satisfaction,
+        RatingChannel=RatingChannel,
+        Grade=Grade,
         UnitRole=UnitRole,
         ContactStage=ContactStage,
         ContactMethod=ContactMethod,
