@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.core.dbtypes import all_of, enum_type, is_in, one_of
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
-from tracker.handling.choices import ContactMethod, ContactStage, UnitRole  # noqa: F401
+from tracker.handling.choices import ContactMethod, ContactStage, UnitRole
 from tracker.handling.states import (
     DUE_SOON_DAYS,
     FINISHED_STATES,
@@ -112,6 +112,9 @@ class Assignment(db.Model):
         """The unit's part is done (replied, rated, 会办意见 sent) or no longer its (returned):
         no deadline runs any more."""
         return is_in(self.state, FINISHED_STATES)
+
+    # Not finished, written as IN the unfinished states (the complement of FINISHED_STATES):
+    # the (state, due_on) index serves an IN list.
 
     @hybrid_method
     def is_overdue(self, on: date | None = None) -> bool:

@@ -20,7 +20,7 @@ from tracker.core.dbtypes import enum_type, one_of
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling.states import ProposalState
-from tracker.proposals.choices import Body, Disclosure, ItemKind, Level  # noqa: F401
+from tracker.proposals.choices import Body, Disclosure, ItemKind, Level
 
 
 CATEGORIES = [

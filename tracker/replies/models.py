@@ -17,8 +17,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.core.dbtypes import enum_type, one_of
 from tracker.core.time import utcnow
 from tracker.extensions import db
-from tracker.handling.states import ReviewLevel  # noqa: F401  (re-exported)
-from tracker.replies.choices import ReplyForm, SeriesKind  # noqa: F401
+from tracker.handling.states import ReviewLevel
+from tracker.replies.choices import ReplyForm, SeriesKind
 
 
 class DraftVersion(db.Model):
