@@ -73,6 +73,12 @@ CHECKS = {
         ('result', SATISFACTION),
         ('channel', ('online', 'paper')),
     ],
+    'figure_counts': [
+        ('state', ASSIGNMENT_STATES),
+    ],
+    'notifications': [
+        ('kind', ('due_soon', 'overdue', 'extension_requested', 'extension_decided')),
+    ],
     'user_roles': [
         ('role', ('supervisor', 'unit_clerk', 'drafter', 'reviewer_first', 'reviewer_second',
                   'reviewer_final', 'signer', 'admin')),

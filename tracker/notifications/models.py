@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.core.dbtypes import enum_type, one_of
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.notifications.choices import NotificationKind
@@ -18,6 +19,7 @@ class Notification(db.Model):
     __table_args__ = (
         # The navbar counts a user's unread notifications on every page.
         Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+        one_of("kind", NotificationKind),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,7 +28,7 @@ class Notification(db.Model):
         ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
     assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assignments.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[NotificationKind] = mapped_column(enum_type(NotificationKind, 30))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -40,10 +42,7 @@ class Notification(db.Model):
 
     @property
     def kind_label(self) -> str:
-        try:
-            return NotificationKind(self.kind).label
-        except ValueError:
-            return self.kind
+        return NotificationKind.label_of(self.kind)
 
     @property
     def is_read(self) -> bool:
