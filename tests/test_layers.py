@@ -18,7 +18,8 @@ TRACKER = Path(tracker.__file__).parent
 # sits above all of them and may import anything.
 LAYERS = [
     {"extensions", "config"},  # the unbound Flask extensions and the configuration
-    {"core"},           # errors, time, form cleaning, view helpers, generic tables (settings)
+    {"core"},           # errors, time, enums and the workflow vocabulary (states.py), forms,
+                        # view helpers, generic tables (settings)
     {"audit"},          # the hash-chained audit log
     {"accounts"},       # users, units, sections, roles, API tokens, role predicates
     {"workdays"},       # the working-day calendar and deadlines

@@ -271,7 +271,7 @@ class Generator:
             "title": f"关于{rng.choice(ACTIONS)}{topic}的{noun}",
             "body": f"关于{topic}的{noun}。\n一、现状与问题\n……\n二、具体建议\n……",
             "category": category, "is_key": rng.random() < 0.03, "disclosure": disclosure,
-            "received_on": received, "state": "registered", "lock_version": 0,
+            "received_on": received, "state": ProposalState.registered.value, "lock_version": 0,
             "closed_at": None, "closed_by_id": None, "handling_grade": "", "grade_comment": "",
             "created_by_id": self.clerk.id, "created_at": _at(received, rng),
         }
@@ -346,7 +346,8 @@ class Generator:
              months: int) -> dict:
         return {
             "id": assignment_id, "proposal_id": proposal["id"], "unit_id": unit.id,
-            "role": role, "state": "assigned", "version": 1, "assigned_at": _at(on, self.rng),
+            "role": role, "state": AssignmentState.assigned.value, "version": 1,
+            "assigned_at": _at(on, self.rng),
             "assigned_on": on, "due_on": self.months_due(on, months),
             "due_basis": f"自交办日 {on.isoformat()} 起 {months} 个月（批量演示数据）",
             "return_due_on": self.workdays(on, return_window()),

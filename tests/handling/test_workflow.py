@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tests.handling import state_scan
 from tests.handling.conftest import bring_to, perform, write_draft
 from tracker.audit.models import AuditEvent
 from tracker.core.errors import Conflict, InvalidTransition, PermissionDenied
@@ -163,6 +164,56 @@ def test_no_state_is_written_outside_the_workflow_module():
             if pattern.search(line):
                 offenders.append(f"{path.relative_to(root)}:{number}: {line.strip()}")
     assert offenders == []
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_no_state_literal_or_stray_write_in_the_code_or_the_templates():
+    """States are named only by the enums (tracker.core.states): no state string compared,
+    passed or held in the code, none in the templates; no row["state"] or .values(state=…)
+    write outside transition()."""
+    assert state_scan.scan_code(ROOT / "tracker") == []
+    assert state_scan.scan_templates(ROOT / "templates") == []
+
+
+PLANTED = {
+    "compare.py": 'def f(a):\n    return a.state == "replied"\n',
+    "member.py": 'def f(a):\n    return a.state in ("assigned", "returned")\n',
+    "sql.py": 'def f(q, A):\n    return q.where(A.state != "returned")\n',
+    "row.py": 'def f(row, target):\n    row["state"] = target\n',
+    "values.py": 'def f(stmt, s):\n    return stmt.values(state=s)\n',
+    "keyword.py": 'def f(url_for):\n    return url_for("x", state="assigned")\n',
+    "details.py": 'DETAILS = {"from": "registered", "to": "assigned"}\n',
+    "held.py": 'EARLY_STATES = frozenset({"accepted", "drafting"})\n',
+    "added.py": 'def f(states):\n    states.add("signed")\n',
+    "distinct.py": 'NEXT = ("awaiting_signature", "待签发")\n',
+    "keys.py": 'WORDS = {"signed": "待发文", "replied": "已答复"}\n',
+}
+
+
+def test_the_state_scan_catches_planted_violations(tmp_path):
+    code, templates = tmp_path / "tracker", tmp_path / "templates"
+    (code / "handling").mkdir(parents=True)
+    templates.mkdir()
+    for name, text in PLANTED.items():
+        (code / name).write_text(text, encoding="utf-8")
+    # The workflow may write .state and .values(state=…) in transition() only.
+    (code / "handling" / "workflow.py").write_text(
+        "def transition(stmt, s):\n    return stmt.values(state=s)\n\n\n"
+        "def elsewhere(stmt, s):\n    return stmt.values(state=s)\n", encoding="utf-8")
+    (templates / "page.html").write_text(
+        "{% if a.state == 'drafting' %}x{% endif %}\n"
+        "{{ items|selectattr('state', 'ne', 'returned')|list }}\n"
+        "<p>drafting 'replied' outside any tag is text</p>\n", encoding="utf-8")
+    found = state_scan.scan_code(code)
+    assert {line.split(":")[0] for line in found} == {*PLANTED, "handling/workflow.py"}
+    assert [line.split(":")[1] for line in found if line.startswith("handling/")] == ["6"]
+    assert [line.split(":", 2)[1] for line in state_scan.scan_templates(templates)] == [
+        "1", "2"]
+    # And the real tree's vocabulary is what the scan knows.
+    assert state_scan.STATE_VALUES == {s.value for s in ProposalState} | {
+        s.value for s in AssignmentState}
 
 
 def test_a_refused_return_cannot_be_requested_again(w):

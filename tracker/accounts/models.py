@@ -1,15 +1,12 @@
 """Units, sections, users, roles and API tokens."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     DateTime,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -17,35 +14,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.accounts.roles import (  # noqa: F401  (re-exported)
+    ROLE_LABELS,
+    TOKEN_SCOPE_LABELS,
+    Role,
+    TokenScope,
+)
+from tracker.core.dbtypes import enum_type, one_of
 from tracker.core.time import utcnow
 from tracker.extensions import db
-
-
-class Role(str, enum.Enum):
-    supervisor = "supervisor"
-    unit_clerk = "unit_clerk"
-    drafter = "drafter"
-    reviewer_first = "reviewer_first"
-    reviewer_second = "reviewer_second"
-    reviewer_final = "reviewer_final"
-    signer = "signer"
-    admin = "admin"
-
-    @property
-    def label(self) -> str:
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.supervisor: "交办员（督办）",
-    Role.unit_clerk: "单位联络员",
-    Role.drafter: "承办人",
-    Role.reviewer_first: "初审人",
-    Role.reviewer_second: "复审人",
-    Role.reviewer_final: "终审人",
-    Role.signer: "签发人",
-    Role.admin: "系统管理员",
-}
 
 
 class Unit(db.Model):
@@ -112,11 +89,12 @@ class Section(db.Model):
 
 class UserRole(db.Model):
     __tablename__ = "user_roles"
-    __table_args__ = (UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),)
+    __table_args__ = (UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),
+                      one_of("role", Role))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=30))
+    role: Mapped[Role] = mapped_column(enum_type(Role, 30))
 
 
 class User(UserMixin, db.Model):
@@ -176,26 +154,9 @@ class User(UserMixin, db.Model):
         return [r.label for r in Role if r in self.roles]
 
 
-class TokenScope(str, enum.Enum):
-    """What an API token may do: read (GET only) or act (everything its user may do)."""
-
-    read = "read"
-    act = "act"
-
-    @property
-    def label(self) -> str:
-        return TOKEN_SCOPE_LABELS[self]
-
-
-TOKEN_SCOPE_LABELS = {
-    TokenScope.read: "只读（仅查询）",
-    TokenScope.act: "读写（可执行该用户的全部操作）",
-}
-
-
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
-    __table_args__ = (CheckConstraint("scope IN ('read', 'act')", name="scope_known"),)
+    __table_args__ = (one_of("scope", TokenScope),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -204,7 +165,7 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
     scope: Mapped[TokenScope] = mapped_column(
-        Enum(TokenScope, native_enum=False, length=10, create_constraint=False),
+        enum_type(TokenScope, 10),
         default=TokenScope.read)
     # The issue time: a password changed later ends the token.
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -26,6 +26,7 @@ from wtforms.validators import (
 from tracker.accounts.models import Role, Section, TokenScope, Unit
 from tracker.accounts.operations import token_max_days
 from tracker.core.forms import BaseForm, MultiCheckboxField
+from tracker.core.states import ReviewLevel
 from tracker.letters import fields
 from tracker.replies.styles import (
     CC_DEFAULT_LINES_MAX,
@@ -36,7 +37,7 @@ from tracker.replies.styles import (
 )
 
 REQUIRED = "此项必须填写。"
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = Role.choices()
 NO_SECTION = 0
 
 
@@ -150,7 +151,7 @@ class TokenForm(BaseForm):
     # The operation refuses a scope or a life outside what is offered, with its own message.
     token_scope = SelectField(
         "权限", [DataRequired(TOKEN_SCOPE_MISSING)], validate_choice=False,
-        choices=[("", "请选择…")] + [(s.value, s.label) for s in TokenScope],
+        choices=[("", "请选择…")] + TokenScope.choices(),
         description="只读令牌只能查询；读写令牌可执行该用户的全部操作。")
     token_days = SelectField("有效期", coerce=int, validate_choice=False)
 
@@ -172,7 +173,7 @@ class CalendarDayForm(BaseForm):
                        description="如「国庆节」「春节调休上班」；休息日必须填写。")
 
 
-LEVEL_CHOICES = [("first", "初审"), ("second", "复审"), ("final", "终审")]
+LEVEL_CHOICES = ReviewLevel.choices(ReviewLevel.chain())
 NO_LEADER = 0
 PREFIX_HELP = "如「{example}」"
 
@@ -226,11 +227,11 @@ class LetterStyleForm(BaseForm):
     print_doc_number = BooleanField(
         "印发文字号（文号）",
         description="不印时，答复仍按本单位的发文字号序列编号登记，只是答复函上不印文号。")
-    signer_line = SelectField("签发人", choices=[(s.value, s.label) for s in SignerLine],
+    signer_line = SelectField("签发人", choices=SignerLine.choices(),
                               validate_choice=False,
                               description="印在首页右上角；印主要负责人须先在上面指定。")
     print_review_trail = BooleanField("印审核栏（初审、复审、终审）", description="印在版记处。")
-    class_mark = SelectField("类别标记", choices=[(c.value, c.label) for c in ClassMark],
+    class_mark = SelectField("类别标记", choices=ClassMark.choices(),
                              validate_choice=False)
     letterhead = BooleanField("信函格式（红色单位名称和双线）",
                               description="不勾选时使用普通公文格式。")

@@ -20,6 +20,7 @@ from tracker.extensions import db
 from tracker.files.models import Attachment
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, CoOpinion, Contact, ContactMethod, UnitRole
+from tracker.core.states import ReviewLevel
 from tracker.handling.workflow import (
     ACTION_LABELS,
     Action,
@@ -41,7 +42,6 @@ from tracker.replies.operations import waiting_days
 from tracker.signing.service import verify_url
 
 # Timeline details that quote a draft or a reviewer's words.
-REVIEW_LEVEL_LABELS = {"first": "初审", "second": "复审", "final": "终审", "sign": "签发"}
 DECISION_LABELS = {"approve": "通过", "return": "退回修改"}
 
 as_json = schemas.as_json
@@ -143,7 +143,7 @@ def review(r: ReviewDecision) -> schemas.ReviewDecision:
         round=r.round,
         cycle=r.cycle,
         level=r.level,
-        level_label=REVIEW_LEVEL_LABELS.get(r.level, r.level),
+        level_label=ReviewLevel.label_of(r.level),
         decision=r.decision,
         decision_label=DECISION_LABELS.get(r.decision, r.decision),
         comment=r.comment,

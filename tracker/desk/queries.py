@@ -13,6 +13,7 @@ from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, DeadlineExtension, ExtensionStatus
+from tracker.core.states import AssignmentState, ProposalState, ReviewLevel
 from tracker.handling.workflow import Action, allowed_actions
 from tracker.proposals.models import Proposal
 from tracker.replies import queries as replies
@@ -32,13 +33,13 @@ def todo_for(user: User) -> list[TodoEntry]:
     entries: list[TodoEntry] = []
     if permissions.is_supervisor(user):
         unassigned = db.session.scalars(
-            select(Proposal).where(Proposal.state == "registered")
+            select(Proposal).where(Proposal.state == ProposalState.registered)
             .options(selectinload(Proposal.meeting))
         )
         for proposal in unassigned:
             entries.append(TodoEntry(proposal, None, [Action.assign], None, "待交办"))
         returns = db.session.scalars(
-            select(Assignment).where(Assignment.state == "return_requested")
+            select(Assignment).where(Assignment.state == AssignmentState.return_requested)
             .options(selectinload(Assignment.unit), selectinload(Assignment.proposal))
         )
         for assignment in returns:
@@ -70,7 +71,7 @@ def todo_for(user: User) -> list[TodoEntry]:
         for assignment in db.session.scalars(query):
             actions = [a for a in allowed_actions(assignment, user)
                        if a != Action.record_contact]
-            mine = assignment.drafter_id == user.id and assignment.state == "drafting"
+            mine = assignment.drafter_id == user.id and assignment.state == AssignmentState.drafting
             if not actions and not mine:
                 continue
             entries.append(TodoEntry(assignment.proposal, assignment, actions,
@@ -80,11 +81,12 @@ def todo_for(user: User) -> list[TodoEntry]:
     return entries
 
 
-EARLY_STATES = frozenset({"assigned", "accepted", "drafting"})
+EARLY_STATES = frozenset({AssignmentState.assigned, AssignmentState.accepted,
+                          AssignmentState.drafting})
 REVIEW_TODO = {
-    Role.reviewer_first: ("first_review", "待初审"),
-    Role.reviewer_second: ("second_review", "待复审"),
-    Role.reviewer_final: ("final_review", "待终审"),
+    Role.reviewer_first: (AssignmentState.first_review, "待初审"),
+    Role.reviewer_second: (AssignmentState.second_review, "待复审"),
+    Role.reviewer_final: (AssignmentState.final_review, "待终审"),
 }
 
 
@@ -98,26 +100,25 @@ def _todo_states(user: User) -> set[str]:
             states.add(state)
     leader = user.unit is not None and user.unit.principal_leader_id == user.id
     if user.has_role(Role.signer) or leader:
-        states.add("awaiting_signature")
+        states.add(AssignmentState.awaiting_signature)
     if user.has_role(Role.unit_clerk, Role.signer):
-        states.add("signed")
+        states.add(AssignmentState.signed)
     return states
 
 
 def _todo_what(assignment: Assignment, actions: list[Action]) -> str:
     """What waits, in the words of the to-do list."""
     state, co = assignment.state, assignment.role.value == "co"
-    if state == "assigned":
+    if state == AssignmentState.assigned:
         return "待签收"
-    if state == "accepted":
+    if state == AssignmentState.accepted:
         return "待提交会办意见" if co else "待分办"
-    if state == "drafting":
+    if state == AssignmentState.drafting:
         if co:
             return "待提交会办意见"
         current = replies.current_cycle_decisions(assignment)
         if current and current[-1].decision == "return":
-            level = {"first": "初审", "second": "复审", "final": "终审", "sign": "签发"}
-            return f"{level.get(current[-1].level, '')}退回修改"
+            return f"{ReviewLevel.label_of(current[-1].level)}退回修改"
         if Action.submit_review in actions:
             return "待送审"
         if Action.save_draft in actions and replies.latest_draft(assignment) is None:
@@ -126,7 +127,8 @@ def _todo_what(assignment: Assignment, actions: list[Action]) -> str:
     for role, (review_state, label) in REVIEW_TODO.items():
         if state == review_state:
             return label
-    return {"awaiting_signature": "待签发", "signed": "待发文"}.get(state, state)
+    return {AssignmentState.awaiting_signature: "待签发",
+            AssignmentState.signed: "待发文"}.get(state, state)
 
 
 def timeline(proposal: Proposal) -> list[AuditEvent]:

@@ -15,6 +15,7 @@ from tracker.core.forms import BaseForm
 from tracker.extensions import db
 from tracker.handling import forms, operations
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
+from tracker.core.states import AssignmentState
 from tracker.handling.workflow import Action
 from tracker.proposals.models import Proposal
 
@@ -28,7 +29,7 @@ def handling_unit_choices(exclude: set[int] | None = None) -> list[tuple[int, st
 
 
 def _setup_assign(form: forms.AssignForm, proposal: Proposal) -> None:
-    taken = {a.unit_id for a in proposal.assignments if a.state != "returned"}
+    taken = {a.unit_id for a in proposal.assignments if a.state != AssignmentState.returned}
     units = handling_unit_choices(taken)
     form.lead_unit_id.choices = [(0, "（不设主办单位）")] + units
     form.co_unit_ids.choices = units
@@ -49,7 +50,8 @@ def _run_assign(proposal: Proposal, actor: User, form: forms.AssignForm):
 
 
 def _setup_approve_return(form: forms.ApproveReturnForm, assignment: Assignment) -> None:
-    taken = {a.unit_id for a in assignment.proposal.assignments if a.state != "returned"}
+    taken = {a.unit_id for a in assignment.proposal.assignments
+             if a.state != AssignmentState.returned}
     form.reassign_unit_id.choices = [(0, "（暂不改交，稍后再交办）")] + handling_unit_choices(
         taken | {assignment.unit_id})
 

@@ -52,8 +52,8 @@ class DispatchForm(VersionedForm):
 
 
 class ContactForm(VersionedForm):
-    stage = SelectField("阶段", choices=[(s.value, s.label) for s in ContactStage])
-    method = SelectField("方式", choices=[(m.value, m.label) for m in ContactMethod])
+    stage = SelectField("阶段", choices=ContactStage.choices())
+    method = SelectField("方式", choices=ContactMethod.choices())
     contacted_on = DateField("联系日期", [InputRequired(REQUIRED)], default=today)
     summary = TextAreaField("情况摘要", [DataRequired(REQUIRED), Length(max=5000)])
 

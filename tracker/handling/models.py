@@ -1,14 +1,12 @@
 """Assignments of items to units, contacts with authors and co-handling opinions."""
 from __future__ import annotations
 
-import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Boolean,
     Integer,
@@ -16,46 +14,20 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy import false
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.core.time import utcnow
+from tracker.core.dbtypes import all_of, enum_type, is_in, one_of
+from tracker.core.time import today, utcnow
 from tracker.extensions import db
-
-
-class UnitRole(str, enum.Enum):
-    lead = "lead"
-    co = "co"
-    separate = "separate"
-
-    @property
-    def label(self) -> str:
-        return {"lead": "主办", "co": "会办", "separate": "分办"}[self.value]
-
-
-class ContactStage(str, enum.Enum):
-    before = "before"
-    during = "during"
-    after = "after"
-
-    @property
-    def label(self) -> str:
-        return {"before": "办前", "during": "办中", "after": "办后"}[self.value]
-
-
-class ContactMethod(str, enum.Enum):
-    face = "face"
-    phone = "phone"
-    meeting = "meeting"
-    visit = "visit"
-    written = "written"
-    other = "other"
-
-    @property
-    def label(self) -> str:
-        return {
-            "face": "面商", "phone": "电话", "meeting": "座谈",
-            "visit": "实地调研", "written": "书面", "other": "其他",
-        }[self.value]
+from tracker.handling.choices import ContactMethod, ContactStage, UnitRole
+from tracker.core.states import (
+    DUE_SOON_DAYS,
+    FINISHED_STATES,
+    UNFINISHED_STATES,
+    AssignmentState,
+    ExtensionStatus,
+)
 
 
 class Assignment(db.Model):
@@ -64,6 +36,8 @@ class Assignment(db.Model):
     __tablename__ = "assignments"
     __table_args__ = (
         CheckConstraint("due_on >= assigned_on", name="due_after_assigned"),
+        one_of("state", AssignmentState),
+        one_of("role", UnitRole),
         CheckConstraint(
             "state NOT IN ('drafting') OR drafter_id IS NOT NULL", name="drafting_has_drafter"
         ),
@@ -78,9 +52,10 @@ class Assignment(db.Model):
         ForeignKey("proposals.id", ondelete="CASCADE"), index=True
     )
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    role: Mapped[UnitRole] = mapped_column(Enum(UnitRole, native_enum=False, length=10))
+    role: Mapped[UnitRole] = mapped_column(enum_type(UnitRole, 10))
     # Written only by tracker.handling.workflow.transition().
-    state: Mapped[str] = mapped_column(String(30), default="assigned", index=True)
+    state: Mapped[AssignmentState] = mapped_column(
+        enum_type(AssignmentState, 30), default=AssignmentState.assigned, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     assigned_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     assigned_on: Mapped[date] = mapped_column(Date)
@@ -128,15 +103,30 @@ class Assignment(db.Model):
         back_populates="assignment", uselist=False
     )
 
+    # The one definition of finished, overdue and due soon. Each works on a loaded row
+    # (True/False) and on the class (SQL for a query): ``a.is_overdue()`` in Python and
+    # templates, ``select(Assignment).where(Assignment.is_overdue(on))`` in queries.
 
-class ExtensionStatus(str, enum.Enum):
-    requested = "requested"
-    approved = "approved"
-    rejected = "rejected"
+    @hybrid_property
+    def is_finished(self) -> bool:
+        """The unit's part is done (replied, rated, 会办意见 sent) or no longer its (returned):
+        no deadline runs any more."""
+        return is_in(self.state, FINISHED_STATES)
 
-    @property
-    def label(self) -> str:
-        return {"requested": "待审批", "approved": "已批准", "rejected": "未批准"}[self.value]
+    # Not finished, written as IN the unfinished states (the complement of FINISHED_STATES):
+    # the (state, due_on) index serves an IN list.
+
+    @hybrid_method
+    def is_overdue(self, on: date | None = None) -> bool:
+        """Not finished and past its deadline (超期未办)."""
+        return all_of(is_in(self.state, UNFINISHED_STATES), self.due_on < (on or today()))
+
+    @hybrid_method
+    def is_due_soon(self, on: date | None = None) -> bool:
+        """Not finished and due within DUE_SOON_DAYS days (today included, not yet passed)."""
+        on = on or today()
+        return all_of(is_in(self.state, UNFINISHED_STATES), self.due_on >= on,
+                      self.due_on <= on + timedelta(days=DUE_SOON_DAYS))
 
 
 class DeadlineExtension(db.Model):
@@ -145,7 +135,7 @@ class DeadlineExtension(db.Model):
 
     __tablename__ = "deadline_extensions"
     __table_args__ = (
-        CheckConstraint("status IN ('requested', 'approved', 'rejected')", name="status_known"),
+        one_of("status", ExtensionStatus),
         CheckConstraint("reason <> ''", name="has_reason"),
         CheckConstraint("requested_due_on > original_due_on", name="later_than_original"),
         CheckConstraint(
@@ -159,7 +149,8 @@ class DeadlineExtension(db.Model):
     assignment_id: Mapped[int] = mapped_column(
         ForeignKey("assignments.id", ondelete="CASCADE"), unique=True
     )
-    status: Mapped[str] = mapped_column(String(10), default=ExtensionStatus.requested.value)
+    status: Mapped[ExtensionStatus] = mapped_column(
+        enum_type(ExtensionStatus, 10), default=ExtensionStatus.requested)
     reason: Mapped[str] = mapped_column(Text)
     # The deadline and its basis when the extension was asked for, and the date asked for.
     original_due_on: Mapped[date] = mapped_column(Date)
@@ -184,15 +175,14 @@ class Contact(db.Model):
     """A contact between the drafter and the author (办前/办中/办后)."""
 
     __tablename__ = "contacts"
+    __table_args__ = (one_of("stage", ContactStage), one_of("method", ContactMethod))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
         ForeignKey("assignments.id", ondelete="CASCADE"), index=True
     )
-    stage: Mapped[ContactStage] = mapped_column(Enum(ContactStage, native_enum=False, length=10))
-    method: Mapped[ContactMethod] = mapped_column(
-        Enum(ContactMethod, native_enum=False, length=10)
-    )
+    stage: Mapped[ContactStage] = mapped_column(enum_type(ContactStage, 10))
+    method: Mapped[ContactMethod] = mapped_column(enum_type(ContactMethod, 10))
     contacted_on: Mapped[date] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from enum import Enum
 
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from tracker.accounts.models import Role, Section, Unit, User
+from tracker.core.enums import LabelledEnum
 from tracker.core.errors import ValidationFailed
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
@@ -38,13 +38,13 @@ class UnitChoice:
     role: UnitRole
 
 
-class RoleProblem(Enum):
-    """A broken rule of 主办/会办/分办; the value is the message the assign page shows."""
+class RoleProblem(LabelledEnum):
+    """A broken rule of 主办/会办/分办; the label is the message the assign page shows."""
 
-    no_unit = "请至少选择一个承办单位。"
-    two_leads = "一个事项只能有一个主办单位。"
-    lead_and_separate = "主办和分办不能同时使用：请选一个主办单位，或全部按分办交办。"
-    co_without_lead = "有会办单位时必须指定主办单位。"
+    no_unit = "no_unit", "请至少选择一个承办单位。"
+    two_leads = "two_leads", "一个事项只能有一个主办单位。"
+    lead_and_separate = "lead_and_separate", "主办和分办不能同时使用：请选一个主办单位，或全部按分办交办。"
+    co_without_lead = "co_without_lead", "有会办单位时必须指定主办单位。"
 
 
 def unit_role_problems(roles: Sequence[UnitRole]) -> list[RoleProblem]:
@@ -124,7 +124,7 @@ def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], 
     errors: dict[str, list[str]] = {}
     start = today()
     if not choices:
-        errors["units"] = [RoleProblem.no_unit.value]
+        errors["units"] = [RoleProblem.no_unit.label]
     unit_ids = [c.unit_id for c in choices]
     if len(set(unit_ids)) != len(unit_ids):
         errors["units"] = ["同一单位不能重复选择。"]
@@ -134,7 +134,7 @@ def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], 
     if any(c.unit_id in taken for c in choices):
         errors["units"] = ["所选单位中已有正在办理该事项的单位。"]
     for problem in unit_role_problems(roles):
-        errors["units"] = [problem.value]
+        errors["units"] = [problem.label]
     for field, value, what in (("due_on", due_on, "办理期限"), ("co_due_on", co_due_on, "会办期限")):
         problem = due_on_problem(value, start, what)
         if problem:

@@ -8,6 +8,7 @@ from tracker.accounts.models import Role, User
 from tracker.accounts.permissions import can_register, is_admin, is_supervisor  # noqa: F401
 from tracker.extensions import db
 from tracker.handling.models import Assignment, CoOpinion
+from tracker.core.states import AssignmentState
 
 
 def is_unit_clerk_of(user: User, assignment: Assignment) -> bool:
@@ -27,7 +28,8 @@ def can_view_proposal(user: User, proposal) -> bool:
     if is_supervisor(user):
         return True
     return any(
-        a.unit_id == user.unit_id and a.state != "returned" for a in proposal.assignments
+        a.unit_id == user.unit_id and a.state != AssignmentState.returned
+        for a in proposal.assignments
     )
 
 
@@ -40,7 +42,7 @@ def can_view_opinion(user: User, assignment: Assignment) -> bool:
     if is_supervisor(user) or user.unit_id == assignment.unit_id:
         return True
     return any(
-        a.unit_id == user.unit_id and a.role.value == "lead" and a.state != "returned"
+        a.unit_id == user.unit_id and a.role.value == "lead" and a.state != AssignmentState.returned
         for a in assignment.proposal.assignments
     )
 
@@ -53,7 +55,8 @@ def can_read_draft(user: User, assignment: Assignment) -> bool:
     if assignment.role.value != "lead":
         return False
     return any(other.unit_id == user.unit_id and other.role.value == "co"
-               and other.state != "returned" for other in assignment.proposal.assignments)
+               and other.state != AssignmentState.returned
+               for other in assignment.proposal.assignments)
 
 
 def visible_proposals(user: User, query: Select) -> Select:
@@ -66,7 +69,7 @@ def visible_proposals(user: User, query: Select) -> Select:
         select(Assignment.id).where(
             Assignment.proposal_id == Proposal.id,
             Assignment.unit_id == user.unit_id,
-            Assignment.state != "returned",
+            Assignment.state != AssignmentState.returned,
         )
     )
     return query.where(mine)

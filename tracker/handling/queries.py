@@ -8,21 +8,15 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
-from tracker.core.time import today
 from tracker.handling import permissions
 from tracker.handling.models import Assignment
-from tracker.handling.workflow import FINISHED_STATES
+from tracker.core.states import AssignmentState
 from tracker.proposals.models import Proposal
 
-FINISHED = [s.value for s in FINISHED_STATES]
-
-
 def overdue_clause(on: date | None = None):
+    """An item is overdue when any of its assignments is (Assignment.is_overdue)."""
     return exists(select(Assignment.id).where(
-        Assignment.proposal_id == Proposal.id,
-        Assignment.state.not_in(FINISHED),
-        Assignment.due_on < (on or today()),
-    ))
+        Assignment.proposal_id == Proposal.id, Assignment.is_overdue(on)))
 
 
 @dataclass
@@ -48,7 +42,7 @@ def proposal_query(user: User, filters: ListFilters) -> Select:
     if filters.unit_id:
         query = query.where(exists(select(Assignment.id).where(
             Assignment.proposal_id == Proposal.id, Assignment.unit_id == filters.unit_id,
-            Assignment.state != "returned")))
+            Assignment.state != AssignmentState.returned)))
     if filters.overdue:
         query = query.where(overdue_clause())
     if filters.key_only:

@@ -6,6 +6,7 @@ from flask import Flask
 from tracker.core.templating import EVENT_LABELS
 from tracker.handling import permissions
 from tracker.handling.models import ContactMethod, ContactStage, UnitRole
+from tracker.core.states import ReviewLevel
 from tracker.handling.workflow import (
     ACTION_LABELS,
     ASSIGNMENT_STATE_LABELS,
@@ -43,6 +44,9 @@ def register(app: Flask) -> None:
         is_overdue=is_overdue,
         state_label=state_label,
         action_label=action_label,
+        ProposalState=ProposalState,
+        AssignmentState=AssignmentState,
+        ReviewLevel=ReviewLevel,
         UnitRole=UnitRole,
         ContactStage=ContactStage,
         ContactMethod=ContactMethod,

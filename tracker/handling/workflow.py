@@ -1,4 +1,5 @@
-"""The one workflow module: states, actions, the transition table and transition().
+"""The one workflow module: the transition table, check() and transition() (the states and
+actions they move between are named in tracker.core.states).
 
 Nothing else writes a state column. Every move is looked up in TABLE (an unlisted move
 raises InvalidTransition, HTTP 409), checked against the actor's permission
@@ -8,7 +9,6 @@ chain within the same transaction.
 """
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
@@ -23,157 +23,26 @@ from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling import events, permissions
 from tracker.handling.models import Assignment, UnitRole
+# The vocabulary lives in tracker.core.states; the labels are re-exported for the
+# modules that import them from here.
+from tracker.core.states import (  # noqa: F401
+    ACTION_LABELS,
+    ASSIGNMENT_STATE_LABELS,
+    FINISHED_STATES,
+    LEVEL_OF_STATE,
+    PROPOSAL_STATE_LABELS,
+    REVIEW_STATES,
+    SYSTEM_ACTIONS,
+    Action,
+    AssignmentState,
+    ExtensionStatus,
+    ProposalState,
+    ReviewLevel,
+)
 from tracker.proposals.models import Proposal
-
-
-class ProposalState(str, enum.Enum):
-    registered = "registered"
-    assigned = "assigned"
-    return_requested = "return_requested"
-    accepted = "accepted"
-    drafting = "drafting"
-    first_review = "first_review"
-    second_review = "second_review"
-    final_review = "final_review"
-    awaiting_signature = "awaiting_signature"
-    signed = "signed"
-    replied = "replied"
-    rated = "rated"
-    rehandling = "rehandling"
-    closed = "closed"
-
-    @property
-    def label(self) -> str:
-        return PROPOSAL_STATE_LABELS[self]
-
-
-PROPOSAL_STATE_LABELS = {
-    ProposalState.registered: "已登记",
-    ProposalState.assigned: "已交办",
-    ProposalState.return_requested: "申请退回",
-    ProposalState.accepted: "已签收",
-    ProposalState.drafting: "办理中",
-    ProposalState.first_review: "初审",
-    ProposalState.second_review: "复审",
-    ProposalState.final_review: "终审",
-    ProposalState.awaiting_signature: "待签发",
-    ProposalState.signed: "已签发",
-    ProposalState.replied: "已答复",
-    ProposalState.rated: "已评价",
-    ProposalState.rehandling: "重新办理",
-    ProposalState.closed: "办结",
-}
-
-
-class AssignmentState(str, enum.Enum):
-    assigned = "assigned"
-    return_requested = "return_requested"
-    returned = "returned"
-    accepted = "accepted"
-    drafting = "drafting"
-    opinion_submitted = "opinion_submitted"
-    first_review = "first_review"
-    second_review = "second_review"
-    final_review = "final_review"
-    awaiting_signature = "awaiting_signature"
-    signed = "signed"
-    replied = "replied"
-    rated = "rated"
-
-    @property
-    def label(self) -> str:
-        return ASSIGNMENT_STATE_LABELS[self]
-
-
-ASSIGNMENT_STATE_LABELS = {
-    AssignmentState.assigned: "待签收",
-    AssignmentState.return_requested: "申请退回",
-    AssignmentState.returned: "已退回",
-    AssignmentState.accepted: "已签收",
-    AssignmentState.drafting: "办理中",
-    AssignmentState.opinion_submitted: "已提交会办意见",
-    AssignmentState.first_review: "初审中",
-    AssignmentState.second_review: "复审中",
-    AssignmentState.final_review: "终审中",
-    AssignmentState.awaiting_signature: "待签发",
-    AssignmentState.signed: "已签发",
-    AssignmentState.replied: "已答复",
-    AssignmentState.rated: "已评价",
-}
-
-# The review states by level, in their fixed order (a unit's chain is a subset of it).
-REVIEW_STATES = {
-    "first": AssignmentState.first_review,
-    "second": AssignmentState.second_review,
-    "final": AssignmentState.final_review,
-}
-LEVEL_OF_STATE = {state: level for level, state in REVIEW_STATES.items()}
-
-# States in which an assignment no longer has a deadline running.
-FINISHED_STATES = frozenset({
-    AssignmentState.returned, AssignmentState.opinion_submitted, AssignmentState.replied,
-    AssignmentState.rated})
-
-
-class Action(str, enum.Enum):
-    assign = "assign"
-    accept = "accept"
-    request_return = "request_return"
-    approve_return = "approve_return"
-    reject_return = "reject_return"
-    dispatch = "dispatch"
-    record_contact = "record_contact"
-    submit_opinion = "submit_opinion"
-    save_draft = "save_draft"
-    override_cosign = "override_cosign"
-    submit_review = "submit_review"
-    approve = "approve"
-    return_draft = "return_draft"
-    sign = "sign"
-    issue = "issue"
-    # The authors' ratings are all in (system moves, made by the rating that completes them).
-    rate = "rate"
-    rehandle = "rehandle"
-    close = "close"
-    # One extension of the deadline, asked by the unit and decided by the supervising clerk.
-    request_extension = "request_extension"
-    approve_extension = "approve_extension"
-    reject_extension = "reject_extension"
-
-    @property
-    def label(self) -> str:
-        return ACTION_LABELS[self]
-
-
-# Moves the tracker makes itself, never offered to a person or taken through the API.
-SYSTEM_ACTIONS = frozenset({Action.rate, Action.rehandle})
 
 # The session.info key under which transition() leaves the ids of the assignments it moved.
 MOVED_ASSIGNMENTS = "moved_assignments"
-
-ACTION_LABELS = {
-    Action.assign: "交办",
-    Action.accept: "签收",
-    Action.request_return: "申请退回",
-    Action.approve_return: "同意退回",
-    Action.reject_return: "不同意退回",
-    Action.dispatch: "分办",
-    Action.record_contact: "登记联系情况",
-    Action.submit_opinion: "提交会办意见",
-    Action.save_draft: "撰写答复",
-    Action.override_cosign: "会签例外",
-    Action.submit_review: "送审",
-    Action.approve: "审核通过",
-    Action.return_draft: "退回修改",
-    Action.sign: "签发",
-    Action.issue: "发文",
-    Action.rate: "测评完成",
-    Action.rehandle: "重新办理",
-    Action.close: "办结",
-    Action.request_extension: "申请延期",
-    Action.approve_extension: "同意延期",
-    Action.reject_extension: "不同意延期",
-}
 
 # The state a proposal's next state is derived from its assignments.
 DERIVED = "derived"
@@ -286,16 +155,16 @@ def _may_request_extension(assignment: Assignment, _actor=None) -> str | None:
     if extension is None:
         return None
     outcome = {
-        "requested": "正在等待交办员审批",
-        "approved": f"已批准延期至 {extension.requested_due_on.isoformat()}",
-        "rejected": "交办员未予批准",
+        ExtensionStatus.requested: "正在等待交办员审批",
+        ExtensionStatus.approved: f"已批准延期至 {extension.requested_due_on.isoformat()}",
+        ExtensionStatus.rejected: "交办员未予批准",
     }.get(extension.status, extension.status)
     return f"每件交办只能申请一次延期，该交办已申请过延期（{outcome}），不能再次申请。"
 
 
 def _extension_pending(assignment: Assignment, _actor=None) -> str | None:
     extension = assignment.extension
-    if extension is None or extension.status != "requested":
+    if extension is None or extension.status != ExtensionStatus.requested:
         return "该交办没有待审批的延期申请。"
     if extension.original_due_on != assignment.due_on:
         return (f"该交办的期限已另行调整（现为 {assignment.due_on.isoformat()}），"
@@ -303,9 +172,9 @@ def _extension_pending(assignment: Assignment, _actor=None) -> str | None:
     return None
 
 
-def _reviewer(level: str) -> Who:
-    role = {"first": Role.reviewer_first, "second": Role.reviewer_second,
-            "final": Role.reviewer_final}[level]
+def _reviewer(level: ReviewLevel) -> Who:
+    role = {ReviewLevel.first: Role.reviewer_first, ReviewLevel.second: Role.reviewer_second,
+            ReviewLevel.final: Role.reviewer_final}[level]
 
     def who(user: User, assignment: Assignment) -> bool:
         return user.unit_id == assignment.unit_id and user.has_role(role)
@@ -357,7 +226,7 @@ def _not_second_level(assignment: Assignment, actor) -> str | None:
     level = LEVEL_OF_STATE.get(AssignmentState(assignment.state))
     taken = _ask("levels_approved_by")(assignment, actor.id)
     if level is not None and taken - {level}:
-        done = "、".join(REVIEW_LABELS[x] for x in sorted(taken, key=LEVEL_ORDER.index))
+        done = "、".join(ReviewLevel(x).label for x in sorted(taken, key=LEVEL_ORDER.index))
         return f"您已对本稿作出{done}，本单位不允许同一人审核两个层级。"
     return None
 
@@ -373,8 +242,7 @@ def _next_review_state(assignment: Assignment) -> AssignmentState:
     return AssignmentState.awaiting_signature
 
 
-LEVEL_ORDER = ["first", "second", "final"]
-REVIEW_LABELS = {"first": "初审", "second": "复审", "final": "终审"}
+LEVEL_ORDER = list(ReviewLevel.chain())
 
 
 @dataclass(frozen=True)
@@ -390,7 +258,7 @@ class Rule:
     tags: frozenset[str] = field(default_factory=frozenset)
 
 
-A, P, S = AssignmentState, ProposalState, Action
+A, P, S, L = AssignmentState, ProposalState, Action, ReviewLevel
 MAIN_ROLES = frozenset({UnitRole.lead, UnitRole.separate})
 CO_ROLE = frozenset({UnitRole.co})
 
@@ -420,14 +288,14 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
         _next_review_state, _handler, "本单位承办人或联络员", unit_roles=MAIN_ROLES,
         guard=_ready_for_review),
     (A.first_review, S.approve): Rule(
-        _next_review_state, _reviewer("first"), "本单位初审人", guard=_reviewer_guard),
+        _next_review_state, _reviewer(L.first), "本单位初审人", guard=_reviewer_guard),
     (A.second_review, S.approve): Rule(
-        _next_review_state, _reviewer("second"), "本单位复审人", guard=_reviewer_guard),
+        _next_review_state, _reviewer(L.second), "本单位复审人", guard=_reviewer_guard),
     (A.final_review, S.approve): Rule(
-        _next_review_state, _reviewer("final"), "本单位终审人", guard=_reviewer_guard),
-    (A.first_review, S.return_draft): Rule(A.drafting, _reviewer("first"), "本单位初审人"),
-    (A.second_review, S.return_draft): Rule(A.drafting, _reviewer("second"), "本单位复审人"),
-    (A.final_review, S.return_draft): Rule(A.drafting, _reviewer("final"), "本单位终审人"),
+        _next_review_state, _reviewer(L.final), "本单位终审人", guard=_reviewer_guard),
+    (A.first_review, S.return_draft): Rule(A.drafting, _reviewer(L.first), "本单位初审人"),
+    (A.second_review, S.return_draft): Rule(A.drafting, _reviewer(L.second), "本单位复审人"),
+    (A.final_review, S.return_draft): Rule(A.drafting, _reviewer(L.final), "本单位终审人"),
     (A.awaiting_signature, S.return_draft): Rule(
         A.drafting, _signer, "本单位签发人（重点建议提案为主要负责人）"),
     (A.awaiting_signature, S.sign): Rule(
@@ -693,6 +561,5 @@ def transition(
 
 
 def is_overdue(assignment: Assignment, on: date | None = None) -> bool:
-    if assignment.state in {s.value for s in FINISHED_STATES}:
-        return False
-    return (on or today()) > assignment.due_on
+    """Assignment.is_overdue (the one definition), as a function for templates and the API."""
+    return assignment.is_overdue(on)

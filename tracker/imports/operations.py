@@ -40,6 +40,7 @@ from tracker.handling.operations import (
     return_due_on,
     unit_role_problems,
 )
+from tracker.core.states import ProposalState
 from tracker.handling.workflow import Action, check, lock_items, sync_proposal_state
 from tracker.letters.fields import item_number_problem
 from tracker.imports import parse
@@ -323,7 +324,7 @@ def _units(row: SheetRow, lookup: _Lookup, value, bad) -> list[tuple[Unit, UnitR
         key = {RoleProblem.lead_and_separate: "separate",
                RoleProblem.co_without_lead: "co" if given["separate"] else "lead"}.get(
             problem, "lead")
-        bad(key, IMPORT_WORDING.get(problem, problem.value))
+        bad(key, IMPORT_WORDING.get(problem, problem.label))
     return chosen
 
 
@@ -384,12 +385,13 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
         events.append(dict(action="register", object_type="proposal", object_id=proposal.id,
                            proposal_id=proposal.id, details={
                                "number": plan.number, "title": plan.title,
-                               "to": "registered"}))
+                               "to": ProposalState.registered.value}))
         events.append(dict(action=Action.assign.value, object_type="proposal",
                            object_id=proposal.id, proposal_id=proposal.id, details={
                                "units": [assignment_summary(a, units[a.unit_id])
                                          for a in assignments[proposal.id]],
-                               "from": "registered", "to": "assigned"}))
+                               "from": ProposalState.registered.value,
+                               "to": ProposalState.assigned.value}))
     per_meeting = Counter(plan.meeting.name for plan in plans)
     meetings = {plan.meeting.name: (plan.meeting.id, per_meeting[plan.meeting.name])
                 for plan in plans}

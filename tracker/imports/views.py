@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from tracker.core.errors import PermissionDenied
 from tracker.extensions import db
 from tracker.handling import permissions
+from tracker.core.states import ProposalState
 from tracker.imports import operations
 from tracker.imports.forms import ImportForm
 from tracker.imports.parse import MAX_ROWS, ImportRejected
@@ -70,5 +71,6 @@ def upload():
           "success")
     if len(result.meetings) == 1:
         (meeting_id, _), = result.meetings.values()
-        return redirect(url_for("proposals.index", meeting=meeting_id, state="assigned"))
-    return redirect(url_for("proposals.index", state="assigned"))
+        return redirect(url_for("proposals.index", meeting=meeting_id,
+                                state=ProposalState.assigned.value))
+    return redirect(url_for("proposals.index", state=ProposalState.assigned.value))

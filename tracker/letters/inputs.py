@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
+from tracker.core.states import ReviewLevel
 from tracker.letters import fields
 from tracker.letters.text import greeting, paragraphs
 
@@ -307,10 +308,10 @@ def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
         if not isinstance(reviewers, dict):
             raise LetterInputError("reviewers", "应为 {first, second, final}")
         bits = []
-        for key, label_cn in (("first", "初审"), ("second", "复审"), ("final", "终审")):
-            name = _text(reviewers, key, limit=fields.REVIEWER_MAX, name="reviewers")
+        for level in ReviewLevel.chain():
+            name = _text(reviewers, level.value, limit=fields.REVIEWER_MAX, name="reviewers")
             if name:
-                bits.append(f"{label_cn}：{name}")
+                bits.append(f"{level.label}：{name}")
         review_line = "\u3000\u3000".join(bits) or None
 
     letterhead = data.get("letterhead")

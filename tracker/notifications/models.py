@@ -2,28 +2,15 @@
 the outbox of e-mails (notices and rating links) sent after their transaction commits."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.core.dbtypes import enum_type, one_of
 from tracker.core.time import utcnow
 from tracker.extensions import db
-
-
-class NotificationKind(str, enum.Enum):
-    due_soon = "due_soon"
-    overdue = "overdue"
-    extension_requested = "extension_requested"
-    extension_decided = "extension_decided"
-
-    @property
-    def label(self) -> str:
-        return {
-            "due_soon": "即将到期", "overdue": "已逾期",
-            "extension_requested": "延期申请", "extension_decided": "延期审批结果",
-        }[self.value]
+from tracker.notifications.choices import NotificationKind
 
 
 class Notification(db.Model):
@@ -33,6 +20,7 @@ class Notification(db.Model):
     __table_args__ = (
         # The navbar counts a user's unread notifications on every page.
         Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+        one_of("kind", NotificationKind),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +29,7 @@ class Notification(db.Model):
         ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
     assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("assignments.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(30))
+    kind: Mapped[NotificationKind] = mapped_column(enum_type(NotificationKind, 30))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -55,10 +43,7 @@ class Notification(db.Model):
 
     @property
     def kind_label(self) -> str:
-        try:
-            return NotificationKind(self.kind).label
-        except ValueError:
-            return self.kind
+        return NotificationKind.label_of(self.kind)
 
     @property
     def is_read(self) -> bool:

@@ -24,7 +24,6 @@ from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import (
-    FINISHED_STATES,
     Action,
     AssignmentState,
     ProposalState,
@@ -258,11 +257,10 @@ class RemindReport:
 
 def due_assignments(horizon: date) -> list[Assignment]:
     """Assignments still running, of items not closed, whose next step is due by horizon."""
-    finished = [s.value for s in FINISHED_STATES]
     query = (
         select(Assignment).join(Proposal, Proposal.id == Assignment.proposal_id)
         .where(
-            Assignment.state.not_in(finished),
+            ~Assignment.is_finished,
             Proposal.state != ProposalState.closed.value,
             Proposal.closed_at.is_(None),
             or_(Assignment.due_on <= horizon,

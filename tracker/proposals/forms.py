@@ -38,7 +38,7 @@ class AuthorForm(Form):
 
 class ProposalForm(BaseForm):
     meeting_id = SelectField("会议", coerce=int, validators=[InputRequired(REQUIRED)])
-    kind = SelectField("类别", choices=[("", "按会议自动确定")] + [(k.value, k.label) for k in ItemKind],
+    kind = SelectField("类别", choices=[("", "按会议自动确定")] + ItemKind.choices(),
                        validators=[Optional()])
     number = StringField("编号", [DataRequired(REQUIRED), Length(max=fields.ITEM_NUMBER_MAX),
                                 Regexp(rf"^{fields.ITEM_NUMBER_RE.pattern}\Z",
@@ -49,15 +49,15 @@ class ProposalForm(BaseForm):
     category = SelectField("分类", choices=[("", "（未分类）")] + [(c, c) for c in CATEGORIES],
                            validators=[Optional()])
     is_key = BooleanField("重点建议提案")
-    disclosure = SelectField("公开属性", choices=[(d.value, d.label) for d in Disclosure],
+    disclosure = SelectField("公开属性", choices=Disclosure.choices(),
                              default=Disclosure.public.value)
     received_on = DateField("收到日期", [InputRequired(REQUIRED)], default=today)
     authors = FieldList(FormField(AuthorForm), label="提出人", min_entries=4, max_entries=200)
 
 
 class MeetingForm(BaseForm):
-    level = SelectField("层级", choices=[(lv.value, lv.label) for lv in Level])
-    body = SelectField("会议", choices=[(b.value, b.label) for b in Body])
+    level = SelectField("层级", choices=Level.choices())
+    body = SelectField("会议", choices=Body.choices())
     region = StringField("地区", [DataRequired(REQUIRED), Length(max=40)],
                          description="如「省」「白城市」")
     term = IntegerField("届次", [InputRequired(REQUIRED), NumberRange(1, 99, "届次应在 1 到 99 之间。")])

@@ -1,7 +1,6 @@
 """Meetings, items (suggestions and proposals) and their authors."""
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -9,7 +8,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -18,52 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.core.dbtypes import enum_type, one_of
 from tracker.core.time import utcnow
 from tracker.extensions import db
-
-
-class Body(str, enum.Enum):
-    npc = "npc"
-    cppcc = "cppcc"
-
-    @property
-    def label(self) -> str:
-        return {"npc": "人大", "cppcc": "政协"}[self.value]
-
-
-class Level(str, enum.Enum):
-    province = "province"
-    city = "city"
-    county = "county"
-
-    @property
-    def label(self) -> str:
-        return {"province": "省级", "city": "市级", "county": "县级"}[self.value]
-
-
-class ItemKind(str, enum.Enum):
-    suggestion = "suggestion"
-    proposal = "proposal"
-
-    @property
-    def label(self) -> str:
-        return {"suggestion": "代表建议", "proposal": "委员提案"}[self.value]
-
-    @property
-    def author_title(self) -> str:
-        return {"suggestion": "代表", "proposal": "委员"}[self.value]
-
-
-class Disclosure(str, enum.Enum):
-    public = "public"
-    on_request = "on_request"
-    not_public = "not_public"
-
-    @property
-    def label(self) -> str:
-        return {"public": "主动公开", "on_request": "依申请公开", "not_public": "不予公开"}[
-            self.value
-        ]
+from tracker.core.states import ProposalState
+from tracker.proposals.choices import Body, Disclosure, ItemKind, Level
 
 
 CATEGORIES = [
@@ -77,11 +34,13 @@ class Meeting(db.Model):
     __table_args__ = (
         CheckConstraint("reply_period_months BETWEEN 1 AND 12", name="reply_period"),
         CheckConstraint("co_period_months BETWEEN 1 AND 12", name="co_period"),
+        one_of("level", Level),
+        one_of("body", Body),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    level: Mapped[Level] = mapped_column(Enum(Level, native_enum=False, length=20))
-    body: Mapped[Body] = mapped_column(Enum(Body, native_enum=False, length=10))
+    level: Mapped[Level] = mapped_column(enum_type(Level, 20))
+    body: Mapped[Body] = mapped_column(enum_type(Body, 10))
     region: Mapped[str] = mapped_column(String(40))  # 省, 白城市 ...
     term: Mapped[int] = mapped_column(Integer)  # 十四届
     session: Mapped[int] = mapped_column(Integer)  # 三次会议
@@ -102,22 +61,26 @@ class Proposal(db.Model):
     __tablename__ = "proposals"
     __table_args__ = (
         UniqueConstraint("meeting_id", "number", name="uq_proposals_meeting_number"),
+        one_of("kind", ItemKind),
+        one_of("disclosure", Disclosure),
+        one_of("state", ProposalState),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
-    kind: Mapped[ItemKind] = mapped_column(Enum(ItemKind, native_enum=False, length=20))
+    kind: Mapped[ItemKind] = mapped_column(enum_type(ItemKind, 20))
     number: Mapped[str] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(40), default="")
     is_key: Mapped[bool] = mapped_column(Boolean, default=False)
     disclosure: Mapped[Disclosure] = mapped_column(
-        Enum(Disclosure, native_enum=False, length=20), default=Disclosure.public
+        enum_type(Disclosure, 20), default=Disclosure.public
     )
     received_on: Mapped[date] = mapped_column(Date)
     # Derived from the assignments by tracker.handling.workflow; nothing else writes it.
-    state: Mapped[str] = mapped_column(String(30), default="registered", index=True)
+    state: Mapped[ProposalState] = mapped_column(
+        enum_type(ProposalState, 30), default=ProposalState.registered, index=True)
     # Bumped by every transition: serialises concurrent moves on one item.
     lock_version: Mapped[int] = mapped_column(Integer, default=0)
     # 办结 by the supervising office, with its grade of the handling (好/中/差).

@@ -12,6 +12,7 @@ from tracker.core.errors import InvalidTransition, PermissionDenied, ValidationF
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.accounts import permissions
+from tracker.core.states import ProposalState
 from tracker.proposals.models import (
     Author,
     Body,
@@ -155,7 +156,8 @@ def register_proposal(actor: User, *, meeting: Meeting, number: str, title: str,
         raise ValidationFailed("编号重复。", {"number": [number_taken(meeting, number)]}) from None
     audit.record("register", actor=actor, object_type="proposal", object_id=proposal.id,
                  proposal_id=proposal.id,
-                 details={"number": number, "title": proposal.title, "to": "registered"})
+                 details={"number": number, "title": proposal.title,
+                          "to": ProposalState.registered.value})
     return proposal
 
 

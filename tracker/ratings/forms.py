@@ -24,8 +24,8 @@ class RatingForm(BaseForm):
         Optional(), NumberRange(0, 100, "分数应为 0–100。")])
     contacted = RadioField("承办单位是否与您联系过", choices=[("yes", "联系过"), ("no", "没有联系")],
                            validators=[InputRequired("请选择承办单位是否与您联系过。")])
-    contact_method = SelectField("联系方式", choices=[("", "（请选择）")] + [
-        (m.value, m.label) for m in ContactMethod], validators=[Optional()])
+    contact_method = SelectField("联系方式", choices=[("", "（请选择）")] + ContactMethod.choices(),
+                                 validators=[Optional()])
     comments = TextAreaField("意见和建议", validators=[Optional(), Length(max=2000)])
 
     def answers(self) -> dict:
@@ -43,7 +43,7 @@ class PrintFormForm(BaseForm):
 
 
 class CloseForm(BaseForm):
-    grade = RadioField("办理工作评定", choices=[(g.value, g.label) for g in Grade],
+    grade = RadioField("办理工作评定", choices=Grade.choices(),
                        validators=[DataRequired("请评定办理工作等次（好、中、差）。")])
     comment = TextAreaField("评定意见", validators=[Optional(), Length(max=2000)])
 

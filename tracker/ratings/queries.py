@@ -13,7 +13,8 @@ from tracker.core.models import Setting
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling.models import Assignment
-from tracker.handling.workflow import MAIN_ROLES, AssignmentState
+from tracker.core.states import AssignmentState
+from tracker.handling.workflow import MAIN_ROLES
 from tracker.notifications.models import OutboxMessage
 from tracker.proposals.models import Proposal
 from tracker.ratings.models import Grade, Rating, RatingRequest, RatingRule, Satisfaction
@@ -79,7 +80,8 @@ def rated_unsatisfied(assignment) -> bool | None:
 
 def rating_period_over(proposal) -> bool:
     """Every main unit's current reply was issued more than RATING_DAYS ago."""
-    mains = [a for a in proposal.assignments if a.role in MAIN_ROLES and a.state != "returned"]
+    mains = [a for a in proposal.assignments
+             if a.role in MAIN_ROLES and a.state != AssignmentState.returned]
     if not mains:
         return False
     limit = utcnow() - timedelta(days=rating_days())

@@ -7,6 +7,7 @@ from flask_login import current_user
 from tracker.handling.models import Assignment
 from tracker.proposals.models import Proposal
 from tracker.ratings import permissions, queries
+from tracker.ratings.choices import Grade, RatingChannel, Satisfaction
 
 
 def rating_panel(proposal: Proposal) -> dict:
@@ -27,4 +28,6 @@ def can_mint_rating_link(assignment: Assignment) -> bool:
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(rating_panel=rating_panel,
                                  can_print_rating_form=can_print_rating_form,
-                                 can_mint_rating_link=can_mint_rating_link)
+                                 can_mint_rating_link=can_mint_rating_link,
+                                 Satisfaction=Satisfaction, RatingChannel=RatingChannel,
+                                 Grade=Grade)

@@ -26,8 +26,10 @@ from datetime import date
 
 from lxml import etree
 
+from tracker.core.states import ReviewLevel
 from tracker.letters import fields
 from tracker.letters.text import heading_level
+from tracker.proposals.choices import Disclosure
 
 MAX_EXPANDED_BYTES = 8 * 1024 * 1024  # total uncompressed size of the zip's members
 MAX_BODY_CHARS = fields.BODY_MAX  # the same limit as a typed draft
@@ -50,8 +52,9 @@ LABELS = {
 }
 # fields["disclosure"] holds the label of tracker.proposals.models.Disclosure (主动公开,
 # 依申请公开, 不予公开) whatever the letter typed (此件公开发布, （此件不予公开）…).
-DISCLOSURE_LABELS = {"public": "主动公开", "on_request": "依申请公开", "not_public": "不予公开"}
-REVIEW_KEYS = {"初审": "first", "复审": "second", "终审": "final"}
+DISCLOSURE_LABELS = {d.value: d.label for d in Disclosure}
+# 「初审」 → "first", for the review levels of a chain.
+REVIEW_KEYS = {level.label: level.value for level in ReviewLevel.chain()}
 
 # Notes for the parts the system generates itself: the caller compares them with the item.
 CHECK_NOTES = {
@@ -787,7 +790,7 @@ _CLOSING = re.compile(
     r"|欢迎.{0,40}(?:意见|建议)"
     r"|(?:对|向)[^。]{0,60}(?:感谢|谢意))")
 _CONTACT = re.compile(r"^(?:联\s*系\s*人|(?:联\s*系\s*)?电\s*话)")
-_REVIEW = re.compile(r"(初审|复审|终审)(?:人)?\s*[:：]\s*")
+_REVIEW = re.compile(r"(" + "|".join(REVIEW_KEYS) + r")(?:人)?\s*[:：]\s*")
 _CC = re.compile(r"^抄\s*送\s*[:：]\s*(?P<rest>.*)$")
 _ISSUED = re.compile(r"印发[。.]?$")
 _ATTACHMENT = re.compile(r"^附\s*件\s*[\d１-９]*\s*[:：]")

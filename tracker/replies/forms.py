@@ -25,9 +25,9 @@ class DraftForm(BaseForm):
     # "docx" when the fields come from an imported Word file (kept in the version's source).
     source = HiddenField("来源", [Optional(), AnyOf(["", "form", "docx"])])
     result_class = SelectField("办理结果类别")
-    reply_form = SelectField("答复形式", choices=[(f.value, f.label) for f in ReplyForm],
+    reply_form = SelectField("答复形式", choices=ReplyForm.choices(),
                              default=ReplyForm.written.value)
-    disclosure = SelectField("公开属性", choices=[(d.value, d.label) for d in Disclosure])
+    disclosure = SelectField("公开属性", choices=Disclosure.choices())
     contact_name = StringField("联系人", [Optional(), Length(max=fields.CONTACT_NAME_MAX)])
     contact_phone = StringField(
         "联系电话", [Optional(), Length(max=fields.CONTACT_PHONE_MAX),

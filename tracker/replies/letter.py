@@ -17,6 +17,7 @@ from tracker.core.time import today
 from tracker.extensions import db
 from tracker.files.storage import write_in_transaction
 from tracker.handling.models import Assignment, UnitRole
+from tracker.core.states import AssignmentState
 from tracker.handling.workflow import Action, check
 from tracker.replies import queries
 from tracker.replies.models import DocSeries, DraftVersion, Reply, SeriesKind
@@ -47,7 +48,7 @@ def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str 
     co_units = []
     if assignment.role == UnitRole.lead:
         co_units = [a.unit.display_name for a in proposal.assignments
-                    if a.role == UnitRole.co and a.state != "returned"]
+                    if a.role == UnitRole.co and a.state != AssignmentState.returned]
     reviewers = None
     if reply is not None and style.print_review_trail:
         reviewers = {"first": reply.first_reviewer or None,

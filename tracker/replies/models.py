@@ -1,13 +1,11 @@
 """Reply drafts (every saved version), review decisions, document number series and replies."""
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
     DateTime,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -16,41 +14,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from tracker.core.dbtypes import enum_type, one_of
 from tracker.core.time import utcnow
 from tracker.extensions import db
-
-
-class ReplyForm(str, enum.Enum):
-    written = "written"
-    face = "face"
-    meeting = "meeting"
-    other = "other"
-
-    @property
-    def label(self) -> str:
-        return {"written": "书面答复", "face": "面见答复", "meeting": "会议答复",
-                "other": "其他"}[self.value]
-
-
-class ReviewLevel(str, enum.Enum):
-    first = "first"
-    second = "second"
-    final = "final"
-
-    @property
-    def label(self) -> str:
-        return {"first": "初审", "second": "复审", "final": "终审"}[self.value]
-
-
-class SeriesKind(str, enum.Enum):
-    suggestion = "suggestion"
-    proposal = "proposal"
-    co_opinion = "co_opinion"
-
-    @property
-    def label(self) -> str:
-        return {"suggestion": "建议答复", "proposal": "提案答复", "co_opinion": "会办意见"}[
-            self.value]
+from tracker.core.states import ReviewLevel
+from tracker.replies.choices import ReplyForm, SeriesKind
 
 
 class DraftVersion(db.Model):
@@ -60,6 +28,7 @@ class DraftVersion(db.Model):
     __table_args__ = (
         UniqueConstraint("assignment_id", "number", name="uq_draft_versions_assignment_number"),
         CheckConstraint("length(trim(body)) > 0", name="body_not_empty"),
+        one_of("reply_form", ReplyForm),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,7 +39,7 @@ class DraftVersion(db.Model):
     body: Mapped[str] = mapped_column(Text)
     result_class: Mapped[str] = mapped_column(String(5))
     reply_form: Mapped[ReplyForm] = mapped_column(
-        Enum(ReplyForm, native_enum=False, length=10), default=ReplyForm.written)
+        enum_type(ReplyForm, 10), default=ReplyForm.written)
     disclosure: Mapped[str] = mapped_column(String(20))
     contact_name: Mapped[str] = mapped_column(String(60), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
@@ -94,6 +63,7 @@ class ReviewDecision(db.Model):
     """A reviewer's or signer's decision on one version of a draft."""
 
     __tablename__ = "review_decisions"
+    __table_args__ = (one_of("level", ReviewLevel),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
@@ -101,7 +71,7 @@ class ReviewDecision(db.Model):
     round: Mapped[int] = mapped_column(Integer, default=1)
     # Which submission (送审) this decision belongs to; a resubmission starts a new cycle.
     cycle: Mapped[int] = mapped_column(Integer, default=1)
-    level: Mapped[str] = mapped_column(String(10))  # first | second | final | sign
+    level: Mapped[ReviewLevel] = mapped_column(enum_type(ReviewLevel, 10))
     decision: Mapped[str] = mapped_column(String(10))  # approve | return
     comment: Mapped[str] = mapped_column(Text, default="")
     draft_version_id: Mapped[int] = mapped_column(ForeignKey("draft_versions.id"))
@@ -120,11 +90,12 @@ class DocSeries(db.Model):
     __table_args__ = (
         UniqueConstraint("unit_id", "kind", "year", name="uq_doc_series_unit_kind_year"),
         CheckConstraint("last_number >= 0", name="last_number_positive"),
+        one_of("kind", SeriesKind),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    kind: Mapped[SeriesKind] = mapped_column(Enum(SeriesKind, native_enum=False, length=20))
+    kind: Mapped[SeriesKind] = mapped_column(enum_type(SeriesKind, 20))
     year: Mapped[int] = mapped_column(Integer)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 

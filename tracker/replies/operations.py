@@ -10,6 +10,7 @@ from tracker.core.errors import Conflict, InvalidTransition, ValidationFailed
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling.models import Assignment, CoOpinion
+from tracker.core.states import ReviewLevel
 from tracker.handling.workflow import LEVEL_OF_STATE, Action, AssignmentState, check, transition
 from tracker.letters import fields
 from tracker.proposals.models import Disclosure, ItemKind
@@ -150,7 +151,7 @@ def _decide(assignment: Assignment, actor: User, action: Action, decision: str,
     latest = queries.latest_draft(assignment)
     if latest is None or seen_version_id != latest.id:
         raise Conflict("送审稿在您打开之后已被修改，请重新查看最新的答复稿后再审核。")
-    level = LEVEL_OF_STATE.get(AssignmentState(assignment.state), "sign")
+    level = LEVEL_OF_STATE.get(AssignmentState(assignment.state), ReviewLevel.sign)
     details: dict = {"level": level, "version": latest.number}
     if comment:
         details["comment"] = comment

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
+from tracker.core.states import AssignmentState
 from tracker.replies.models import DraftVersion, Reply, ReviewDecision
 
 
@@ -33,9 +34,9 @@ def missing_co_opinions(assignment: Assignment) -> list[str]:
     co = db.session.scalars(select(Assignment).where(
         Assignment.proposal_id == assignment.proposal_id,
         Assignment.role == UnitRole.co,
-        Assignment.state != "returned",
+        Assignment.state != AssignmentState.returned,
     ))
-    return [a.unit.name for a in co if a.state != "opinion_submitted"]
+    return [a.unit.name for a in co if a.state != AssignmentState.opinion_submitted]
 
 
 def decisions(assignment: Assignment) -> list[ReviewDecision]:

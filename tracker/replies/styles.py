@@ -9,42 +9,17 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Text, UniqueConstraint, select
+from sqlalchemy import Boolean, ForeignKey, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.accounts.models import Unit, User
 from tracker.audit import log as audit
+from tracker.core.dbtypes import enum_type, one_of
 from tracker.core.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.letters import fields
 from tracker.proposals.models import ItemKind
-
-
-class SignerLine(str, enum.Enum):
-    """Whether the letter prints 签发人 at the top right, and whose name."""
-
-    none = "none"
-    signer = "signer"
-    principal = "principal"
-
-    @property
-    def label(self) -> str:
-        return {"none": "不印签发人", "signer": "印签发人：签发本件的领导",
-                "principal": "印签发人：本单位主要负责人"}[self.value]
-
-
-class ClassMark(str, enum.Enum):
-    """How the result class is printed at the top left: 「A」 or 「A类」."""
-
-    letter = "letter"
-    letter_class = "letter_class"
-
-    @property
-    def label(self) -> str:
-        return {"letter": "A（只印类别字母）", "letter_class": "A类"}[self.value]
-
-    def text(self, result_class: str) -> str:
-        return f"{result_class}类" if self == ClassMark.letter_class else result_class
+from tracker.replies.choices import ClassMark, SignerLine
 
 
 # 签发人 on a preview before anybody signed off and no principal leader is known.
@@ -94,19 +69,21 @@ class LetterStyle(db.Model):
     """A unit's letter style for one kind of item."""
 
     __tablename__ = "letter_styles"
-    __table_args__ = (UniqueConstraint("unit_id", "kind", name="uq_letter_styles_unit_kind"),)
+    __table_args__ = (UniqueConstraint("unit_id", "kind", name="uq_letter_styles_unit_kind"),
+                      one_of("kind", ItemKind), one_of("signer_line", SignerLine),
+                      one_of("class_mark", ClassMark))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
-    kind: Mapped[ItemKind] = mapped_column(Enum(ItemKind, native_enum=False, length=20))
+    kind: Mapped[ItemKind] = mapped_column(enum_type(ItemKind, 20))
     # Off: the reply is still numbered in the unit's series, the letter just prints no 文号.
     print_doc_number: Mapped[bool] = mapped_column(Boolean, default=True)
     signer_line: Mapped[SignerLine] = mapped_column(
-        Enum(SignerLine, native_enum=False, length=10), default=SignerLine.none)
+        enum_type(SignerLine, 10), default=SignerLine.none)
     print_review_trail: Mapped[bool] = mapped_column(Boolean, default=True)
     cc_default: Mapped[str] = mapped_column(Text, default="")  # one recipient a line
     class_mark: Mapped[ClassMark] = mapped_column(
-        Enum(ClassMark, native_enum=False, length=20), default=ClassMark.letter)
+        enum_type(ClassMark, 20), default=ClassMark.letter)
     letterhead: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def values(self) -> dict:

@@ -9,6 +9,7 @@ from tracker.core.errors import Hidden, NotFound, PermissionDenied
 from tracker.core.views import int_arg, load_or_404
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
+from tracker.core.states import ReviewLevel
 from tracker.handling.workflow import REVIEW_STATES, AssignmentState
 from tracker.replies import documents, queries, word
 from tracker.letters.text import greeting
@@ -24,7 +25,6 @@ WAITING_STATES = frozenset(
     | {AssignmentState.awaiting_signature.value, AssignmentState.signed.value})
 
 SOURCE_LABELS = {"form": "页面填写", "docx": "Word 上传", "api": "接口提交"}
-LEVEL_LABELS = {"first": "初审", "second": "复审", "final": "终审", "sign": "签发"}
 
 
 can_read_draft = permissions.can_read_draft
@@ -254,7 +254,8 @@ def letter_style(assignment: Assignment) -> LetterStyle:
 bp.add_app_template_global(can_read_draft, "can_read_draft")
 bp.add_app_template_global(queries.side_by_side, "side_by_side")
 bp.add_app_template_global(SOURCE_LABELS, "DRAFT_SOURCE_LABELS")
-bp.add_app_template_global(LEVEL_LABELS, "REVIEW_LEVEL_LABELS")
+bp.add_app_template_global({level.value: level.label for level in ReviewLevel},
+                           "REVIEW_LEVEL_LABELS")
 
 
 @bp.app_template_global()
@@ -262,7 +263,7 @@ def letter_greeting(assignment: Assignment, draft: DraftVersion) -> tuple[str, s
     """The salutation and opening sentence: the draft's overrides, or the generated ones."""
     proposal = assignment.proposal
     co_units = [a.unit.display_name for a in proposal.assignments
-                if a.role == UnitRole.co and a.state != "returned"]
+                if a.role == UnitRole.co and a.state != AssignmentState.returned]
     return greeting(
         proposal.kind.value, [a.name for a in proposal.authors], proposal.meeting.name,
         proposal.title, co_units if assignment.role == UnitRole.lead else [],

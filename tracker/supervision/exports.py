@@ -23,8 +23,9 @@ from tracker.accounts.models import Unit, User
 from tracker.core.time import to_local, today
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
-from tracker.handling.workflow import FINISHED_STATES, PROPOSAL_STATE_LABELS, ProposalState
 from tracker.handling import queries as list_queries
+from tracker.core.states import AssignmentState
+from tracker.handling.workflow import PROPOSAL_STATE_LABELS, ProposalState
 from tracker.proposals.models import Author, ItemKind, Meeting, Proposal
 from tracker.ratings.models import Satisfaction
 from tracker.replies.models import DraftVersion, Reply
@@ -37,7 +38,6 @@ TITLE_FONT = Font(bold=True, size=14)
 WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
 # Text a spreadsheet would run as a formula (CSV/formula injection, OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-FINISHED = frozenset(s.value for s in FINISHED_STATES)
 SHEET_NAMES = {"units": "办理情况统计表", "states": "办理进度", "ratings": "满意度测评",
                "classes": "答复类别", "timeline": "答复进度"}
 
@@ -204,8 +204,9 @@ def ledger_rows(user: User, filters: list_queries.ListFilters) -> Iterator[list[
         for row in db.session.execute(
                 select(Assignment.id, Assignment.proposal_id, Assignment.unit_id,
                        Assignment.role, Assignment.state, Assignment.assigned_on,
-                       Assignment.due_on)
-                .where(Assignment.proposal_id.in_(ids), Assignment.state != "returned")
+                       Assignment.due_on, Assignment.is_overdue(on).label("overdue"))
+                .where(Assignment.proposal_id.in_(ids),
+                       Assignment.state != AssignmentState.returned)
                 .order_by(Assignment.id)):
             handling.setdefault(row.proposal_id, []).append(row)
         answers = _latest_answers([a.id for rows in handling.values() for a in rows
@@ -229,8 +230,8 @@ def _ledger_row(item, meetings, units, authors, active, answers, on) -> list[Any
         min((a.assigned_on for a in active), default=None),
         _single_or_text([a.due_on for a in main]),
         STATE_LABELS.get(item.state, item.state),
-        # The workflow's is_overdue(): not finished and past the deadline.
-        "是" if any(a.state not in FINISHED and a.due_on < on for a in active) else "否",
+        # Assignment.is_overdue, computed by the query: not finished and past the deadline.
+        "是" if any(a.overdue for a in active) else "否",
         _single_or_text([r.issued_on for r in replies]),
         _join(r.doc_number for r in replies),
         _join(r.result_class for r in replies),

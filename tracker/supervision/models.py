@@ -6,7 +6,9 @@ from datetime import date
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tracker.core.dbtypes import enum_type, one_of
 from tracker.extensions import db
+from tracker.core.states import AssignmentState
 
 # The counters of FigureCount, in the order of UnitFigures' names.
 COUNTERS = ("received", "accepted_on_time", "later_round", "replied", "replied_on_time",
@@ -20,14 +22,15 @@ class FigureCount(db.Model):
 
     __tablename__ = "figure_counts"
     __table_args__ = (UniqueConstraint("unit_id", "meeting_id", "role", "state",
-                                       name="uq_figure_counts_group"),)
+                                       name="uq_figure_counts_group"),
+                      one_of("state", AssignmentState))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     role: Mapped[str] = mapped_column(String(10))
-    state: Mapped[str] = mapped_column(String(30))
+    state: Mapped[AssignmentState] = mapped_column(enum_type(AssignmentState, 30))
     received: Mapped[int] = mapped_column(Integer, default=0)
     accepted_on_time: Mapped[int] = mapped_column(Integer, default=0)
     later_round: Mapped[int] = mapped_column(Integer, default=0)

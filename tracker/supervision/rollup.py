@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
+from tracker.core.states import AssignmentState
 from tracker.proposals.models import Proposal
 from tracker.ratings.models import Satisfaction
 from tracker.replies.models import Reply
@@ -51,7 +52,7 @@ def _figure_rows(*where):
                _count_if(a.met_in_person),
                _count_if(a.opinion_on_time))
         .join(Proposal, Proposal.id == a.proposal_id)
-        .where(a.state != "returned", *where)
+        .where(a.state != AssignmentState.returned, *where)
         .group_by(a.unit_id, Proposal.meeting_id, Proposal.kind, a.role, a.state))
 
 
@@ -64,14 +65,14 @@ def _day_rows(*where):
                     literal(1).label("first_replies"), literal(0).label("later_replies"))
              .join(Proposal, Proposal.id == a.proposal_id)
              .where(a.first_reply_on.is_not(None), a.role != UnitRole.co,
-                    a.state != "returned", *where))
+                    a.state != AssignmentState.returned, *where))
     again = (select(a.unit_id, Proposal.meeting_id, Proposal.kind, local_date(Reply.issued_at),
                     literal(0), literal(1))
              .select_from(Reply)
              .join(a, a.id == Reply.assignment_id)
              .join(Proposal, Proposal.id == a.proposal_id)
-             .where(Reply.round > 1, Reply.issued_at.is_not(None), a.state != "returned",
-                    *where))
+             .where(Reply.round > 1, Reply.issued_at.is_not(None),
+                    a.state != AssignmentState.returned, *where))
     both = union_all(first, again).subquery()
     return (select(both.c.unit_id, both.c.meeting_id, both.c.kind, both.c.day,
                    func.sum(both.c.first_replies), func.sum(both.c.later_replies))

@@ -13,8 +13,8 @@ the unit had returned (退回); the 合计 row adds the units' figures up.
   current round (an approved extension moves it; after 不满意 it is the re-handling
   deadline, so a re-handled assignment counts as on time when its second reply is).
   按时答复率 = 按时答复 / 主办（分办）.
-- 超期未办: not finished (FINISHED_STATES of the workflow) and due_on before today — the
-  workflow's is_overdue(), for every role.
+- 超期未办: not finished and due_on before today — Assignment.is_overdue (the one
+  definition, tracker.handling.models), for every role.
 - 满意率: main assignments whose latest rated reply was rated 满意 or 基本满意, over the
   main assignments with a rated reply. The rating is Reply.rating: the item's rating of that
   reply, aggregated from every author's answer by the administrator's rule.
@@ -35,15 +35,13 @@ from tracker.accounts.models import Unit
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
-from tracker.handling.workflow import FINISHED_STATES, AssignmentState, ProposalState
+from tracker.core.states import AssignmentState, ProposalState
 from tracker.proposals.models import Meeting, Proposal
 from tracker.supervision import facts as _facts  # noqa: F401  (keeps the facts up to date)
 from tracker.supervision import indexes as _indexes  # noqa: F401  (declares the indexes)
 from tracker.supervision import rollup
 from tracker.supervision.models import COUNTERS, FigureCount, ReplyDay
 
-FINISHED = sorted(s.value for s in FINISHED_STATES)
-UNFINISHED = sorted(s.value for s in AssignmentState if s not in FINISHED_STATES)
 
 DEFINITIONS = [
     ("统计口径", "按承办单位统计交办件（一个单位办理一件建议提案为一件），不含已退回的交办；"
@@ -168,7 +166,7 @@ def _count_if(condition):
 
 def _scoped(query, scope: Scope):
     """Restrict a query over Assignment to the scope."""
-    query = query.where(Assignment.state != "returned")
+    query = query.where(Assignment.state != AssignmentState.returned)
     if scope.unit_id:
         query = query.where(Assignment.unit_id == scope.unit_id)
     if scope.meeting_id or scope.kind:
@@ -221,7 +219,7 @@ def _assignment_counts(scope: Scope, on: date, figures: dict[int, UnitFigures]) 
         unit.unsatisfied = unit.rated - unit.satisfied - unit.basic
     overdue = _scoped(
         select(Assignment.unit_id, func.count())
-        .where(Assignment.state.in_(UNFINISHED), Assignment.due_on < on)
+        .where(Assignment.is_overdue(on))
         .group_by(Assignment.unit_id), scope)
     for unit_id, n in db.session.execute(overdue):
         if unit_id in figures:
@@ -281,7 +279,7 @@ def _items(scope: Scope):
     if scope.unit_id:
         # IN rather than the list's EXISTS: the unit's assignments drive the query.
         query = query.where(Proposal.id.in_(select(Assignment.proposal_id).where(
-            Assignment.unit_id == scope.unit_id, Assignment.state != "returned")))
+            Assignment.unit_id == scope.unit_id, Assignment.state != AssignmentState.returned)))
     return query
 
 
@@ -294,8 +292,7 @@ def item_states(scope: Scope) -> list[tuple[ProposalState, int]]:
 def overdue_items(scope: Scope, on: date | None = None) -> int:
     """The item list's count with 仅逾期 ticked (an assignment of any unit not finished and
     past its deadline)."""
-    overdue = select(Assignment.proposal_id).where(
-        Assignment.state.in_(UNFINISHED), Assignment.due_on < (on or today()))
+    overdue = select(Assignment.proposal_id).where(Assignment.is_overdue(on))
     query = _items(scope).where(Proposal.id.in_(overdue))
     return sum(n for _, n in db.session.execute(query))
 
