@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -114,7 +114,7 @@ def signed_in(app, username: str):
     with client.session_transaction() as session:
         session["_user_id"] = user_id
         session["_fresh"] = True
-        session["login_at"] = datetime.now(timezone.utc).timestamp()
+        session["login_at"] = datetime.now(UTC).timestamp()
     return client, unit_id
 
 

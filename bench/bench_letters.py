@@ -149,7 +149,7 @@ def compare_times() -> list[str]:
 
     out = []
     for name, (old, new) in WORST.items():
-        wall, cpu = _median(lambda: side_by_side(old, new, "旧稿", "新稿"), runs=3)
+        wall, cpu = _median(lambda old=old, new=new: side_by_side(old, new, "旧稿", "新稿"), runs=3)
         out.append(f"draft comparison, {name}: median {wall * 1000:.0f} ms, "
                    f"CPU {cpu * 1000:.0f} ms")
     return out

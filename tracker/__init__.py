@@ -1,7 +1,7 @@
 """The tracker: handling deputies' suggestions and members' proposals."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import (
@@ -14,8 +14,8 @@ from flask import (
     request,
     session,
 )
-from flask_login import current_user, logout_user
 from flask.sessions import SecureCookieSessionInterface
+from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import OperationalError
@@ -92,8 +92,8 @@ class _PageSessionInterface(SecureCookieSessionInterface):
 
 def _import_models() -> None:
     from tracker.accounts import models as _a  # noqa: F401
-    from tracker.core import models as _c  # noqa: F401
     from tracker.audit import models as _au  # noqa: F401
+    from tracker.core import models as _c  # noqa: F401
     from tracker.files import models as _f  # noqa: F401
     from tracker.handling import models as _h  # noqa: F401
     from tracker.notifications import models as _n  # noqa: F401
@@ -168,11 +168,11 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.accounts.views import bp as auth_bp
     from tracker.admin.views import bp as admin_bp
     from tracker.api.views import bp as api_bp
+    from tracker.desk.views import bp as proposals_bp
     from tracker.files.views import bp as files_bp
     from tracker.handling.views import bp as handling_bp
     from tracker.imports.views import bp as imports_bp
     from tracker.notifications.views import bp as notifications_bp
-    from tracker.desk.views import bp as proposals_bp
     from tracker.ratings.staff_views import bp as rating_admin_bp
     from tracker.ratings.views import bp as ratings_bp
     from tracker.replies.views import bp as replies_bp
@@ -210,7 +210,7 @@ def _register_session_checks(app: Flask) -> None:
             return
         started = session.get("login_at", 0)
         limit = app.config["SESSION_ABSOLUTE_HOURS"] * 3600
-        if datetime.now(timezone.utc).timestamp() - started > limit:
+        if datetime.now(UTC).timestamp() - started > limit:
             logout_user()
             session.clear()
 

@@ -14,7 +14,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache
 from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text, update
@@ -25,10 +25,10 @@ from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import (
     Assignment,
-    CoOpinion,
     Contact,
     ContactMethod,
     ContactStage,
+    CoOpinion,
     UnitRole,
 )
 from tracker.handling.workflow import (
@@ -164,7 +164,7 @@ def _ensure_units(clerk: User) -> list[UnitInfo]:
         if not users or not unit.prefix_suggestion or not unit.prefix_proposal:
             continue  # a unit nobody could work in (or that cannot issue) gets no items
 
-        def first(*roles: Role) -> tuple[int, str]:
+        def first(*roles: Role, users=users) -> tuple[int, str]:
             user = next((u for u in users if u.has_role(*roles)), users[0])
             return user.id, user.full_name
 
@@ -238,11 +238,11 @@ class Generator:
         self.unit_weights = [rng.uniform(0.5, 3.0) for _ in units]
 
     # -- calendar (memoised: a few hundred distinct days) --------------------------------
-    @lru_cache(maxsize=None)
+    @cache  # noqa: B019 — the builder lives for one command; its memo may live as long
     def months_due(self, start: date, months: int) -> date:
         return self.calendar.months_deadline(start, months).due_on
 
-    @lru_cache(maxsize=None)
+    @cache  # noqa: B019 — as above
     def workdays(self, start: date, count: int) -> date:
         return self.calendar.add_working_days(start, count)
 

@@ -5,11 +5,10 @@ Revises: f03798ff87c3
 Create Date: 2026-11-22 22:36:46.545241
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from tracker.workdays.holidays import OFFICIAL
-
 
 # revision identifiers, used by Alembic.
 revision = '17e667cb723f'

@@ -5,9 +5,8 @@ Revises: 17e667cb723f
 Create Date: 2026-11-22 23:06:56.663267
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b3efdad9b0bf'

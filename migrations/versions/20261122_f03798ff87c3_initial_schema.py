@@ -1,13 +1,12 @@
 """initial schema
 
 Revision ID: f03798ff87c3
-Revises: 
+Revises:
 Create Date: 2026-11-22 22:36:41.727505
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f03798ff87c3'

@@ -5,9 +5,8 @@ Revises: c51a0e7d2b94
 Create Date: 2026-11-23 01:27:33.994090
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3ebf8f4a0d9e'

@@ -5,9 +5,8 @@ Revises: 9b023009ef68
 Create Date: 2026-11-23 00:15:41.987457
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '706971ab3222'

@@ -5,9 +5,8 @@ Revises: b3efdad9b0bf
 Create Date: 2026-11-23 00:01:00.187422
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9b023009ef68'

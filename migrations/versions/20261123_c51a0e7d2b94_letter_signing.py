@@ -5,9 +5,8 @@ Revises: 706971ab3222
 Create Date: 2026-11-23 09:00:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = 'c51a0e7d2b94'
 down_revision = '706971ab3222'

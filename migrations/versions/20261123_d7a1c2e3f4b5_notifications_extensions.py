@@ -5,9 +5,8 @@ Revises: 3ebf8f4a0d9e
 Create Date: 2026-11-23 09:00:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'd7a1c2e3f4b5'

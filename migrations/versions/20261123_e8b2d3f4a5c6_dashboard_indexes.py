@@ -10,7 +10,6 @@ Create Date: 2026-11-23 12:00:00.000000
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'e8b2d3f4a5c6'
 down_revision = 'd7a1c2e3f4b5'

@@ -14,7 +14,6 @@ Create Date: 2026-11-23 18:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'f3c9a1b7d2e4'
 down_revision = 'e8b2d3f4a5c6'

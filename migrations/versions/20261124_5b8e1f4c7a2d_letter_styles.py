@@ -14,7 +14,6 @@ Create Date: 2026-11-24 09:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '5b8e1f4c7a2d'
 down_revision = 'f3c9a1b7d2e4'

@@ -12,7 +12,6 @@ Create Date: 2026-11-25 09:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '8c1d2e3f4a5b'
 down_revision = '5b8e1f4c7a2d'

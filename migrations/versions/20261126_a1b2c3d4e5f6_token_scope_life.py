@@ -12,7 +12,6 @@ Create Date: 2026-11-26 09:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'a1b2c3d4e5f6'
 down_revision = '8c1d2e3f4a5b'

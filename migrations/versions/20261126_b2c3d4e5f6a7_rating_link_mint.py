@@ -13,7 +13,6 @@ Create Date: 2026-11-26 10:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'b2c3d4e5f6a7'
 down_revision = 'a1b2c3d4e5f6'

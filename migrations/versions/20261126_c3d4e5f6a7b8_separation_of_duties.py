@@ -10,7 +10,6 @@ Create Date: 2026-11-26 10:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'c3d4e5f6a7b8'
 down_revision = 'b2c3d4e5f6a7'

@@ -17,7 +17,6 @@ Create Date: 2026-11-27 09:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'd4e5f6a7b8c9'
 down_revision = 'c3d4e5f6a7b8'

@@ -10,8 +10,7 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from tracker.accounts.models import ApiToken, Role, Section, TokenScope, Unit, User
-from tracker.accounts.passwords import (DUMMY_HASH, hash_password, policy_problems,
-                                        verify_password)
+from tracker.accounts.passwords import DUMMY_HASH, hash_password, policy_problems, verify_password
 from tracker.audit import log as audit
 from tracker.core.errors import ValidationFailed
 from tracker.core.time import utcnow

@@ -1,7 +1,7 @@
 """Login, logout and the user's own password."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -10,7 +10,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from tracker.accounts import operations
 from tracker.accounts.forms import LoginForm, PasswordForm
 from tracker.audit import log as audit
-
 from tracker.core.views import FAILED, attempt
 from tracker.extensions import db
 
@@ -42,7 +41,7 @@ def login():
         session.clear()
         login_user(result.user)
         session.permanent = True
-        session["login_at"] = datetime.now(timezone.utc).timestamp()
+        session["login_at"] = datetime.now(UTC).timestamp()
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import ApiToken, Unit, User
+from tracker.accounts.permissions import admin_required
 from tracker.admin.forms import (
     CalendarDayForm,
     LetterStyleForm,
@@ -35,7 +36,6 @@ from tracker.admin.forms import (
     UserEditForm,
     split_sections,
 )
-from tracker.accounts.permissions import admin_required
 from tracker.core.errors import ValidationFailed
 from tracker.core.forms import strip_control
 from tracker.core.time import to_local, today, utcnow

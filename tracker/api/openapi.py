@@ -20,9 +20,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from tracker.core.forms import MAX_ID  # PostgreSQL's integer: the largest id stored
 from tracker.api import schemas
 from tracker.api.forms import SECTION_NAME_MAX, UnitForm
+from tracker.core.forms import MAX_ID  # PostgreSQL's integer: the largest id stored
 from tracker.handling.actions import ACTIONS
 from tracker.handling.workflow import ASSIGNMENT_TABLE, PROPOSAL_TABLE, Action
 from tracker.proposals.forms import MeetingForm, ProposalForm

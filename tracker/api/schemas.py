@@ -21,8 +21,8 @@ from tracker.accounts.models import Role
 from tracker.handling.models import ContactMethod, ContactStage, ExtensionStatus, UnitRole
 from tracker.handling.workflow import Action, AssignmentState, ProposalState
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level
-from tracker.ratings.models import Grade, RatingChannel, RatingRule as RatingRuleChoice
-from tracker.ratings.models import Satisfaction
+from tracker.ratings.models import Grade, RatingChannel, Satisfaction
+from tracker.ratings.models import RatingRule as RatingRuleChoice
 from tracker.replies.models import ReplyForm
 
 REF_TEMPLATE = "#/components/schemas/{model}"

@@ -15,22 +15,22 @@ from flask import current_app
 from tracker.accounts.models import Unit, User
 from tracker.api import schemas
 from tracker.audit.models import AuditEvent
+from tracker.core.states import ReviewLevel
 from tracker.core.templating import EVENT_LABELS
+from tracker.desk import queries
 from tracker.extensions import db
 from tracker.files.models import Attachment
 from tracker.handling import permissions
-from tracker.handling.models import Assignment, CoOpinion, Contact, ContactMethod, UnitRole
-from tracker.core.states import ReviewLevel
+from tracker.handling.models import Assignment, Contact, ContactMethod, CoOpinion, UnitRole
 from tracker.handling.workflow import (
     ACTION_LABELS,
-    Action,
     MAIN_ROLES,
+    Action,
     AssignmentState,
     ProposalState,
     allowed_actions,
     is_overdue,
 )
-from tracker.desk import queries
 from tracker.proposals.models import Author, Disclosure, Meeting, Proposal
 from tracker.ratings import queries as rating_queries
 from tracker.ratings.models import Grade

@@ -16,12 +16,11 @@ from tracker.api.forms import UnitForm
 from tracker.audit import log as audit
 from tracker.core.errors import Conflict, Hidden, NotFound, PermissionDenied, ValidationFailed
 from tracker.extensions import db
-from tracker.handling import permissions
+from tracker.handling import permissions, queries
 from tracker.handling.actions import ACTIONS, build_form, run_action
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import Action, ProposalState, check
 from tracker.proposals import operations as proposals
-from tracker.handling import queries
 from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
 from tracker.ratings import forms as rating_forms

@@ -7,7 +7,7 @@ imports nothing of the app, so any layer may use it.
 from __future__ import annotations
 
 import enum
-from typing import Iterable
+from collections.abc import Iterable
 
 
 class LabelledEnum(enum.StrEnum):

@@ -8,7 +8,6 @@ from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, FormField, SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-
 # Also the two non-characters no XML (the .docx export) can carry.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 # The largest whole number input may carry: PostgreSQL's integer. SQLite refuses more than

@@ -1,14 +1,14 @@
 """Time helpers: the database holds UTC; users see China Standard Time."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 CST = timezone(timedelta(hours=8), "CST")
 
 
 def utcnow() -> datetime:
     """Return the current UTC time as a naive datetime (the database convention)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def today() -> date:
@@ -20,4 +20,4 @@ def to_local(value: datetime | None) -> datetime | None:
     """Convert a naive UTC datetime to China Standard Time."""
     if value is None:
         return None
-    return value.replace(tzinfo=timezone.utc).astimezone(CST)
+    return value.replace(tzinfo=UTC).astimezone(CST)

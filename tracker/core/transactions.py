@@ -9,7 +9,7 @@ transaction) release() ends nothing and says so, and the operation keeps its loc
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import g, has_app_context
 

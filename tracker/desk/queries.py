@@ -10,10 +10,10 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.models import Role, User
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
+from tracker.core.states import AssignmentState, ProposalState, ReviewLevel
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, DeadlineExtension, ExtensionStatus
-from tracker.core.states import AssignmentState, ProposalState, ReviewLevel
 from tracker.handling.workflow import Action, allowed_actions
 from tracker.proposals.models import Proposal
 from tracker.replies import queries as replies
@@ -124,7 +124,7 @@ def _todo_what(assignment: Assignment, actions: list[Action]) -> str:
         if Action.save_draft in actions and replies.latest_draft(assignment) is None:
             return "待撰写答复"
         return "办理中"
-    for role, (review_state, label) in REVIEW_TODO.items():
+    for review_state, label in REVIEW_TODO.values():
         if state == review_state:
             return label
     return {AssignmentState.awaiting_signature: "待签发",

@@ -1,7 +1,7 @@
 """Authorised downloads of uploaded files."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Blueprint, abort, send_file
 from flask_login import current_user, login_required

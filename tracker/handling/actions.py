@@ -4,18 +4,18 @@ The pages and the JSON API both go through run_action(), so they cannot drift ap
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import select
 
 from tracker.accounts.models import Role, Section, Unit, User
 from tracker.core.errors import ValidationFailed
 from tracker.core.forms import BaseForm
+from tracker.core.states import AssignmentState
 from tracker.extensions import db
 from tracker.handling import forms, operations
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
-from tracker.core.states import AssignmentState
 from tracker.handling.workflow import Action
 from tracker.proposals.models import Proposal
 

@@ -14,9 +14,10 @@ the request, CLI command or job that runs the action rolls the whole action back
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tracker.accounts.models import User

@@ -4,23 +4,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
-    Boolean,
     Integer,
     String,
     Text,
+    false,
 )
-from sqlalchemy import false
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.dbtypes import all_of, enum_type, is_in, one_of
-from tracker.core.time import today, utcnow
-from tracker.extensions import db
-from tracker.handling.choices import ContactMethod, ContactStage, UnitRole
 from tracker.core.states import (
     DUE_SOON_DAYS,
     FINISHED_STATES,
@@ -28,6 +25,9 @@ from tracker.core.states import (
     AssignmentState,
     ExtensionStatus,
 )
+from tracker.core.time import today, utcnow
+from tracker.extensions import db
+from tracker.handling.choices import ContactMethod, ContactStage, UnitRole
 
 
 class Assignment(db.Model):
@@ -89,10 +89,10 @@ class Assignment(db.Model):
     met_in_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     opinion_on_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
-    proposal: Mapped["Proposal"] = relationship(back_populates="assignments")  # noqa: F821
-    unit: Mapped["Unit"] = relationship()  # noqa: F821
-    section: Mapped["Section | None"] = relationship()  # noqa: F821
-    drafter: Mapped["User | None"] = relationship(foreign_keys=[drafter_id])  # noqa: F821
+    proposal: Mapped[Proposal] = relationship(back_populates="assignments")  # noqa: F821
+    unit: Mapped[Unit] = relationship()  # noqa: F821
+    section: Mapped[Section | None] = relationship()  # noqa: F821
+    drafter: Mapped[User | None] = relationship(foreign_keys=[drafter_id])  # noqa: F821
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="assignment", order_by="Contact.contacted_on"
     )
@@ -163,8 +163,8 @@ class DeadlineExtension(db.Model):
     decision_note: Mapped[str] = mapped_column(Text, default="")
 
     assignment: Mapped[Assignment] = relationship(back_populates="extension")
-    requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id])  # noqa: F821
-    decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])  # noqa: F821
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
 
     @property
     def status_label(self) -> str:
@@ -189,7 +189,7 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     assignment: Mapped[Assignment] = relationship(back_populates="contacts")
-    created_by: Mapped["User"] = relationship()  # noqa: F821
+    created_by: Mapped[User] = relationship()  # noqa: F821
 
 
 class CoOpinion(db.Model):
@@ -209,5 +209,5 @@ class CoOpinion(db.Model):
     doc_number: Mapped[str | None] = mapped_column(String(60), unique=True)
 
     assignment: Mapped[Assignment] = relationship(back_populates="opinions")
-    attachment: Mapped["Attachment | None"] = relationship()  # noqa: F821
-    submitted_by: Mapped["User"] = relationship()  # noqa: F821
+    attachment: Mapped[Attachment | None] = relationship()  # noqa: F821
+    submitted_by: Mapped[User] = relationship()  # noqa: F821

@@ -19,10 +19,10 @@ from tracker.extensions import db
 from tracker.files.storage import store_upload
 from tracker.handling.models import (
     Assignment,
-    CoOpinion,
     Contact,
     ContactMethod,
     ContactStage,
+    CoOpinion,
     DeadlineExtension,
     ExtensionStatus,
     UnitRole,

@@ -4,11 +4,12 @@ from __future__ import annotations
 from sqlalchemy import Select, exists, select
 
 from tracker.accounts.models import Role, User
+
 # The role checks live with the accounts; they are part of this module's vocabulary too.
 from tracker.accounts.permissions import can_register, is_admin, is_supervisor  # noqa: F401
+from tracker.core.states import AssignmentState
 from tracker.extensions import db
 from tracker.handling.models import Assignment, CoOpinion
-from tracker.core.states import AssignmentState
 
 
 def is_unit_clerk_of(user: User, assignment: Assignment) -> bool:

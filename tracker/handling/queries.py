@@ -8,10 +8,11 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
+from tracker.core.states import AssignmentState
 from tracker.handling import permissions
 from tracker.handling.models import Assignment
-from tracker.core.states import AssignmentState
 from tracker.proposals.models import Proposal
+
 
 def overdue_clause(on: date | None = None):
     """An item is overdue when any of its assignments is (Assignment.is_overdue)."""

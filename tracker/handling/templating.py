@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Flask
 
+from tracker.core.states import ReviewLevel
 from tracker.core.templating import EVENT_LABELS
 from tracker.handling import permissions
 from tracker.handling.models import ContactMethod, ContactStage, UnitRole
-from tracker.core.states import ReviewLevel
 from tracker.handling.workflow import (
     ACTION_LABELS,
     ASSIGNMENT_STATE_LABELS,

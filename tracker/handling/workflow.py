@@ -9,9 +9,9 @@ chain within the same transaction.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -19,10 +19,7 @@ from sqlalchemy import select, update
 from tracker.accounts.models import Role, User
 from tracker.audit import log as audit
 from tracker.core.errors import Conflict, InvalidTransition, PermissionDenied
-from tracker.core.time import today, utcnow
-from tracker.extensions import db
-from tracker.handling import events, permissions
-from tracker.handling.models import Assignment, UnitRole
+
 # The vocabulary lives in tracker.core.states; the labels are re-exported for the
 # modules that import them from here.
 from tracker.core.states import (  # noqa: F401
@@ -39,6 +36,10 @@ from tracker.core.states import (  # noqa: F401
     ProposalState,
     ReviewLevel,
 )
+from tracker.core.time import today, utcnow
+from tracker.extensions import db
+from tracker.handling import events, permissions
+from tracker.handling.models import Assignment, UnitRole
 from tracker.proposals.models import Proposal
 
 # The session.info key under which transition() leaves the ids of the assignments it moved.

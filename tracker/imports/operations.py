@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from tracker.accounts.models import Unit, User
 from tracker.audit.log import record_many
 from tracker.core.errors import PermissionDenied
+from tracker.core.states import ProposalState
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import permissions
@@ -40,11 +41,10 @@ from tracker.handling.operations import (
     return_due_on,
     unit_role_problems,
 )
-from tracker.core.states import ProposalState
 from tracker.handling.workflow import Action, check, lock_items, sync_proposal_state
-from tracker.letters.fields import item_number_problem
 from tracker.imports import parse
 from tracker.imports.parse import BY_KEY, CellError, ImportRejected, Problem, Sheet, SheetRow
+from tracker.letters.fields import item_number_problem
 from tracker.proposals.models import CATEGORIES, Author, Disclosure, ItemKind, Meeting, Proposal
 from tracker.proposals.operations import (
     authors_problem,

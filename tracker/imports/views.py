@@ -5,9 +5,9 @@ from flask import Blueprint, flash, redirect, render_template, send_file, url_fo
 from flask_login import current_user, login_required
 
 from tracker.core.errors import PermissionDenied
+from tracker.core.states import ProposalState
 from tracker.extensions import db
 from tracker.handling import permissions
-from tracker.core.states import ProposalState
 from tracker.imports import operations
 from tracker.imports.forms import ImportForm
 from tracker.imports.parse import MAX_ROWS, ImportRejected

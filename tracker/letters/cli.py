@@ -21,8 +21,12 @@ def register_cli(app: Flask) -> None:
 @click.option("--timeout", type=float, default=None, help="Time limit in seconds.")
 def render_command(input_path: str, output_path: str, timeout: float | None) -> None:
     """Render the letter described by INPUT.json (see issue 4) to OUTPUT.pdf."""
-    from tracker.letters import (LetterInputError, LetterRenderTimeout, check_harfbuzz_subset,
-                                 render_letter_report)
+    from tracker.letters import (
+        LetterInputError,
+        LetterRenderTimeout,
+        check_harfbuzz_subset,
+        render_letter_report,
+    )
 
     check_harfbuzz_subset()
     try:

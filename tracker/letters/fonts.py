@@ -83,7 +83,7 @@ def _app_config(key: str):
     return current_app.config.get(key) if has_app_context() else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _installed(name: str, bold: bool) -> Face | None:
     """An installed face whose family, full name or PostScript name is ``name``."""
     fmt = "%{file}\t%{index}\t%{family}\t%{fullname}\t%{postscriptname}\t%{weight}\n"
@@ -121,7 +121,7 @@ def _installed(name: str, bold: bool) -> Face | None:
     return best[1] if best else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _folder_faces(folder: str) -> tuple[tuple[frozenset[str], str, int], ...]:
     """(names, path, index) for each font file in the folder, names read from the name table."""
     result = []

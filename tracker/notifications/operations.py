@@ -29,9 +29,8 @@ from tracker.handling.workflow import (
     ProposalState,
     rule_for,
 )
-from tracker.notifications.models import Notification, NotificationKind
+from tracker.notifications.models import Notification, NotificationKind, OutboxMessage
 from tracker.proposals.models import Proposal
-from tracker.notifications.models import OutboxMessage
 from tracker.workdays.calendar import WorkCalendar
 
 A = AssignmentState

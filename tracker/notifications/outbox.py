@@ -7,10 +7,10 @@ The app factory sends what a request wrote after the request (see tracker/__init
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
-from typing import Callable
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import event, select

@@ -17,11 +17,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.dbtypes import enum_type, one_of
+from tracker.core.states import ProposalState
 from tracker.core.time import utcnow
 from tracker.extensions import db
-from tracker.core.states import ProposalState
 from tracker.proposals.choices import Body, Disclosure, ItemKind, Level
-
 
 CATEGORIES = [
     "经济发展", "农业农村", "城乡建设", "交通运输", "生态环境", "教育科技",
@@ -95,7 +94,7 @@ class Proposal(db.Model):
     authors: Mapped[list[Author]] = relationship(
         back_populates="proposal", order_by="Author.position", cascade="all, delete-orphan"
     )
-    assignments: Mapped[list["Assignment"]] = relationship(  # noqa: F821
+    assignments: Mapped[list[Assignment]] = relationship(  # noqa: F821
         back_populates="proposal", order_by="Assignment.id"
     )
 

@@ -6,13 +6,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from tracker.accounts import permissions
 from tracker.accounts.models import User
 from tracker.audit import log as audit
 from tracker.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from tracker.core.states import ProposalState
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.accounts import permissions
-from tracker.core.states import ProposalState
 from tracker.proposals.models import (
     Author,
     Body,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tracker.core.dbtypes import enum_type, one_of
 from tracker.core.time import utcnow
 from tracker.extensions import db
+
 # Grade and RatingRule are re-exported for the modules that import them from here.
 from tracker.ratings.choices import Grade, RatingChannel, RatingRule, Satisfaction  # noqa: F401
 

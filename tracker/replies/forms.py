@@ -7,8 +7,8 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from tracker.core.forms import BaseForm
-from tracker.letters import fields
 from tracker.handling.forms import REQUIRED, VersionedForm
+from tracker.letters import fields
 from tracker.proposals.models import Disclosure
 from tracker.replies.models import ReplyForm
 

@@ -11,13 +11,13 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from tracker.core.errors import DomainError, ValidationFailed
 from tracker.core import transactions
+from tracker.core.errors import DomainError, ValidationFailed
+from tracker.core.states import AssignmentState
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.files.storage import write_in_transaction
 from tracker.handling.models import Assignment, UnitRole
-from tracker.core.states import AssignmentState
 from tracker.handling.workflow import Action, check
 from tracker.replies import queries
 from tracker.replies.models import DocSeries, DraftVersion, Reply, SeriesKind

@@ -15,9 +15,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.dbtypes import enum_type, one_of
+from tracker.core.states import ReviewLevel
 from tracker.core.time import utcnow
 from tracker.extensions import db
-from tracker.core.states import ReviewLevel
 from tracker.replies.choices import ReplyForm, SeriesKind
 
 
@@ -52,7 +52,7 @@ class DraftVersion(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
-    created_by: Mapped["User"] = relationship()  # noqa: F821
+    created_by: Mapped[User] = relationship()  # noqa: F821
 
     @property
     def cc_list(self) -> list[str]:

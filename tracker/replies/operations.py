@@ -7,10 +7,10 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.accounts.models import Unit, User
 from tracker.core.errors import Conflict, InvalidTransition, ValidationFailed
+from tracker.core.states import ReviewLevel
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling.models import Assignment, CoOpinion
-from tracker.core.states import ReviewLevel
 from tracker.handling.workflow import LEVEL_OF_STATE, Action, AssignmentState, check, transition
 from tracker.letters import fields
 from tracker.proposals.models import Disclosure, ItemKind
@@ -18,8 +18,8 @@ from tracker.replies import punctuation, queries
 from tracker.replies.models import (
     DocSeries,
     DraftVersion,
-    ReplyForm,
     Reply,
+    ReplyForm,
     ReviewDecision,
     SeriesKind,
 )

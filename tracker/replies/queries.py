@@ -6,9 +6,9 @@ import difflib
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from tracker.core.states import AssignmentState
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
-from tracker.core.states import AssignmentState
 from tracker.replies.models import DraftVersion, Reply, ReviewDecision
 
 

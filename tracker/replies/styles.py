@@ -21,7 +21,6 @@ from tracker.letters import fields
 from tracker.proposals.models import ItemKind
 from tracker.replies.choices import ClassMark, SignerLine
 
-
 # 签发人 on a preview before anybody signed off and no principal leader is known.
 SIGNER_PENDING = "（签发时确定）"
 CUSTOM_NAME = "自定义样式"

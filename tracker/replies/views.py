@@ -6,13 +6,13 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from tracker.core.errors import Hidden, NotFound, PermissionDenied
+from tracker.core.states import ReviewLevel
 from tracker.core.views import int_arg, load_or_404
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
-from tracker.core.states import ReviewLevel
 from tracker.handling.workflow import REVIEW_STATES, AssignmentState
-from tracker.replies import documents, queries, word
 from tracker.letters.text import greeting
+from tracker.replies import documents, queries, word
 from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import waiting_days
 from tracker.replies.styles import LetterStyle, style_for
@@ -121,9 +121,9 @@ def import_word(assignment_id: int):
 
     from tracker.core.errors import ValidationFailed
     from tracker.core.views import apply_errors
+    from tracker.handling.workflow import Action, check
     from tracker.replies.actions import fill_draft_form
     from tracker.replies.forms import DraftForm
-    from tracker.handling.workflow import Action, check
 
     assignment = load_or_404(Assignment, assignment_id)
     if not permissions.can_view_assignment(current_user, assignment):

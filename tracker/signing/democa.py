@@ -10,7 +10,7 @@ import functools
 import io
 import math
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -20,8 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from tracker.files.storage import private_folder, write_private
-from tracker.signing.keys import certificate_blobs, install_unit_keys, signing_dir, \
-    trust_root_files
+from tracker.signing.keys import certificate_blobs, install_unit_keys, signing_dir, trust_root_files
 
 CA_NAME = "建议提案办理系统演示根证书（仅供测试）"
 CA_ORG = "建议提案办理系统（演示）"
@@ -51,7 +50,7 @@ def ensure_ca(folder: Path | None = None):
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     else:
         key = ec.generate_private_key(ec.SECP256R1())
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         name = _name(CA_NAME, CA_ORG)
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -109,7 +108,7 @@ def unit_p12(ca, unit_name: str, password: str, *, days: int = 730,
     """A PKCS#12 file with a new key and a certificate for ``unit_name`` from the demo CA."""
     ca_key, ca_cert = ca
     key = ec.generate_private_key(ec.SECP256R1())
-    start = not_before or datetime.now(timezone.utc) - timedelta(days=1)
+    start = not_before or datetime.now(UTC) - timedelta(days=1)
     cert = (x509.CertificateBuilder().subject_name(_name(unit_name, unit_name))
             .issuer_name(ca_cert.subject).public_key(key.public_key())
             .serial_number(x509.random_serial_number())

@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -112,9 +112,11 @@ def _open_p12(data: bytes, password: str | None, field: str):
         key, cert, chain = pkcs12.load_key_and_certificates(
             data, password.encode("utf-8") if password else None)
     except ValueError:
-        raise _failure(field, "证书文件无法打开：密码不对，或文件不是 PKCS#12（.p12/.pfx）格式。")
+        raise _failure(field,
+                       "证书文件无法打开：密码不对，或文件不是 PKCS#12（.p12/.pfx）格式。") from None
     except Exception:  # noqa: BLE001 — any parser failure means the same to the user
-        raise _failure(field, "证书文件无法打开：文件已损坏或不是 PKCS#12（.p12/.pfx）格式。")
+        raise _failure(field,
+                       "证书文件无法打开：文件已损坏或不是 PKCS#12（.p12/.pfx）格式。") from None
     if key is None or cert is None:
         raise _failure(field, "证书文件里没有私钥和证书，不能用来签名。")
     return key, cert, chain
@@ -127,7 +129,7 @@ def _failure(field: str | None, message: str) -> DomainError:
 
 
 def _check_dates(cert: x509.Certificate, field: str | None) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if cert.not_valid_after_utc <= now:
         raise _failure(field, f"签名证书已于 {cert.not_valid_after_utc:%Y年%m月%d日} 过期，"
                               "请上传新的证书。")
@@ -155,7 +157,8 @@ def check_seal(data: bytes, field: str = "seal") -> None:
             size, has_alpha = image.size, image.mode in ("RGBA", "LA", "PA") or (
                 image.mode == "P" and "transparency" in image.info)
     except (UnidentifiedImageError, OSError, ValueError):
-        raise ValidationFailed("印章图片已损坏，无法读取。", {field: ["印章图片已损坏，无法读取。"]})
+        raise ValidationFailed("印章图片已损坏，无法读取。",
+                               {field: ["印章图片已损坏，无法读取。"]}) from None
     if min(size) < SEAL_MIN_PIXELS:
         message = f"印章图片太小（{size[0]}×{size[1]} 像素，至少 {SEAL_MIN_PIXELS}×{SEAL_MIN_PIXELS}）。"
         raise ValidationFailed(message, {field: [message]})

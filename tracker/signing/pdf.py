@@ -126,8 +126,8 @@ def _name(name) -> str:
 def inspect(data: bytes, roots: list) -> Verification:
     """Check the signature(s) of ``data`` against the trusted ``roots``; never raises."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
     result = Verification()

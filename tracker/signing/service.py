@@ -3,9 +3,9 @@ archive of issued letters (their SHA-256 and verification codes)."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from flask import current_app
 

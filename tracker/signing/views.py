@@ -2,8 +2,7 @@
 uploading the file, or open an issued letter's record by the code printed on it."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, send_file, \
-    url_for
+from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import Length, Optional

@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -20,11 +21,11 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from tracker.accounts.models import Unit, User
+from tracker.core.states import AssignmentState
 from tracker.core.time import to_local, today
 from tracker.extensions import db
-from tracker.handling.models import Assignment, UnitRole
 from tracker.handling import queries as list_queries
-from tracker.core.states import AssignmentState
+from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import PROPOSAL_STATE_LABELS, ProposalState
 from tracker.proposals.models import Author, ItemKind, Meeting, Proposal
 from tracker.ratings.models import Satisfaction

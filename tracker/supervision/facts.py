@@ -24,7 +24,7 @@ from sqlalchemy import and_, event, exists, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from tracker.extensions import db
-from tracker.handling.models import Assignment, CoOpinion, Contact, ContactMethod
+from tracker.handling.models import Assignment, Contact, ContactMethod, CoOpinion
 from tracker.handling.workflow import MOVED_ASSIGNMENTS
 from tracker.replies.models import DraftVersion, Reply
 from tracker.supervision import rollup

@@ -6,7 +6,7 @@ answers from the index alone instead of visiting the wide rows.
 """
 from sqlalchemy import Index
 
-from tracker.handling.models import Assignment, CoOpinion, Contact
+from tracker.handling.models import Assignment, Contact, CoOpinion
 from tracker.proposals.models import Proposal
 from tracker.replies.models import DraftVersion, Reply
 

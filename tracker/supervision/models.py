@@ -7,8 +7,8 @@ from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.core.dbtypes import enum_type, one_of
-from tracker.extensions import db
 from tracker.core.states import AssignmentState
+from tracker.extensions import db
 
 # The counters of FigureCount, in the order of UnitFigures' names.
 COUNTERS = ("received", "accepted_on_time", "later_round", "replied", "replied_on_time",

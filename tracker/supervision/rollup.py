@@ -14,9 +14,9 @@ from __future__ import annotations
 from sqlalchemy import delete, event, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
+from tracker.core.states import AssignmentState
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
-from tracker.core.states import AssignmentState
 from tracker.proposals.models import Proposal
 from tracker.ratings.models import Satisfaction
 from tracker.replies.models import Reply

@@ -13,12 +13,12 @@ class local_date(FunctionElement):
 
 @compiles(local_date, "sqlite")
 def _local_date_sqlite(element, compiler, **kw):
-    return "date(%s, '+8 hours')" % compiler.process(element.clauses, **kw)
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
 
 
 @compiles(local_date)
 def _local_date_default(element, compiler, **kw):
-    return "CAST((%s + INTERVAL '8 hours') AS DATE)" % compiler.process(element.clauses, **kw)
+    return f"CAST(({compiler.process(element.clauses, **kw)} + INTERVAL '8 hours') AS DATE)"
 
 
 class on_or_before(FunctionElement):

@@ -32,16 +32,15 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from tracker.accounts.models import Unit
+from tracker.core.states import AssignmentState, ProposalState
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
-from tracker.core.states import AssignmentState, ProposalState
 from tracker.proposals.models import Meeting, Proposal
 from tracker.supervision import facts as _facts  # noqa: F401  (keeps the facts up to date)
 from tracker.supervision import indexes as _indexes  # noqa: F401  (declares the indexes)
 from tracker.supervision import rollup
 from tracker.supervision.models import COUNTERS, FigureCount, ReplyDay
-
 
 DEFINITIONS = [
     ("统计口径", "按承办单位统计交办件（一个单位办理一件建议提案为一件），不含已退回的交办；"
@@ -199,7 +198,7 @@ def _assignment_counts(scope: Scope, on: date, figures: dict[int, UnitFigures]) 
                *[func.sum(getattr(FigureCount, name)) for name in COUNTERS])
         .group_by(FigureCount.unit_id, FigureCount.role, FigureCount.state),
         FigureCount, scope)
-    for unit_id, role, state, *values in db.session.execute(query):
+    for unit_id, role, _state, *values in db.session.execute(query):
         unit = figures.get(unit_id)
         if unit is None:
             continue

@@ -2,9 +2,10 @@
 (so the three always show the same numbers)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from flask import url_for
 
