@@ -145,3 +145,8 @@ audit-ci: venv
 		echo "WARNING: pip-audit could not reach its vulnerability service: the dependency audit was NOT performed."; \
 		exit 0; \
 	fi; exit $$status
+
+# ruff with the rules chosen in pyproject.toml ([tool.ruff.lint]); .ci/run calls it.
+.PHONY: lint
+lint: venv
+	$(BIN)/ruff check .
