@@ -4,10 +4,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app
-from functools import lru_cache
 
 from tracker.accounts.models import Role, Section, Unit, User
-from tracker.accounts.passwords import hash_password
+from tracker.accounts.passwords import ARGON2_KEYS, hash_password
 from tracker.signing import democa
 from tracker.signing.keys import install_unit_keys
 from tracker.core.time import today
@@ -20,10 +19,16 @@ from tracker.proposals.models import Body, Level, Meeting
 PASSWORD = "Correct-Horse-9"
 
 
-@lru_cache(maxsize=1)
+_PASSWORD_HASHES: dict[tuple, str] = {}
+
+
 def password_hash() -> str:
-    # Hashing with argon2id is deliberately slow; the suite hashes the shared password once.
-    return hash_password(PASSWORD)
+    # The shared password is hashed once per set of argon2 parameters (the suite's cheap ones,
+    # tests.conftest.CHEAP_ARGON2, almost always).
+    key = tuple(current_app.config[k] for k in ARGON2_KEYS)
+    if key not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[key] = hash_password(PASSWORD)
+    return _PASSWORD_HASHES[key]
 
 
 def make_unit(name: str, *, supervising: bool = False, sections=("办公室",)) -> Unit:

@@ -2,7 +2,8 @@
 
 The server thread needs committed data, so these tests do not use the rolled-back `database`
 fixture: they get a fresh database (a SQLite file or a PostgreSQL schema) of their own.
-Playwright never downloads a browser here: it starts /usr/bin/chromium.
+Playwright never downloads a browser here: it starts /usr/bin/chromium, once per session;
+each test opens contexts of its own, and whatever it leaves open is closed after it.
 """
 from __future__ import annotations
 
@@ -50,8 +51,8 @@ def live_server(tmp_path):
                 db.engine.dispose()
 
 
-@pytest.fixture
-def browser():
+@pytest.fixture(scope="session")
+def _chromium():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make system-deps); "
                     "the browser tests never download a browser")
@@ -63,6 +64,15 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def browser(_chromium):
+    """The session's chromium; the contexts (cookies, storage, pages) a test opens are closed
+    after it, so no test sees another's."""
+    yield _chromium
+    for context in list(_chromium.contexts):
+        context.close()
 
 
 @pytest.fixture
