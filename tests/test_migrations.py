@@ -5,9 +5,9 @@ from __future__ import annotations
 import flask_migrate
 from sqlalchemy import func, select
 
-from tests.conftest import build_app, fresh_database
+from tests.support.base import build_app, fresh_database
 from tests.factories import build_world
-from tests.handling.conftest import bring_to
+from tests.support.handling import bring_to
 from types import SimpleNamespace
 from tracker.core.time import today
 from tracker.extensions import db

@@ -9,7 +9,7 @@ import argon2
 from argon2 import profiles
 from sqlalchemy import select
 
-from tests.conftest import CHEAP_ARGON2, Client, build_app, fresh_database
+from tests.support.base import CHEAP_ARGON2, Client, build_app, fresh_database
 from tests.factories import PASSWORD, build_world
 from tracker.accounts.models import User
 from tracker.accounts.passwords import ARGON2_KEYS, hash_password, verify_password

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.admin.helpers import field_errors
-from tests.conftest import load
+from tests.support.base import load
 from tests.factories import KEY_COLUMNS, make_unit
 from tracker.accounts.models import Unit
 from tracker.audit.log import details_of

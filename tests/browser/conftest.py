@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import build_app, fresh_database
+from tests.support.base import build_app, fresh_database
 from tracker.extensions import db
 
 CHROMIUM = Path("/usr/bin/chromium")

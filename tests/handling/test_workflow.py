@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.handling.conftest import bring_to, perform, write_draft
+from tests.support.handling import bring_to, perform, write_draft
 from tracker.audit.models import AuditEvent
 from tracker.core.errors import Conflict, InvalidTransition, PermissionDenied
 from tracker.extensions import db

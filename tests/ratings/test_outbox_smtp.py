@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from tests import factories
-from tests.handling.conftest import latest_id, write_draft
+from tests.support.handling import latest_id, write_draft
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
 from tracker.core.time import utcnow

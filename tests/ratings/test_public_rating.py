@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.handling.conftest import _model_for, latest_id, write_draft
+from tests.support.handling import _model_for, latest_id, write_draft
 from tracker.audit.models import AuditEvent
 from tracker.core.errors import ValidationFailed
 from tracker.core.time import utcnow

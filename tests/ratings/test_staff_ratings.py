@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.handling.conftest import _model_for, latest_id, write_draft
+from tests.support.handling import _model_for, latest_id, write_draft
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.files.models import Attachment

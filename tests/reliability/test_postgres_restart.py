@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from tests import factories
-from tests.conftest import ON_POSTGRES, Client, build_app
-from tests.reliability.conftest import audit_actions, world, world_objects
+from tests.support.base import ON_POSTGRES, Client, build_app
+from tests.support.reliability import audit_actions, world, world_objects
 from tracker.audit.log import verify_chain
 from tracker.extensions import db
 from tracker.handling.models import Assignment

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from types import SimpleNamespace
 
-from tests.handling.conftest import _model_for, bring_to
+from tests.support.handling import _model_for, bring_to
 from tracker.extensions import db
 from tracker.handling.models import Assignment
 from tracker.replies.models import DocSeries, Reply

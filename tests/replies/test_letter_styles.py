@@ -14,9 +14,9 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
 from tests import factories
-from tests.conftest import build_app, fresh_database
-from tests.handling.conftest import _model_for, bring_to, latest_id, write_draft
-from tests.replies.conftest import approve_chain
+from tests.support.base import build_app, fresh_database
+from tests.support.handling import _model_for, bring_to, latest_id, write_draft
+from tests.support.replies import approve_chain
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling import operations as handling

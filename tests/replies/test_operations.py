@@ -11,15 +11,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests import factories
-from tests.replies.conftest import (
+from tests.support.handling import bring_to, latest_id, write_draft
+from tests.support.replies import (
     approve_chain,
-    bring_to,
     damage_member,
     docx_bytes,
-    latest_id,
     replace_member,
     upload,
-    write_draft,
     zip_bytes,
 )
 from tracker.accounts.models import Role

@@ -13,7 +13,7 @@ import pdfplumber
 import pytest
 from sqlalchemy import func, select
 
-from tests.handling.conftest import _model_for, bring_to, latest_id, write_draft
+from tests.support.handling import _model_for, bring_to, latest_id, write_draft
 from tests.replies.test_letter_issue import _bring
 from tests import factories
 from tracker.core.errors import ValidationFailed

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
-from tests.conftest import ON_POSTGRES, build_app, fresh_database
+from tests.support.base import ON_POSTGRES, build_app, fresh_database
 from tracker import create_app
 from tracker.extensions import db
 
@@ -175,7 +175,7 @@ def failed_login_ip(app, client, **headers) -> str:
 
 
 def test_behind_the_proxy_the_audit_log_records_the_client(proxied_app):
-    from tests.conftest import Client
+    from tests.support.base import Client
 
     proxied_app.test_client_class = Client
     client = proxied_app.test_client()

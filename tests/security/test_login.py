@@ -9,9 +9,9 @@ import argon2
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Client
+from tests.support.base import Client
 from tests.factories import PASSWORD
-from tests.security.conftest import redirects_to_login
+from tests.support.security import redirects_to_login
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.core.time import utcnow

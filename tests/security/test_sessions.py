@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import pytest
 from itsdangerous.encoding import want_bytes
 
-from tests.conftest import Client, build_app, fresh_database
+from tests.support.base import Client, build_app, fresh_database
 from tests.factories import PASSWORD
-from tests.security.conftest import redirects_to_login, sign_in
+from tests.support.security import redirects_to_login, sign_in
 from tracker.extensions import db
 
 COOKIE = "tracker_session"

@@ -13,7 +13,8 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from tests.handling.conftest import bring_to, w  # noqa: F401 — the fixture
+from tests.handling.conftest import w  # noqa: F401 — the fixture
+from tests.support.handling import bring_to
 from tracker.core.errors import DomainError
 from tracker.extensions import db
 from tracker.replies import letter

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.supervision.conftest import EXPECTED, TOTAL, E, H, R
+from tests.support.supervision import EXPECTED, TOTAL, E, H, R
 from tests.supervision.helpers import csv_rows, pct, xlsx_sheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
