@@ -21,6 +21,8 @@ from tests.support.base import (
     fresh_database,
     outer_transaction,
 )
+from tracker.accounts.passwords import ARGON2_KEYS
+from tracker.config import DEFAULTS
 from tracker.extensions import db
 
 TESTS_DIR = Path(__file__).parent
@@ -94,6 +96,13 @@ def world(app, database):
         db.session.commit()
         ids = SimpleNamespace(**{k: v.id for k, v in data.items()})
     return ids
+
+
+@pytest.fixture
+def production_argon2(app, monkeypatch):
+    """The production argon2 parameters for this test (the suite's are cheap)."""
+    for key in ARGON2_KEYS:
+        monkeypatch.setitem(app.config, key, DEFAULTS[key])
 
 
 @pytest.fixture

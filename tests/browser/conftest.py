@@ -2,7 +2,7 @@
 
 The server thread needs committed data, so these tests do not use the rolled-back `database`
 fixture: they get a fresh database (a SQLite file or a PostgreSQL schema) of their own.
-Playwright never downloads a browser here: it starts /usr/bin/chromium, once per session;
+Playwright never downloads a browser here: it starts /usr/bin/chromium, once for the folder;
 each test opens contexts of its own, and whatever it leaves open is closed after it.
 """
 from __future__ import annotations
@@ -51,7 +51,9 @@ def live_server(tmp_path):
                 db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main
+# thread while it is open, and the letters' signing (asyncio.run) cannot run beside it.
+@pytest.fixture(scope="package")
 def _chromium():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make system-deps); "
