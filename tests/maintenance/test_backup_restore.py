@@ -166,7 +166,7 @@ def test_restore_into_an_empty_database_needs_no_confirmation(live_app, tmp_path
         # Another schema of the same database: the backup's own schema is still there, live;
         # restoring would replace it under the other schema's name. Refused, nothing touched.
         live = summary(live_app)
-        with fresh_database(tmp_path) as url:
+        with fresh_database(tmp_path, migrated=False) as url:
             other = create_app({"DATABASE_URL": url, "TESTING": True,
                                 "SECRET_KEY": live_app.config["SECRET_KEY"]})
             result = other.test_cli_runner().invoke(args=["restore", str(path)])
