@@ -93,8 +93,10 @@ def world(app, database):
 
     with app.test_request_context():
         data = build_world()
-        db.session.commit()
+        db.session.flush()
+        # The ids before the commit: afterwards each row would be loaded again to read its id.
         ids = SimpleNamespace(**{k: v.id for k, v in data.items()})
+        db.session.commit()
     return ids
 
 
