@@ -44,11 +44,16 @@ class _Template:
     dump: str | None = None
 
     @classmethod
+    def _folder(cls) -> Path:
+        if cls.folder is None:  # outside a pytest session
+            cls.folder = Path(tempfile.mkdtemp(prefix="tracker-template-"))
+        return cls.folder
+
+    @classmethod
     def sqlite_file(cls) -> Path:
         if cls.sqlite is None:
-            folder = cls.folder or Path(tempfile.mkdtemp(prefix="tracker-tpl-"))
-            path = folder / "template.sqlite3"
-            _migrate(f"sqlite:///{path}", folder)
+            path = cls._folder() / "template.sqlite3"
+            _migrate(f"sqlite:///{path}", cls._folder())
             cls.sqlite = path
         return cls.sqlite
 
@@ -58,7 +63,7 @@ class _Template:
             schema = "t_" + uuid.uuid4().hex[:12] + "_tpl"
             _create_schema(schema)
             cls.schema = schema
-            _migrate(_schema_url(schema), cls.folder or Path("."))
+            _migrate(_schema_url(schema), cls._folder())
             url = make_url(normalise_db_url(PG_URL))
             env = dict(os.environ, PGPASSWORD=url.password or "")
             dump = subprocess.run(
