@@ -2,15 +2,12 @@
 that bring an assignment into any state are in tests/support/handling.py)."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
-from tests.support.handling import _model_for
-from tracker.extensions import db
+from tests.support.handling import world_rows
 
 
 @pytest.fixture
 def w(ctx, world):
     """The world's rows, loaded in the test's own session."""
-    return SimpleNamespace(**{k: db.session.get(_model_for(k), v) for k, v in vars(world).items()})
+    return world_rows(world)

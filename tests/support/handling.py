@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from tests import factories
 from tracker.accounts.models import Unit, User
+from tracker.extensions import db
 from tracker.handling import operations
 from tracker.handling.models import Assignment, ContactMethod, ContactStage
 from tracker.replies import operations as replies
@@ -29,6 +32,16 @@ def _model_for(key: str):
     if key in {"meeting", "cppcc"}:
         return Meeting
     return User
+
+
+def world_rows(world: SimpleNamespace) -> SimpleNamespace:
+    """The world's rows loaded in the current session: one query a table, not one a row."""
+    by_model: dict[type, set[int]] = {}
+    for key, row_id in vars(world).items():
+        by_model.setdefault(_model_for(key), set()).add(row_id)
+    loaded = {(model, row.id): row for model, ids in by_model.items()
+              for row in db.session.scalars(select(model).where(model.id.in_(ids)))}
+    return SimpleNamespace(**{k: loaded[_model_for(k), v] for k, v in vars(world).items()})
 
 
 def bring_to(w, state: str, role: str = "lead") -> Assignment:
