@@ -1,68 +1,51 @@
 """Fixtures: an app whose schema comes from the migrations, a rolled-back transaction per
-test, a test client that handles CSRF tokens, and a small standard world of units and users.
+test, a test client that handles CSRF tokens, and a small standard world of units and users
+(the helpers behind them are in tests/support/base.py; each area's in tests/support/).
 
 SQLite by default; PostgreSQL when TRACKER_TEST_DATABASE_URL is set (each run gets its own
-schema, dropped afterwards).
-"""
+schema, dropped afterwards). The migrations run once per session (per xdist worker) into a
+template; every new database is a copy of it (tests/test_migrations.py runs them on an empty
+database). Browser and fuzz tests run in the SQLite pass only (`SQLITE_PASS_ONLY`)."""
 from __future__ import annotations
 
-import os
-import re
-import uuid
-from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
-import flask_migrate
 import pytest
-from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 
-from tracker import create_app
-from tracker.config import normalise_db_url
+from tests.support.base import (
+    ON_POSTGRES,
+    Client,
+    _Template,
+    build_app,
+    fresh_database,
+    outer_transaction,
+)
+from tracker.accounts.passwords import ARGON2_KEYS
+from tracker.config import DEFAULTS
 from tracker.extensions import db
 
-PG_URL = os.environ.get("TRACKER_TEST_DATABASE_URL")
-ON_POSTGRES = bool(PG_URL)
-TEST_SECRET = "test-secret-" + "x" * 40
+TESTS_DIR = Path(__file__).parent
+# Pages, forms and the API seen through a browser or a fuzzer do not depend on the database:
+# these folders run in the SQLite pass only, and are not even collected in the PostgreSQL pass
+# (the fuzz suite builds its cases at collection). Tests that need PostgreSQL are marked
+# postgres_only and live elsewhere.
+SQLITE_PASS_ONLY = ("browser", "fuzz")
 
 
-@contextmanager
-def fresh_database(tmp_path):
-    """Yield the URL of a new, empty database (a SQLite file or a PostgreSQL schema)."""
-    if not ON_POSTGRES:
-        yield f"sqlite:///{tmp_path / ('db-' + uuid.uuid4().hex[:8] + '.sqlite3')}"
-        return
-    base = normalise_db_url(PG_URL)
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def pytest_ignore_collect(collection_path: Path, config):
+    if ON_POSTGRES and collection_path.parent == TESTS_DIR \
+            and collection_path.name in SQLITE_PASS_ONLY:
+        return True
+    return None
 
 
-def build_app(url: str, tmp_path, **extra):
-    config = {
-        "DATABASE_URL": url,
-        "TESTING": True,
-        "SECRET_KEY": TEST_SECRET,
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "LETTER_DIR": str(tmp_path / "letters"),
-        "SIGNING_DIR": str(tmp_path / "signing"),
-        "SIGNING_PASSWORDS_FILE": str(tmp_path / "signing" / "passwords.json"),
-        "ENV": "development",
-    }
-    config.update(extra)
-    app = create_app(config)
-    with app.app_context():
-        flask_migrate.upgrade()
-        db.session.remove()
-    return app
+@pytest.fixture(scope="session", autouse=True)
+def _database_template(tmp_path_factory):
+    """Where the session's template database is made (on first use), dropped at the end."""
+    _Template.folder = tmp_path_factory.mktemp("template")
+    yield
+    _Template.drop()
 
 
 @pytest.fixture(scope="session")
@@ -74,31 +57,6 @@ def app(tmp_path_factory):
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
-
-
-@contextmanager
-def outer_transaction(app):
-    """Bind the app's sessions to one connection inside a transaction rolled back at the end.
-
-    The sessions use savepoints, so the application's own commits work and leave nothing
-    behind. Yields the connection (for savepoints of one's own).
-    """
-    with app.app_context():
-        engine = db.engines[None]
-        connection = engine.connect()
-        outer = connection.begin()
-        db.engines[None] = connection
-        db.session.remove()
-        db.session.configure(join_transaction_mode="create_savepoint")
-    try:
-        yield connection
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.session.configure(join_transaction_mode="conditional_savepoint")
-            outer.rollback()
-            connection.close()
-            db.engines[None] = engine
 
 
 @pytest.fixture
@@ -114,35 +72,6 @@ def ctx(app, database):
     with app.test_request_context():
         yield db.session
         db.session.remove()
-
-
-class Client(FlaskClient):
-    """A test client that logs in through the form and sends the CSRF token it was given."""
-
-    token: str | None = None
-
-    def fetch_token(self, path: str = "/login") -> str:
-        html = self.get(path).get_data(as_text=True)
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-        assert match, f"no CSRF token on {path}"
-        self.token = match.group(1)
-        return self.token
-
-    def login(self, username: str, password: str | None = None, *, follow: bool = False):
-        from tests.factories import PASSWORD
-
-        self.fetch_token("/login")
-        response = self.post("/login", data={
-            "username": username, "password": password or PASSWORD, "csrf_token": self.token,
-        }, follow_redirects=follow)
-        if response.status_code == 302:
-            self.fetch_token("/")
-        return response
-
-    def post_form(self, path: str, data: dict | None = None, **kwargs):
-        payload = dict(data or {})
-        payload.setdefault("csrf_token", self.token or "")
-        return self.post(path, data=payload, **kwargs)
 
 
 @pytest.fixture
@@ -164,15 +93,18 @@ def world(app, database):
 
     with app.test_request_context():
         data = build_world()
-        db.session.commit()
+        db.session.flush()
+        # The ids before the commit: afterwards each row would be loaded again to read its id.
         ids = SimpleNamespace(**{k: v.id for k, v in data.items()})
+        db.session.commit()
     return ids
 
 
-def load(model, object_id):
-    """Fetch a fresh copy of a row (inside an app context)."""
-    db.session.expire_all()
-    return db.session.get(model, object_id)
+@pytest.fixture
+def production_argon2(app, monkeypatch):
+    """The production argon2 parameters for this test (the suite's are cheap)."""
+    for key in ARGON2_KEYS:
+        monkeypatch.setitem(app.config, key, DEFAULTS[key])
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import build_app, fresh_database
+from tests.support.base import build_app, fresh_database
 from tracker import create_app
 from tracker.audit.log import verify_chain
 from tracker.extensions import db

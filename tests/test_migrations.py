@@ -2,6 +2,8 @@
 row (on SQLite, batch migrations rebuild tables that other tables reference)."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -9,10 +11,9 @@ from alembic.migration import MigrationContext
 from sqlalchemy import CheckConstraint, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import build_app, fresh_database
 from tests.factories import build_world
-from tests.handling.conftest import bring_to
-from types import SimpleNamespace
+from tests.support.base import build_app, fresh_database
+from tests.support.handling import bring_to
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import Assignment
@@ -29,7 +30,9 @@ def _counts() -> tuple[int, ...]:
 
 
 def test_down_to_the_first_revisions_and_up_again_keeps_every_row(tmp_path):
-    with fresh_database(tmp_path) as url:
+    # An empty database: every migration runs from the start (the suite's other databases are
+    # copies of a template migrated once).
+    with fresh_database(tmp_path, migrated=False) as url:
         app = build_app(url, tmp_path)
         with app.test_request_context():
             w = SimpleNamespace(**build_world())
@@ -52,7 +55,7 @@ def test_down_to_the_first_revisions_and_up_again_keeps_every_row(tmp_path):
 
 
 def test_the_facts_revision_computes_the_facts_of_existing_assignments(tmp_path):
-    with fresh_database(tmp_path) as url:
+    with fresh_database(tmp_path, migrated=False) as url:
         app = build_app(url, tmp_path)
         with app.test_request_context():
             w = SimpleNamespace(**build_world())

@@ -48,6 +48,10 @@ DEFAULTS: dict[str, object] = {
     "SESSION_ABSOLUTE_HOURS": 12,
     "LOCKOUT_THRESHOLD": 5,
     "LOCKOUT_MINUTES": 15,
+    # argon2id's cost for password hashes (RFC 9106's low-memory profile; the tests lower it).
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_KIB": 65536,
+    "ARGON2_PARALLELISM": 4,
     # The longest life an API token may be given, in days (the issue form offers up to it).
     "API_TOKEN_MAX_DAYS": 90,
     "RETURN_WINDOW_WORKDAYS": 7,

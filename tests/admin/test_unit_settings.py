@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.admin.helpers import field_errors, fieldset_errors
-from tests.conftest import load
+from tests.support.base import load
 from tracker.accounts.models import Unit
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent

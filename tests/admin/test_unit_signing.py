@@ -3,15 +3,15 @@ administrator on /admin/units/<id>/signing; the seal preview on /admin/units/<id
 from __future__ import annotations
 
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from tests.admin.helpers import field_errors
-from tests.conftest import load
 from tests.factories import KEY_COLUMNS, make_unit
+from tests.support.base import load
 from tracker.accounts.models import Unit
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
@@ -222,14 +222,14 @@ def test_a_certificate_file_with_another_extension_is_refused(app, admin, world)
 
 
 def test_an_expired_certificate_is_refused(app, admin, world):
-    start = datetime.now(timezone.utc) - timedelta(days=10)
+    start = datetime.now(UTC) - timedelta(days=10)
     p12 = _p12(app, days=1, not_before=start)
     errors = _refused(app, admin, world, "p12", p12=p12, password=NEW_PASSWORD)
     assert len(errors) == 1 and "过期" in errors[0]
 
 
 def test_a_certificate_not_yet_valid_is_refused(app, admin, world):
-    start = datetime.now(timezone.utc) + timedelta(days=5)
+    start = datetime.now(UTC) + timedelta(days=5)
     errors = _refused(app, admin, world, "p12", p12=_p12(app, not_before=start),
                       password=NEW_PASSWORD)
     assert len(errors) == 1 and "起才生效" in errors[0]

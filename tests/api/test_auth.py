@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import load
+from tests.support.base import load
 from tracker.accounts.models import ApiToken, User
 from tracker.accounts.operations import issue_token, token_digest
 from tracker.core.time import utcnow

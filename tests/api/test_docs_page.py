@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.api.conftest import PREFIX
+from tests.support.api import PREFIX
 
 VENDOR = "/static/vendor/swagger-ui/"
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.api.conftest import assignment_of
-from tests.conftest import load
+from tests.support.api import assignment_of
+from tests.support.base import load
 from tracker.audit.models import AuditEvent
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.handling.models import Assignment, CoOpinion, Contact
+from tracker.handling.models import Assignment, Contact, CoOpinion
 from tracker.proposals.models import Proposal
 
 

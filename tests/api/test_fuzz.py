@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.api.conftest import assignment_of
+from tests.support.api import assignment_of
 
 # Any JSON, including NUL bytes, lone surrogates and integers too large for a column.
 TEXT = st.text(st.characters(exclude_categories=()), max_size=30)

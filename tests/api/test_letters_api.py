@@ -3,8 +3,8 @@ and .docx) with the pages' permissions, for an item numbered 0040 taken from reg
 发文 through the API alone."""
 from __future__ import annotations
 
-from tests.api.conftest import PREFIX, assignment_of
 from tests.replies.test_real_letters import PASTED, auth, docx_text, pdf_text
+from tests.support.api import PREFIX, assignment_of
 
 
 def test_item_0040_is_drafted_reviewed_signed_and_issued_through_the_api(app, api, tokens,

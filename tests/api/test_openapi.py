@@ -5,9 +5,8 @@ import json
 import re
 
 from tracker.api.openapi import ASSIGNMENT_ACTIONS, PROPOSAL_ACTIONS, body_schema_name
-from tracker.handling.workflow import SYSTEM_ACTIONS
 from tracker.handling.actions import ACTIONS
-from tracker.handling.workflow import Action, AssignmentState, ProposalState
+from tracker.handling.workflow import SYSTEM_ACTIONS, Action, AssignmentState, ProposalState
 
 PREFIX = "/api/v1"
 # The document and its browsing page need no token (tests/api/test_docs_page.py).

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.api.conftest import assignment_of
-from tests.ratings.test_staff_ratings import (CO, LEAD, PAPER, issue_item, make_issued,
-                                              world_rows)
+from tests.ratings.test_staff_ratings import CO, LEAD, PAPER, issue_item, make_issued, world_rows
+from tests.support.api import assignment_of
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.handling.models import Assignment

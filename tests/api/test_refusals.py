@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.api.conftest import assignment_of
-from tests.conftest import load
+from tests.support.api import assignment_of
+from tests.support.base import load
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.handling.models import Assignment

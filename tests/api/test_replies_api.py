@@ -10,8 +10,8 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from tests.api.conftest import assignment_of
-from tests.conftest import load
+from tests.support.api import assignment_of
+from tests.support.base import load
 from tracker.audit.models import AuditEvent
 from tracker.core.time import today
 from tracker.extensions import db

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.conftest import load
+from tests.support.base import load
 from tracker.accounts.models import Section, Unit
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db

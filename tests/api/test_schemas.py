@@ -2,7 +2,7 @@
 classes in tracker.api.schemas, the same classes the serializers build the JSON with.
 
 (Every response of the API tests is also checked against its class, field for field:
-check_resource in tests/api/conftest.py.)"""
+check_resource in tests/support/api.py.)"""
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import build_app, fresh_database, load
 from tests.factories import PASSWORD, build_world
+from tests.support.base import build_app, fresh_database, load
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import ApiToken, TokenScope, User
 from tracker.accounts.operations import issue_token, token_digest

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from tests.api.conftest import assignment_of
-from tests.conftest import load
+from tests.support.api import assignment_of
+from tests.support.base import load
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import Assignment

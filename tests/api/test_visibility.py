@@ -1,7 +1,7 @@
 """A unit's token sees only the items assigned to its unit, and only the opinions it may read."""
 from __future__ import annotations
 
-from tests.api.conftest import assignment_of
+from tests.support.api import assignment_of
 
 
 def _numbers(response) -> list[str]:

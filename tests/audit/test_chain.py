@@ -3,7 +3,7 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
-from tests.conftest import ON_POSTGRES
+from tests.support.base import ON_POSTGRES
 from tracker.audit import log as audit
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db

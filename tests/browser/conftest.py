@@ -2,7 +2,8 @@
 
 The server thread needs committed data, so these tests do not use the rolled-back `database`
 fixture: they get a fresh database (a SQLite file or a PostgreSQL schema) of their own.
-Playwright never downloads a browser here: it starts /usr/bin/chromium.
+Playwright never downloads a browser here: it starts /usr/bin/chromium, once for the folder;
+each test opens contexts of its own, and whatever it leaves open is closed after it.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 from werkzeug.serving import make_server
 
-from tests.conftest import build_app, fresh_database
+from tests.support.base import build_app, fresh_database
 from tracker.extensions import db
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -50,8 +51,10 @@ def live_server(tmp_path):
                 db.engine.dispose()
 
 
-@pytest.fixture
-def browser():
+# Package scope, not session: Playwright's sync API keeps an asyncio loop running in the main
+# thread while it is open, and the letters' signing (asyncio.run) cannot run beside it.
+@pytest.fixture(scope="package")
+def _chromium():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make system-deps); "
                     "the browser tests never download a browser")
@@ -63,6 +66,15 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def browser(_chromium):
+    """The session's chromium; the contexts (cookies, storage, pages) a test opens are closed
+    after it, so no test sees another's."""
+    yield _chromium
+    for context in list(_chromium.contexts):
+        context.close()
 
 
 @pytest.fixture

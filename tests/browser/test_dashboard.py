@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from tests.browser.test_login_and_assign import log_in
-from tests.handling.conftest import _model_for, bring_to, rate_all
+from tests.support.handling import _model_for, bring_to, rate_all
 from tracker.extensions import db
 
 pytestmark = pytest.mark.browser

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import PASSWORD
-from tests.handling.conftest import _model_for, bring_to
 from tests.replies.test_word_import import office_letter
+from tests.support.handling import _model_for, bring_to
 from tracker.extensions import db
 from tracker.replies.models import DraftVersion
 

@@ -35,9 +35,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from tests.fuzz import hostile
-from tests.fuzz.conftest import collection_app
 from tests.fuzz.pages import FormField, PageForm, forms_on
-from tests.security.conftest import ACTION_ARGS, UNKNOWN, VOLATILE_COLUMNS, Scenario, is_api
+from tests.support.fuzz import collection_app
+from tests.support.security import ACTION_ARGS, UNKNOWN, VOLATILE_COLUMNS, Scenario, is_api
 from tracker.extensions import db
 
 # -- which routes -----------------------------------------------------------------------------
@@ -406,7 +406,7 @@ def test_every_form_route_is_fuzzed(scenario, form_rows):
     """Every POST route outside /api/ has a test above, an entitled user and a page form."""
     assert set(form_rows) == set(FORM_ROUTES)
     problems = []
-    for key, rows in form_rows.items():
+    for rows in form_rows.values():
         for row in rows:
             try:
                 discover(scenario, row)
@@ -420,7 +420,7 @@ def test_a_new_post_route_fails_until_the_fuzz_can_drive_it(scenario):
     (as does the one above) until someone says who may use it and where its form is."""
     from werkzeug.routing import Map, Rule
 
-    from tests.security.conftest import Row
+    from tests.support.security import Row
 
     rules = [rule.empty() for rule in scenario.app.url_map.iter_rules()]
     unknown = Rule("/frobnicate", endpoint="proposals.frobnicate", methods=["POST"])
@@ -508,7 +508,7 @@ def test_forged_letter_code_on_the_verification_page_is_explained(scenario):
 
 def test_refused_upload_leaves_no_file(scenario):
     """An opinion with a stale version (409) left its stored attachment behind."""
-    from tests.security.conftest import PDF
+    from tests.support.security import PDF
 
     url = f"/assignments/{scenario.ids.a_co_accepted}/actions/submit_opinion"
     response, changed, new_files = _post(
@@ -550,7 +550,7 @@ def test_import_survives_hostile_cells(scenario):
     """交办清单 workbooks whose cells hold hostile values (text, numbers, dates, formulas,
     booleans, empty cells) in any column: imported, or refused with the problems listed
     and nothing saved — never a server error."""
-    from tests.imports.conftest import HEADERS, item, xlsx
+    from tests.support.imports import HEADERS, item, xlsx
 
     columns = [c for c in item(0)]
     client = scenario.client("clerk")

@@ -17,9 +17,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.fuzz import hostile
-from tests.fuzz.conftest import collection_app
 from tests.fuzz.pages import forms_on
-from tests.security.conftest import UNKNOWN, is_api
+from tests.support.fuzz import collection_app
+from tests.support.security import UNKNOWN, is_api
 
 # Every name a view reads from request.args (grep request.args, int_arg, _version_arg), and
 # those the views turn into whole numbers (each also tried alone with a huge value: together,

@@ -39,8 +39,8 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 
 from tests.fuzz import hostile
-from tests.fuzz.conftest import collection_app
-from tests.security.conftest import ACTION_TARGETS
+from tests.support.fuzz import collection_app
+from tests.support.security import ACTION_TARGETS
 from tracker.api.openapi import ASSIGNMENT_ACTIONS, PROPOSAL_ACTIONS
 from tracker.extensions import db
 

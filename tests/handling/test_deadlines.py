@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from tests.handling.conftest import bring_to
+from tests.support.handling import bring_to
+from tracker.core.states import DUE_SOON_DAYS, AssignmentState
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.handling.models import Assignment
-from tracker.core.states import DUE_SOON_DAYS, AssignmentState
 from tracker.handling import queries as list_queries
+from tracker.handling.models import Assignment
 from tracker.proposals.models import Proposal
 from tracker.supervision import stats
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from tests.handling.conftest import bring_to
-from tests.notifications.conftest import notified
+from tests.support.handling import bring_to
+from tests.support.notifications import notified
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.handling.conftest import bring_to
-from tests.notifications.conftest import notified
+from tests.support.handling import bring_to
+from tests.support.notifications import notified
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
 from tracker.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
@@ -179,7 +179,7 @@ def test_the_item_page_shows_the_deadline_history(app, make_client, world):
     with app.test_request_context():
         from types import SimpleNamespace
 
-        from tests.handling.conftest import _model_for
+        from tests.support.handling import _model_for
 
         w = SimpleNamespace(**{k: db.session.get(_model_for(k), v)
                                for k, v in vars(world).items()})
@@ -230,7 +230,7 @@ def test_the_item_page_shows_the_deadline_history(app, make_client, world):
 
 
 def test_a_request_for_a_deadline_changed_since_cannot_be_approved(w):
-    from tests.notifications.conftest import set_due
+    from tests.support.notifications import set_due
 
     assignment = bring_to(w, "drafting")
     operations.request_extension(assignment, w.health_clerk, reason="需补充调研", one_month=True)

@@ -10,7 +10,7 @@ from tests.factories import past
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db
 from tracker.files.models import Attachment
-from tracker.handling.models import Assignment, CoOpinion, Contact
+from tracker.handling.models import Assignment, Contact, CoOpinion
 from tracker.proposals.models import Proposal
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -349,10 +349,10 @@ def test_contacts_are_recorded_with_checked_dates(app, client, world):
 
 
 def test_co_units_do_not_read_each_others_opinions(app, make_client, world):
+    from tests import factories
     from tracker.accounts.models import Unit, User
     from tracker.handling import operations
     from tracker.proposals.models import Meeting
-    from tests import factories
 
     with app.test_request_context():
         clerk = db.session.get(User, world.clerk)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.handling import state_scan
-from tests.handling.conftest import bring_to, perform, write_draft
+from tests.support.handling import bring_to, perform, write_draft
 from tracker.audit.models import AuditEvent
 from tracker.core.errors import Conflict, InvalidTransition, PermissionDenied
 from tracker.extensions import db

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.imports.conftest import HEADERS, MEETING, item, later, with_cached_value, xlsx
+from tests.support.imports import HEADERS, MEETING, item, later, with_cached_value, xlsx
 from tracker.core.errors import PermissionDenied
 from tracker.core.time import today
 from tracker.imports import operations

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.imports.conftest import HEADERS, item, later, post_file, problems_of, xlsx
+from tests.support.imports import HEADERS, item, later, post_file, problems_of, xlsx
 from tracker.audit.log import verify_chain
 from tracker.audit.models import AuditEvent
 from tracker.extensions import db

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.imports.conftest import item, later, xlsx
+from tests.support.imports import item, later, xlsx
 from tracker.audit.log import verify_chain
 from tracker.audit.models import AuditEvent
 from tracker.core.errors import InvalidTransition

@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Emu
 
-from tests.letters.conftest import Rendered, read_pdf
+from tests.support.letters import Rendered, read_pdf
 from tracker.letters import render_letter_report
 from tracker.letters.docx_export import _signature_pads, letter_docx
 from tracker.letters.inputs import Letter, parse

@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from tests.letters.conftest import render
+from tests.support.letters import render
 from tracker.letters import typeset
 from tracker.letters.samples import sample_letter
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from tests.letters.conftest import render
+from tests.support.letters import render
 from tracker.letters.samples import sample_letter
 
 BODY_TEXT_SIZE = 16.0

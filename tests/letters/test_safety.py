@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from pypdf import PdfReader
 
-from tests.letters.conftest import render
+from tests.support.letters import render
 from tracker.letters import LetterRenderTimeout, render_letter
 from tracker.letters.fetcher import FetchRefused, LetterFetcher
 from tracker.letters.samples import sample_letter

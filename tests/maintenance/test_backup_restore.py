@@ -17,8 +17,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import ON_POSTGRES
-from tests.maintenance.conftest import (
+from tests.support.base import ON_POSTGRES
+from tests.support.maintenance import (
     assignment_state,
     chain,
     flask_cli,
@@ -136,7 +136,7 @@ def test_restore_refuses_a_database_with_data_without_yes(live_app, tmp_path):
 def _new_installation(tmp_path):
     """The URL of another, empty database: a new SQLite file, or a new PostgreSQL database
     (the backup's schema lives on in the suite's database, and is never overwritten)."""
-    from tests.conftest import PG_URL
+    from tests.support.base import PG_URL
 
     if not ON_POSTGRES:
         yield f"sqlite:///{tmp_path / 'new.sqlite3'}"
@@ -155,7 +155,7 @@ def _new_installation(tmp_path):
 
 
 def test_restore_into_an_empty_database_needs_no_confirmation(live_app, tmp_path):
-    from tests.conftest import build_app, fresh_database
+    from tests.support.base import build_app, fresh_database
 
     world_with_an_accepted_item(live_app)
     path = tmp_path / f"copy{SUFFIX}"
@@ -166,7 +166,7 @@ def test_restore_into_an_empty_database_needs_no_confirmation(live_app, tmp_path
         # Another schema of the same database: the backup's own schema is still there, live;
         # restoring would replace it under the other schema's name. Refused, nothing touched.
         live = summary(live_app)
-        with fresh_database(tmp_path) as url:
+        with fresh_database(tmp_path, migrated=False) as url:
             other = create_app({"DATABASE_URL": url, "TESTING": True,
                                 "SECRET_KEY": live_app.config["SECRET_KEY"]})
             result = other.test_cli_runner().invoke(args=["restore", str(path)])

@@ -1,39 +1,4 @@
-"""Fixtures for reminders: the handling world (`w`, bring_to) and deadlines set at will."""
+"""Fixtures for reminders: the handling world `w` (helpers in tests/support/notifications.py)."""
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import func, select, update
-
 from tests.handling.conftest import w  # noqa: F401  (the fixture)
-from tracker.extensions import db
-from tracker.handling.models import Assignment
-from tracker.notifications.models import Notification
-from tracker.notifications.models import OutboxMessage
-
-
-def set_due(assignment: Assignment, day: date) -> None:
-    """Move an assignment's deadline (and its assignment date, kept before it)."""
-    db.session.execute(
-        update(Assignment).where(Assignment.id == assignment.id)
-        .values(due_on=day, assigned_on=min(day, assignment.assigned_on))
-        .execution_options(synchronize_session=False))
-    db.session.expire(assignment)
-
-
-def notified(assignment: Assignment | None = None, kind: str | None = None) -> list[str]:
-    """Usernames notified (sorted), optionally about one assignment and of one kind."""
-    from tracker.accounts.models import User
-
-    query = select(User.username).join(Notification, Notification.user_id == User.id)
-    if assignment is not None:
-        query = query.where(Notification.assignment_id == assignment.id)
-    if kind is not None:
-        query = query.where(Notification.kind == kind)
-    return sorted(db.session.scalars(query))
-
-
-def counts() -> tuple[int, int]:
-    """(notifications, outbox messages) in the database."""
-    return (db.session.scalar(select(func.count()).select_from(Notification)),
-            db.session.scalar(select(func.count()).select_from(OutboxMessage)))

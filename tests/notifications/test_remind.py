@@ -6,19 +6,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.handling.conftest import (
+from tests.support.handling import (
     bring_to,
     latest_id,
     rate_all,
     replied_without_co_opinion,
     write_draft,
 )
-from tests.notifications.conftest import counts, notified, set_due
+from tests.support.notifications import counts, notified, set_due
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.notifications.models import Notification
+from tracker.notifications.models import Notification, OutboxMessage
 from tracker.notifications.operations import recipients, remind
-from tracker.notifications.models import OutboxMessage
 from tracker.replies import operations as replies
 from tracker.workdays.calendar import WorkCalendar
 

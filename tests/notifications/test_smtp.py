@@ -7,9 +7,9 @@ from types import SimpleNamespace
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.handling.conftest import bring_to
-from tests.notifications.conftest import counts, set_due
 from tests.ratings.test_outbox_smtp import smtp  # noqa: F401  (the fixture)
+from tests.support.handling import bring_to
+from tests.support.notifications import counts, set_due
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.notifications.models import OutboxMessage

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.ratings.test_staff_ratings import (PDF, count, issue_item, make_issued, paper_form,
-                                              world_rows)
+from tests.ratings.test_staff_ratings import PDF, count, issue_item, make_issued, paper_form, world_rows
 from tracker.core.errors import InvalidTransition, ValidationFailed
 from tracker.core.time import utcnow
 from tracker.extensions import db
@@ -67,7 +66,6 @@ def test_the_public_page_refuses_the_link_of_a_closed_item(app, world, client):
 
 
 def test_a_rating_scan_is_not_for_co_handling_units(app, world, make_client):
-    from tests.handling.conftest import _model_for  # noqa: F401 — world rows
 
     with app.test_request_context():
         w = world_rows(world)

@@ -9,11 +9,11 @@ import json
 import re
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
-from tests.api.conftest import api, assignment_of, spec, tokens  # noqa: F401 (fixtures)
+from tests.api.conftest import api, spec, tokens  # noqa: F401 (fixtures)
 from tests.ratings.test_staff_ratings import PAPER, make_issued, world_rows
+from tests.support.api import assignment_of
 from tracker.audit.log import verify_chain
 from tracker.audit.models import AuditEvent
 from tracker.core.time import today, utcnow
@@ -200,7 +200,7 @@ def test_an_item_can_be_closed_once_the_rating_period_lapsed(app, world, client)
 
 
 def test_a_closed_items_open_co_assignment_takes_no_more_actions(app, world, make_client):
-    from tests.handling.conftest import rate_all, replied_without_co_opinion
+    from tests.support.handling import rate_all, replied_without_co_opinion
 
     with app.test_request_context():
         w = world_rows(world)

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from tests import factories
-from tests.handling.conftest import latest_id, write_draft
+from tests.support.handling import latest_id, write_draft
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
 from tracker.core.time import utcnow
@@ -26,8 +26,8 @@ from tracker.extensions import db
 from tracker.handling import operations as handling
 from tracker.handling.models import Assignment
 from tracker.notifications.models import OutboxMessage
-from tracker.ratings.models import RatingRequest
 from tracker.notifications.outbox import deliver_due
+from tracker.ratings.models import RatingRequest
 from tracker.replies import operations as replies
 from tracker.replies.models import Reply
 

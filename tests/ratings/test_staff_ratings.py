@@ -11,15 +11,15 @@ from types import SimpleNamespace
 from sqlalchemy import func, select
 
 from tests import factories
-from tests.handling.conftest import _model_for, latest_id, write_draft
+from tests.support.handling import _model_for, latest_id, write_draft
 from tracker.audit.models import AuditEvent
+from tracker.core.models import Setting
 from tracker.extensions import db
 from tracker.files.models import Attachment
 from tracker.handling import operations as handling
 from tracker.handling.models import Assignment
-from tracker.ratings import operations as ratings
-from tracker.core.models import Setting
 from tracker.notifications.models import OutboxMessage
+from tracker.ratings import operations as ratings
 from tracker.ratings.models import Rating, RatingRequest
 from tracker.ratings.queries import issued_reply
 from tracker.replies import operations as replies

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import event
 
 from tests import factories
-from tests.conftest import Client, build_app, fresh_database
-from tests.reliability.conftest import audit_actions, world, world_objects
+from tests.support.base import Client, build_app, fresh_database
+from tests.support.reliability import audit_actions, world, world_objects
 from tracker.extensions import db
 
 

@@ -18,8 +18,8 @@ import sys
 import pytest
 
 from tests import factories
-from tests.handling.conftest import bring_to
-from tests.reliability.conftest import audit_actions, changed_tables, contents, world, world_objects
+from tests.support.handling import bring_to
+from tests.support.reliability import audit_actions, changed_tables, contents, world, world_objects
 from tracker.audit.log import verify_chain
 from tracker.config import PROJECT_ROOT
 from tracker.extensions import db
@@ -92,7 +92,7 @@ def test_a_worker_killed_after_flush_leaves_nothing_behind(live_app, action):
         if action == "accept":
             factories.handling.accept_assignment(assignment, w.health_clerk)
         else:
-            from tests.handling.conftest import latest_id
+            from tests.support.handling import latest_id
             from tracker.replies import operations as replies
 
             replies.approve_draft(assignment, w.health_first,

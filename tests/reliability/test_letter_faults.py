@@ -13,8 +13,8 @@ from pathlib import Path
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 
-from tests.handling.conftest import bring_to
-from tests.reliability.conftest import audit_actions, world, world_objects
+from tests.support.handling import bring_to
+from tests.support.reliability import audit_actions, world, world_objects
 from tracker.audit.log import verify_chain
 from tracker.extensions import db
 from tracker.handling.models import Assignment

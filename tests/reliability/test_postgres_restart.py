@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from tests import factories
-from tests.conftest import ON_POSTGRES, Client, build_app
-from tests.reliability.conftest import audit_actions, world, world_objects
+from tests.support.base import ON_POSTGRES, Client, build_app
+from tests.support.reliability import audit_actions, world, world_objects
 from tracker.audit.log import verify_chain
 from tracker.extensions import db
 from tracker.handling.models import Assignment
@@ -117,7 +117,7 @@ def test_the_app_rides_out_a_postgresql_restart(own_postgres, tmp_path):
 
     statuses = {status for _, status, *_ in results}
     assert statuses <= {200, 302, 500, 503}, statuses
-    for target, status, seconds, page in results:
+    for _target, status, seconds, page in results:
         if status >= 500:
             assert seconds < 10, seconds  # an answer at once, not a hanging worker
             if page is not None:

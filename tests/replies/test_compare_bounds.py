@@ -62,9 +62,9 @@ def test_the_common_head_and_tail_stay_exact():
 
 
 def test_the_compare_page_answers_for_the_worst_pair(app, world, make_client):
+    from tests.support.handling import write_draft
     from tracker.extensions import db
     from tracker.handling.models import Assignment
-    from tests.handling.conftest import write_draft
 
     aid = _bring(app, world, "drafting")
     with app.test_request_context():

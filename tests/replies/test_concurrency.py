@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from tests import factories
-from tests.conftest import ON_POSTGRES
+from tests.support.base import ON_POSTGRES
 from tracker.accounts.models import Role, User
 from tracker.audit.log import verify_chain
 from tracker.audit.models import AuditEvent

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+from types import SimpleNamespace
 
 import pdfplumber
 from sqlalchemy import select
 
-from types import SimpleNamespace
-
-from tests.handling.conftest import _model_for, bring_to
+from tests.support.handling import _model_for, bring_to
 from tracker.extensions import db
 from tracker.handling.models import Assignment
 from tracker.replies.models import DocSeries, Reply

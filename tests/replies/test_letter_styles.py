@@ -14,18 +14,17 @@ from sqlalchemy import event, select, text
 from sqlalchemy.engine import Engine
 
 from tests import factories
-from tests.conftest import build_app, fresh_database
-from tests.handling.conftest import _model_for, bring_to, latest_id, write_draft
-from tests.replies.conftest import approve_chain
+from tests.support.base import build_app, fresh_database
+from tests.support.handling import _model_for, bring_to, latest_id, write_draft
+from tests.support.replies import approve_chain
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling import operations as handling
 from tracker.handling.models import Assignment
 from tracker.letters.inputs import parse
 from tracker.proposals.models import ItemKind
-from tracker.replies import queries
 from tracker.replies import operations as replies
-from tracker.replies import styles
+from tracker.replies import queries, styles
 from tracker.replies.letter import letter_data
 from tracker.replies.models import Reply
 from tracker.replies.styles import SIGNER_PENDING, ClassMark, SignerLine

@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.replies.conftest import approve_chain, latest_id, write_draft
+from tests.support.handling import latest_id, write_draft
+from tests.support.replies import approve_chain
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import operations as handling

@@ -11,15 +11,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests import factories
-from tests.replies.conftest import (
+from tests.support.handling import bring_to, latest_id, write_draft
+from tests.support.replies import (
     approve_chain,
-    bring_to,
     damage_member,
     docx_bytes,
-    latest_id,
     replace_member,
     upload,
-    write_draft,
     zip_bytes,
 )
 from tracker.accounts.models import Role
@@ -32,8 +30,7 @@ from tracker.handling import operations as handling
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import Action, allowed_actions, is_overdue
 from tracker.replies import operations as replies
-from tracker.replies import word
-from tracker.replies import queries
+from tracker.replies import queries, word
 from tracker.replies.models import DocSeries, DraftVersion, Reply, ReviewDecision
 from tracker.replies.operations import DraftConflict
 

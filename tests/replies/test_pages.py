@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests import factories
-from tests.conftest import load
+from tests.support.base import load
 from tracker.accounts.models import Unit, User
 from tracker.audit.models import AuditEvent
 from tracker.core.time import today, utcnow

@@ -13,17 +13,16 @@ import pdfplumber
 import pytest
 from sqlalchemy import func, select
 
-from tests.handling.conftest import _model_for, bring_to, latest_id, write_draft
-from tests.replies.test_letter_issue import _bring
 from tests import factories
+from tests.replies.test_letter_issue import _bring
+from tests.support.handling import _model_for, bring_to, latest_id, write_draft
 from tracker.core.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.letters import fields
 from tracker.letters.inputs import LetterInputError
-from tracker.replies import operations as replies
-from tracker.replies.models import DraftVersion, Reply
-from tracker.replies.models import ReplyForm
 from tracker.proposals.models import Disclosure
+from tracker.replies import operations as replies
+from tracker.replies.models import DraftVersion, Reply, ReplyForm
 
 # A reply body as pasted from a real document: half-width punctuation between Chinese
 # characters, decimals, times and a URL.
@@ -85,8 +84,8 @@ def test_numbers_with_letters_and_zeros_are_issued_from_the_pages(app, world, ma
                                         ("４０", False), ("1" * 21, False)])
 def test_one_number_rule_for_the_form_and_the_renderer(number, ok):
     assert (fields.item_number_problem(number) is None) is ok
-    from tracker.letters.samples import sample_letter
     from tracker.letters.inputs import parse
+    from tracker.letters.samples import sample_letter
 
     if ok:
         assert parse(sample_letter(1, number=number)).title.endswith(f"第{number}号代表建议的答复")

@@ -1,6 +1,7 @@
 import pytest
 
-from tests.handling.conftest import bring_to, w, write_draft  # noqa: F401
+from tests.handling.conftest import w  # noqa: F401
+from tests.support.handling import bring_to, write_draft
 from tracker.config import parse_result_classes
 from tracker.core.errors import ValidationFailed
 

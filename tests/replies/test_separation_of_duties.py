@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests import factories
-from tests.handling.conftest import bring_to, latest_id, write_draft
+from tests.support.handling import bring_to, latest_id, write_draft
 from tracker.accounts.models import Role
 from tracker.core.errors import InvalidTransition
 from tracker.extensions import db

@@ -11,8 +11,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.conftest import ACTION_ALLOWED, SECRET, SELF_SERVICE_ENDPOINTS, \
-    SUPERVISOR_ONLY, Row, is_public, redirects_to_login
+from tests.support.security import (
+    ACTION_ALLOWED,
+    SECRET,
+    SELF_SERVICE_ENDPOINTS,
+    SUPERVISOR_ONLY,
+    Row,
+    is_public,
+    redirects_to_login,
+)
 
 OTHER_UNIT_USERS = ("edu_clerk", "edu_drafter")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.conftest import UNKNOWN, is_public
+from tests.support.security import UNKNOWN, is_public
 
 CSRF_MESSAGE = "页面已过期或请求来源无法验证"
 GET_USERS = (None, "edu_clerk", "health_clerk", "health_drafter", "clerk", "admin")

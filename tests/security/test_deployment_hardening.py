@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 
-from tests.conftest import ON_POSTGRES, build_app, fresh_database
+from tests.support.base import ON_POSTGRES, build_app, fresh_database
 from tracker import create_app
 from tracker.extensions import db
 
@@ -47,7 +47,7 @@ def office_root(common_name: str = "某市政务服务根证书") -> x509.Certif
     """A self-signed root that is not the demo CA's."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1))
@@ -175,7 +175,7 @@ def failed_login_ip(app, client, **headers) -> str:
 
 
 def test_behind_the_proxy_the_audit_log_records_the_client(proxied_app):
-    from tests.conftest import Client
+    from tests.support.base import Client
 
     proxied_app.test_client_class = Client
     client = proxied_app.test_client()

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from tests import factories
-from tests.conftest import Client, build_app, fresh_database
-from tests.security.conftest import PDF, PNG, SECRET, sign_in
+from tests.support.base import Client, build_app, fresh_database
+from tests.support.security import PDF, PNG, SECRET, sign_in
 from tracker.core.time import today
 from tracker.extensions import db
 

@@ -9,9 +9,9 @@ import argon2
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import Client
 from tests.factories import PASSWORD
-from tests.security.conftest import redirects_to_login
+from tests.support.base import Client
+from tests.support.security import redirects_to_login
 from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.core.time import utcnow
@@ -66,7 +66,7 @@ def assert_strong_argon2id(stored: str) -> None:
 
 # -- hashing ----------------------------------------------------------------------------------
 
-def test_passwords_are_stored_as_argon2id(app, world):
+def test_passwords_are_stored_as_argon2id(app, world, production_argon2):
     from tracker.accounts.models import Role, Unit
     from tracker.accounts.operations import create_user
 
@@ -79,7 +79,7 @@ def test_passwords_are_stored_as_argon2id(app, world):
         db.session.rollback()
 
 
-def test_an_old_hash_is_upgraded_at_login(app, world, new_client):
+def test_an_old_hash_is_upgraded_at_login(app, world, new_client, production_argon2):
     weak = argon2.PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     update_user_row(app, "health_clerk", password_hash=weak)
 
@@ -115,7 +115,7 @@ def test_weak_new_passwords_are_refused(app, world, new_client, new, message):
     assert client.get("/").status_code == 200  # nothing happened: still logged in
 
 
-def test_a_64_character_password_is_accepted(app, world, new_client):
+def test_a_64_character_password_is_accepted(app, world, new_client, production_argon2):
     client = new_client()
     assert client.login("health_clerk").status_code == 302
     new = "correct horse battery staple " * 2 + "ok-64!"
@@ -136,7 +136,7 @@ def test_five_failures_lock_the_account_in_the_database(app, world, new_client):
     first, second = new_client(), new_client()
     for attempt in range(1, 6):
         client = first if attempt % 2 else second
-        response = client.login("health_clerk", "wrong-password-%d" % attempt)
+        response = client.login("health_clerk", f"wrong-password-{attempt}")
         assert response.status_code == 200
         assert "用户名或密码错误" in response.get_data(as_text=True)
         row = user_row(app, "health_clerk")

@@ -12,8 +12,8 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from tests.admin.helpers import field_errors
 from tests.factories import PASSWORD
-from tests.conftest import Client
 from tests.security.test_login import events, user_row
+from tests.support.base import Client
 from tracker import demo
 from tracker.accounts.models import Unit, User
 from tracker.accounts.passwords import policy_problems, verify_password

@@ -3,16 +3,16 @@ rotated at login, time out when idle (30 min) and absolutely (12 h); cookie flag
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from types import SimpleNamespace
 
 import pytest
 from itsdangerous.encoding import want_bytes
 
-from tests.conftest import Client, build_app, fresh_database
 from tests.factories import PASSWORD
-from tests.security.conftest import redirects_to_login, sign_in
+from tests.support.base import Client, build_app, fresh_database
+from tests.support.security import redirects_to_login, sign_in
 from tracker.extensions import db
 
 COOKIE = "tracker_session"
@@ -145,7 +145,7 @@ def test_the_session_is_rotated_at_login(app, users):
 def test_absolute_timeout_after_12_hours(app, users):
     client = new_client(app)
     sign_in(app, client, "health_clerk")
-    now = datetime.now(timezone.utc).timestamp()
+    now = datetime.now(UTC).timestamp()
     with client.session_transaction() as session:
         session["login_at"] = now - 11 * 3600
     assert client.get("/").status_code == 200  # 11 h: still in
@@ -197,7 +197,7 @@ def test_login_cookie_expires_with_the_idle_timeout(app, users):
     assert response.status_code == 302
     header = set_cookie_header(response)
     expires = next(p.split("=", 1)[1] for p in header.split("; ") if p.startswith("Expires="))
-    left = parsedate_to_datetime(expires) - datetime.now(timezone.utc)
+    left = parsedate_to_datetime(expires) - datetime.now(UTC)
     assert timedelta(minutes=28) < left <= timedelta(minutes=30, seconds=5)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pdfplumber
@@ -13,7 +13,8 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from tests.handling.conftest import bring_to, w  # noqa: F401 — the fixture
+from tests.handling.conftest import w  # noqa: F401 — the fixture
+from tests.support.handling import bring_to
 from tracker.core.errors import DomainError
 from tracker.extensions import db
 from tracker.replies import letter
@@ -106,7 +107,7 @@ def test_a_letter_signed_by_an_unknown_authority_is_not_trusted(w, tmp_path):
 
     key = keys.UnitKey(signer=signers.SimpleSigner.load_pkcs12_data(p12, [], b"pw"),
                        seal_png=democa.draw_seal("冒名单位"), subject="冒名单位",
-                       not_after=datetime.now(timezone.utc))
+                       not_after=datetime.now(UTC))
     pdf, report = render_letter_report(sample_letter(1, signature=True))
     from tracker.signing.pdf import sign_letter
 
@@ -157,7 +158,7 @@ def test_an_expired_certificate_leaves_the_reply_unissued(w):
     assignment = bring_to(w, "signed")
     # An administrator could not upload it (the form refuses), so put it in place directly.
     p12 = democa.unit_p12(democa.ensure_ca(), "省卫生健康委员会", "old",
-                          days=5, not_before=datetime.now(timezone.utc) - timedelta(days=30))
+                          days=5, not_before=datetime.now(UTC) - timedelta(days=30))
     folder = keys.signing_dir() / "units"
     (folder / "expired.p12").write_bytes(p12)
     passwords = Path(current_app.config["SIGNING_PASSWORDS_FILE"])

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from tests.handling.conftest import _model_for, bring_to
+from tests.support.handling import _model_for, bring_to
 from tracker.extensions import db
 
 UNIT = "省卫生健康委员会"

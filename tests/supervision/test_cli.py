@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from sqlalchemy import update
 
 from tests import factories
-from tests.handling.conftest import bring_to
+from tests.support.handling import bring_to
 from tracker.extensions import db
 from tracker.handling.models import Assignment
 from tracker.supervision.models import FigureCount

@@ -8,8 +8,8 @@ from html import unescape
 
 import pytest
 
-from tests.supervision.conftest import EXPECTED, OVERDUE_ITEMS, STATES, TOTAL, E, H, R
 from tests.supervision.helpers import html_tables, pct, rows_by_first_cell
+from tests.support.supervision import EXPECTED, OVERDUE_ITEMS, STATES, TOTAL, E, H, R
 from tracker.extensions import db
 from tracker.supervision import stats
 

@@ -7,8 +7,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.supervision.conftest import EXPECTED, TOTAL, E, H, R
 from tests.supervision.helpers import csv_rows, pct, xlsx_sheet
+from tests.support.supervision import EXPECTED, TOTAL, E, H, R
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNIT_HEADERS = ["承办单位", "收到件数", "主办（分办）", "会办", "按时签收", "按时签收率", "已答复",

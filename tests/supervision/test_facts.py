@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from tests.handling.conftest import bring_to, rate_all, w  # noqa: F401  (fixture)
+from tests.handling.conftest import w  # noqa: F401  (fixture)
+from tests.support.handling import bring_to, rate_all
 from tracker.extensions import db
 from tracker.handling import operations
 from tracker.handling.models import Assignment, ContactMethod, ContactStage

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests import factories
-from tests.conftest import ON_POSTGRES
-from tests.handling.conftest import bring_to, rate_all, w  # noqa: F401  (fixture)
+from tests.handling.conftest import w  # noqa: F401  (fixture)
+from tests.support.base import ON_POSTGRES
+from tests.support.handling import bring_to, rate_all
 from tracker.extensions import db
 from tracker.handling import operations
 from tracker.handling.models import Assignment

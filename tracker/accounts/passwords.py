@@ -2,14 +2,31 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from zxcvbn import zxcvbn
 from zxcvbn.matching import RANKED_DICTIONARIES, add_frequency_lists
 
-# argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile (t=3, m=64 MiB, p=4).
-_hasher = PasswordHasher()
+from tracker.config import DEFAULTS
+
+# argon2id's cost: ARGON2_TIME_COST, ARGON2_MEMORY_KIB and ARGON2_PARALLELISM (config.py),
+# by default RFC 9106's low-memory profile (t=3, m=64 MiB, p=4), argon2-cffi's own defaults.
+# The test suite lowers them; a hash made with other parameters is redone at the next login.
+ARGON2_KEYS = ("ARGON2_TIME_COST", "ARGON2_MEMORY_KIB", "ARGON2_PARALLELISM")
+
+
+@lru_cache(maxsize=4)
+def _hasher_with(time_cost: int, memory_kib: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+
+
+def _hasher() -> PasswordHasher:
+    """The hasher of the current app's configuration (the defaults outside an app)."""
+    config = current_app.config if has_app_context() else DEFAULTS
+    return _hasher_with(*(int(config.get(key, DEFAULTS[key])) for key in ARGON2_KEYS))
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -39,21 +56,30 @@ HAS_UNIT_NAME = "密码不能包含所在单位的名称或简称。"
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 # Compared against when there is no usable hash (an unknown or a locked account), so that
-# every failed login costs the same argon2 work as a wrong password.
-DUMMY_HASH = hash_password("not-a-real-password-0")
+# every failed login costs the same argon2 work as a wrong password: verify_password takes it
+# for a real hash made with the configured parameters.
+DUMMY_HASH = "dummy"
+
+
+@lru_cache(maxsize=4)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("not-a-real-password-0")
 
 
 def verify_password(stored_hash: str, password: str) -> tuple[bool, bool]:
     """Return (matches, needs_rehash)."""
+    hasher = _hasher()
+    if stored_hash == DUMMY_HASH:
+        stored_hash = _dummy_hash(hasher)
     try:
-        _hasher.verify(stored_hash, password)
+        hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False, False
-    return True, _hasher.check_needs_rehash(stored_hash)
+    return True, hasher.check_needs_rehash(stored_hash)
 
 
 def _letters(text: str) -> str:

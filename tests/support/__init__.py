@@ -1,0 +1,2 @@
+"""Helpers shared by the tests: one module per area, named after the folder
+whose conftest.py keeps the fixtures (base: tests/conftest.py)."""
