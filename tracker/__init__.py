@@ -338,6 +338,12 @@ def _register_cli(app: Flask) -> None:
 def _refuse_unsafe_production(app: Flask) -> None:
     """Production must not start with demo accounts still usable."""
     from tracker.accounts.models import User
+    from tracker.accounts.passwords import argon2_too_weak, prepare_dummy_hash
+
+    weak = argon2_too_weak(app.config)
+    if weak:
+        raise RuntimeError(weak)
+    prepare_dummy_hash(app.config)
 
     if len(str(app.config["SECRET_KEY"])) < 32:
         raise RuntimeError("生产模式的 TRACKER_SECRET_KEY 太短（至少 32 个字符）。")

@@ -354,3 +354,12 @@ def test_a_shared_folder_such_as_tmp_is_never_closed(tmp_path):
     private_folder(shared)
     assert stat_module.S_IMODE(shared.stat().st_mode) == 0o1777
     assert stat_module.S_IMODE((shared / "tracker.sqlite3").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("key, value", [("ARGON2_MEMORY_KIB", 8), ("ARGON2_TIME_COST", 1),
+                                        ("ARGON2_PARALLELISM", 0)])
+def test_production_refuses_weak_password_hashing(tmp_path, key, value):
+    # The suite's cheap argon2 parameters are configuration: production must not accept them.
+    with pytest.raises(RuntimeError, match=f"参数过低：TRACKER_{key}={value}"):
+        start(production(tmp_path, **{key: value}))
+    start(production(tmp_path, ARGON2_MEMORY_KIB=19456, ARGON2_TIME_COST=2, ARGON2_PARALLELISM=1))
