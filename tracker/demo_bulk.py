@@ -21,6 +21,7 @@ from sqlalchemy import func, insert, select, text, update
 
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import Role, Unit, User, UserRole
+from tracker.core.states import ReviewLevel
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import (
@@ -44,6 +45,7 @@ from tracker.proposals import operations as proposal_ops
 from tracker.proposals.models import CATEGORIES, Author, Body, Level, Meeting, Proposal
 from tracker.ratings import queries as rating_queries
 from tracker.ratings.models import Rating, RatingChannel, Satisfaction
+from tracker.replies.choices import Decision
 from tracker.replies.models import DocSeries, DraftVersion, Reply, ReviewDecision, SeriesKind
 from tracker.replies.operations import format_doc_number
 from tracker.supervision import facts, rollup
@@ -465,7 +467,7 @@ class Generator:
         day = day + timedelta(days=rng.randint(1, step_days))
         if day > self.today:
             return
-        self.decision(row, round_no, "sign", draft_id, unit.signer, day)
+        self.decision(row, round_no, ReviewLevel.sign, draft_id, unit.signer, day)
         signed_at = _at(day, rng)
         reply = {
             "id": self.ids(Reply), "assignment_id": row["id"], "round": round_no,
@@ -489,7 +491,7 @@ class Generator:
     def decision(self, row, round_no, level, draft_id, who, day) -> None:
         self.add(ReviewDecision, {
             "id": self.ids(ReviewDecision), "assignment_id": row["id"], "round": round_no,
-            "cycle": 1, "level": level, "decision": "approve", "comment": "",
+            "cycle": 1, "level": level, "decision": Decision.approve, "comment": "",
             "draft_version_id": draft_id, "reviewer_id": who[0], "reviewer_name": who[1],
             "decided_at": _at(day, self.rng)})
 

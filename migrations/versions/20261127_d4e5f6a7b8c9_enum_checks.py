@@ -58,6 +58,7 @@ CHECKS = {
     ],
     'review_decisions': [
         ('level', ('first', 'second', 'final', 'sign')),
+        ('decision', ('approve', 'return')),
     ],
     'doc_series': [
         ('kind', ('suggestion', 'proposal', 'co_opinion')),

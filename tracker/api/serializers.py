@@ -42,7 +42,6 @@ from tracker.replies.operations import waiting_days
 from tracker.signing.service import verify_url
 
 # Timeline details that quote a draft or a reviewer's words.
-DECISION_LABELS = {"approve": "通过", "return": "退回修改"}
 
 as_json = schemas.as_json
 
@@ -145,7 +144,7 @@ def review(r: ReviewDecision) -> schemas.ReviewDecision:
         level=r.level,
         level_label=ReviewLevel.label_of(r.level),
         decision=r.decision,
-        decision_label=DECISION_LABELS.get(r.decision, r.decision),
+        decision_label=r.decision.label,
         comment=r.comment,
         reviewer_name=r.reviewer_name,
         decided_at=r.decided_at,

@@ -17,6 +17,7 @@ from tracker.handling.models import Assignment, DeadlineExtension, ExtensionStat
 from tracker.handling.workflow import Action, allowed_actions
 from tracker.proposals.models import Proposal
 from tracker.replies import queries as replies
+from tracker.replies.choices import Decision
 
 
 @dataclass
@@ -117,7 +118,7 @@ def _todo_what(assignment: Assignment, actions: list[Action]) -> str:
         if co:
             return "待提交会办意见"
         current = replies.current_cycle_decisions(assignment)
-        if current and current[-1].decision == "return":
+        if current and current[-1].decision == Decision.returned:
             return f"{ReviewLevel.label_of(current[-1].level)}退回修改"
         if Action.submit_review in actions:
             return "待送审"

@@ -6,6 +6,7 @@ def init_app(app) -> None:
     tell signing where the issued letters are."""
     from tracker.handling import events, workflow
     from tracker.replies import actions, letter, operations, queries  # noqa: F401  (actions)
+    from tracker.replies.choices import Decision
     from tracker.signing import service
 
     workflow.provide(latest_draft=queries.latest_draft,
@@ -15,3 +16,4 @@ def init_app(app) -> None:
     events.subscribe(operations.number_submitted_opinion, workflow.Action.submit_opinion)
     service.provide_archive(by_hash=queries.issued_by_hash, by_code=queries.issued_by_code,
                             stored_file=letter.stored_letter)
+    app.jinja_env.globals.update(Decision=Decision)

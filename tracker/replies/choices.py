@@ -15,6 +15,13 @@ class ReplyForm(LabelledEnum):
     other = "other", "其他"
 
 
+class Decision(LabelledEnum):
+    """A reviewer's or signer's decision on a draft (签发 is an approval at level sign)."""
+
+    approve = "approve", "通过"
+    returned = "return", "退回修改"
+
+
 class SeriesKind(LabelledEnum):
     suggestion = "suggestion", "建议答复"
     proposal = "proposal", "提案答复"

@@ -18,7 +18,7 @@ from tracker.core.dbtypes import enum_type, one_of
 from tracker.core.states import ReviewLevel
 from tracker.core.time import utcnow
 from tracker.extensions import db
-from tracker.replies.choices import ReplyForm, SeriesKind
+from tracker.replies.choices import Decision, ReplyForm, SeriesKind
 
 
 class DraftVersion(db.Model):
@@ -63,7 +63,7 @@ class ReviewDecision(db.Model):
     """A reviewer's or signer's decision on one version of a draft."""
 
     __tablename__ = "review_decisions"
-    __table_args__ = (one_of("level", ReviewLevel),)
+    __table_args__ = (one_of("level", ReviewLevel), one_of("decision", Decision))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
@@ -72,7 +72,7 @@ class ReviewDecision(db.Model):
     # Which submission (送审) this decision belongs to; a resubmission starts a new cycle.
     cycle: Mapped[int] = mapped_column(Integer, default=1)
     level: Mapped[ReviewLevel] = mapped_column(enum_type(ReviewLevel, 10))
-    decision: Mapped[str] = mapped_column(String(10))  # approve | return
+    decision: Mapped[Decision] = mapped_column(enum_type(Decision, 10))
     comment: Mapped[str] = mapped_column(Text, default="")
     draft_version_id: Mapped[int] = mapped_column(ForeignKey("draft_versions.id"))
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -15,6 +15,7 @@ from tracker.handling.workflow import LEVEL_OF_STATE, Action, AssignmentState, c
 from tracker.letters import fields
 from tracker.proposals.models import Disclosure, ItemKind
 from tracker.replies import punctuation, queries
+from tracker.replies.choices import Decision
 from tracker.replies.models import (
     DocSeries,
     DraftVersion,
@@ -142,7 +143,7 @@ def submit_review(assignment: Assignment, actor: User, *, version: int | None = 
                        changes={"review_cycle": Assignment.review_cycle + 1}, details=details)
 
 
-def _decide(assignment: Assignment, actor: User, action: Action, decision: str,
+def _decide(assignment: Assignment, actor: User, action: Action, decision: Decision,
             seen_version_id: int | None, comment: str, changes: dict | None = None,
             extra=None, version: int | None = None) -> Assignment:
     if version is not None and version != assignment.version:
@@ -171,7 +172,7 @@ def _decide(assignment: Assignment, actor: User, action: Action, decision: str,
 def approve_draft(assignment: Assignment, actor: User, *, seen_version_id: int | None,
                   comment: str = "", version: int | None = None) -> Assignment:
     """A reviewer approves the draft at their level; it moves to the next level."""
-    return _decide(assignment, actor, Action.approve, "approve", seen_version_id,
+    return _decide(assignment, actor, Action.approve, Decision.approve, seen_version_id,
                    (comment or "").strip(), version=version)
 
 
@@ -193,7 +194,7 @@ def return_draft(assignment: Assignment, actor: User, *, seen_version_id: int | 
             db.session.delete(unissued)
             db.session.flush()
 
-    return _decide(assignment, actor, Action.return_draft, "return", seen_version_id, comment,
+    return _decide(assignment, actor, Action.return_draft, Decision.returned, seen_version_id, comment,
                    version=version, extra=drop_unissued)
 
 
@@ -201,7 +202,7 @@ def sign_reply(assignment: Assignment, actor: User, *, seen_version_id: int | No
                comment: str = "", version: int | None = None) -> Assignment:
     """签发: the signer signs the approved draft off; the reviewers' names go on the reply."""
     approvals = {d.level: d.reviewer_name
-                 for d in queries.current_cycle_decisions(assignment) if d.decision == "approve"}
+                 for d in queries.current_cycle_decisions(assignment) if d.decision == Decision.approve}
 
     def create_reply(latest: DraftVersion) -> None:
         db.session.add(Reply(
@@ -211,7 +212,7 @@ def sign_reply(assignment: Assignment, actor: User, *, seen_version_id: int | No
             final_reviewer=approvals.get("final", ""),
             signer_id=actor.id, signer_name=actor.full_name, signed_at=utcnow()))
 
-    return _decide(assignment, actor, Action.sign, "approve", seen_version_id,
+    return _decide(assignment, actor, Action.sign, Decision.approve, seen_version_id,
                    (comment or "").strip(), extra=create_reply, version=version)
 
 

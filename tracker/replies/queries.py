@@ -9,6 +9,7 @@ from sqlalchemy import select
 from tracker.core.states import AssignmentState
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
+from tracker.replies.choices import Decision
 from tracker.replies.models import DraftVersion, Reply, ReviewDecision
 
 
@@ -53,7 +54,7 @@ def current_cycle_decisions(assignment: Assignment) -> list[ReviewDecision]:
 def levels_approved_by(assignment: Assignment, user_id: int) -> set[str]:
     """Levels this person approved in the current submission of the draft."""
     return {d.level for d in current_cycle_decisions(assignment)
-            if d.reviewer_id == user_id and d.decision == "approve"}
+            if d.reviewer_id == user_id and d.decision == Decision.approve}
 
 
 def wrote_this_round(assignment: Assignment, user_id: int) -> bool:
