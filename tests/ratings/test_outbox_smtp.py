@@ -284,3 +284,19 @@ def test_a_rolled_back_transaction_sends_nothing(live_app, smtp, monkeypatch):
         assert deliver_due() == (0, 0)
         db.session.remove()
     assert smtp.recorder.messages == []
+
+
+def test_delivery_never_commits_what_its_caller_left_uncommitted(live_app, smtp, monkeypatch):
+    # deliver_due used to start with a commit: anything a request left pending rode along.
+    from tracker.core.models import Setting
+
+    monkeypatch.setitem(live_app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(live_app.config, "SMTP_PORT", smtp.port)
+    with live_app.app_context():
+        db.session.add(Setting(key="left_pending", value="x"))
+        db.session.flush()
+        assert deliver_due() == (0, 0)
+        db.session.remove()
+    with live_app.app_context():
+        assert db.session.get(Setting, "left_pending") is None
+        db.session.remove()

@@ -89,7 +89,9 @@ def deliver_due(limit: int = 50) -> tuple[int, int]:
     """Send the messages that are due, one transaction each: (sent, failed)."""
     if not current_app.config.get("SMTP_HOST"):
         return 0, 0
-    db.session.commit()  # nothing of the caller's may ride along
+    # The callers commit their own work first (a request, `flask remind`, `flask outbox send`);
+    # whatever is left uncommitted was not meant to be kept, and is not ours to commit.
+    db.session.rollback()
     sent = failed = 0
     ids = db.session.scalars(select(OutboxMessage.id).where(
         OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= utcnow(),
