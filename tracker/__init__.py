@@ -225,10 +225,11 @@ def _register_error_handlers(app: Flask) -> None:
 
     def _render(status: int, message: str, errors: dict | None = None):
         if _wants_json():
-            body = {"error": message, "status": status}
-            if errors:
-                body["errors"] = errors
-            return jsonify(body), status
+            from tracker.api import schemas
+
+            fields = {"errors": errors} if errors else {}
+            body = schemas.Error(error=message, status=status, **fields)
+            return jsonify(schemas.as_json(body)), status
         return render_template("error.html", status=status, message=message), status
 
     def _render_without_database(status: int, message: str):

@@ -28,7 +28,7 @@ from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling import operations as handling
 from tracker.handling.models import Assignment
-from tracker.handling.workflow import Action, allowed_actions, is_overdue
+from tracker.handling.workflow import Action, allowed_actions
 from tracker.replies import operations as replies
 from tracker.replies import queries, word
 from tracker.replies.models import DocSeries, DraftVersion, Reply, ReviewDecision
@@ -571,8 +571,8 @@ def test_an_item_overdue_in_review_is_flagged_and_listed(w, client):
         due_on=today() - timedelta(days=2)))
     db.session.commit()
     db.session.expire_all()
-    assert is_overdue(late) and not is_overdue(on_time)
-    assert is_overdue(late, on=today() - timedelta(days=2)) is False
+    assert late.is_overdue() and not on_time.is_overdue()
+    assert late.is_overdue(on=today() - timedelta(days=2)) is False
     late_number, on_time_number = late.proposal.number, on_time.proposal.number
 
     client.login("clerk")

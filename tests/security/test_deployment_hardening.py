@@ -356,10 +356,22 @@ def test_a_shared_folder_such_as_tmp_is_never_closed(tmp_path):
     assert stat_module.S_IMODE((shared / "tracker.sqlite3").stat().st_mode) == 0o600
 
 
-@pytest.mark.parametrize("key, value", [("ARGON2_MEMORY_KIB", 8), ("ARGON2_TIME_COST", 1),
-                                        ("ARGON2_PARALLELISM", 0)])
-def test_production_refuses_weak_password_hashing(tmp_path, key, value):
+@pytest.mark.parametrize("time_cost, memory_kib, parallelism", [
+    (1, 8, 1),          # the suite's cheap parameters
+    (1, 19456, 4),      # one pass needs 46 MiB
+    (2, 19455, 1),
+    (5, 7167, 1),
+    (3, 65536, 0),
+])
+def test_production_refuses_weak_password_hashing(tmp_path, time_cost, memory_kib, parallelism):
     # The suite's cheap argon2 parameters are configuration: production must not accept them.
-    with pytest.raises(RuntimeError, match=f"参数过低：TRACKER_{key}={value}"):
-        start(production(tmp_path, **{key: value}))
-    start(production(tmp_path, ARGON2_MEMORY_KIB=19456, ARGON2_TIME_COST=2, ARGON2_PARALLELISM=1))
+    config = production(tmp_path, ARGON2_TIME_COST=time_cost, ARGON2_MEMORY_KIB=memory_kib,
+                        ARGON2_PARALLELISM=parallelism)
+    with pytest.raises(RuntimeError, match=f"参数过低（TRACKER_ARGON2_TIME_COST={time_cost}"):
+        start(config)
+
+
+@pytest.mark.parametrize("time_cost, memory_kib", [(1, 47104), (2, 19456), (5, 7168), (3, 65536)])
+def test_production_accepts_owasp_argon2_configurations(tmp_path, time_cost, memory_kib):
+    start(production(tmp_path, ARGON2_TIME_COST=time_cost, ARGON2_MEMORY_KIB=memory_kib,
+                     ARGON2_PARALLELISM=1))

@@ -23,18 +23,21 @@ def _hasher_with(time_cost: int, memory_kib: int, parallelism: int) -> PasswordH
     return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
 
 
-# OWASP's floor for argon2id (Password Storage Cheat Sheet): 2 passes over 19 MiB, 1 lane.
-# Production refuses to start below it, however configured.
-ARGON2_FLOOR = {"ARGON2_TIME_COST": 2, "ARGON2_MEMORY_KIB": 19456, "ARGON2_PARALLELISM": 1}
+# OWASP's minimum configurations for argon2id (Password Storage Cheat Sheet), as
+# (passes, memory in KiB), each with at least one lane: they trade memory for passes.
+# Production refuses to start below all of them, however configured.
+ARGON2_FLOORS = ((1, 47104), (2, 19456), (3, 12288), (4, 9216), (5, 7168))
 
 
 def argon2_too_weak(config) -> str | None:
-    """A message naming the argon2 parameters below the floor, or None."""
-    low = [f"TRACKER_{key}={config.get(key, DEFAULTS[key])}（至少 {floor}）"
-           for key, floor in ARGON2_FLOOR.items() if int(config.get(key, DEFAULTS[key])) < floor]
-    if low:
-        return "生产模式拒绝启动：密码哈希（argon2id）参数过低：" + "；".join(low) + "。"
-    return None
+    """A message naming the argon2 parameters when they are below OWASP's minimum, or None."""
+    time_cost, memory_kib, parallelism = (int(config.get(key, DEFAULTS[key])) for key in ARGON2_KEYS)
+    if parallelism >= 1 and any(time_cost >= t and memory_kib >= m for t, m in ARGON2_FLOORS):
+        return None
+    given = "，".join(f"TRACKER_{key}={config.get(key, DEFAULTS[key])}" for key in ARGON2_KEYS)
+    floors = "、".join(f"{t} 遍 {m} KiB" for t, m in ARGON2_FLOORS)
+    return (f"生产模式拒绝启动：密码哈希（argon2id）参数过低（{given}）；"
+            f"至少应为以下之一：{floors}，并行度至少 1。")
 
 
 def _hasher() -> PasswordHasher:

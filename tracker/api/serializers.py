@@ -29,7 +29,6 @@ from tracker.handling.workflow import (
     AssignmentState,
     ProposalState,
     allowed_actions,
-    is_overdue,
 )
 from tracker.proposals.models import Author, Disclosure, Meeting, Proposal
 from tracker.ratings import queries as rating_queries
@@ -267,7 +266,7 @@ def assignment(a: Assignment, viewer: User) -> schemas.Assignment:
         drafter=user_ref(a.drafter),
         version=a.version,
         round=a.round,
-        is_overdue=is_overdue(a),
+        is_overdue=a.is_overdue(),
         extension=extension(a.extension),
         allowed_actions=allowed_actions(a, viewer),
         **_reply_handling(a, viewer),
@@ -301,7 +300,7 @@ def assignment_brief(a: Assignment) -> schemas.AssignmentBrief:
         state=a.state,
         state_label=_label(AssignmentState, a.state),
         due_on=a.due_on,
-        is_overdue=is_overdue(a),
+        is_overdue=a.is_overdue(),
     )
 
 
@@ -367,7 +366,7 @@ def _common(p: Proposal) -> dict:
         "received_on": p.received_on,
         "state": p.state,
         "state_label": _label(ProposalState, p.state),
-        "is_overdue": any(is_overdue(a) for a in p.assignments),
+        "is_overdue": any(a.is_overdue() for a in p.assignments),
     }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tracker.core.states import ReviewLevel
+from tracker.core.states import ExtensionStatus, ReviewLevel
 from tracker.core.templating import EVENT_LABELS
 from tracker.handling import permissions
 from tracker.handling.models import ContactMethod, ContactStage, UnitRole
@@ -15,7 +15,7 @@ from tracker.handling.workflow import (
     AssignmentState,
     ProposalState,
     allowed_actions,
-    is_overdue,
+    return_window,
 )
 
 
@@ -41,7 +41,9 @@ def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         permissions=permissions,
         allowed_actions=allowed_actions,
-        is_overdue=is_overdue,
+        return_window=return_window,
+        ExtensionStatus=ExtensionStatus,
+        Action=Action,
         state_label=state_label,
         action_label=action_label,
         ProposalState=ProposalState,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -559,8 +558,3 @@ def transition(
         details=event_details,
     )
     return obj
-
-
-def is_overdue(assignment: Assignment, on: date | None = None) -> bool:
-    """Assignment.is_overdue (the one definition), as a function for templates and the API."""
-    return assignment.is_overdue(on)

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Role, User, UserRole
+from tracker.core.states import ExtensionStatus
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling import permissions
@@ -188,7 +189,7 @@ def notify_extension_decided(assignment: Assignment) -> int:
     extension = assignment.extension
     proposal = assignment.proposal
     decider = extension.decided_by.full_name if extension.decided_by else "交办员"
-    if extension.status == "approved":
+    if extension.status == ExtensionStatus.approved:
         outcome = "同意延期"
         text = (f"{item_name(proposal)}：交办员{decider}已同意延期，期限由 "
                 f"{extension.original_due_on.isoformat()} 延至 {assignment.due_on.isoformat()}。")

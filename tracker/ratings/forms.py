@@ -66,5 +66,5 @@ class PaperRatingInput(RatingForm):
 
 
 class RatingRuleForm(BaseForm):
-    rule = RadioField("评价汇总规则", choices=[(r.value, r.label) for r in RatingRule],
+    rule = RadioField("评价汇总规则", choices=RatingRule.choices(),
                       validators=[InputRequired("请选择评价汇总规则。")])

@@ -36,16 +36,23 @@ from tracker.core.states import AssignmentState, ProposalState
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
+from tracker.handling.workflow import return_window
 from tracker.proposals.models import Meeting, Proposal
 from tracker.supervision import facts as _facts  # noqa: F401  (keeps the facts up to date)
 from tracker.supervision import indexes as _indexes  # noqa: F401  (declares the indexes)
 from tracker.supervision import rollup
 from tracker.supervision.models import COUNTERS, FigureCount, ReplyDay
 
+
+def definitions() -> list[tuple[str, str]]:
+    """The dashboard's definitions, with the configured return window."""
+    return [(term, text.replace("{window}", str(return_window()))) for term, text in DEFINITIONS]
+
+
 DEFINITIONS = [
     ("统计口径", "按承办单位统计交办件（一个单位办理一件建议提案为一件），不含已退回的交办；"
                 "合计为各单位之和。主办（分办）单位负责答复，会办单位提交会办意见。"),
-    ("按时签收", "在交办后 7 个工作日内（签收期限之前，含当日）签收。"),
+    ("按时签收", "在交办后 {window} 个工作日内（签收期限之前，含当日）签收。"),
     ("已答复", "主办（分办）件中已有答复发文的件数（重新办理的，第一次答复即计入）。"),
     ("按时答复", "本轮答复的发文日期不晚于答复期限（经批准延期的以延期后的期限为准；重新办理的以"
                 "重新办理期限和第二次答复为准）。按时答复率 = 按时答复 ÷ 主办（分办）件数。"),

@@ -56,7 +56,7 @@ def dashboard():
     return render_template(
         "supervision/dashboard.html", board=board, tables=built, scope=scope,
         charts=tables.charts(board), meetings=list(meetings), units=units,
-        kinds=list(ItemKind), definitions=stats.DEFINITIONS, list_args=_list_args(scope),
+        kinds=list(ItemKind), definitions=stats.definitions(), list_args=_list_args(scope),
         labels=stats.scope_labels(scope), format_cell=tables.format_cell)
 
 
