@@ -216,3 +216,26 @@ def test_bulk_audit_events_are_those_record_writes_one_by_one(w):
     assert [r.seq for r in rows] == [one.seq, one.seq - 1, one.seq - 2]
     assert rows[0].prev_hash == rows[1].hash and rows[1].prev_hash == rows[2].hash
     assert verify_chain().ok
+
+
+def test_the_subscribers_hear_of_each_imported_assignment(w):
+    # What follows a 交办 (notices to the unit, later search) hangs off the transition event:
+    # the bulk import announces its moves as transition() does.
+    from tracker.handling import events
+    from tracker.handling.workflow import Action
+
+    heard = []
+
+    def listener(event):
+        heard.append(event)
+        event.details["heard"] = True
+
+    with events.subscribed(listener, Action.assign):
+        result = run(w, [item(701), item(702, co="省人力资源和社会保障厅")])
+    assert [e.obj.id for e in heard] == result.proposal_ids
+    assert {(e.action, e.old_state, e.new_state, e.actor.id) for e in heard} == {
+        (Action.assign, "registered", "assigned", w.clerk.id)}
+    assert [len(e.details["units"]) for e in heard] == [1, 2]
+    logged = [json.loads(d) for d in db.session.scalars(select(AuditEvent.details).where(
+        AuditEvent.action == "assign", AuditEvent.proposal_id.in_(result.proposal_ids)))]
+    assert [d["heard"] for d in logged] == [True, True]

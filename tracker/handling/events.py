@@ -76,6 +76,7 @@ def subscribers(action: Action) -> list[Subscriber]:
 
 
 def emit(event: Transition) -> None:
-    """Run the subscribers of this move (called by transition() only)."""
+    """Run the subscribers of this move (called by transition(), and by the bulk import for
+    the 交办 it makes in bulk)."""
     for receiver in subscribers(event.action):
         receiver(event)

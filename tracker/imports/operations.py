@@ -7,10 +7,11 @@ register_proposal and assign_proposal, made for the whole file with one query pe
 the same rows (deadlines and the return window by tracker.handling.operations' deadline_for
 and return_due_on, the move checked by workflow.check, the row locks taken by
 workflow.lock_items and the item's state written by workflow.sync_proposal_state, nowhere
-else) and the same audit events, one "register" and one "assign" per item, then one
-"import_items" for the batch. For speed the rows are inserted in bulk and the events
-appended to the hash chain in one step (tracker.audit.log.record_many); the chain still
-verifies (`flask --app wsgi audit verify`).
+else), the same transition event to the subscribers (handling.events) and the same audit
+events, one "register" and one "assign" per item, then one "import_items" for the batch.
+For speed the rows are inserted in bulk and the events appended to the hash chain in one
+step (tracker.audit.log.record_many); the chain still verifies
+(`flask --app wsgi audit verify`).
 """
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from tracker.core.errors import PermissionDenied
 from tracker.core.states import ProposalState
 from tracker.core.time import today
 from tracker.extensions import db
+from tracker.handling import events as transitions
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.operations import (
@@ -386,12 +388,16 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
                            proposal_id=proposal.id, details={
                                "number": plan.number, "title": plan.title,
                                "to": ProposalState.registered.value}))
+        details = {"units": [assignment_summary(a, units[a.unit_id])
+                             for a in assignments[proposal.id]],
+                   "from": ProposalState.registered.value, "to": ProposalState.assigned.value}
+        # The move's subscribers hear of it as they would from transition(), in this
+        # transaction, and what they add to the details is logged with it.
+        transitions.emit(transitions.Transition(
+            obj=proposal, action=Action.assign, actor=actor, old_state=details["from"],
+            new_state=details["to"], details=details))
         events.append(dict(action=Action.assign.value, object_type="proposal",
-                           object_id=proposal.id, proposal_id=proposal.id, details={
-                               "units": [assignment_summary(a, units[a.unit_id])
-                                         for a in assignments[proposal.id]],
-                               "from": ProposalState.registered.value,
-                               "to": ProposalState.assigned.value}))
+                           object_id=proposal.id, proposal_id=proposal.id, details=details))
     per_meeting = Counter(plan.meeting.name for plan in plans)
     meetings = {plan.meeting.name: (plan.meeting.id, per_meeting[plan.meeting.name])
                 for plan in plans}
