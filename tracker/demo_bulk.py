@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, text, update
 
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import Role, Unit, User, UserRole
-from tracker.core.states import ReviewLevel
+from tracker.core.states import ReviewLevel, Satisfaction
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import (
@@ -44,7 +44,7 @@ from tracker.handling.workflow import (
 from tracker.proposals import operations as proposal_ops
 from tracker.proposals.models import CATEGORIES, Author, Body, Level, Meeting, Proposal
 from tracker.ratings import queries as rating_queries
-from tracker.ratings.models import Rating, RatingChannel, Satisfaction
+from tracker.ratings.models import Rating, RatingChannel
 from tracker.replies.choices import Decision
 from tracker.replies.models import DocSeries, DraftVersion, Reply, ReviewDecision, SeriesKind
 from tracker.replies.operations import format_doc_number
@@ -515,7 +515,7 @@ class Generator:
                 "id": self.ids(Rating), "reply_id": reply["id"], "author_id": author_id,
                 "handling": verdict.value, "result": verdict.value,
                 "handling_score": rng.randint(low, high), "result_score": rng.randint(low, high),
-                "contacted": True, "contact_method": "面商", "comments": rng.choice(COMMENTS),
+                "contacted": True, "contact_method": ContactMethod.face, "comments": rng.choice(COMMENTS),
                 "channel": (RatingChannel.paper if paper else RatingChannel.online).value,
                 "request_id": None, "entered_by_id": self.clerk.id if paper else None,
                 "scan_id": None, "created_at": _at(day, rng)})

@@ -39,11 +39,13 @@ CHECKS = {
     'assignments': [
         ('state', ASSIGNMENT_STATES),
         ('role', ('lead', 'co', 'separate')),
+        ('latest_rating', SATISFACTION),
     ],
     'proposals': [
         ('kind', ITEM_KINDS),
         ('disclosure', ('public', 'on_request', 'not_public')),
         ('state', PROPOSAL_STATES),
+        ('handling_grade', ('good', 'fair', 'poor', '')),  # '' until 办结
     ],
     'meetings': [
         ('level', ('province', 'city', 'county')),
@@ -55,6 +57,7 @@ CHECKS = {
     ],
     'draft_versions': [
         ('reply_form', ('written', 'face', 'meeting', 'other')),
+        ('disclosure', ('public', 'on_request', 'not_public')),
     ],
     'review_decisions': [
         ('level', ('first', 'second', 'final', 'sign')),
@@ -72,6 +75,10 @@ CHECKS = {
         ('handling', SATISFACTION),
         ('result', SATISFACTION),
         ('channel', ('online', 'paper')),
+        ('contact_method', ('face', 'phone', 'meeting', 'visit', 'written', 'other', '')),
+    ],
+    'replies': [
+        ('rating', SATISFACTION),
     ],
     'figure_counts': [
         ('state', ASSIGNMENT_STATES),

@@ -18,10 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, RootModel, W
 from pydantic.json_schema import DefsRef, GenerateJsonSchema, models_json_schema
 
 from tracker.accounts.models import Role
+from tracker.core.states import Grade, Satisfaction
 from tracker.handling.models import ContactMethod, ContactStage, ExtensionStatus, UnitRole
 from tracker.handling.workflow import Action, AssignmentState, ProposalState
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level
-from tracker.ratings.models import Grade, RatingChannel, Satisfaction
+from tracker.ratings.models import RatingChannel
 from tracker.ratings.models import RatingRule as RatingRuleChoice
 from tracker.replies.models import ReplyForm
 

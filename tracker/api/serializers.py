@@ -15,7 +15,7 @@ from flask import current_app
 from tracker.accounts.models import Unit, User
 from tracker.api import schemas
 from tracker.audit.models import AuditEvent
-from tracker.core.states import ReviewLevel
+from tracker.core.states import Grade, ReviewLevel
 from tracker.core.templating import EVENT_LABELS
 from tracker.desk import queries
 from tracker.extensions import db
@@ -32,7 +32,6 @@ from tracker.handling.workflow import (
 )
 from tracker.proposals.models import Author, Disclosure, Meeting, Proposal
 from tracker.ratings import queries as rating_queries
-from tracker.ratings.models import Grade
 from tracker.ratings.permissions import can_view_ratings
 from tracker.ratings.queries import reply_rounds
 from tracker.replies import queries as replies

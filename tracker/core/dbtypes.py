@@ -18,9 +18,11 @@ def enum_type(enum_cls: type[LabelledEnum], length: int) -> Enum:
                 validate_strings=True, create_constraint=False)
 
 
-def one_of(column: str, enum_cls: type[LabelledEnum], name: str | None = None):
-    """The CHECK that keeps a column within the enum's values (NULL passes)."""
-    values = ", ".join(f"'{value}'" for value in _values(enum_cls))
+def one_of(column: str, enum_cls: type[LabelledEnum], name: str | None = None,
+           also: tuple[str, ...] = ()):
+    """The CHECK that keeps a column within the enum's values (NULL passes; also: further
+    values allowed, such as "" for a choice not made yet)."""
+    values = ", ".join(f"'{value}'" for value in [*_values(enum_cls), *also])
     return CheckConstraint(f"{column} IN ({values})", name=name or f"{column}_known")
 
 

@@ -114,3 +114,36 @@ UNFINISHED_STATES = frozenset(AssignmentState) - FINISHED_STATES
 
 # A deadline this many days away or nearer (and not passed) is shown as 「剩 n 天」.
 DUE_SOON_DAYS = 10
+
+
+# The outcome of the authors' ratings, which moves an item to 办结 or back to its unit, and the
+# grade the supervising office gives the handling at 办结.
+class Satisfaction(LabelledEnum):
+    satisfied = "satisfied", "满意"
+    basic = "basic", "基本满意"
+    unsatisfied = "unsatisfied", "不满意"
+
+    @property
+    def band(self) -> tuple[int, int]:
+        """The score band of the answer (满意 ≥ 90, 基本满意 60–89, 不满意 < 60)."""
+        return {"satisfied": (90, 100), "basic": (60, 89), "unsatisfied": (0, 59)}[self.value]
+
+    @property
+    def band_label(self) -> str:
+        return {"satisfied": "90 分及以上", "basic": "60–89 分", "unsatisfied": "60 分以下"}[
+            self.value]
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse."""
+        return {"satisfied": 0, "basic": 1, "unsatisfied": 2}[self.value]
+
+    @classmethod
+    def for_score(cls, score: int) -> Satisfaction:
+        return cls.satisfied if score >= 90 else cls.basic if score >= 60 else cls.unsatisfied
+
+
+class Grade(LabelledEnum):
+    good = "good", "好"
+    fair = "fair", "中"
+    poor = "poor", "差"

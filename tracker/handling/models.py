@@ -24,6 +24,7 @@ from tracker.core.states import (
     UNFINISHED_STATES,
     AssignmentState,
     ExtensionStatus,
+    Satisfaction,
 )
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
@@ -38,6 +39,7 @@ class Assignment(db.Model):
         CheckConstraint("due_on >= assigned_on", name="due_after_assigned"),
         one_of("state", AssignmentState),
         one_of("role", UnitRole),
+        one_of("latest_rating", Satisfaction),
         CheckConstraint(
             "state NOT IN ('drafting') OR drafter_id IS NOT NULL", name="drafting_has_drafter"
         ),
@@ -84,7 +86,7 @@ class Assignment(db.Model):
     first_reply_on: Mapped[date | None] = mapped_column(Date)  # China date, round 1 reply
     reply_on_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     latest_class: Mapped[str | None] = mapped_column(String(4))  # latest issued reply's
-    latest_rating: Mapped[str | None] = mapped_column(String(12))  # latest rated reply's
+    latest_rating: Mapped[Satisfaction | None] = mapped_column(enum_type(Satisfaction, 12))  # latest rated reply's
     contacted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     met_in_person: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     opinion_on_time: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.dbtypes import enum_type, one_of
-from tracker.core.states import ProposalState
+from tracker.core.states import Grade, ProposalState
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.proposals.choices import Body, Disclosure, ItemKind, Level
@@ -62,6 +62,7 @@ class Proposal(db.Model):
         UniqueConstraint("meeting_id", "number", name="uq_proposals_meeting_number"),
         one_of("kind", ItemKind),
         one_of("disclosure", Disclosure),
+        one_of("handling_grade", Grade, also=("",)),  # "" until 办结
         one_of("state", ProposalState),
     )
 

@@ -1,5 +1,6 @@
-"""The labelled choices of satisfaction ratings: the answers, the channel, the grade of the
-handling and the rule that turns the authors' answers into the item's rating.
+"""The labelled choices of satisfaction ratings: the channel and the rule that turns the
+authors' answers into the item's rating (the answers themselves, Satisfaction, and the grade
+of the handling at 办结, Grade, are the workflow's vocabulary: tracker.core.states).
 
 This module imports nothing of the app but the enum base, so every layer may use it.
 """
@@ -8,40 +9,9 @@ from __future__ import annotations
 from tracker.core.enums import LabelledEnum
 
 
-class Satisfaction(LabelledEnum):
-    satisfied = "satisfied", "满意"
-    basic = "basic", "基本满意"
-    unsatisfied = "unsatisfied", "不满意"
-
-    @property
-    def band(self) -> tuple[int, int]:
-        """The score band of the answer (满意 ≥ 90, 基本满意 60–89, 不满意 < 60)."""
-        return {"satisfied": (90, 100), "basic": (60, 89), "unsatisfied": (0, 59)}[self.value]
-
-    @property
-    def band_label(self) -> str:
-        return {"satisfied": "90 分及以上", "basic": "60–89 分", "unsatisfied": "60 分以下"}[
-            self.value]
-
-    @property
-    def rank(self) -> int:
-        """Higher is worse."""
-        return {"satisfied": 0, "basic": 1, "unsatisfied": 2}[self.value]
-
-    @classmethod
-    def for_score(cls, score: int) -> Satisfaction:
-        return cls.satisfied if score >= 90 else cls.basic if score >= 60 else cls.unsatisfied
-
-
 class RatingChannel(LabelledEnum):
     online = "online", "网上评价"
     paper = "paper", "纸质征询意见表（代录入）"
-
-
-class Grade(LabelledEnum):
-    good = "good", "好"
-    fair = "fair", "中"
-    poor = "poor", "差"
 
 
 class RatingRule(LabelledEnum):

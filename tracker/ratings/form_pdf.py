@@ -11,6 +11,7 @@ import threading
 from flask import render_template
 from sqlalchemy import select
 
+from tracker.core.states import Satisfaction
 from tracker.core.time import to_local
 from tracker.extensions import db
 from tracker.handling.models import ContactMethod
@@ -18,7 +19,7 @@ from tracker.letters import fonts as letter_fonts
 from tracker.letters.fetcher import LetterFetcher
 from tracker.letters.render import _fonts_css, qr_path
 from tracker.proposals.models import Author
-from tracker.ratings.models import RatingRequest, Satisfaction
+from tracker.ratings.models import RatingRequest
 from tracker.ratings.operations import link_url
 from tracker.replies.models import Reply
 

@@ -7,8 +7,9 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from tracker.core.forms import BaseForm
+from tracker.core.states import Grade, Satisfaction
 from tracker.handling.models import ContactMethod
-from tracker.ratings.models import Grade, RatingRule, Satisfaction
+from tracker.ratings.models import RatingRule
 
 SATISFACTION_CHOICES = [(s.value, f"{s.label}（{s.band_label}）") for s in Satisfaction]
 

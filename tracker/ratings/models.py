@@ -8,11 +8,13 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.dbtypes import enum_type, one_of
+
+# RatingRule is re-exported for the modules that import it from here.
+from tracker.core.states import Satisfaction
 from tracker.core.time import utcnow
 from tracker.extensions import db
-
-# Grade and RatingRule are re-exported for the modules that import them from here.
-from tracker.ratings.choices import Grade, RatingChannel, RatingRule, Satisfaction  # noqa: F401
+from tracker.handling.choices import ContactMethod
+from tracker.ratings.choices import RatingChannel, RatingRule  # noqa: F401
 
 
 class RatingRequest(db.Model):
@@ -51,7 +53,8 @@ class Rating(db.Model):
     __tablename__ = "ratings"
     __table_args__ = (UniqueConstraint("reply_id", "author_id", name="uq_ratings_reply_author"),
                       one_of("handling", Satisfaction), one_of("result", Satisfaction),
-                      one_of("channel", RatingChannel))
+                      one_of("channel", RatingChannel),
+                      one_of("contact_method", ContactMethod, also=("",)))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"),
@@ -62,7 +65,7 @@ class Rating(db.Model):
     handling_score: Mapped[int | None] = mapped_column(Integer)
     result_score: Mapped[int | None] = mapped_column(Integer)
     contacted: Mapped[bool] = mapped_column(Boolean, default=False)
-    contact_method: Mapped[str] = mapped_column(String(20), default="")
+    contact_method: Mapped[str] = mapped_column(String(20), default="")  # ContactMethod or ""
     comments: Mapped[str] = mapped_column(Text, default="")
     channel: Mapped[RatingChannel] = mapped_column(enum_type(RatingChannel, 10))
     request_id: Mapped[int | None] = mapped_column(

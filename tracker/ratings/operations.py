@@ -12,6 +12,7 @@ from tracker.accounts.models import User
 from tracker.audit import log as audit
 from tracker.core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.core.models import Setting
+from tracker.core.states import Grade, Satisfaction
 from tracker.core.time import to_local, today, utcnow
 from tracker.extensions import db
 from tracker.files.storage import store_upload
@@ -27,14 +28,7 @@ from tracker.handling.workflow import (
 from tracker.notifications.models import OutboxMessage
 from tracker.proposals.models import Author, Proposal
 from tracker.ratings import queries
-from tracker.ratings.models import (
-    Grade,
-    Rating,
-    RatingChannel,
-    RatingRequest,
-    RatingRule,
-    Satisfaction,
-)
+from tracker.ratings.models import Rating, RatingChannel, RatingRequest, RatingRule
 from tracker.ratings.permissions import MINT_REFUSED, can_mint_rating_link, is_made_by_rated_unit
 from tracker.replies.models import Reply
 from tracker.replies.queries import current_reply

@@ -10,14 +10,14 @@ from sqlalchemy import select
 from tracker.accounts.models import User
 from tracker.accounts.permissions import is_supervisor
 from tracker.core.models import Setting
-from tracker.core.states import AssignmentState
+from tracker.core.states import AssignmentState, Grade, Satisfaction
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import MAIN_ROLES
 from tracker.notifications.models import OutboxMessage
 from tracker.proposals.models import Proposal
-from tracker.ratings.models import Grade, Rating, RatingRequest, RatingRule, Satisfaction
+from tracker.ratings.models import Rating, RatingRequest, RatingRule
 from tracker.ratings.permissions import can_view_ratings
 from tracker.replies.models import Reply
 

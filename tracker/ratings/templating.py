@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_login import current_user
 
+from tracker.core.states import Grade, Satisfaction
 from tracker.handling.models import Assignment
 from tracker.proposals.models import Proposal
 from tracker.ratings import permissions, queries
-from tracker.ratings.choices import Grade, RatingChannel, Satisfaction
+from tracker.ratings.choices import RatingChannel
 
 
 def rating_panel(proposal: Proposal) -> dict:

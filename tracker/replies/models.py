@@ -15,9 +15,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.core.dbtypes import enum_type, one_of
-from tracker.core.states import ReviewLevel
+from tracker.core.states import ReviewLevel, Satisfaction
 from tracker.core.time import utcnow
 from tracker.extensions import db
+from tracker.proposals.choices import Disclosure
 from tracker.replies.choices import Decision, ReplyForm, SeriesKind
 
 
@@ -29,6 +30,7 @@ class DraftVersion(db.Model):
         UniqueConstraint("assignment_id", "number", name="uq_draft_versions_assignment_number"),
         CheckConstraint("length(trim(body)) > 0", name="body_not_empty"),
         one_of("reply_form", ReplyForm),
+        one_of("disclosure", Disclosure),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,7 +42,7 @@ class DraftVersion(db.Model):
     result_class: Mapped[str] = mapped_column(String(5))
     reply_form: Mapped[ReplyForm] = mapped_column(
         enum_type(ReplyForm, 10), default=ReplyForm.written)
-    disclosure: Mapped[str] = mapped_column(String(20))
+    disclosure: Mapped[Disclosure] = mapped_column(enum_type(Disclosure, 20))
     contact_name: Mapped[str] = mapped_column(String(60), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     cc: Mapped[str] = mapped_column(Text, default="")  # one recipient a line
@@ -108,6 +110,7 @@ class Reply(db.Model):
         UniqueConstraint("assignment_id", "round", name="uq_replies_assignment_round"),
         UniqueConstraint("doc_number", name="uq_replies_doc_number"),
         CheckConstraint("signer_name <> ''", name="signed_has_signer"),
+        one_of("rating", Satisfaction),
         CheckConstraint("issued_at IS NULL OR doc_number IS NOT NULL", name="issued_has_number"),
         CheckConstraint("doc_number IS NULL OR issued_at IS NOT NULL", name="number_when_issued"),
         CheckConstraint("pdf_name IS NULL OR pdf_sha256 IS NOT NULL", name="letter_has_hash"),
@@ -140,7 +143,7 @@ class Reply(db.Model):
     letter_data: Mapped[str | None] = mapped_column(Text)
     signed_by_cert: Mapped[str] = mapped_column(String(200), default="")
     # The item's rating of this reply, from all its authors' answers (tracker.ratings).
-    rating: Mapped[str | None] = mapped_column(String(12))
+    rating: Mapped[Satisfaction | None] = mapped_column(enum_type(Satisfaction, 12))
     rated_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     draft_version: Mapped[DraftVersion] = relationship()

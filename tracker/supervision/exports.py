@@ -21,14 +21,13 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from tracker.accounts.models import Unit, User
-from tracker.core.states import AssignmentState
+from tracker.core.states import AssignmentState, Satisfaction
 from tracker.core.time import to_local, today
 from tracker.extensions import db
 from tracker.handling import queries as list_queries
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import PROPOSAL_STATE_LABELS, ProposalState
 from tracker.proposals.models import Author, ItemKind, Meeting, Proposal
-from tracker.ratings.models import Satisfaction
 from tracker.replies.models import DraftVersion, Reply
 from tracker.supervision.tables import Column, Table, format_cell
 

@@ -14,11 +14,10 @@ from __future__ import annotations
 from sqlalchemy import delete, event, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from tracker.core.states import AssignmentState
+from tracker.core.states import AssignmentState, Satisfaction
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
 from tracker.proposals.models import Proposal
-from tracker.ratings.models import Satisfaction
 from tracker.replies.models import Reply
 from tracker.supervision.models import COUNTERS, FigureCount, ReplyDay
 from tracker.supervision.sqlfunctions import local_date, on_or_before
