@@ -116,6 +116,13 @@ UNFINISHED_STATES = frozenset(AssignmentState) - FINISHED_STATES
 DUE_SOON_DAYS = 10
 
 
+# The moves of a reply's review chain (送审 to 发文), and with 撰写 every move on a draft: the
+# review page offers them, the item page links them, the timeline keeps their drafts private.
+REVIEW_ACTIONS = (Action.submit_review, Action.approve, Action.return_draft, Action.sign,
+                  Action.issue)
+DRAFT_ACTIONS = frozenset({Action.save_draft, *REVIEW_ACTIONS})
+
+
 # The outcome of the authors' ratings, which moves an item to 办结 or back to its unit, and the
 # grade the supervising office gives the handling at 办结.
 class Satisfaction(LabelledEnum):

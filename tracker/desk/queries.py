@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts.models import Role, User
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
-from tracker.core.states import AssignmentState, ProposalState, ReviewLevel
+from tracker.core.states import DRAFT_ACTIONS, AssignmentState, ProposalState, ReviewLevel
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, DeadlineExtension, ExtensionStatus
@@ -160,5 +160,3 @@ def visible_timeline(proposal: Proposal, user: User) -> list[tuple[AuditEvent, d
     return result
 
 
-DRAFT_ACTIONS = frozenset({"save_draft", "submit_review", "approve", "return_draft", "sign",
-                           "issue"})

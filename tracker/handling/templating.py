@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tracker.core.states import ExtensionStatus, ReviewLevel
+from tracker.core.states import DRAFT_ACTIONS, REVIEW_ACTIONS, ExtensionStatus, ReviewLevel
 from tracker.core.templating import EVENT_LABELS
 from tracker.handling import permissions
 from tracker.handling.models import ContactMethod, ContactStage, UnitRole
@@ -44,6 +44,8 @@ def register(app: Flask) -> None:
         return_window=return_window,
         ExtensionStatus=ExtensionStatus,
         Action=Action,
+        REVIEW_ACTIONS=REVIEW_ACTIONS,
+        DRAFT_ACTIONS=DRAFT_ACTIONS,
         state_label=state_label,
         action_label=action_label,
         ProposalState=ProposalState,

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from tracker.core.errors import Hidden, NotFound, PermissionDenied
-from tracker.core.states import ReviewLevel
 from tracker.core.views import int_arg, load_or_404
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
@@ -254,8 +253,6 @@ def letter_style(assignment: Assignment) -> LetterStyle:
 bp.add_app_template_global(can_read_draft, "can_read_draft")
 bp.add_app_template_global(queries.side_by_side, "side_by_side")
 bp.add_app_template_global(SOURCE_LABELS, "DRAFT_SOURCE_LABELS")
-bp.add_app_template_global({level.value: level.label for level in ReviewLevel},
-                           "REVIEW_LEVEL_LABELS")
 
 
 @bp.app_template_global()
