@@ -8,8 +8,6 @@ supervisors; a 分办 unit's draft for that unit and the supervisors alone.
 """
 from __future__ import annotations
 
-import enum
-
 from flask import current_app
 
 from tracker.accounts.models import Unit, User
@@ -43,13 +41,6 @@ from tracker.signing.service import verify_url
 
 as_json = schemas.as_json
 
-
-def _label(enum_cls: type[enum.Enum], value: str) -> str:
-    # A state written by a newer version of the workflow must not break the API.
-    try:
-        return enum_cls(value).label
-    except ValueError:
-        return value
 
 
 def action_label(value: str) -> str:
@@ -115,7 +106,7 @@ def draft(d: DraftVersion) -> schemas.Draft:
         reply_form=d.reply_form,
         reply_form_label=d.reply_form.label,
         disclosure=d.disclosure,
-        disclosure_label=_label(Disclosure, d.disclosure),
+        disclosure_label=Disclosure.label_of(d.disclosure),
         contact_name=d.contact_name,
         contact_phone=d.contact_phone,
         cc=d.cc_list,
@@ -255,7 +246,7 @@ def assignment(a: Assignment, viewer: User) -> schemas.Assignment:
         role=a.role,
         role_label=a.role.label,
         state=a.state,
-        state_label=_label(AssignmentState, a.state),
+        state_label=AssignmentState.label_of(a.state),
         assigned_on=a.assigned_on,
         due_on=a.due_on,
         due_basis=a.due_basis,
@@ -297,7 +288,7 @@ def assignment_brief(a: Assignment) -> schemas.AssignmentBrief:
         unit=unit_ref(a.unit),
         role=a.role,
         state=a.state,
-        state_label=_label(AssignmentState, a.state),
+        state_label=AssignmentState.label_of(a.state),
         due_on=a.due_on,
         is_overdue=a.is_overdue(),
     )
@@ -364,7 +355,7 @@ def _common(p: Proposal) -> dict:
         "is_key": p.is_key,
         "received_on": p.received_on,
         "state": p.state,
-        "state_label": _label(ProposalState, p.state),
+        "state_label": ProposalState.label_of(p.state),
         "is_overdue": any(a.is_overdue() for a in p.assignments),
     }
 
