@@ -14,16 +14,14 @@ from tracker.accounts.models import Unit, User
 from tracker.api import schemas
 from tracker.audit.models import AuditEvent
 from tracker.core.states import Grade, ReviewLevel
-from tracker.core.templating import EVENT_LABELS
 from tracker.desk import queries
 from tracker.extensions import db
 from tracker.files.models import Attachment
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, Contact, ContactMethod, CoOpinion, UnitRole
+from tracker.handling.templating import action_label
 from tracker.handling.workflow import (
-    ACTION_LABELS,
     MAIN_ROLES,
-    Action,
     AssignmentState,
     ProposalState,
     allowed_actions,
@@ -41,13 +39,6 @@ from tracker.signing.service import verify_url
 
 as_json = schemas.as_json
 
-
-
-def action_label(value: str) -> str:
-    try:
-        return ACTION_LABELS[Action(value)]
-    except ValueError:
-        return EVENT_LABELS.get(value, value)
 
 
 def meeting(m: Meeting) -> schemas.Meeting:
@@ -188,10 +179,7 @@ def _reply_handling(a: Assignment, viewer: User) -> dict:
 
 def rating_answer(r) -> schemas.RatingAnswer:
     """One author's answer (online, or entered by a clerk from the paper form)."""
-    try:
-        method_label = ContactMethod(r.contact_method).label if r.contact_method else ""
-    except ValueError:
-        method_label = r.contact_method
+    method_label = ContactMethod.label_of(r.contact_method)
     return schemas.RatingAnswer(
         handling=r.handling,
         handling_label=r.handling.label,
@@ -407,10 +395,7 @@ def closing(p: Proposal) -> schemas.Closing | None:
     """办结 and the supervising office's grade of the handling; None while open."""
     if p.closed_at is None:
         return None
-    try:
-        label = Grade(p.handling_grade).label
-    except ValueError:
-        label = p.handling_grade
+    label = Grade.label_of(p.handling_grade)
     return schemas.Closing(
         closed_at=p.closed_at,
         closed_by=user_ref(db.session.get(User, p.closed_by_id) if p.closed_by_id else None),

@@ -9,8 +9,6 @@ from tracker.handling import permissions
 from tracker.handling.models import ContactMethod, ContactStage, UnitRole
 from tracker.handling.workflow import (
     ACTION_LABELS,
-    ASSIGNMENT_STATE_LABELS,
-    PROPOSAL_STATE_LABELS,
     Action,
     AssignmentState,
     ProposalState,
@@ -20,14 +18,7 @@ from tracker.handling.workflow import (
 
 
 def state_label(value: str, kind: str = "proposal") -> str:
-    enum_cls, labels = (
-        (ProposalState, PROPOSAL_STATE_LABELS) if kind == "proposal"
-        else (AssignmentState, ASSIGNMENT_STATE_LABELS)
-    )
-    try:
-        return labels[enum_cls(value)]
-    except ValueError:
-        return value
+    return (ProposalState if kind == "proposal" else AssignmentState).label_of(value)
 
 
 def action_label(value: str) -> str:

@@ -176,10 +176,7 @@ def rating_panel(proposal: Proposal, user: User) -> dict:
     sections = [s for s in sections if s["rounds"]]
     closed = None
     if proposal.closed_at is not None:
-        try:
-            grade = Grade(proposal.handling_grade).label
-        except ValueError:
-            grade = proposal.handling_grade
+        grade = Grade.label_of(proposal.handling_grade)
         closed = {"at": proposal.closed_at, "grade": grade, "comment": proposal.grade_comment,
                   "by": db.session.get(User, proposal.closed_by_id)
                   if proposal.closed_by_id else None}

@@ -213,10 +213,7 @@ def _field_text(version: DraftVersion, name: str) -> str:
     if name == "reply_form":
         return value.label
     if name == "disclosure":
-        try:
-            return Disclosure(value).label
-        except ValueError:
-            return value
+        return Disclosure.label_of(value)
     if name == "cc":
         return "、".join(version.cc_list)
     return value or ""
