@@ -171,6 +171,41 @@ def _notify_and_mail(users: list[User], kind: NotificationKind, text: str, *,
     return sent
 
 
+def notify_people(users, kind: NotificationKind, text: str, *, key: str,
+                  assignment: Assignment | None = None, proposal_id: int | None = None,
+                  subject: str | None = None, sms_text: str | None = None) -> int:
+    """Tell each user once (per key) by the channels they chose for this kind: the in-app
+    list always, e-mail and SMS as their settings say. Returns how many were told anew.
+
+    text is the in-app and e-mail wording; sms_text a short one without the item's title
+    (SMS passes through an outside gateway), made from kind and number when not given.
+    """
+    sent = 0
+    seen: set[int] = set()
+    for user in users:
+        if user.id in seen or not user.is_enabled:
+            continue
+        seen.add(user.id)
+        if notify(user, kind, text, key=f"{key}:{user.id}", assignment=assignment,
+                  proposal_id=proposal_id) is None:
+            continue
+        sent += 1
+        pid = proposal_id or (assignment.proposal_id if assignment is not None else None)
+        url = _item_url(pid) if pid else f"{current_app.config['PUBLIC_BASE_URL']}/notifications"
+        _mail(user, subject or kind.label, f"{user.full_name}：\n\n{text}\n\n查看：{url}\n")
+    return sent
+
+
+def unit_leaders(unit) -> list[User]:
+    """Who leads a unit for warnings: its principal leader, or else its signers."""
+    if unit.principal_leader_id is not None and unit.principal_leader is not None:
+        return [unit.principal_leader]
+    return list(db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(User.unit_id == unit.id, User.is_enabled.is_(True), UserRole.role == Role.signer)
+        .order_by(User.id)))
+
+
 def notify_extension_requested(assignment: Assignment) -> int:
     """Tell the supervising clerks that the unit asks for a later deadline."""
     extension = assignment.extension
