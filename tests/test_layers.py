@@ -21,6 +21,7 @@ LAYERS = [
     {"core"},           # errors, time, enums and the workflow vocabulary (states.py), forms,
                         # view helpers, generic tables (settings)
     {"audit"},          # the hash-chained audit log
+    {"jobs"},           # the job queue (Huey), the record of its runs
     {"accounts"},       # users, units, sections, roles, API tokens, role predicates
     {"workdays"},       # the working-day calendar and deadlines
     {"files"},          # stored uploads and their download route (rules registered above)

@@ -66,7 +66,6 @@ def create_app(config: dict | None = None) -> Flask:
     _register_template_helpers(app)
     _init_packages(app)
     _register_blueprints(app)
-    _register_outbox(app)
     _register_transactions(app)
     _register_session_checks(app)
     _register_error_handlers(app)
@@ -96,6 +95,7 @@ def _import_models() -> None:
     from tracker.core import models as _c  # noqa: F401
     from tracker.files import models as _f  # noqa: F401
     from tracker.handling import models as _h  # noqa: F401
+    from tracker.jobs import models as _j  # noqa: F401
     from tracker.notifications import models as _n  # noqa: F401
     from tracker.proposals import models as _p  # noqa: F401
     from tracker.ratings import models as _ra  # noqa: F401
@@ -133,25 +133,19 @@ def _tune_engine(engine) -> None:
 def _init_packages(app: Flask) -> None:
     """Let each package hook itself in, lowest layer first (tests/test_layers.py): template
     helpers, answers to the workflow's questions, actions, subscribers to transition events."""
-    from tracker import accounts, handling, letters, notifications, ratings, replies, signing
+    from tracker import (
+        accounts,
+        handling,
+        jobs,
+        letters,
+        notifications,
+        ratings,
+        replies,
+        signing,
+    )
 
-    for package in (accounts, letters, handling, signing, replies, notifications, ratings):
+    for package in (jobs, accounts, letters, handling, signing, replies, notifications, ratings):
         package.init_app(app)
-
-
-def _register_outbox(app: Flask) -> None:
-    """E-mails a request committed go out after its response (the web worker sends them)."""
-    from tracker.notifications import outbox
-
-    @app.teardown_request
-    def _deliver(_exc):
-        if not outbox.due_after_request():
-            return
-        try:
-            outbox.deliver_due()
-        except Exception:  # noqa: BLE001 — the response is out; the message waits for a retry
-            db.session.rollback()
-            app.logger.exception("outbox delivery failed")
 
 
 def _register_transactions(app: Flask) -> None:

@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(outbox_group)
     app.cli.add_command(remind)
+    app.cli.add_command(jobs_group)
     from tracker.letters.cli import register_cli
     from tracker.signing import cli as _signing_cli  # noqa: F401  (letters demo-ca / verify)
 
@@ -173,20 +174,22 @@ def _demo_bulk(items: int) -> None:
                "批量数据不写审计日志。")
 
 
-outbox_group = AppGroup("outbox", help="E-mails waiting to be sent (rating links).")
+outbox_group = AppGroup("outbox", help="E-mails and SMS waiting to be sent.")
 
 
 @outbox_group.command("send")
 @click.option("--limit", default=50, type=click.IntRange(1, 10000),
               help="At most this many messages.")
 def outbox_send(limit: int) -> None:
-    """Send the messages that are due (for cron); exit 1 when some failed."""
+    """Send the messages that are due now, in this process (the job queue's consumer does
+    this by itself); exit 1 when some failed."""
     from flask import current_app
 
     from tracker.notifications.outbox import deliver_due
 
-    if not current_app.config.get("SMTP_HOST"):
-        click.echo("错误：未配置邮件服务器（TRACKER_SMTP_HOST），邮件仍在待发送队列中。", err=True)
+    if not current_app.config.get("SMTP_HOST") and not current_app.config.get("SMS_GATEWAY_URL"):
+        click.echo("错误：未配置邮件服务器（TRACKER_SMTP_HOST）或短信网关，消息仍在待发送队列中。",
+                   err=True)
         raise SystemExit(1)
     sent, failed = deliver_due(limit)
     click.echo(f"已发送 {sent} 封，发送失败 {failed} 封（失败的将按间隔自动重试）。")
@@ -207,7 +210,7 @@ def outbox_list(show_all: bool) -> None:
         query = query.where(OutboxMessage.sent_at.is_(None))
     rows = db.session.scalars(query).all()
     if not rows:
-        click.echo("没有待发送的邮件。" if not show_all else "没有邮件。")
+        click.echo("没有待发送的消息。" if not show_all else "没有消息。")
         return
 
     def when(value) -> str:
@@ -216,18 +219,18 @@ def outbox_list(show_all: bool) -> None:
     for m in rows:
         if m.sent_at is not None:
             status = f"已发送 {when(m.sent_at)}"
-        elif m.attempts >= MAX_ATTEMPTS:
+        elif m.failed_at is not None or m.attempts >= MAX_ATTEMPTS:
             status = f"已放弃（尝试 {m.attempts} 次）"
         elif m.attempts:
             status = f"待重试（已尝试 {m.attempts} 次，下次 {when(m.next_attempt_at)}）"
         else:
             status = f"待发送（{when(m.next_attempt_at)} 起）"
-        line = f"#{m.id}\t{m.kind}\t{m.recipient}\t{status}"
+        line = f"#{m.id}\t{m.channel.label}\t{m.kind}\t{m.recipient}\t{status}"
         if m.last_error and m.sent_at is None:
             line += f"\t{m.last_error}"
         click.echo(line)
     pending = sum(1 for m in rows if m.sent_at is None)
-    click.echo(f"共 {len(rows)} 封，其中未发送 {pending} 封。")
+    click.echo(f"共 {len(rows)} 条，其中未发送 {pending} 条。")
 
 
 @click.command("remind")
@@ -236,13 +239,10 @@ def outbox_list(show_all: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Only report what would be sent.")
 @with_appcontext
 def remind(days: int, dry_run: bool) -> None:
-    """Notify the people who must act next on items due soon or overdue (for cron; running
-    it again sends nothing twice)."""
-    from flask import current_app
-
+    """Notify the people who must act next on items due soon or overdue now (the consumer
+    does it every morning by itself; running it again sends nothing twice)."""
     from tracker.notifications.models import NotificationKind
     from tracker.notifications.operations import remind as run_reminders
-    from tracker.notifications.outbox import deliver_due
 
     report = run_reminders(days, dry_run=dry_run)
     sent = report.sent
@@ -260,10 +260,62 @@ def remind(days: int, dry_run: bool) -> None:
         db.session.rollback()
         return
     db.session.commit()
-    click.echo(f"  邮件：{report.emails} 封已放入待发送队列")
-    if not current_app.config.get("SMTP_HOST"):
-        if report.emails:
-            click.echo("未配置邮件服务器（TRACKER_SMTP_HOST），邮件留在待发送队列中。")
-        return
-    mailed, failed = deliver_due()
-    click.echo(f"已发送邮件 {mailed} 封，发送失败 {failed} 封（失败的将由 flask outbox send 重试）。")
+    click.echo(f"  已通知 {report.emails} 人；邮件和短信按各人的设置由任务队列发送。")
+
+
+jobs_group = AppGroup("jobs", help="The job queue: its consumer and its state.")
+
+
+@jobs_group.command("worker")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Threads running jobs.")
+@click.option("--no-periodic", is_flag=True,
+              help="Leave the periodic jobs to another consumer (run them on exactly one).")
+def jobs_worker(workers: int, no_periodic: bool) -> None:
+    """Run the queue's consumer: the jobs the web workers queue, and the periodic ones."""
+    import logging
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from tracker.jobs import queue
+    from tracker.notifications import jobs as notification_jobs
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()
+    queue.bind(app)
+    # What waited while no consumer ran (and what a killed one left half done) goes first.
+    found = notification_jobs.sweep_now(grace=timedelta(0))
+    queue.mark_abandoned(timedelta(seconds=int(app.config["JOB_LEASE_SECONDS"])))
+    db.session.commit()
+    db.session.remove()
+    click.echo(f"任务队列消费者启动（{workers} 个线程）；待发送消息 {found} 条已排队。")
+    consumer = queue.huey.create_consumer(workers=workers, worker_type="thread",
+                                          periodic=not no_periodic, check_worker_health=True)
+    consumer.run()
+
+
+@jobs_group.command("run")
+@with_appcontext
+def jobs_run() -> None:
+    """Run what is on the queue now, in this process, and exit (without a consumer)."""
+    from flask import current_app
+
+    from tracker.jobs import queue
+
+    queue.bind(current_app._get_current_object())
+    click.echo(f"已运行 {queue.run_pending()} 个任务。")
+
+
+@jobs_group.command("status")
+@with_appcontext
+def jobs_status() -> None:
+    """Queue depth, failures, and the last run of each periodic job."""
+    from tracker.admin import job_status as status
+
+    report = status.report()
+    click.echo(f"排队 {report.pending} 个，定时 {report.scheduled} 个，未处理的失败："
+               f"任务 {len(report.failed_runs)} 个、消息 {len(report.failed_messages)} 条。")
+    for row in report.periodic:
+        last = row.last.started_at.isoformat(" ", "seconds") if row.last else "从未运行"
+        click.echo(f"  {row.label}（{row.when}）：{last}")

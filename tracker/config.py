@@ -42,6 +42,30 @@ DEFAULTS: dict[str, object] = {
     "SMTP_FROM": "tracker@localhost",
     "SMTP_STARTTLS": False,
     "SMTP_TIMEOUT": 10,
+    # The job queue: empty = a SQLite file in the instance folder; postgresql://… or
+    # redis://… in production; memory:// (the tests). See tracker/jobs/queue.py.
+    "QUEUE_URL": "",
+    # How long a job sending a message holds it before another may try (a dead consumer's).
+    "JOB_LEASE_SECONDS": 300,
+    # The pause after a message's first failed attempt; it doubles after each further one.
+    "OUTBOX_RETRY_SECONDS": 60,
+    # SMS through an HTTP gateway (no URL: no SMS). The URL and the body are templates with
+    # $phone, $text and $id (the message's number, for the gateway's de-duplication), filled
+    # in URL-encoded (URL, form body) or JSON-escaped (JSON body); see notifications/sms.py.
+    "SMS_GATEWAY_URL": "",
+    "SMS_GATEWAY_METHOD": "POST",
+    "SMS_GATEWAY_BODY": "",
+    "SMS_GATEWAY_CONTENT_TYPE": "application/json",
+    # Extra request headers, "Name: value" pairs split by ";" (e.g. an API key).
+    "SMS_GATEWAY_HEADERS": "",
+    # Text the gateway's answer must contain to count as sent (empty: any 2xx answer).
+    "SMS_GATEWAY_SUCCESS": "",
+    "SMS_TIMEOUT": 10,
+    "SMS_SIGNATURE": "【建议提案办理】",
+    # The daily jobs, in China Standard Time: deadline reminders, then the e-mail digests.
+    "REMIND_AT": "07:30",
+    "DIGEST_AT": "08:00",
+    "REMIND_DAYS": 3,
     "MAX_UPLOAD_MB": 20,
     "ITEMS_PER_PAGE": 30,
     "SESSION_IDLE_MINUTES": 30,
@@ -119,6 +143,8 @@ def load(overrides: dict | None = None) -> dict:
     cfg["WTF_CSRF_TIME_LIMIT"] = None  # the token lives as long as the session
     cfg["WTF_I18N_ENABLED"] = False  # use WTForms' own Chinese messages
     cfg.setdefault("TESTING", False)
+    if cfg["TESTING"] and not cfg["QUEUE_URL"]:
+        cfg["QUEUE_URL"] = "memory://"  # a test runs its jobs itself (jobs.queue.run_pending)
     return cfg
 
 

@@ -146,6 +146,7 @@ def build_app(url: str, tmp_path, **extra):
         "SIGNING_DIR": str(tmp_path / "signing"),
         "SIGNING_PASSWORDS_FILE": str(tmp_path / "signing" / "passwords.json"),
         "ENV": "development",
+        "QUEUE_URL": "memory://",
         **CHEAP_ARGON2,
     }
     config.update(extra)

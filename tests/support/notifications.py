@@ -19,19 +19,23 @@ def set_due(assignment: Assignment, day: date) -> None:
     db.session.expire(assignment)
 
 
+REMINDERS = ("due_soon", "overdue")
+
+
 def notified(assignment: Assignment | None = None, kind: str | None = None) -> list[str]:
-    """Usernames notified (sorted), optionally about one assignment and of one kind."""
+    """Usernames reminded (sorted), optionally about one assignment; of one kind when given
+    (any kind, not only reminders)."""
     from tracker.accounts.models import User
 
     query = select(User.username).join(Notification, Notification.user_id == User.id)
     if assignment is not None:
         query = query.where(Notification.assignment_id == assignment.id)
-    if kind is not None:
-        query = query.where(Notification.kind == kind)
+    query = query.where(Notification.kind.in_([kind] if kind else REMINDERS))
     return sorted(db.session.scalars(query))
 
 
 def counts() -> tuple[int, int]:
-    """(notifications, outbox messages) in the database."""
-    return (db.session.scalar(select(func.count()).select_from(Notification)),
+    """(reminders, outbox messages) in the database."""
+    return (db.session.scalar(select(func.count()).select_from(Notification).where(
+                Notification.kind.in_(REMINDERS))),
             db.session.scalar(select(func.count()).select_from(OutboxMessage)))

@@ -30,7 +30,8 @@ from tracker.handling.workflow import (
     ProposalState,
     rule_for,
 )
-from tracker.notifications.models import Notification, NotificationKind, OutboxMessage
+from tracker.notifications import delivery
+from tracker.notifications.models import Notification, NotificationKind
 from tracker.proposals.models import Proposal
 from tracker.workdays.calendar import WorkCalendar
 
@@ -52,8 +53,6 @@ NEXT_STEP: dict[AssignmentState, tuple[tuple[Action, str], ...]] = {
 }
 # Among those the table allows, the one who usually does it (发文: the unit's clerk).
 PREFERRED_ROLE = {Action.issue: Role.unit_clerk}
-
-SUBJECT_PREFIX = "【建议提案办理系统】"
 
 
 def next_step(assignment: Assignment):
@@ -146,29 +145,8 @@ def _item_url(proposal_id: int) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/proposals/{proposal_id}"
 
 
-def _mail(user: User, subject: str, body: str) -> bool:
-    """Queue an e-mail to user when they have an address (sent after the commit)."""
-    if not user.email:
-        return False
-    db.session.add(OutboxMessage(kind="notice", recipient=user.email,
-                                 subject=(SUBJECT_PREFIX + subject)[:200], body=body))
-    return True
-
-
 def item_name(proposal: Proposal) -> str:
     return f"{proposal.meeting.name}第{proposal.number}号《{proposal.title}》"
-
-
-def _notify_and_mail(users: list[User], kind: NotificationKind, text: str, *,
-                     assignment: Assignment, key: str, subject: str) -> int:
-    sent = 0
-    for user in users:
-        if notify(user, kind, text, key=f"{key}:{user.id}", assignment=assignment) is None:
-            continue
-        sent += 1
-        url = _item_url(assignment.proposal_id)
-        _mail(user, subject, f"{user.full_name}：\n\n{text}\n\n查看：{url}\n")
-    return sent
 
 
 def notify_people(users, kind: NotificationKind, text: str, *, key: str,
@@ -178,21 +156,29 @@ def notify_people(users, kind: NotificationKind, text: str, *, key: str,
     list always, e-mail and SMS as their settings say. Returns how many were told anew.
 
     text is the in-app and e-mail wording; sms_text a short one without the item's title
-    (SMS passes through an outside gateway), made from kind and number when not given.
+    (SMS passes through an outside gateway); the kind's label when not given. Nobody who
+    may not see the item is told of it.
     """
     sent = 0
     seen: set[int] = set()
+    pid = proposal_id or (assignment.proposal_id if assignment is not None else None)
+    url = _item_url(pid) if pid else f"{current_app.config['PUBLIC_BASE_URL']}/notifications"
+    proposal = db.session.get(Proposal, pid) if pid else None
     for user in users:
         if user.id in seen or not user.is_enabled:
             continue
         seen.add(user.id)
-        if notify(user, kind, text, key=f"{key}:{user.id}", assignment=assignment,
-                  proposal_id=proposal_id) is None:
+        if proposal is not None and not permissions.can_view_proposal(user, proposal):
+            continue  # never tell anyone of an item they may not see
+        new_id = notify(user, kind, text, key=f"{key}:{user.id}", assignment=assignment,
+                        proposal_id=pid)
+        if new_id is None:
             continue
         sent += 1
-        pid = proposal_id or (assignment.proposal_id if assignment is not None else None)
-        url = _item_url(pid) if pid else f"{current_app.config['PUBLIC_BASE_URL']}/notifications"
-        _mail(user, subject or kind.label, f"{user.full_name}：\n\n{text}\n\n查看：{url}\n")
+        delivery.send(user, {kind}, subject=subject or kind.label,
+                      body=f"{user.full_name}：\n\n{text}\n\n查看：{url}\n",
+                      sms_text=sms_text or f"您有一条{kind.label}通知，请登录系统查看。",
+                      notification_ids=[new_id])
     return sent
 
 
@@ -213,10 +199,11 @@ def notify_extension_requested(assignment: Assignment) -> int:
     text = (f"{item_name(proposal)}：{assignment.unit.name}（{assignment.role.label}）申请将期限由 "
             f"{extension.original_due_on.isoformat()} 延至 {extension.requested_due_on.isoformat()}"
             f"（理由：{extension.reason}），请审批。")
-    return _notify_and_mail(
+    return notify_people(
         _table_people(assignment, Action.approve_extension), NotificationKind.extension_requested,
         text, assignment=assignment, key=f"extension_requested:{assignment.id}",
-        subject=f"延期申请待审批：第{proposal.number}号")
+        subject=f"延期申请待审批：第{proposal.number}号",
+        sms_text=f"{assignment.unit.name}申请第{proposal.number}号延期，请审批。")
 
 
 def notify_extension_decided(assignment: Assignment) -> int:
@@ -240,9 +227,10 @@ def notify_extension_decided(assignment: Assignment) -> int:
                Notification.read_at.is_(None))
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False))
-    return _notify_and_mail(
+    return notify_people(
         _unit_people(assignment), NotificationKind.extension_decided, text, assignment=assignment,
-        key=f"extension_decided:{assignment.id}", subject=f"{outcome}：第{proposal.number}号")
+        key=f"extension_decided:{assignment.id}", subject=f"{outcome}：第{proposal.number}号",
+        sms_text=f"第{proposal.number}号{outcome}，期限{assignment.due_on.isoformat()}。")
 
 
 def on_extension_requested(event) -> None:
@@ -272,6 +260,7 @@ class Reminder:
     text: str
     key: str
     new: bool = True
+    id: int | None = None
 
 
 @dataclass
@@ -333,7 +322,8 @@ def _reminder_text(assignment: Assignment, words: str, due: date, on: date,
 
 def remind(days: int = 3, *, on: date | None = None, dry_run: bool = False) -> RemindReport:
     """Notify the people who must act next on assignments due within `days` working days or
-    overdue; each (assignment, state, due date, person) once. With dry_run nothing is written.
+    overdue, and the leader of a unit whose step is overdue; each (assignment, state, due
+    date, person) once. With dry_run nothing is written.
     """
     on = on or today()
     calendar = WorkCalendar.load()
@@ -358,28 +348,34 @@ def remind(days: int = 3, *, on: date | None = None, dry_run: bool = False) -> R
             u for u in supervisors if u.unit_id != assignment.unit_id]
         text = _reminder_text(assignment, step[1], due, on, calendar)
         since = assignment.state_since.isoformat() if assignment.state_since else ""
-        for user in recipients(assignment, pool):
+        told = recipients(assignment, pool)
+        if kind == NotificationKind.overdue:
+            # 超时预警: the unit's leader hears of it too.
+            told += [u for u in unit_leaders(assignment.unit) if u not in told]
+        for user in told:
             key = (f"{kind.value}:{assignment.id}:{assignment.state}:{since}:"
                    f"{due.isoformat()}:{user.id}")
             reminder = Reminder(user, assignment, kind, due, text, key)
             if dry_run:
                 reminder.new = not _exists(key)
             else:
-                reminder.new = notify(user, kind, text, key=key, assignment=assignment) is not None
+                reminder.id = notify(user, kind, text, key=key, assignment=assignment)
+                reminder.new = reminder.id is not None
             report.reminders.append(reminder)
 
     if not dry_run:
-        report.emails = _mail_digests(report)
+        report.emails = _send_reminders(report)
     return report
 
 
-def _mail_digests(report: RemindReport) -> int:
-    """One e-mail per person with the reminders of this run that are new."""
+def _send_reminders(report: RemindReport) -> int:
+    """One message per person with the reminders of this run that are new (by the channels
+    they chose for due-soon and overdue notices); returns how many people were sent one."""
     by_user: dict[int, list[Reminder]] = {}
     for reminder in report.reminders:
         if reminder.new:
             by_user.setdefault(reminder.user.id, []).append(reminder)
-    count = 0
+    base = current_app.config["PUBLIC_BASE_URL"]
     for reminders in by_user.values():
         user = reminders[0].user
         overdue = sum(1 for r in reminders if r.kind == NotificationKind.overdue)
@@ -390,10 +386,16 @@ def _mail_digests(report: RemindReport) -> int:
         for number, r in enumerate(reminders, 1):
             lines += [f"{number}. 【{r.kind.label}】{r.text}",
                       f"   {_item_url(r.assignment.proposal_id)}", ""]
-        lines.append(f"全部通知：{current_app.config['PUBLIC_BASE_URL']}/notifications")
-        if _mail(user, f"您有 {'，'.join(parts)}的建议提案", "\n".join(lines) + "\n"):
-            count += 1
-    return count
+        lines.append(f"全部通知：{base}/notifications")
+        numbers = "、".join(f"第{r.assignment.proposal.number}号" for r in reminders[:3])
+        more = "等" if len(reminders) > 3 else ""
+        delivery.send(user, {r.kind for r in reminders},
+                      subject=f"您有 {'，'.join(parts)}的建议提案",
+                      body="\n".join(lines) + "\n",
+                      sms_text=f"您有{'，'.join(parts).replace(' ', '')}的建议提案（{numbers}{more}），"
+                               "请及时办理。",
+                      notification_ids=[r.id for r in reminders])
+    return len(by_user)
 
 
 # --- reading -----------------------------------------------------------------------------

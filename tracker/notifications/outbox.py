@@ -1,31 +1,56 @@
-"""The outbox: e-mails written in a transaction are sent only after it commits, over SMTP,
-and retried with a growing pause when sending fails (`flask outbox send` for cron).
+"""The outbox: e-mails and SMS written in a transaction leave only after it commits, sent by a
+job on the queue, never by the web worker.
 
-A message's body is stored with it (kind notice), or built at send time by the builder its
-kind registered (ratings registers rating_link: a personal link made when the mail goes).
-The app factory sends what a request wrote after the request (see tracker/__init__.py)."""
+A message is a row, written with the work it reports. When that transaction commits, a
+`deliver` job is put on the queue for it (tracker.notifications.jobs); the job claims the row
+(so that two consumers never send it twice at once), sends it over SMTP or the SMS gateway,
+and marks it sent. A failure is counted on the row and the job is retried by the queue with a
+growing pause; after MAX_ATTEMPTS the row is marked failed and shown to the administrators,
+who may send it again. Should the queue lose the job (a consumer killed mid-run, the queue's
+storage down when the commit happened), the sweep finds the row and queues it again once its
+claim has run out: the database, not the queue, holds what must be sent.
+
+A message's body is stored with it (kind notice, digest), or built at send time by the builder
+its kind registered (ratings registers rating_link: a personal link made when the mail goes).
+"""
 from __future__ import annotations
 
+import logging
 import smtplib
 from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 
-from flask import current_app, g, has_request_context
-from sqlalchemy import event, select
+from flask import current_app
+from sqlalchemy import event, or_, select, update
 
 from tracker.core.errors import ValidationFailed
 from tracker.core.time import utcnow
 from tracker.extensions import db
+from tracker.notifications import sms
+from tracker.notifications.choices import Channel
 from tracker.notifications.models import OutboxMessage
 
+log = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 8
+# The pause after a failed attempt doubles: with OUTBOX_RETRY_SECONDS 60, 1, 2, 4 … 64 minutes
+# (about two hours in all before a message is given up).
+RETRY_BACKOFF = 2
 
 # kind -> the function that writes the body of such a message when it is sent
 BODY_BUILDERS: dict[str, Callable[[OutboxMessage], str]] = {}
 
 _listening = False
+
+
+class SendFailed(Exception):
+    """Sending failed this time; the queue tries again after `pause` (None: given up)."""
+
+    def __init__(self, message: str, pause: timedelta | None):
+        super().__init__(message)
+        self.pause = pause
 
 
 def register_body(kind: str, builder: Callable[[OutboxMessage], str]) -> None:
@@ -34,32 +59,40 @@ def register_body(kind: str, builder: Callable[[OutboxMessage], str]) -> None:
 
 
 def listen() -> None:
-    """Note, per request, that a commit wrote a message (g.outbox_due), once per process."""
+    """Queue a delivery for every message a commit wrote, once per process."""
     global _listening
     if not _listening:
         _listen()
         _listening = True
 
 
-def due_after_request() -> bool:
-    """Whether this request committed a message (and clear the mark)."""
-    return bool(g.pop("outbox_due", False))
-
-
 def _listen() -> None:
     @event.listens_for(db.session, "after_flush")
-    def _mark(session, _context):
-        if any(isinstance(obj, OutboxMessage) for obj in session.new):
-            session.info["outbox_written"] = True
+    def _note(session, _context):
+        written = [(obj.id, obj.next_attempt_at) for obj in session.new
+                   if isinstance(obj, OutboxMessage)]
+        if written:
+            session.info.setdefault("outbox_written", []).extend(written)
 
     @event.listens_for(db.session, "after_commit")
     def _committed(session):
-        if session.info.pop("outbox_written", False) and has_request_context():
-            g.outbox_due = True
+        written = session.info.pop("outbox_written", None)
+        if written:
+            from tracker.notifications import jobs
+
+            for message_id, not_before in written:
+                jobs.queue_delivery(message_id, not_before)
 
     @event.listens_for(db.session, "after_rollback")
     def _rolled_back(session):
         session.info.pop("outbox_written", None)
+
+
+def channel_ready(channel: Channel | str) -> bool:
+    """Whether this installation can send by the channel at all (a server is configured)."""
+    if Channel(channel) == Channel.sms:
+        return sms.configured()
+    return bool(current_app.config.get("SMTP_HOST"))
 
 
 def _body(message: OutboxMessage) -> str:
@@ -68,13 +101,16 @@ def _body(message: OutboxMessage) -> str:
     return builder(message) if builder is not None else message.body
 
 
-def _send(message: OutboxMessage, body: str) -> None:
+def _send_mail(message: OutboxMessage, body: str) -> None:
     config = current_app.config
+    domain = config["SMTP_FROM"].rpartition("@")[2] or "localhost"
     mail = EmailMessage()
     mail["Subject"] = message.subject
     mail["From"] = formataddr(("建议提案办理系统", config["SMTP_FROM"]))
     mail["To"] = message.recipient
-    mail["Message-ID"] = make_msgid(domain=config["SMTP_FROM"].rpartition("@")[2] or None)
+    # One id per outbox row: should a message go twice (a consumer died between the server's
+    # acceptance and the row being marked sent), mail systems see the same message.
+    mail["Message-ID"] = f"<outbox-{message.id}@{domain}>"
     mail.set_content(body)
     with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]),
                       timeout=float(config["SMTP_TIMEOUT"])) as smtp:
@@ -85,43 +121,114 @@ def _send(message: OutboxMessage, body: str) -> None:
         smtp.send_message(mail)
 
 
-def deliver_due(limit: int = 50) -> tuple[int, int]:
-    """Send the messages that are due, one transaction each: (sent, failed)."""
-    if not current_app.config.get("SMTP_HOST"):
-        return 0, 0
-    # The callers commit their own work first (a request, `flask remind`, `flask outbox send`);
-    # whatever is left uncommitted was not meant to be kept, and is not ours to commit.
-    db.session.rollback()
-    sent = failed = 0
-    ids = db.session.scalars(select(OutboxMessage.id).where(
-        OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= utcnow(),
-        OutboxMessage.attempts < MAX_ATTEMPTS).order_by(OutboxMessage.id).limit(limit)).all()
-    for message_id in ids:
+def _claim(message_id: int) -> bool:
+    """Hold the message for this job (committed at once); False when it is sent, failed,
+    not due yet, or held by another job."""
+    now = utcnow()
+    lease = timedelta(seconds=int(current_app.config["JOB_LEASE_SECONDS"]))
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+               OutboxMessage.failed_at.is_(None), OutboxMessage.next_attempt_at <= now,
+               or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+        .values(claimed_until=now + lease)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def retry_pause(attempts: int) -> timedelta:
+    """The pause after the n-th failed attempt (the queue's own retry schedule)."""
+    first = int(current_app.config["OUTBOX_RETRY_SECONDS"])
+    return timedelta(seconds=first * RETRY_BACKOFF ** max(0, attempts - 1))
+
+
+def deliver_one(message_id: int) -> str:
+    """Send one message if it is due and nobody else is sending it: "sent", "skipped",
+    "waiting" (no server configured for its channel), "dropped" (no longer to be sent);
+    raises SendFailed after recording a failed attempt."""
+    db.session.rollback()  # our own transactions from here; the caller committed its work
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.sent_at is not None or message.failed_at is not None:
+        return "skipped"
+    if not channel_ready(message.channel):
+        return "waiting"
+    if not _claim(message_id):
+        return "skipped"
+    message = db.session.get(OutboxMessage, message_id)
+    try:
+        body = _body(message)  # for a rating link: a new token, stored as its hash
+    except ValidationFailed as exc:  # e.g. the author rated on paper meanwhile
+        db.session.rollback()
         message = db.session.get(OutboxMessage, message_id)
-        if message is None or message.sent_at is not None:
-            continue
-        try:
-            body = _body(message)  # for a rating link: a new token, stored as its hash
-        except ValidationFailed as exc:  # e.g. the author rated on paper meanwhile
-            db.session.rollback()
-            message = db.session.get(OutboxMessage, message_id)
-            message.attempts, message.last_error = MAX_ATTEMPTS, f"不再发送：{exc.message}"[:500]
-            db.session.commit()
-            continue
-        try:
-            _send(message, body)
-        except Exception as exc:  # noqa: BLE001 — SMTP and network errors: retry later
-            db.session.rollback()  # the token of the unsent message is forgotten
-            message = db.session.get(OutboxMessage, message_id)
-            message.attempts += 1
-            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            message.next_attempt_at = utcnow() + timedelta(minutes=5 * 2 ** message.attempts)
-            db.session.commit()
-            failed += 1
-            continue
-        message.attempts += 1
-        message.sent_at = utcnow()
-        message.last_error = ""
+        message.attempts, message.failed_at = MAX_ATTEMPTS, utcnow()
+        message.last_error = f"不再发送：{exc.message}"[:500]
+        message.claimed_until = None
         db.session.commit()
-        sent += 1
+        return "dropped"
+    try:
+        if message.channel == Channel.sms:
+            sms.send(message.recipient, body, message.id)
+        else:
+            _send_mail(message, body)
+    except Exception as exc:  # noqa: BLE001 — SMTP, gateway and network errors: retry later
+        db.session.rollback()  # the token of the unsent message is forgotten
+        message = db.session.get(OutboxMessage, message_id)
+        message.attempts += 1
+        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        message.next_attempt_at = utcnow() + retry_pause(message.attempts)
+        message.claimed_until = None
+        pause = retry_pause(message.attempts)
+        if message.attempts >= MAX_ATTEMPTS:
+            message.failed_at, pause = utcnow(), None
+        db.session.commit()
+        raise SendFailed(f"#{message_id}: {message.last_error}", pause) from exc
+    message.attempts += 1
+    message.sent_at = utcnow()
+    message.last_error = ""
+    message.claimed_until = None
+    db.session.commit()
+    return "sent"
+
+
+def due_ids(grace: timedelta = timedelta(0), limit: int = 1000) -> list[int]:
+    """Messages that should have gone by now (due for grace already) and that no job holds:
+    those whose job the queue lost, or that waited for a server to be configured."""
+    now = utcnow()
+    channels = [c for c in Channel if channel_ready(c)]
+    if not channels:
+        return []
+    return list(db.session.scalars(
+        select(OutboxMessage.id).where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
+            OutboxMessage.channel.in_(channels),
+            OutboxMessage.next_attempt_at <= now - grace,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+        .order_by(OutboxMessage.id).limit(limit)))
+
+
+def deliver_due(limit: int = 50) -> tuple[int, int]:
+    """Send what is due now, in this process (`flask outbox send`): (sent, failed)."""
+    sent = failed = 0
+    for message_id in due_ids(limit=limit):
+        try:
+            if deliver_one(message_id) == "sent":
+                sent += 1
+        except SendFailed:
+            failed += 1
     return sent, failed
+
+
+def send_again(message_id: int) -> bool:
+    """An administrator's retry of a message that failed every attempt (flushes)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+        .values(failed_at=None, attempts=0, next_attempt_at=utcnow(), claimed_until=None,
+                last_error="")
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        return False
+    session_info = db.session.info.setdefault("outbox_written", [])
+    session_info.append((message_id, utcnow()))  # queued when the retry commits
+    return True
