@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 APT_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
 	chromium poppler-utils fontconfig
 
-.PHONY: run test test-sqlite test-postgres serve-prod system-deps venv migrate demo clean
+.PHONY: run test test-sqlite test-postgres serve-prod worker-prod system-deps venv migrate demo clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,7 +40,11 @@ demo: migrate
 	$(FLASK) demo --if-empty
 	$(FLASK) letters demo-ca
 
+# The web server and, beside it, the job queue's consumer (e-mail, SMS, reminders, digests);
+# both stop together.
 run: system-deps fonts demo
+	@$(FLASK) jobs worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite, then again on PostgreSQL when TRACKER_TEST_DATABASE_URL is set
@@ -61,6 +65,14 @@ serve-prod: venv
 	@test -n "$$TRACKER_SECRET_KEY" || { echo "TRACKER_SECRET_KEY is not set"; exit 1; }
 	TRACKER_ENV=production $(FLASK) db upgrade
 	TRACKER_ENV=production $(BIN)/gunicorn --config gunicorn.conf.py
+
+# The job queue's consumer in production (run it beside serve-prod, under systemd or the like;
+# more consumers: more of these, with --no-periodic on all but one). WORKERS threads each.
+WORKERS ?= 4
+worker-prod: venv
+	@test -n "$$TRACKER_DATABASE_URL" || { echo "TRACKER_DATABASE_URL is not set"; exit 1; }
+	@test -n "$$TRACKER_SECRET_KEY" || { echo "TRACKER_SECRET_KEY is not set"; exit 1; }
+	TRACKER_ENV=production $(FLASK) jobs worker --workers $(WORKERS) $(WORKER_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

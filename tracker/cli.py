@@ -260,7 +260,7 @@ def remind(days: int, dry_run: bool) -> None:
         db.session.rollback()
         return
     db.session.commit()
-    click.echo(f"  已通知 {report.emails} 人；邮件和短信按各人的设置由任务队列发送。")
+    click.echo(f"  已通知 {report.people} 人；邮件和短信按各人的设置由任务队列发送。")
 
 
 jobs_group = AppGroup("jobs", help="The job queue: its consumer and its state.")

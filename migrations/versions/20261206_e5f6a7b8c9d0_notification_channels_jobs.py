@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 OLD_KINDS = ('due_soon', 'overdue', 'extension_requested', 'extension_decided')
-KINDS = ('assigned', 'return_requested', 'return_decided', 'dispatched', 'co_opinion',
+KINDS = ('assigned', 'return_request', 'return_decided', 'dispatched', 'co_opinion',
          'to_review', 'draft_returned', 'to_sign', 'to_issue', 'rated', 'rehandle',
          'due_soon', 'overdue', 'extension_requested', 'extension_decided', 'urge')
 CHANNELS = ('email', 'sms')

@@ -13,7 +13,7 @@ from tracker.workdays.models import CalendarDay
 def admin_routes(app, world, token_id: int = 1):
     """Every admin URL with real ids filled in, and its methods."""
     values = {"unit_id": world.health, "user_id": world.health_clerk, "token_id": token_id,
-              "day": "2026-10-01"}
+              "day": "2026-10-01", "run_id": 1, "message_id": 1}
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("admin."):
             continue

@@ -74,6 +74,9 @@ def _issued_item_page(scenario, row) -> str:
 
 FORM_PAGES = {
     "auth.logout": lambda sc, row: "/",
+    "admin.retry_job": lambda sc, row: "/admin/jobs",
+    "admin.dismiss_job": lambda sc, row: "/admin/jobs",
+    "admin.retry_message": lambda sc, row: "/admin/jobs",
     "admin.add_section": lambda sc, row: f"/admin/units/{row.values['unit_id']}/edit",
     "admin.unit_settings": lambda sc, row: f"/admin/units/{row.values['unit_id']}/edit",
     "admin.unit_letter_style": lambda sc, row: f"/admin/units/{row.values['unit_id']}/edit",

@@ -86,11 +86,12 @@ def test_the_app_wires_the_subscribers_of_other_packages(app):
     def names(action):
         return [f"{r.__module__}.{r.__name__}" for r in events.subscribers(action)]
 
+    turns = "tracker.notifications.turns.on_transition"  # whose turn it is, after every move
     assert names(Action.request_extension) == [
-        "tracker.notifications.operations.on_extension_requested"]
+        "tracker.notifications.operations.on_extension_requested", turns]
     assert names(Action.approve_extension) == names(Action.reject_extension) == [
-        "tracker.notifications.operations.on_extension_decided"]
-    assert names(Action.issue) == ["tracker.ratings.operations.queue_emails_at_issue"]
+        "tracker.notifications.operations.on_extension_decided", turns]
+    assert names(Action.issue) == [turns, "tracker.ratings.operations.queue_emails_at_issue"]
     assert names(Action.submit_opinion) == [
-        "tracker.replies.operations.number_submitted_opinion"]
-    assert names(Action.accept) == []
+        "tracker.replies.operations.number_submitted_opinion", turns]
+    assert names(Action.accept) == [turns]

@@ -17,7 +17,7 @@ from tests.support.notifications import counts, notified, set_due
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.notifications.models import Notification, OutboxMessage
-from tracker.notifications.operations import recipients, remind
+from tracker.notifications.operations import recipients, remind, unit_leaders
 from tracker.replies import operations as replies
 from tracker.workdays.calendar import WorkCalendar
 
@@ -57,8 +57,12 @@ def test_each_state_is_reminded_to_its_people(w, state, role, expected):
     set_due(assignment, today())
     # 签收 is due within the 7-working-day return window, the other steps by the deadline.
     on = today() + timedelta(days=20) if state == "assigned" else today()
-    remind(3, on=on)
-    assert notified(assignment) == expected
+    report = remind(3, on=on)
+    # 超时预警: when the step is overdue, the unit's leader is told as well.
+    leaders = {r.user.username for r in report.reminders
+               if r.kind == "overdue" and r.assignment.id == assignment.id} - set(expected)
+    assert leaders <= {u.username for u in unit_leaders(assignment.unit)}
+    assert notified(assignment) == sorted(expected + list(leaders))
 
 
 def test_a_key_item_waits_for_the_principal_leader_only(w):
@@ -92,19 +96,22 @@ def test_due_soon_and_overdue(w):
     assert notified(due_today, "due_soon") == ["health_first"]
     assert notified(later) == [] and notified(far) == []
     text = db.session.scalar(select(Notification.text).where(
-        Notification.assignment_id == soon.id))
+        Notification.assignment_id == soon.id, Notification.kind == "due_soon"))
     assert "还有 3 个工作日" in text and "请及时撰写答复并送审" in text
     assert "关于加强基层卫生人才队伍建设的建议" in text and "省卫生健康委员会（主办）" in text
     assert "期限为今天" in db.session.scalar(select(Notification.text).where(
-        Notification.assignment_id == due_today.id))
+        Notification.assignment_id == due_today.id, Notification.kind == "due_soon"))
 
     # Eight working days later all three deadlines are past: one overdue notice each, on top
     # of the due-soon notices.
     week_later = calendar.add_working_days(today(), 8)
     report = remind(3, on=week_later)
-    assert report.sent["overdue"] == 3 and report.sent["due_soon"] == 0
-    assert notified(soon, "overdue") == ["health_drafter"]
-    assert notified(later) == ["health_drafter"]
+    # Each to the person who must act, and to the unit's leader (超时预警).
+    assert report.sent["overdue"] == 6 and report.sent["due_soon"] == 0
+    assert {r.user.username for r in report.reminders if r.new} == {
+        "health_drafter", "health_first", "health_leader"}
+    assert notified(soon, "overdue") == ["health_drafter", "health_leader"]
+    assert notified(later) == ["health_drafter", "health_leader"]
     overdue_text = db.session.scalar(select(Notification.text).where(
         Notification.assignment_id == due_today.id, Notification.kind == "overdue"))
     assert "已逾期 8 个工作日" in overdue_text and "请及时初审答复稿" in overdue_text
@@ -118,7 +125,7 @@ def test_acknowledgement_is_due_within_the_return_window(w):
     remind(3, on=window_end - timedelta(days=1))
     assert notified(assignment, "due_soon") == ["health_clerk"]
     text = db.session.scalar(select(Notification.text).where(
-        Notification.assignment_id == assignment.id))
+        Notification.assignment_id == assignment.id, Notification.kind == "due_soon"))
     assert "签收及申请退回期限为" in text and window_end.isoformat() in text
 
 
@@ -131,10 +138,10 @@ def test_running_twice_notifies_nobody_twice(w):
     w.health_signer.email = "signer@health.example"
     first = remind(3)
     after_first = counts()
-    assert sum(first.sent.values()) == 5 and first.emails == 2
+    assert sum(first.sent.values()) == 5 and first.people == 5  # two of them have e-mail
     assert after_first == (5, 2)
     second = remind(3)
-    assert sum(second.sent.values()) == 0 and second.repeated == 5 and second.emails == 0
+    assert sum(second.sent.values()) == 0 and second.repeated == 5 and second.people == 0
     assert counts() == after_first
     # The next working day, nothing having changed, nothing new either.
     third = remind(3, on=calendar.add_working_days(today(), 1))
@@ -233,7 +240,7 @@ def test_the_command_reports_what_it_did(app, w):
     assert result.exit_code == 0, result.output
     assert "即将到期：已发送站内通知 1 条" in result.output
     assert "已逾期：已发送站内通知 0 条" in result.output
-    assert "邮件：1 封已放入待发送队列" in result.output
+    assert "已通知 1 人" in result.output
     result = runner.invoke(args=["remind"])
     assert "即将到期：已发送站内通知 0 条" in result.output
     assert "此前已提醒、未重复发送：1 条" in result.output

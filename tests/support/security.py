@@ -46,7 +46,7 @@ PUBLIC_ENDPOINTS = {"auth.login", "static"} | VERIFY_ENDPOINTS | RATING_ENDPOINT
 PUBLIC_PATHS = {API_PREFIX + "/openapi.json", API_PREFIX + "/docs"}
 # Endpoints that act on the user's own account (anyone logged in may use them).
 SELF_SERVICE_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password",
-                          "notifications.mark_all_read"}
+                          "notifications.mark_all_read", "notifications.settings"}
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -57,7 +57,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 OWNED_ARGS = {"notification_id",
               "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
               "user_id", "section_id", "token_id", "reply_id", "author_id"}
-SHARED_ARGS = {"meeting_id", "day", "unit_id", "number"}
+SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id"}
 # The letter's files: the issued one (PDF, .docx) and a draft version's (API).
 ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx",
                            "api.issued_letter_pdf", "api.issued_letter_docx"}
@@ -423,6 +423,7 @@ class Scenario:
             "meeting_id": ids.meeting, "day": ids.calendar_day, "code": ids.verify_code,
             "reply_id": ids.issued_reply, "author_id": ids.issued_author,
             "token": ids.rating_token, "notification_id": ids.notification,
+            "run_id": ids.failed_run, "message_id": ids.failed_message,
         }
         return simple[name]
 
@@ -595,7 +596,7 @@ class Scenario:
         endpoint = row.rule.endpoint
         if endpoint == "auth.login" or endpoint in VERIFY_ENDPOINTS | RATING_ENDPOINTS:
             return None
-        if endpoint == "notifications.mark_read":
+        if endpoint in ("notifications.mark_read", "api.read_notification"):
             return "health_clerk"  # the owner of the scenario's notification
         if endpoint == "ratings.rating_form_pdf":
             return "health_clerk"
@@ -802,6 +803,19 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     notification = notify(w.health_clerk, NotificationKind.due_soon,
                           f"关于{SECRET}1号事项的建议：即将到期", key="scenario", assignment=a1)
 
+    # A job that failed and a message given up, for the administrators' queue page.
+    from tracker.core.time import utcnow
+    from tracker.jobs.choices import JobStatus
+    from tracker.jobs.models import JobRun
+    from tracker.notifications.models import OutboxMessage
+
+    failed_run = JobRun(task="tracker.notifications.jobs.deliver", args="[999999]",
+                        status=JobStatus.failed, error="OSError")
+    failed_message = OutboxMessage(kind="notice", recipient=f"{SECRET}@health.example",
+                                   subject="待办", body=SECRET, attempts=8, failed_at=utcnow())
+    db.session.add_all([failed_run, failed_message])
+    db.session.flush()
+
     users = db.session.scalars(select(User)).all()
     tokens = {u.username: issue_token(u, "security tests") for u in users}
     health_token = db.session.scalar(
@@ -826,6 +840,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             "verify_code": VERIFY_CODE,
             "issued_reply": issued_reply.id, "issued_author": issued_author.id,
             "rating_token": rating_token, "notification": notification,
+            "failed_run": failed_run.id, "failed_message": failed_message.id,
         },
         "tokens": tokens,
     }

@@ -523,3 +523,51 @@ def delete_calendar_day(day: str):
     db.session.commit()
     flash(f"已删除 {parsed.isoformat()} 的设置，该日恢复按周一至周五上班计算。", "success")
     return redirect(url_for("admin.calendar", year=parsed.year))
+
+
+# --- the job queue -----------------------------------------------------------------------------
+
+@bp.get("/jobs")
+@login_required
+@admin_required
+def jobs():
+    from tracker.admin import job_status
+
+    return render_template("admin/jobs.html", report=job_status.report(),
+                           job_label=job_status.job_label, active="jobs")
+
+
+@bp.post("/jobs/runs/<int:run_id>/retry")
+@login_required
+@admin_required
+def retry_job(run_id: int):
+    from tracker.admin import job_status
+
+    job_status.retry_run(run_id, current_user)
+    db.session.commit()
+    flash("任务已重新排队。", "success")
+    return redirect(url_for("admin.jobs"))
+
+
+@bp.post("/jobs/runs/<int:run_id>/dismiss")
+@login_required
+@admin_required
+def dismiss_job(run_id: int):
+    from tracker.admin import job_status
+
+    job_status.dismiss_run(run_id, current_user)
+    db.session.commit()
+    flash("已将该失败任务标为已处理。", "success")
+    return redirect(url_for("admin.jobs"))
+
+
+@bp.post("/jobs/messages/<int:message_id>/retry")
+@login_required
+@admin_required
+def retry_message(message_id: int):
+    from tracker.admin import job_status
+
+    job_status.retry_message(message_id)
+    db.session.commit()
+    flash("消息已重新排队发送。", "success")
+    return redirect(url_for("admin.jobs"))

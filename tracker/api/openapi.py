@@ -303,6 +303,27 @@ def _paths() -> dict:
                                   "content": {"text/html": {"schema": {"type": "string"}}}},
                           "default": _error("其他错误")},
         }},
+        "/notifications": {"get": {
+            "tags": ["notifications"], "operationId": "list_notifications",
+            "summary": "调用者的通知（新的在前），含未读总数",
+            "parameters": [
+                {"name": "unread", "in": "query", "required": False,
+                 "schema": {"type": "boolean", "default": False}, "description": "仅未读"},
+                {"name": "page", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID, "default": 1},
+                 "description": "页码"},
+                {"name": "per_page", "in": "query", "required": False,
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,
+                            "default": 30}, "description": f"每页条数（最多 {MAX_PER_PAGE}）"},
+            ],
+            "responses": {**_ok("一页通知", "NotificationPage"), **_errors(401, 422)},
+        }},
+        "/notifications/{notification_id}/read": {"post": {
+            "tags": ["notifications"], "operationId": "read_notification",
+            "summary": "将自己的一条通知标为已读",
+            "parameters": [_id_param("notification_id", "通知 id")],
+            "responses": {**_ok("已标为已读", "Notification"), **_errors(401, 403, 404, 422)},
+        }},
         "/meetings": {
             "get": {
                 "tags": ["meetings"], "operationId": "list_meetings", "summary": "会议列表",
@@ -442,6 +463,7 @@ def document() -> dict:
             {"name": "proposals", "description": "建议提案"},
             {"name": "handling", "description": "交办与办理操作"},
             {"name": "ratings", "description": "满意度测评"},
+            {"name": "notifications", "description": "通知"},
             {"name": "replies", "description": "答复函文件"},
             {"name": "meetings", "description": "会议"},
             {"name": "units", "description": "单位"},

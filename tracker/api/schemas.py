@@ -21,6 +21,7 @@ from tracker.accounts.models import Role
 from tracker.core.states import Grade, Satisfaction
 from tracker.handling.models import ContactMethod, ContactStage, ExtensionStatus, UnitRole
 from tracker.handling.workflow import Action, AssignmentState, ProposalState
+from tracker.notifications.choices import NotificationKind
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level
 from tracker.ratings.models import RatingChannel
 from tracker.ratings.models import RatingRule as RatingRuleChoice
@@ -444,6 +445,27 @@ class Proposal(ProposalCommon):
         None, description="操作中系统自动作出的调整（如保存答复稿时改为全角的标点），逐条说明")
 
 
+class Notification(Schema):
+    id: int
+    kind: choice(NotificationKind, "通知类别")
+    kind_label: str
+    text: str
+    proposal_id: int | None
+    assignment_id: int | None
+    url: str | None = Field(description="事项页面的地址；与事项无关的通知为 null")
+    created_at: UtcDateTime
+    read_at: UtcDateTime | None = Field(description="读取时间；未读为 null")
+
+
+class NotificationPage(Schema):
+    items: list[Notification]
+    unread: int = Field(description="调用者的未读通知总数")
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
 class ConflictError(Schema):
     error: str = Field(description="中文错误信息")
     status: Literal[409]
@@ -460,7 +482,7 @@ RESOURCES: tuple[type[BaseModel], ...] = (
     Meeting, MeetingList, Unit, UnitList, UnitUser, Section, UnitRef, UserRef,
     ProposalPage, ProposalSummary, Proposal, Author, AssignmentBrief, Assignment, Extension,
     Draft, DraftVersionRef, ReviewDecision, Reply, ReplyRatings, AuthorRating, RatingAnswer,
-    RatingRule, Closing, Contact, Opinion, Attachment, Event,
+    RatingRule, Closing, Contact, Opinion, Attachment, Event, Notification, NotificationPage,
 )
 
 

@@ -414,3 +414,17 @@ def conflict(message: str, latest: DraftVersion) -> schemas.ConflictError:
     """409 for a draft saved on top of an older version: the version that won."""
     return schemas.ConflictError(error=message, status=409, latest_version=latest.number,
                                  latest_draft=draft(latest))
+
+
+def notification(n) -> schemas.Notification:
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return schemas.Notification(
+        id=n.id, kind=n.kind, kind_label=n.kind_label, text=n.text, proposal_id=n.proposal_id,
+        assignment_id=n.assignment_id, created_at=n.created_at, read_at=n.read_at,
+        url=f"{base}/proposals/{n.proposal_id}" if n.proposal_id else None)
+
+
+def notification_page(rows, *, unread: int, page: int, per_page: int, total: int,
+                      pages: int) -> schemas.NotificationPage:
+    return schemas.NotificationPage(items=[notification(n) for n in rows], unread=unread,
+                                    page=page, per_page=per_page, total=total, pages=pages)

@@ -399,6 +399,52 @@ def draft_letter_docx(assignment_id: int, number: int):
 
 # --- ratings -------------------------------------------------------------------------------
 
+# --- notifications -------------------------------------------------------------------------
+
+@bp.get("/notifications")
+def list_notifications():
+    from tracker.notifications import operations as notices
+
+    errors: dict[str, list[str]] = {}
+    page_number = _page_arg("page", 1, 2**31 - 1, errors)
+    per_page = _page_arg("per_page", current_app.config["ITEMS_PER_PAGE"], openapi.MAX_PER_PAGE,
+                         errors)
+    unread_only = request.args.get("unread", "false")
+    if unread_only not in ("true", "false"):
+        errors["unread"] = ["应为 true 或 false。"]
+    if errors:
+        raise ValidationFailed("筛选条件有误。", errors)
+    query = notices.for_user(g.api_user, unread_only=unread_only == "true")
+    page = db.paginate(query, page=page_number, per_page=per_page,
+                       max_per_page=openapi.MAX_PER_PAGE, error_out=False)
+    return _send(serializers.notification_page(
+        page.items, unread=notices.unread_count(g.api_user), page=page_number,
+        per_page=per_page, total=page.total or 0, pages=page.pages))
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+def read_notification(notification_id: int):
+    from tracker.notifications import operations as notices
+
+    found = notices.own_notification(g.api_user, notification_id)
+    if found is None:
+        raise NotFound("找不到该通知。")
+    notices.mark_read(found)
+    db.session.commit()
+    return _send(serializers.notification(found))
+
+
+def _page_arg(name: str, default: int, maximum: int, errors: dict) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    value = int(raw) if raw.isascii() and raw.isdigit() else 0
+    if not 1 <= value <= maximum:
+        errors[name] = [f"应为 1 到 {maximum} 之间的整数。"]
+        return default
+    return value
+
+
 @bp.post("/replies/<int:reply_id>/ratings")
 def enter_paper_rating(reply_id: int):
     """A clerk enters an author's paper 征询意见表 on their behalf (recorded as such)."""

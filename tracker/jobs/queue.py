@@ -47,6 +47,19 @@ PERIODIC: dict[str, tuple[TaskWrapper, str]] = {}
 _app: Flask | None = None
 
 
+KNOWN_SCHEMES = ("memory:", "sqlite:///", "postgresql://", "postgresql+psycopg://",
+                 "postgres://", "redis://", "rediss://", "unix://")
+
+
+def check_url(url: str) -> None:
+    """Refuse a queue URL of no known kind at start (the storage opens when first used)."""
+    url = (url or "").strip()
+    if url and not url.startswith(KNOWN_SCHEMES):
+        raise RuntimeError(
+            f"TRACKER_QUEUE_URL 应为空（SQLite 文件）、sqlite:///路径、postgresql://… 、redis://… "
+            f"或 memory://，现在是「{url}」。")
+
+
 def storage_for(url: str, instance_path: str):
     """The Huey storage a queue URL names (see the module's docstring)."""
     url = (url or "").strip()
@@ -67,16 +80,39 @@ def storage_for(url: str, instance_path: str):
             raise RuntimeError("TRACKER_QUEUE_URL 指向 Redis，但未安装 redis 包"
                                "（pip install redis）。") from exc
         return RedisStorage("tracker", url=url)
-    raise RuntimeError(
-        f"TRACKER_QUEUE_URL 应为空（SQLite 文件）、sqlite:///路径、postgresql://… 、redis://… "
-        f"或 memory://，现在是「{url}」。")
+    check_url(url)
+    raise RuntimeError(f"unsupported queue URL {url!r}")
+
+
+class _LazyStorage:
+    """The storage, opened when first used: an app that never queues anything (a CLI
+    command, a backup) needs no queue, and a queue that is down does not stop the app from
+    starting (queueing then fails, is logged, and the sweeps catch up)."""
+
+    def __init__(self, url: str, instance_path: str):
+        self._url, self._instance_path, self._storage = url, instance_path, None
+
+    def _open(self):
+        if self._storage is None:
+            if not self._url.strip():
+                Path(self._instance_path).mkdir(parents=True, exist_ok=True)
+            self._storage = storage_for(self._url, self._instance_path)
+        return self._storage
+
+    def __getattr__(self, name):
+        return getattr(self._open(), name)
 
 
 def configure(app: Flask) -> None:
     """Bind the queue to this app: its storage, and the app its jobs run in."""
     global _app
     _app = app
-    huey.storage = storage_for(app.config.get("QUEUE_URL", ""), app.instance_path)
+    url = app.config.get("QUEUE_URL", "")
+    if url.startswith("memory:"):
+        huey.storage = MemoryStorage("tracker")
+    else:
+        check_url(url)
+        huey.storage = _LazyStorage(url, app.instance_path)
 
 
 def bind(app: Flask) -> None:

@@ -10,7 +10,7 @@ from tracker.core.enums import LabelledEnum
 class NotificationKind(LabelledEnum):
     # Someone's turn, from the workflow's moves.
     assigned = "assigned", "新交办"
-    return_requested = "return_requested", "退回申请"
+    return_request = "return_request", "退回申请"
     return_decided = "return_decided", "退回审核结果"
     dispatched = "dispatched", "分办承办"
     co_opinion = "co_opinion", "会办意见"

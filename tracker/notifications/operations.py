@@ -268,7 +268,7 @@ class RemindReport:
     on: date
     horizon: date
     reminders: list[Reminder] = field(default_factory=list)
-    emails: int = 0
+    people: int = 0  # told anew in this run
 
     @property
     def sent(self) -> Counter:
@@ -364,7 +364,7 @@ def remind(days: int = 3, *, on: date | None = None, dry_run: bool = False) -> R
             report.reminders.append(reminder)
 
     if not dry_run:
-        report.emails = _send_reminders(report)
+        report.people = _send_reminders(report)
     return report
 
 
@@ -400,10 +400,12 @@ def _send_reminders(report: RemindReport) -> int:
 
 # --- reading -----------------------------------------------------------------------------
 
-def for_user(user: User):
+def for_user(user: User, *, unread_only: bool = False):
     """The user's notifications, newest first (a select for pagination)."""
-    return (select(Notification).where(Notification.user_id == user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc()))
+    query = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return query.order_by(Notification.created_at.desc(), Notification.id.desc())
 
 
 def unread_count(user: User) -> int:
@@ -430,3 +432,27 @@ def mark_all_read(user: User) -> int:
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False))
     return result.rowcount
+
+
+# --- settings ----------------------------------------------------------------------------
+
+def save_settings(user: User, *, channels: dict, digest: bool, quiet_from: str,
+                  quiet_until: str) -> None:
+    """Store the user's channels per kind ({kind: Choice}) and delivery settings (flushes)."""
+    from tracker.notifications.models import NotificationPreference, NotificationSettings
+
+    existing = {NotificationKind(p.kind): p for p in db.session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
+    for kind, choice in channels.items():
+        row = existing.get(kind)
+        if row is None:
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind,
+                                                  email=choice.email, sms=choice.sms))
+        else:
+            row.email, row.sms = choice.email, choice.sms
+    settings = db.session.get(NotificationSettings, user.id)
+    if settings is None:
+        settings = NotificationSettings(user_id=user.id)
+        db.session.add(settings)
+    settings.digest, settings.quiet_from, settings.quiet_until = digest, quiet_from, quiet_until
+    db.session.flush()

@@ -35,8 +35,10 @@ KIND_OF_STATE = {
 }
 
 
-def _others(users: list[User], actor: User) -> list[User]:
-    return [u for u in users if u.id != actor.id]
+def _others(users: list[User], actor: User | None) -> list[User]:
+    """Everyone but the actor (None: an author's rating, a move the tracker makes itself)."""
+    actor_id = getattr(actor, "id", None)
+    return [u for u in users if u.id != actor_id]
 
 
 def _number(assignment: Assignment) -> str:
@@ -98,7 +100,7 @@ def _assigned(event: Transition, assignment_ids: list[int]) -> None:
 
 def _return_requested(event: Transition, assignment: Assignment) -> None:
     reason = event.details.get("reason", "")
-    _tell(event, recipients(assignment), K.return_requested,
+    _tell(event, recipients(assignment), K.return_request,
           f"{item_name(assignment.proposal)}：{assignment.unit.name}（{assignment.role.label}）"
           f"申请退回（理由：{reason}），请审核。",
           f"{assignment.unit.name}申请退回{_number(assignment)}，请审核。",

@@ -60,3 +60,35 @@ def mark_all_read():
     db.session.commit()
     flash(f"已将 {count} 条通知标为已读。" if count else "没有未读通知。", "success")
     return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    from tracker.notifications import delivery, outbox
+    from tracker.notifications.choices import Channel
+    from tracker.notifications.forms import SettingsForm
+
+    form = SettingsForm()
+    if request.method == "GET":
+        chosen = delivery.choices_for(current_user)
+        for kind, email_box, sms_box in form.kind_fields():
+            email_box.data, sms_box.data = chosen[kind].email, chosen[kind].sms
+        current = delivery.settings_for(current_user)
+        form.digest.data = current.digest
+        form.quiet_from.data, form.quiet_until.data = current.quiet_from, current.quiet_until
+    elif form.validate_on_submit():
+        operations.save_settings(
+            current_user,
+            channels={kind: delivery.Choice(email=bool(e.data), sms=bool(s.data))
+                      for kind, e, s in form.kind_fields()},
+            digest=bool(form.digest.data), quiet_from=form.quiet_from.data,
+            quiet_until=form.quiet_until.data)
+        db.session.commit()
+        flash("通知设置已保存。", "success")
+        return redirect(url_for("notifications.settings"))
+    return render_template(
+        "notifications/settings.html", form=form,
+        mobile=delivery.mobile_number(current_user.phone),
+        email_ready=outbox.channel_ready(Channel.email),
+        sms_ready=outbox.channel_ready(Channel.sms))
