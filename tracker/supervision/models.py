@@ -14,6 +14,8 @@ from tracker.extensions import db
 
 # The longest message an urge carries (the form, the operation and the letter share it).
 URGE_MESSAGE_MAX = 500
+# What the form offers.
+URGE_DEFAULT_MESSAGE = "请抓紧办理，按期答复。"
 
 # The counters of FigureCount, in the order of UnitFigures' names.
 COUNTERS = ("received", "accepted_on_time", "later_round", "replied", "replied_on_time",
