@@ -25,7 +25,7 @@ def expected_row(name: str, f: dict) -> list[str]:
             pct(f["face"], f["main"]), str(f["rated"]), str(f["satisfied"]), str(f["basic"]),
             str(f["unsatisfied"]), pct(f["satisfied"] + f["basic"], f["rated"]),
             str(f["class_a"]), str(f["class_b"]), str(f["class_c"]), str(f["rehandled"]),
-            str(f["co_on_time"])]
+            str(f["co_on_time"]), str(f["urged"])]
 
 
 def _figures(rows) -> dict[str, dict]:

@@ -14,7 +14,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNIT_HEADERS = ["承办单位", "收到件数", "主办（分办）", "会办", "按时签收", "按时签收率", "已答复",
                 "按时答复", "按时答复率", "超期未办", "已联系", "联系率", "已面商", "见面率",
                 "已测评", "满意", "基本满意", "不满意", "满意率", "A类", "B类", "C类",
-                "重新办理", "会办意见按时"]
+                "重新办理", "会办意见按时", "催办次数"]
 LEDGER_HEADERS = ["会议", "编号", "类型", "标题（案由）", "提出人", "主办（分办）单位", "会办单位",
                   "交办日期", "答复期限", "状态", "是否逾期", "答复日期", "答复文号", "答复类别",
                   "评价结果"]
@@ -31,7 +31,7 @@ def xlsx_unit_row(name: str, f: dict) -> list:
             _rate(f["contacted"], f["main"]), f["face"], _rate(f["face"], f["main"]),
             f["rated"], f["satisfied"], f["basic"], f["unsatisfied"],
             _rate(f["satisfied"] + f["basic"], f["rated"]), f["class_a"], f["class_b"],
-            f["class_c"], f["rehandled"], f["co_on_time"]]
+            f["class_c"], f["rehandled"], f["co_on_time"], f["urged"]]
 
 
 def _filename(response) -> str:

@@ -54,7 +54,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # of another unit must never reach. "shared": an object every unit may read (meetings, the
 # holiday calendar's days, the health unit itself as a name to choose; its users' details
 # carry the SECRET marker, so a page or API answer that shows them to another unit fails).
-OWNED_ARGS = {"notification_id",
+OWNED_ARGS = {"notification_id", "urge_id",
               "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
               "user_id", "section_id", "token_id", "reply_id", "author_id"}
 SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id"}
@@ -133,6 +133,9 @@ SUPERVISOR_ONLY = {
     "imports.index": {"clerk"},
     "imports.template": {"clerk"},
     "imports.upload": {"clerk"},
+    # 催办: one assignment (a_drafting), or all of health's overdue ones (item 14).
+    "supervision.urge_assignment": {"clerk"},
+    "supervision.urge_unit": {"clerk"},
 }
 
 UNKNOWN = "<unknown>"
@@ -424,6 +427,7 @@ class Scenario:
             "reply_id": ids.issued_reply, "author_id": ids.issued_author,
             "token": ids.rating_token, "notification_id": ids.notification,
             "run_id": ids.failed_run, "message_id": ids.failed_message,
+            "urge_id": ids.urge,
         }
         return simple[name]
 
@@ -572,6 +576,8 @@ class Scenario:
                 "number": "9902", "title": "越权修改的案由", "received_on": today().isoformat(),
                 "disclosure": "public", "authors-0-name": "张三"},
             "imports.upload": {"file": (import_file_path(), "交办清单.xlsx")},
+            "supervision.urge_assignment": {"message": "请抓紧办理，按期答复。"},
+            "supervision.urge_unit": {"message": "请抓紧办理，按期答复。"},
         }
         return dict(by_endpoint.get(row.rule.endpoint, {
             # Unknown routes: plausible values for the usual field names.
@@ -797,6 +803,20 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     handling.request_extension(extended, w.health_clerk, reason=f"{SECRET}延期理由",
                                one_month=True)
     reviewed["a_extension"] = extended.id
+    # 14: health only, drafting and past its deadline, urged by the supervising clerk (the
+    # 督办函 of that urge; the whole-unit 催办 needs an overdue assignment).
+    from datetime import timedelta
+
+    from tests.support.notifications import set_due
+    from tracker.supervision import operations as supervision
+
+    p14 = item(14)
+    (late,) = factories.assign(p14, w.clerk, lead=w.health)
+    handling.accept_assignment(late, w.health_clerk)
+    handling.dispatch_assignment(late, w.health_clerk, section_id=section.id,
+                                 drafter_id=w.health_drafter.id)
+    set_due(late, today() - timedelta(days=3))
+    (urge,) = supervision.urge_unit(w.health, w.clerk, f"{SECRET}催办意见")
     from tracker.notifications.models import NotificationKind
     from tracker.notifications.operations import notify
 
@@ -841,6 +861,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             "issued_reply": issued_reply.id, "issued_author": issued_author.id,
             "rating_token": rating_token, "notification": notification,
             "failed_run": failed_run.id, "failed_message": failed_message.id,
+            "urge": urge.id,
         },
         "tokens": tokens,
     }

@@ -62,4 +62,5 @@ EVENT_LABELS = {
     "revoke_token": "吊销接口令牌",
     "calendar_set": "修改节假日",
     "calendar_delete": "删除节假日设置",
+    "urge": "催办",
 }

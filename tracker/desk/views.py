@@ -27,6 +27,9 @@ from tracker.proposals import operations
 from tracker.proposals.forms import MeetingEditForm, MeetingForm, ProposalEditForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
 from tracker.supervision import exports
+from tracker.supervision.forms import UrgeForm
+from tracker.supervision.models import URGE_MESSAGE_MAX
+from tracker.supervision.permissions import can_urge
 
 bp = Blueprint("proposals", __name__)
 
@@ -149,11 +152,15 @@ def register():
 @login_required
 def detail(proposal_id: int):
     proposal = load_visible_proposal(proposal_id)
+    urging = any(can_urge(current_user, a) for a in proposal.assignments)
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
         proposal_actions=allowed_actions(proposal, current_user),
         events=queries.visible_timeline(proposal, current_user),
+        urge_form=UrgeForm(formdata=None) if urging else None, can_urge=can_urge,
+        urge_max=URGE_MESSAGE_MAX,
+        own_assignments={a.id for a in proposal.assignments if a.unit_id == current_user.unit_id},
     )
 
 

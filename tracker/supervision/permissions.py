@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tracker.accounts.models import User
 from tracker.core.errors import Hidden, PermissionDenied
+from tracker.handling.models import Assignment
 from tracker.handling.permissions import is_supervisor
 
 
@@ -24,3 +25,19 @@ def scope_unit(user: User, requested: int | None) -> int | None:
     if requested not in (None, user.unit_id):
         raise Hidden()
     return user.unit_id
+
+
+def can_urge(user: User, assignment: Assignment) -> bool:
+    """Supervising clerks urge an assignment whose deadline still runs (not finished)."""
+    return is_supervisor(user) and not assignment.is_finished
+
+
+def can_urge_unit(user: User) -> bool:
+    """Supervising clerks urge a unit on all its overdue assignments."""
+    return is_supervisor(user)
+
+
+def can_view_urge(user: User, urge) -> bool:
+    """The 督办函: for the supervising office and the urged unit's users."""
+    return is_supervisor(user) or bool(
+        user and user.is_authenticated and user.unit_id == urge.unit_id)

@@ -23,6 +23,8 @@ the unit had returned (退回); the 合计 row adds the units' figures up.
 - A/B/C: the result class of each main assignment's latest issued reply.
 - 重新办理: main assignments in round 2 or later (rated 不满意 once).
 - 会办意见按时: co assignments whose opinion was submitted on or before their due_on.
+- 催办次数: the urges (催办) of the unit's assignments in scope, every urge counted (a
+  whole-unit 催办 counts once per item).
 """
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ from tracker.proposals.models import Meeting, Proposal
 from tracker.supervision import facts as _facts  # noqa: F401  (keeps the facts up to date)
 from tracker.supervision import indexes as _indexes  # noqa: F401  (declares the indexes)
 from tracker.supervision import rollup
-from tracker.supervision.models import COUNTERS, FigureCount, ReplyDay
+from tracker.supervision.models import COUNTERS, FigureCount, ReplyDay, Urge
 
 
 def definitions() -> list[tuple[str, str]]:
@@ -65,6 +67,7 @@ DEFINITIONS = [
                 "列入计划逐步解决，C 类因条件限制暂时不能解决或留作参考。"),
     ("重新办理", "因评价不满意而重新办理（第二轮及以后）的件数。"),
     ("会办意见按时", "会办件中在会办期限内（含当日）提交会办意见的件数。"),
+    ("催办次数", "交办员对该单位的交办件催办的次数（一并催办的，每件计一次）。"),
     ("事项件数", "“建议提案”“逾期”和“办理进度”按事项计数，与建议提案列表相同筛选条件下的件数一致；"
                 "逾期事项指有任一承办单位超期未办的事项。"),
 ]
@@ -101,10 +104,11 @@ class UnitFigures:
     class_c: int = 0
     rehandled: int = 0
     co_on_time: int = 0
+    urged: int = 0
 
     COUNTS = ("received", "main", "co", "accepted_on_time", "replied", "replied_on_time",
               "overdue", "contacted", "face", "rated", "satisfied", "basic", "unsatisfied",
-              "class_a", "class_b", "class_c", "rehandled", "co_on_time")
+              "class_a", "class_b", "class_c", "rehandled", "co_on_time", "urged")
 
     @staticmethod
     def rate(part: int, whole: int) -> float | None:
@@ -232,6 +236,23 @@ def _assignment_counts(scope: Scope, on: date, figures: dict[int, UnitFigures]) 
             figures[unit_id].overdue += n
 
 
+def _urge_counts(scope: Scope, figures: dict[int, UnitFigures]) -> None:
+    """催办次数 per unit, in one grouped query."""
+    query = select(Urge.unit_id, func.count()).group_by(Urge.unit_id)
+    if scope.unit_id:
+        query = query.where(Urge.unit_id == scope.unit_id)
+    if scope.meeting_id or scope.kind:
+        items = select(Proposal.id)
+        if scope.meeting_id:
+            items = items.where(Proposal.meeting_id == scope.meeting_id)
+        if scope.kind:
+            items = items.where(Proposal.kind == scope.kind)
+        query = query.where(Urge.proposal_id.in_(items))
+    for unit_id, n in db.session.execute(query):
+        if unit_id in figures:
+            figures[unit_id].urged += n
+
+
 def _replies_per_day(scope: Scope) -> dict[date, list[int]]:
     """Replies issued per day, as [first replies, later rounds' replies], for the timeline."""
     query = _in_scope(
@@ -262,6 +283,7 @@ def _figures(scope: Scope, on: date) -> tuple[list[UnitFigures], dict[date, list
     figures = {u.id: UnitFigures(u.id, u.short_name or u.name) for u in rows}
     active = {u.id for u in rows if u.is_active}
     _assignment_counts(scope, on, figures)
+    _urge_counts(scope, figures)
     days = _replies_per_day(scope)
     return [f for f in figures.values() if f.unit_id in active or f.received], days
 

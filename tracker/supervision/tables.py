@@ -73,6 +73,7 @@ UNIT_COLUMNS: list[tuple[Column, Callable[[UnitFigures], Any]]] = [
     (Column("C类"), lambda f: f.class_c),
     (Column("重新办理"), lambda f: f.rehandled),
     (Column("会办意见按时", width=13), lambda f: f.co_on_time),
+    (Column("催办次数"), lambda f: f.urged),
 ]
 
 
