@@ -284,8 +284,9 @@ def jobs_worker(workers: int, no_periodic: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     app = current_app._get_current_object()
     queue.bind(app)
-    # What waited while no consumer ran (and what a killed one left half done) goes first.
-    found = notification_jobs.sweep_now(grace=timedelta(0))
+    # What a killed consumer left half done goes first (what waited in the queue while no
+    # consumer ran is still there).
+    found = notification_jobs.sweep_now()
     queue.mark_abandoned(timedelta(seconds=int(app.config["JOB_LEASE_SECONDS"])))
     db.session.commit()
     db.session.remove()

@@ -192,8 +192,9 @@ def deliver_one(message_id: int) -> str:
 
 
 def due_ids(grace: timedelta = timedelta(0), limit: int = 1000) -> list[int]:
-    """Messages that should have gone by now (due for grace already) and that no job holds:
-    those whose job the queue lost, or that waited for a server to be configured."""
+    """Messages whose job was lost: held by a job whose hold has run out (it died while
+    sending), or due for `grace` already with no job holding them (the queue lost the job,
+    or could not take it at the commit, or no server was configured then)."""
     now = utcnow()
     channels = [c for c in Channel if channel_ready(c)]
     if not channels:
@@ -202,8 +203,9 @@ def due_ids(grace: timedelta = timedelta(0), limit: int = 1000) -> list[int]:
         select(OutboxMessage.id).where(
             OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None),
             OutboxMessage.channel.in_(channels),
-            OutboxMessage.next_attempt_at <= now - grace,
-            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+            or_(OutboxMessage.claimed_until < now,
+                OutboxMessage.claimed_until.is_(None)
+                & (OutboxMessage.next_attempt_at <= now - grace)))
         .order_by(OutboxMessage.id).limit(limit)))
 
 
