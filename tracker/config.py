@@ -62,9 +62,8 @@ DEFAULTS: dict[str, object] = {
     "SMS_GATEWAY_SUCCESS": "",
     "SMS_TIMEOUT": 10,
     "SMS_SIGNATURE": "【建议提案办理】",
-    # The daily jobs, in China Standard Time: deadline reminders, then the e-mail digests.
-    "REMIND_AT": "07:30",
-    "DIGEST_AT": "08:00",
+    # The daily deadline reminders (7:30 China time, before the 8:00 digests) look this many
+    # working days ahead.
     "REMIND_DAYS": 3,
     "MAX_UPLOAD_MB": 20,
     "ITEMS_PER_PAGE": 30,
