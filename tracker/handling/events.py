@@ -34,6 +34,9 @@ class Transition:
     old_state: str
     new_state: str
     details: dict  # the move's audit details; subscribers may add to them
+    # One of many moves made at once (the bulk import): subscribers may sum them up rather
+    # than act on each (e.g. one notice per unit instead of one per item).
+    bulk: bool = False
 
     @property
     def proposal_id(self) -> int:

@@ -395,7 +395,7 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
         # transaction, and what they add to the details is logged with it.
         transitions.emit(transitions.Transition(
             obj=proposal, action=Action.assign, actor=actor, old_state=details["from"],
-            new_state=details["to"], details=details))
+            new_state=details["to"], details=details, bulk=True))
         events.append(dict(action=Action.assign.value, object_type="proposal",
                            object_id=proposal.id, proposal_id=proposal.id, details=details))
     per_meeting = Counter(plan.meeting.name for plan in plans)

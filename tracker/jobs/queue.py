@@ -28,7 +28,7 @@ from huey import Huey, crontab
 from huey import signals as S
 from huey.api import PeriodicTask, TaskWrapper
 from huey.storage import MemoryStorage, PostgresStorage, SqliteStorage
-from sqlalchemy import event, update
+from sqlalchemy import event, select, update
 
 from tracker.core.time import CST, utcnow
 from tracker.extensions import db
@@ -263,6 +263,19 @@ def _record(fn: Callable) -> Callable:
 @_record
 def _executing(_signal, queued):
     default = getattr(type(queued), "default_retries", 0) or 0
+    if isinstance(queued, PeriodicTask):
+        # A periodic job keeps one row for its runs that went well (the sweep runs every
+        # minute); a failure keeps its own row until someone deals with it.
+        last = db.session.scalar(
+            select(JobRun).where(JobRun.task == _name(queued), JobRun.periodic.is_(True),
+                                 JobRun.status == JobStatus.done)
+            .order_by(JobRun.id.desc()).limit(1))
+        if last is not None:
+            last.status, last.started_at, last.finished_at = JobStatus.running, utcnow(), None
+            last.queue_id, last.error = str(queued.id), ""
+            db.session.flush()
+            queued._run_id = last.id
+            return
     row = JobRun(task=_name(queued), args=json.dumps(list(queued.args or ()), default=str),
                  queue_id=str(queued.id), periodic=isinstance(queued, PeriodicTask),
                  attempt=max(1, default - (queued.retries or 0) + 1),

@@ -13,3 +13,4 @@ def init_app(app) -> None:
                      Action.reject_extension)
     events.subscribe(turns.on_transition)
     outbox.listen()
+    turns.listen()

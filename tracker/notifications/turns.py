@@ -7,13 +7,20 @@ who could not act on, or see, the item. The actor is never told of their own mov
 """
 from __future__ import annotations
 
+from collections import Counter
+
+from sqlalchemy import event as orm_events
+from sqlalchemy import select, update
+
 from tracker.accounts.models import User
 from tracker.core.states import Action, AssignmentState, ProposalState, Satisfaction
+from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.events import Transition
 from tracker.handling.models import Assignment, UnitRole
 from tracker.notifications.choices import NotificationKind as K
+from tracker.notifications.models import Notification
 from tracker.notifications.operations import (
     _pool,
     item_name,
@@ -33,6 +40,11 @@ KIND_OF_STATE = {
     A.awaiting_signature: K.to_sign,
     A.signed: K.to_issue,
 }
+
+
+# Notices that announce someone's turn on an assignment (not deadlines, urging or decisions).
+TURN_KINDS = (K.assigned, K.dispatched, K.to_review, K.to_sign, K.to_issue, K.draft_returned,
+              K.rehandle, K.return_request)
 
 
 def _others(users: list[User], actor: User | None) -> list[User]:
@@ -67,6 +79,11 @@ def _stamp(obj) -> str:
 
 def on_transition(event: Transition) -> None:
     """Subscribed to every move."""
+    if event.bulk:
+        if event.action == Action.assign:
+            _note_bulk(event)
+        return
+    _handled(event)
     if isinstance(event.obj, Proposal):
         if event.action == Action.assign:
             _assigned(event, [d["assignment_id"] for d in event.details.get("units", [])])
@@ -76,6 +93,79 @@ def on_transition(event: Transition) -> None:
     handler = HANDLERS.get(event.action)
     if handler is not None:
         handler(event, assignment)
+
+
+def _handled(event: Transition) -> None:
+    """The actor has taken their turn: their unread notices about what they acted on need
+    no more attention (marked read; the list keeps them)."""
+    actor_id = getattr(event.actor, "id", None)
+    if actor_id is None:
+        return
+    column = (Notification.assignment_id if isinstance(event.obj, Assignment)
+              else Notification.proposal_id)
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == actor_id, column == event.obj.id,
+               Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False))
+    if isinstance(event.obj, Assignment) and event.old_state != event.new_state:
+        # The turn they announced has passed (another signer signed, the clerk issued):
+        # everyone's unread notices of whose turn it was are done with too.
+        db.session.execute(
+            update(Notification)
+            .where(Notification.assignment_id == event.obj.id,
+                   Notification.kind.in_(TURN_KINDS), Notification.read_at.is_(None))
+            .values(read_at=utcnow()).execution_options(synchronize_session=False))
+
+
+BULK = "bulk_assigned"
+
+
+def _note_bulk(event: Transition) -> None:
+    """A 交办 of a bulk import: noted, and told per unit once the import commits."""
+    noted = db.session.info.setdefault(BULK, {"actor": getattr(event.actor, "id", None),
+                                              "ids": []})
+    noted["ids"].extend(d["assignment_id"] for d in event.details.get("units", []))
+
+
+def listen() -> None:
+    """Sum up a bulk import's 交办 for each unit just before its transaction commits."""
+    if orm_events.contains(db.session, "before_commit", _tell_bulk):
+        return
+    orm_events.listen(db.session, "before_commit", _tell_bulk)
+    orm_events.listen(db.session, "after_rollback", _forget_bulk)
+
+
+def _forget_bulk(session) -> None:
+    session.info.pop(BULK, None)
+
+
+def _tell_bulk(session) -> None:
+    noted = session.info.pop(BULK, None)
+    if not noted or not noted["ids"]:
+        return
+    by_unit: dict[int, list[Assignment]] = {}
+    for assignment in db.session.scalars(select(Assignment).where(
+            Assignment.id.in_(noted["ids"])).order_by(Assignment.id)):
+        by_unit.setdefault(assignment.unit_id, []).append(assignment)
+    for assignments in by_unit.values():
+        first = assignments[0]
+        clerks = [u for u in _pool(first, None)
+                  if u.is_enabled and permissions.is_unit_clerk_of(u, first)
+                  and u.id != noted["actor"]]
+        roles = Counter(a.role.label for a in assignments)
+        parts = "，".join(f"{label} {count} 件" for label, count in roles.items())
+        soonest = min(a.return_due_on for a in assignments)
+        numbers = "、".join(f"第{a.proposal.number}号" for a in assignments[:5])
+        more = f"等 {len(assignments)} 件" if len(assignments) > 5 else ""
+        notify_people(
+            clerks, K.assigned,
+            f"批量交办：{first.unit.name}新收到 {len(assignments)} 件建议提案（{parts}），"
+            f"包括{numbers}{more}。请在待办中逐件签收办理；如有不属于本单位职责的，请在 "
+            f"{soonest.isoformat()} 前申请退回。",
+            key=f"assigned_bulk:{first.unit_id}:{first.id}", subject=(
+                f"批量交办 {len(assignments)} 件"),
+            sms_text=f"新交办：批量交办{len(assignments)}件建议提案，请登录系统签收。")
 
 
 def _assigned(event: Transition, assignment_ids: list[int]) -> None:
