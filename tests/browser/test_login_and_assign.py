@@ -26,7 +26,7 @@ def log_in(page, base: str, username: str) -> None:
 
 
 def assignment_row(page, unit: str):
-    return page.locator("table.assignments tbody tr").filter(has_text=unit)
+    return page.locator("table.assignments tbody tr[id^=assignment-]").filter(has_text=unit)
 
 
 def test_register_assign_and_acknowledge(live_server, browser, artifacts):
