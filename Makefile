@@ -110,6 +110,7 @@ bench: venv fonts
 	$(BIN)/python bench/bench_letters.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_dashboard.py
+	$(BIN)/python bench/bench_notices.py
 
 .PHONY: load lock audit
 
