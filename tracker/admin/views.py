@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import ApiToken, Unit, User
 from tracker.accounts.permissions import admin_required
+from tracker.admin import job_status
 from tracker.admin.forms import (
     CalendarDayForm,
     LetterStyleForm,
@@ -531,8 +532,6 @@ def delete_calendar_day(day: str):
 @login_required
 @admin_required
 def jobs():
-    from tracker.admin import job_status
-
     return render_template("admin/jobs.html", report=job_status.report(),
                            job_label=job_status.job_label, active="jobs")
 
@@ -541,8 +540,6 @@ def jobs():
 @login_required
 @admin_required
 def retry_job(run_id: int):
-    from tracker.admin import job_status
-
     job_status.retry_run(run_id, current_user)
     db.session.commit()
     flash("任务已重新排队。", "success")
@@ -553,8 +550,6 @@ def retry_job(run_id: int):
 @login_required
 @admin_required
 def dismiss_job(run_id: int):
-    from tracker.admin import job_status
-
     job_status.dismiss_run(run_id, current_user)
     db.session.commit()
     flash("已将该失败任务标为已处理。", "success")
@@ -565,8 +560,6 @@ def dismiss_job(run_id: int):
 @login_required
 @admin_required
 def retry_message(message_id: int):
-    from tracker.admin import job_status
-
     job_status.retry_message(message_id)
     db.session.commit()
     flash("消息已重新排队发送。", "success")

@@ -3,22 +3,16 @@
 the letters' 小标宋, body in their 仿宋 (3号), rendered with WeasyPrint like the letters."""
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from flask import render_template
 
-from tracker.letters import fonts as letter_fonts
-from tracker.letters.fetcher import LetterFetcher
-from tracker.letters.render import _fonts_css
-from tracker.letters.render import _lock as letters_lock
+from tracker.letters.documents import render_page
 from tracker.supervision.models import Urge
 from tracker.supervision.operations import urged_on, urges_of_letter
 
 TITLE = "督办函"
-_TAGS = re.compile(r"<[^>]+>")
 
 
 @dataclass
@@ -42,9 +36,6 @@ def letter_filename(urge: Urge) -> str:
 
 def render_urge_letter(urge: Urge) -> bytes:
     """The 督办函 of the urge (of its whole batch) as PDF bytes; nothing outside is fetched."""
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-
     urges = urges_of_letter(urge)
     first = urges[0]
     issuer = first.urged_by.unit.name if first.urged_by.unit else ""
@@ -52,14 +43,4 @@ def render_urge_letter(urge: Urge) -> bytes:
         "supervision/urge_letter.html", title=TITLE, unit=first.unit, issuer=issuer,
         items=letter_items(urges), message=first.message, on=urged_on(first),
         urged_by=first.urged_by)
-    text = html.unescape(_TAGS.sub("", page.split("<body", 1)[-1]))
-    with letters_lock:
-        chosen, _warnings = letter_fonts.choose({
-            "body": text, "title": TITLE, "heading1": text, "heading2": "", "digits": ""})
-        fetcher = LetterFetcher()
-        font_config = FontConfiguration()
-        fonts = CSS(string=_fonts_css(chosen, fetcher), url_fetcher=fetcher,
-                    font_config=font_config, base_url="tracker-asset:fonts.css")
-        document = HTML(string=page, url_fetcher=fetcher,
-                        base_url="tracker-asset:urge-letter.html")
-        return document.write_pdf(stylesheets=[fonts], font_config=font_config)
+    return render_page(page, TITLE, "urge-letter.html")
