@@ -107,3 +107,27 @@ def unsent(app) -> list[OutboxMessage]:
         db.session.expunge_all()
         db.session.remove()
         return rows
+
+
+def settings_form(*, email_off=(), sms_off=(), sms_on=(), digest: bool = False,
+                  quiet: tuple[str, str] = ("00:00", "00:00")) -> dict:
+    """The settings page's form: the default channels but for the kinds named."""
+    from tracker.notifications.choices import SMS_BY_DEFAULT, NotificationKind
+
+    data = {"quiet_from": quiet[0], "quiet_until": quiet[1]}
+    if digest:
+        data["digest"] = "y"
+    for kind in NotificationKind:
+        if kind.value not in email_off:
+            data[f"email_{kind.value}"] = "y"
+        if (kind in SMS_BY_DEFAULT or kind.value in sms_on) and kind.value not in sms_off:
+            data[f"sms_{kind.value}"] = "y"
+    return data
+
+
+def save_settings_page(app, username: str, **choices) -> None:
+    """The user saves their notification settings on the settings page."""
+    client = app.test_client()
+    assert client.login(username).status_code == 302
+    response = client.post_form("/notifications/settings", settings_form(**choices))
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
