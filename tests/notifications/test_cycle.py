@@ -42,14 +42,16 @@ class Expect:
     def __init__(self, world, smtp, gateway):
         self.world, self.smtp, self.gateway = world, smtp, gateway
         self.kinds: dict[str, list[str]] = {}
+        self.subjects: dict[str, list[str]] = {}
 
-    def add(self, kind: str, *usernames: str) -> None:
+    def add(self, kind: str, *usernames: str, subject: str | None = None) -> None:
         for name in usernames:
             self.kinds.setdefault(name, []).append(kind)
+            self.subjects.setdefault(name, []).append(
+                f"{subject or SUBJECTS[kind]}：第{NUMBER}号")
 
     def mails(self) -> dict[str, list[str]]:
-        return {name: [f"{SUBJECTS[k]}：第{NUMBER}号" for k in got]
-                for name, got in self.kinds.items()}
+        return self.subjects
 
     def sms(self) -> dict[str, int]:
         counts = {name: sum(1 for k in got if k in SMS_KINDS) for name, got in self.kinds.items()}
@@ -198,3 +200,44 @@ def test_each_actor_is_told_once_of_their_turn_through_the_whole_cycle(
 
 def _lead(api, token, pid, ids) -> dict:
     return assignment_of(api.get(f"/proposals/{pid}", token, expect=200).get_json(), ids.health)
+
+
+def test_a_return_request_and_its_answers_reach_the_right_people(
+        live_app, smtp, gateway, monkeypatch):
+    _configure(live_app, smtp, gateway, monkeypatch)
+    world = cycle.build(live_app)
+    api, t, ids = world.api, world.tokens, world.ids
+    expect = Expect(world, smtp, gateway)
+    pid = api.register(t.clerk, ids.meeting, number=NUMBER)["id"]
+    item = api.assign(t.clerk, pid, lead=ids.health, co=[ids.hr])
+    lead, co = assignment_of(item, ids.health)["id"], assignment_of(item, ids.hr)["id"]
+    expect.add("assigned", "health_clerk", "hr_clerk")
+    expect.check("assigned")
+
+    # Both units ask to return it: the supervising clerk is told of each.
+    api.act("assignments", lead, "request_return", t.health_clerk, {"reason": "不属于本单位职责"})
+    api.act("assignments", co, "request_return", t.hr_clerk, {"reason": "与本单位无关"})
+    expect.add("return_request", "clerk", "clerk", subject="退回申请待审核")
+    expect.check("return requested")
+
+    # hr's request is refused: hr's clerk hears it and must now accept.
+    api.act("assignments", co, "reject_return", t.clerk, {"reason": "涉及职称评审政策"})
+    expect.add("return_decided", "hr_clerk", subject="不同意退回")
+    expect.check("return rejected")
+
+    # health's is granted and the item goes to edu: health hears it, edu's clerk gets it.
+    api.act("assignments", lead, "approve_return", t.clerk, {"reassign_unit_id": ids.edu})
+    expect.add("return_decided", "health_clerk", subject="同意退回")
+    expect.add("assigned", "edu_clerk")
+    expect.check("return approved")
+    # health can no longer open the item: its notice says so without a link to it.
+    api.get(f"/proposals/{pid}", t.health_clerk, expect=404)
+    granted = cycle.inbox(world, "health_clerk")["items"][0]
+    assert granted["kind"] == "return_decided" and "已同意退回" in granted["text"]
+    assert (granted["proposal_id"], granted["assignment_id"], granted["url"]) == (None, None, None)
+    [mail] = [m for m in smtp.recorder.messages
+              if m["To"] == world.emails["health_clerk"] and "同意退回" in m["Subject"]]
+    assert "/notifications" in mail.get_content() and f"/proposals/{pid}" not in mail.get_content()
+    # hr's clerk, told to handle it after all, opens it from the notice.
+    refused = cycle.inbox(world, "hr_clerk")["items"][0]
+    assert "不同意退回" in refused["text"] and refused["url"].endswith(f"/proposals/{pid}")
