@@ -157,24 +157,29 @@ def notify_people(users, kind: NotificationKind, text: str, *, key: str,
 
     text is the in-app and e-mail wording; sms_text a short one without the item's title
     (SMS passes through an outside gateway); the kind's label when not given. Nobody who
-    may not see the item is told of it.
+    may not see the item is told of it, but for the unit whose own assignment it is (the
+    unit that gave the item back hears that its return was granted, without a link to an
+    item it can no longer open).
     """
     sent = 0
     seen: set[int] = set()
     pid = proposal_id or (assignment.proposal_id if assignment is not None else None)
-    url = _item_url(pid) if pid else f"{current_app.config['PUBLIC_BASE_URL']}/notifications"
+    list_url = f"{current_app.config['PUBLIC_BASE_URL']}/notifications"
     proposal = db.session.get(Proposal, pid) if pid else None
     for user in users:
         if user.id in seen or not user.is_enabled:
             continue
         seen.add(user.id)
-        if proposal is not None and not permissions.can_view_proposal(user, proposal):
+        shown = proposal is None or permissions.can_view_proposal(user, proposal)
+        if not shown and (assignment is None or assignment.unit_id != user.unit_id):
             continue  # never tell anyone of an item they may not see
-        new_id = notify(user, kind, text, key=f"{key}:{user.id}", assignment=assignment,
-                        proposal_id=pid)
+        new_id = notify(user, kind, text, key=f"{key}:{user.id}",
+                        assignment=assignment if shown else None,
+                        proposal_id=pid if shown else None)
         if new_id is None:
             continue
         sent += 1
+        url = _item_url(pid) if pid and shown else list_url
         delivery.send(user, {kind}, subject=subject or kind.label,
                       body=f"{user.full_name}：\n\n{text}\n\n查看：{url}\n",
                       sms_text=sms_text or f"您有一条{kind.label}通知，请登录系统查看。",
