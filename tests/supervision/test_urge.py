@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from tests.support.handling import bring_to, world_rows
 from tests.support.security import sign_in
 from tests.support.urging import overdue, pdf_text, urged_people
+from tracker.accounts.models import User
 from tracker.audit.models import AuditEvent
 from tracker.core.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
@@ -66,9 +67,15 @@ def test_batch_urge_covers_the_units_overdue_assignments_only(w):
     assert [u.assignment_id for u in urges] == [late1.id, late2.id]  # earliest deadline first
     assert {u.batch_id for u in urges} == {urges[0].id}
     assert hr_late.id not in {u.assignment_id for u in urges}
-    # one notice per urged item: the clerk and leader twice, the drafter of each item
-    assert urged_people() == ["health_clerk", "health_clerk", "health_drafter",
-                              "health_leader", "health_leader"]
+    # One notice per person for the whole batch, listing their items (the drafter's one).
+    assert urged_people() == ["health_clerk", "health_drafter", "health_leader"]
+    texts = dict(db.session.execute(select(User.username, Notification.text).join(
+        Notification, Notification.user_id == User.id).where(Notification.kind == "urge")).all())
+    numbers = [f"第{a.proposal.number}号" for a in (late1, late2)]
+    assert "超期未办的建议提案" + "、".join(numbers) + "共 2 件" in texts["health_clerk"]
+    assert "请于本周内答复。" in texts["health_leader"]
+    drafted = [n for n, a in zip(numbers, (late1, late2)) if a.drafter_id == w.health_drafter.id]
+    assert all(n in texts["health_drafter"] for n in drafted)
     assert operations.urges_of_letter(urges[1]) == urges
     with pytest.raises(ValidationFailed):
         operations.urge_unit(w.edu, w.clerk, "请抓紧办理。")

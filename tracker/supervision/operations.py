@@ -50,7 +50,8 @@ def recipients(assignment: Assignment) -> list[User]:
     return people
 
 
-def _record(assignment: Assignment, actor: User, message: str, batch_id: int | None) -> Urge:
+def _record(assignment: Assignment, actor: User, message: str, batch_id: int | None,
+            *, tell: bool = True) -> Urge:
     urge = Urge(assignment_id=assignment.id, proposal_id=assignment.proposal_id,
                 unit_id=assignment.unit_id, message=message, urged_by_id=actor.id,
                 urged_at=utcnow(), batch_id=batch_id)
@@ -65,11 +66,34 @@ def _record(assignment: Assignment, actor: User, message: str, batch_id: int | N
     due = assignment.due_on.isoformat()
     text = (f"{actor.unit.name if actor.unit else '交办单位'}催办：{item_name(proposal)}，"
             f"承办单位 {unit.name}，办理期限 {due}。催办意见：{message}")
-    sms_text = f"交办员催办{proposal.display_number}：{message}期限{due}。"
-    notify_people(recipients(assignment), NotificationKind.urge, text, key=f"urge:{urge.id}",
-                  assignment=assignment, subject=f"催办：{proposal.display_number}",
-                  sms_text=sms_text)
+    # The SMS leaves out the message, which may name the item (SMS passes an outside gateway).
+    sms_text = f"交办员催办{proposal.display_number}，期限{due}，请抓紧办理并登录系统查看催办意见。"
+    if tell:
+        notify_people(recipients(assignment), NotificationKind.urge, text, key=f"urge:{urge.id}",
+                      assignment=assignment, subject=f"催办：{proposal.display_number}",
+                      sms_text=sms_text)
     return urge
+
+
+def _tell_batch(urges: list[Urge], actor: User, message: str) -> None:
+    """One notice per person for a whole-unit urge, listing their items (not one per item)."""
+    items: dict[int, tuple[User, list[Urge]]] = {}
+    for urge in urges:
+        for person in recipients(urge.assignment):
+            items.setdefault(person.id, (person, []))[1].append(urge)
+    office = actor.unit.name if actor.unit else "交办单位"
+    for person, theirs in items.values():
+        numbers = "、".join(u.proposal.display_number for u in theirs[:5])
+        more = f"等 {len(theirs)} 件" if len(theirs) > 5 else f"共 {len(theirs)} 件"
+        unit = theirs[0].unit.name
+        text = (f"{office}催办：{unit}超期未办的建议提案{numbers}{more}，请抓紧办理。"
+                f"催办意见：{message}")
+        notify_people([person], NotificationKind.urge, text,
+                      key=f"urge_batch:{urges[0].batch_id}",
+                      proposal_id=theirs[0].proposal_id if len(theirs) == 1 else None,
+                      subject=f"催办：超期未办 {len(theirs)} 件",
+                      sms_text=f"交办员催办本单位超期未办建议提案{len(theirs)}件，"
+                               "请抓紧办理并登录系统查看催办意见。")
 
 
 def urge_assignment(assignment: Assignment, actor: User, message: str) -> Urge:
@@ -98,11 +122,13 @@ def urge_unit(unit: Unit, actor: User, message: str, on: date | None = None) -> 
         raise ValidationFailed(NO_OVERDUE)
     urges = []
     for assignment in assignments:
-        urge = _record(assignment, actor, message, urges[0].batch_id if urges else None)
+        urge = _record(assignment, actor, message, urges[0].batch_id if urges else None,
+                       tell=False)
         if not urges:
             urge.batch_id = urge.id
             db.session.flush()
         urges.append(urge)
+    _tell_batch(urges, actor, message)
     return urges
 
 
