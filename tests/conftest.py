@@ -117,3 +117,13 @@ def live_app(tmp_path):
         with application.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def empty_job_queue():
+    """Each test starts with nothing on the (in-memory) job queue: what an earlier test of
+    the same app queued and never ran is not this test's."""
+    from tests.support.jobs import clear
+
+    clear()
+    yield

@@ -21,7 +21,8 @@ depends_on = None
 OLD_KINDS = ('due_soon', 'overdue', 'extension_requested', 'extension_decided')
 KINDS = ('assigned', 'return_request', 'return_decided', 'dispatched', 'co_opinion',
          'to_review', 'draft_returned', 'to_sign', 'to_issue', 'rated', 'rehandle',
-         'due_soon', 'overdue', 'extension_requested', 'extension_decided', 'urge')
+         'due_soon', 'overdue', 'extension_requested', 'extension_decided', 'urge',
+         'print_ready')
 CHANNELS = ('email', 'sms')
 JOB_STATUSES = ('running', 'done', 'retrying', 'failed', 'interrupted')
 

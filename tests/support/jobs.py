@@ -22,3 +22,11 @@ def queued() -> list[tuple[str, tuple]]:
 def scheduled() -> list[tuple[str, tuple]]:
     return [(queue.huey._registry.task_to_string(type(t)), tuple(t.args))
             for t in queue.huey.scheduled()]
+
+
+def clear() -> None:
+    """Forget what is queued and scheduled (the in-memory storage of the tests only)."""
+    from huey.storage import MemoryStorage
+
+    if isinstance(queue.huey.storage, MemoryStorage):
+        queue.huey.storage.flush_all()

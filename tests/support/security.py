@@ -46,7 +46,9 @@ PUBLIC_ENDPOINTS = {"auth.login", "static"} | VERIFY_ENDPOINTS | RATING_ENDPOINT
 PUBLIC_PATHS = {API_PREFIX + "/openapi.json", API_PREFIX + "/docs"}
 # Endpoints that act on the user's own account (anyone logged in may use them).
 SELF_SERVICE_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password",
-                          "notifications.mark_all_read", "notifications.settings"}
+                          "notifications.mark_all_read", "notifications.settings",
+                          # a batch of 征询意见表 of the clerk's own unit (a supervisor: any)
+                          "ratings.print_batches"}
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -54,7 +56,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # of another unit must never reach. "shared": an object every unit may read (meetings, the
 # holiday calendar's days, the health unit itself as a name to choose; its users' details
 # carry the SECRET marker, so a page or API answer that shows them to another unit fails).
-OWNED_ARGS = {"notification_id", "urge_id",
+OWNED_ARGS = {"notification_id", "urge_id", "batch_id",
               "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
               "user_id", "section_id", "token_id", "reply_id", "author_id"}
 SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id"}
@@ -427,7 +429,7 @@ class Scenario:
             "reply_id": ids.issued_reply, "author_id": ids.issued_author,
             "token": ids.rating_token, "notification_id": ids.notification,
             "run_id": ids.failed_run, "message_id": ids.failed_message,
-            "urge_id": ids.urge,
+            "urge_id": ids.urge, "batch_id": ids.print_batch,
         }
         return simple[name]
 
@@ -578,6 +580,7 @@ class Scenario:
             "imports.upload": {"file": (import_file_path(), "交办清单.xlsx")},
             "supervision.urge_assignment": {"message": "请抓紧办理，按期答复。"},
             "supervision.urge_unit": {"message": "请抓紧办理，按期答复。"},
+            "ratings.print_batches": {"meeting_id": ids.meeting, "unit_id": 0},
         }
         return dict(by_endpoint.get(row.rule.endpoint, {
             # Unknown routes: plausible values for the usual field names.
@@ -602,6 +605,8 @@ class Scenario:
         endpoint = row.rule.endpoint
         if endpoint == "auth.login" or endpoint in VERIFY_ENDPOINTS | RATING_ENDPOINTS:
             return None
+        if endpoint in ("ratings.print_batches", "ratings.print_batch_pdf"):
+            return "health_clerk"  # a unit's clerk prints its forms; the batch is health's
         if endpoint in ("notifications.mark_read", "api.read_notification"):
             return "health_clerk"  # the owner of the scenario's notification
         if endpoint == "ratings.rating_form_pdf":
@@ -823,6 +828,18 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     notification = notify(w.health_clerk, NotificationKind.due_soon,
                           f"关于{SECRET}1号事项的建议：即将到期", key="scenario", assignment=a1)
 
+    # A batch of printed 征询意见表 that health's clerk asked for (its file made).
+    from tracker.ratings.batch import batch_dir
+    from tracker.ratings.choices import PrintStatus
+    from tracker.ratings.models import PrintBatch
+
+    print_batch = PrintBatch(requested_by_id=w.health_clerk.id, meeting_id=w.meeting.id,
+                             unit_id=w.health.id, status=PrintStatus.done, forms=1,
+                             file_name="scenario.pdf")
+    db.session.add(print_batch)
+    db.session.flush()
+    (batch_dir() / "scenario.pdf").write_bytes(PDF)
+
     # A job that failed and a message given up, for the administrators' queue page.
     from tracker.core.time import utcnow
     from tracker.jobs.choices import JobStatus
@@ -861,7 +878,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             "issued_reply": issued_reply.id, "issued_author": issued_author.id,
             "rating_token": rating_token, "notification": notification,
             "failed_run": failed_run.id, "failed_message": failed_message.id,
-            "urge": urge.id,
+            "urge": urge.id, "print_batch": print_batch.id,
         },
         "tokens": tokens,
     }

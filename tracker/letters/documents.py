@@ -17,10 +17,15 @@ _TAGS = re.compile(r"<[^>]+>")
 
 def render_page(page: str, title: str, name: str) -> bytes:
     """The page (HTML) as PDF bytes; name: the page's name for relative references."""
+    return render_pages([page], title, name)
+
+
+def render_pages(pages: list[str], title: str, name: str) -> bytes:
+    """Several pages (HTML documents) one after the other in one PDF."""
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    text = html.unescape(_TAGS.sub("", page.split("<body", 1)[-1]))
+    text = "".join(html.unescape(_TAGS.sub("", page.split("<body", 1)[-1])) for page in pages)
     with letters_lock:
         chosen, _warnings = letter_fonts.choose({
             "body": text, "title": title, "heading1": text, "heading2": "", "digits": ""})
@@ -28,5 +33,11 @@ def render_page(page: str, title: str, name: str) -> bytes:
         font_config = FontConfiguration()
         fonts = CSS(string=_fonts_css(chosen, fetcher), url_fetcher=fetcher,
                     font_config=font_config, base_url="tracker-asset:fonts.css")
-        document = HTML(string=page, url_fetcher=fetcher, base_url=f"tracker-asset:{name}")
-        return document.write_pdf(stylesheets=[fonts], font_config=font_config)
+        documents = [
+            HTML(string=page, url_fetcher=fetcher, base_url=f"tracker-asset:{name}").render(
+                stylesheets=[fonts], font_config=font_config)
+            for page in pages]
+        if len(documents) == 1:
+            return documents[0].write_pdf()
+        every_page = [p for document in documents for p in document.pages]
+        return documents[0].copy(every_page).write_pdf()

@@ -26,6 +26,7 @@ class NotificationKind(LabelledEnum):
     extension_requested = "extension_requested", "延期申请"
     extension_decided = "extension_decided", "延期审批结果"
     urge = "urge", "催办"
+    print_ready = "print_ready", "打印文件已生成"
 
 
 class Channel(LabelledEnum):

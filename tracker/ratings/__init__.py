@@ -9,7 +9,14 @@ def init_app(app) -> None:
     from tracker.files.views import register_download_rule
     from tracker.handling import events, workflow
     from tracker.notifications import outbox
-    from tracker.ratings import actions, operations, permissions, queries, templating  # noqa: F401
+    from tracker.ratings import (  # noqa: F401  (batch: its job)
+        actions,
+        batch,
+        operations,
+        permissions,
+        queries,
+        templating,
+    )
 
     workflow.provide(rated_unsatisfied=queries.rated_unsatisfied,
                      rating_period_over=queries.rating_period_over)

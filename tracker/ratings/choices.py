@@ -20,3 +20,12 @@ class RatingRule(LabelledEnum):
     worst = "worst", "从严：任一提出人不满意即为不满意；否则任一基本满意即为基本满意"
     majority = "majority", "多数：以多数提出人的评价为准（票数相同取较低者）"
     lead_author = "lead_author", "领衔人：以领衔提出人的评价为准"
+
+
+class PrintStatus(LabelledEnum):
+    """A batch of printed 征询意见表, made by a job."""
+
+    queued = "queued", "排队中"
+    running = "running", "生成中"
+    done = "done", "已完成"
+    failed = "failed", "失败"

@@ -28,6 +28,11 @@ QUESTIONS = (("handling", "对办理工作的评价"), ("result", "对办理结�
 def render_rating_form(reply: Reply, author: Author, token: str | None = None) -> bytes:
     """The form of one author as PDF bytes, with the link of this token if one is given;
     nothing outside the page itself is fetched."""
+    return render_page(form_page(reply, author, token), TITLE, "rating-form.html")
+
+
+def form_page(reply: Reply, author: Author, token: str | None = None) -> str:
+    """The form of one author as an HTML page (with the link of this token if given)."""
     url = link_url(token) if token else None
     link = db.session.scalar(select(RatingRequest).where(
         RatingRequest.token_hash == hashlib.sha256(token.encode("utf-8")).hexdigest())
@@ -40,4 +45,4 @@ def render_rating_form(reply: Reply, author: Author, token: str | None = None) -
         issued_on=to_local(reply.issued_at).date() if reply.issued_at else None,
         expires_on=to_local(link.expires_at).date() if link else None,
         questions=QUESTIONS, answers=list(Satisfaction), methods=list(ContactMethod))
-    return render_page(page, TITLE, "rating-form.html")
+    return page

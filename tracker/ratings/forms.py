@@ -69,3 +69,10 @@ class PaperRatingInput(RatingForm):
 class RatingRuleForm(BaseForm):
     rule = RadioField("评价汇总规则", choices=RatingRule.choices(),
                       validators=[InputRequired("请选择评价汇总规则。")])
+
+
+class PrintBatchForm(BaseForm):
+    """Print the 征询意见表 of every author still to answer, for a meeting (and a unit)."""
+
+    meeting_id = SelectField("会议", coerce=int, validators=[InputRequired(message="请选择会议。")])
+    unit_id = SelectField("承办单位", coerce=int, default=0)

@@ -14,7 +14,7 @@ from tracker.core.states import Satisfaction
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling.choices import ContactMethod
-from tracker.ratings.choices import RatingChannel, RatingRule  # noqa: F401
+from tracker.ratings.choices import PrintStatus, RatingChannel, RatingRule  # noqa: F401
 
 
 class RatingRequest(db.Model):
@@ -83,3 +83,28 @@ class Rating(db.Model):
     def verdict(self) -> Satisfaction:
         """The author's overall answer: the worse of handling and result."""
         return max((self.handling, self.result), key=lambda s: s.rank)
+
+
+class PrintBatch(db.Model):
+    """The 征询意见表 of a meeting's authors still to answer (of one unit, or all), in one PDF
+    made by a job (tracker.ratings.batch); the file lives under UPLOAD_DIR/batches."""
+
+    __tablename__ = "print_batches"
+    __table_args__ = (one_of("status", PrintStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                 index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
+    status: Mapped[PrintStatus] = mapped_column(enum_type(PrintStatus, 10),
+                                                default=PrintStatus.queued)
+    forms: Mapped[int] = mapped_column(Integer, default=0)
+    file_name: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    requested_by = relationship("User")
+    meeting = relationship("Meeting")
+    unit = relationship("Unit")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
 from tracker.core.errors import Hidden, PermissionDenied, ValidationFailed
@@ -119,3 +119,59 @@ def rating_form_pdf(reply_id: int, author_id: int):
     db.session.commit()
     return send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"征询意见表-{author.name}.pdf", max_age=0)
+
+
+# --- the 征询意见表 in bulk (made by a job) -----------------------------------------------
+
+@bp.route("/ratings/forms/batches", methods=["GET", "POST"])
+@login_required
+def print_batches():
+    from sqlalchemy import select
+
+    from tracker.accounts.models import Unit
+    from tracker.proposals.models import Meeting
+    from tracker.ratings import batch as batches
+    from tracker.ratings.forms import PrintBatchForm
+
+    if not batches.may_print(current_user):
+        raise PermissionDenied("只有交办员和承办单位联络员可以批量打印征询意见表。")
+    supervisor = permissions.is_supervisor(current_user)
+    form = PrintBatchForm()
+    form.meeting_id.choices = [(m.id, m.name) for m in db.session.scalars(
+        select(Meeting).order_by(Meeting.year.desc(), Meeting.name))]
+    if supervisor:
+        form.unit_id.choices = [(0, "全部承办单位")] + [(u.id, u.name) for u in db.session.scalars(
+            select(Unit).where(Unit.is_supervising.is_(False), Unit.is_active.is_(True))
+            .order_by(Unit.name))]
+    else:
+        form.unit_id.choices = [(current_user.unit_id, current_user.unit.name)]
+    if form.validate_on_submit():
+        try:
+            batch = batches.request_batch(current_user, form.meeting_id.data,
+                                          form.unit_id.data or None)
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for name, messages in exc.errors.items():
+                getattr(form, name).errors = list(messages)
+        else:
+            db.session.commit()
+            flash(f"已开始生成 {batch.forms} 份征询意见表，完成后将通知您。", "success")
+            return redirect(url_for("ratings.print_batches"))
+    return render_template("ratings/batches.html", form=form,
+                           batches=batches.batches_of(current_user))
+
+
+@bp.get("/ratings/forms/batches/<int:batch_id>.pdf")
+@login_required
+def print_batch_pdf(batch_id: int):
+    from tracker.ratings import batch as batches
+    from tracker.ratings.models import PrintBatch
+
+    found = db.session.get(PrintBatch, batch_id)
+    if found is None or found.requested_by_id != current_user.id:
+        abort(404)
+    path = batches.file_of(found)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="application/pdf", as_attachment=True, max_age=0,
+                     download_name=f"征询意见表-{found.meeting.name}-{found.id}.pdf")
