@@ -45,6 +45,7 @@ demo: migrate
 run: system-deps fonts demo
 	@$(FLASK) jobs worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	sleep 3; kill -0 $$worker 2>/dev/null || { echo "the job queue's consumer did not start"; exit 1; }; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite, then again on PostgreSQL when TRACKER_TEST_DATABASE_URL is set

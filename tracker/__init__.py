@@ -125,8 +125,12 @@ def _tune_engine(engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         # A writing request takes SQLite's write lock up front, so concurrent writers queue
-        # on the busy timeout instead of failing when a read snapshot cannot be upgraded.
-        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        # on the busy timeout instead of failing when a read snapshot cannot be upgraded; so
+        # does every transaction of a queued job (they read, then write, beside the web's).
+        from tracker.jobs.queue import in_job
+
+        writing = in_job() or (
+            has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS"))
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 

@@ -274,7 +274,6 @@ jobs_group = AppGroup("jobs", help="The job queue: its consumer and its state.")
 def jobs_worker(workers: int, no_periodic: bool) -> None:
     """Run the queue's consumer: the jobs the web workers queue, and the periodic ones."""
     import logging
-    from datetime import timedelta
 
     from flask import current_app
 
@@ -287,7 +286,7 @@ def jobs_worker(workers: int, no_periodic: bool) -> None:
     # What a killed consumer left half done goes first (what waited in the queue while no
     # consumer ran is still there).
     found = notification_jobs.sweep_now()
-    queue.mark_abandoned(timedelta(seconds=int(app.config["JOB_LEASE_SECONDS"])))
+    queue.mark_dead_runs()  # the runs of a consumer of this machine that was killed
     db.session.commit()
     db.session.remove()
     click.echo(f"任务队列消费者启动（{workers} 个线程）；待发送消息 {found} 条已排队。")

@@ -78,6 +78,7 @@ def upgrade():
         sa.Column('task', sa.String(120), nullable=False),
         sa.Column('args', sa.Text(), nullable=False),
         sa.Column('queue_id', sa.String(64), nullable=False),
+        sa.Column('worker', sa.String(80), nullable=False),
         sa.Column('periodic', sa.Boolean(), nullable=False),
         sa.Column('attempt', sa.Integer(), nullable=False),
         sa.Column('status', sa.String(20), nullable=False),

@@ -58,11 +58,19 @@ def test_each_state_is_reminded_to_its_people(w, state, role, expected):
     # 签收 is due within the 7-working-day return window, the other steps by the deadline.
     on = today() + timedelta(days=20) if state == "assigned" else today()
     report = remind(3, on=on)
-    # 超时预警: when the step is overdue, the unit's leader is told as well.
-    leaders = {r.user.username for r in report.reminders
-               if r.kind == "overdue" and r.assignment.id == assignment.id} - set(expected)
+    mine = [r for r in report.reminders if r.assignment.id == assignment.id]
+    # The unit's own step: its clerks are warned too, and when the step is overdue its
+    # leader (超时预警). A return to decide is the supervising office's alone.
+    clerks = set() if state == "return_requested" else {f"{_unit(w, assignment)}_clerk"}
+    leaders = {r.user.username for r in mine if r.kind == "overdue"} - set(expected) - clerks
     assert leaders <= {u.username for u in unit_leaders(assignment.unit)}
-    assert notified(assignment) == sorted(expected + list(leaders))
+    assert notified(assignment) == sorted(set(expected) | clerks | leaders)
+
+
+def _unit(w, assignment) -> str:
+    """The username prefix of the assignment's unit in the world (health, hr, edu)."""
+    return next(name for name in ("health", "hr", "edu")
+                if getattr(w, name).id == assignment.unit_id)
 
 
 def test_a_key_item_waits_for_the_principal_leader_only(w):
@@ -91,9 +99,10 @@ def test_due_soon_and_overdue(w):
     far = bring_to(w, "drafting")  # three months
 
     report = remind(3)
-    assert report.sent["due_soon"] == 2 and report.sent["overdue"] == 0
-    assert notified(soon, "due_soon") == ["health_drafter"]
-    assert notified(due_today, "due_soon") == ["health_first"]
+    # Each to the person who must act, and to the unit's clerk.
+    assert report.sent["due_soon"] == 4 and report.sent["overdue"] == 0
+    assert notified(soon, "due_soon") == ["health_clerk", "health_drafter"]
+    assert notified(due_today, "due_soon") == ["health_clerk", "health_first"]
     assert notified(later) == [] and notified(far) == []
     text = db.session.scalar(select(Notification.text).where(
         Notification.assignment_id == soon.id, Notification.kind == "due_soon"))
@@ -106,12 +115,12 @@ def test_due_soon_and_overdue(w):
     # of the due-soon notices.
     week_later = calendar.add_working_days(today(), 8)
     report = remind(3, on=week_later)
-    # Each to the person who must act, and to the unit's leader (超时预警).
-    assert report.sent["overdue"] == 6 and report.sent["due_soon"] == 0
+    # Each to the person who must act, the unit's clerk, and its leader (超时预警).
+    assert report.sent["overdue"] == 9 and report.sent["due_soon"] == 0
     assert {r.user.username for r in report.reminders if r.new} == {
-        "health_drafter", "health_first", "health_leader"}
-    assert notified(soon, "overdue") == ["health_drafter", "health_leader"]
-    assert notified(later) == ["health_drafter", "health_leader"]
+        "health_drafter", "health_first", "health_clerk", "health_leader"}
+    assert notified(soon, "overdue") == ["health_clerk", "health_drafter", "health_leader"]
+    assert notified(later) == ["health_clerk", "health_drafter", "health_leader"]
     overdue_text = db.session.scalar(select(Notification.text).where(
         Notification.assignment_id == due_today.id, Notification.kind == "overdue"))
     assert "已逾期 8 个工作日" in overdue_text and "请及时初审答复稿" in overdue_text
@@ -138,14 +147,16 @@ def test_running_twice_notifies_nobody_twice(w):
     w.health_signer.email = "signer@health.example"
     first = remind(3)
     after_first = counts()
-    assert sum(first.sent.values()) == 5 and first.people == 5  # two of them have e-mail
-    assert after_first == (5, 2)
+    # Four steps: their five people, and the unit's clerk of each (the clerk issues the
+    # signed one, so is told once for it): eight notices to five people, two with e-mail.
+    assert sum(first.sent.values()) == 8 and first.people == 5
+    assert after_first == (8, 2)
     second = remind(3)
-    assert sum(second.sent.values()) == 0 and second.repeated == 5 and second.people == 0
+    assert sum(second.sent.values()) == 0 and second.repeated == 8 and second.people == 0
     assert counts() == after_first
     # The next working day, nothing having changed, nothing new either.
     third = remind(3, on=calendar.add_working_days(today(), 1))
-    assert sum(third.sent.values()) == 0 and third.repeated == 5
+    assert sum(third.sent.values()) == 0 and third.repeated == 8
     assert counts() == after_first
 
 
@@ -153,18 +164,20 @@ def test_a_new_state_notifies_the_next_person(w):
     assignment = bring_to(w, "drafting")
     set_due(assignment, today())
     remind(3)
-    assert notified(assignment) == ["health_drafter"]
+    assert notified(assignment) == ["health_clerk", "health_drafter"]
     write_draft(assignment, w.health_drafter)
     replies.submit_review(assignment, w.health_drafter)
     remind(3)
-    assert notified(assignment) == ["health_drafter", "health_first"]
+    assert notified(assignment) == ["health_clerk", "health_clerk", "health_drafter",
+                                    "health_first"]
     # Sent back to drafting: the drafter is told again (a new stretch in that state).
     replies.return_draft(assignment, w.health_first, seen_version_id=latest_id(assignment),
                          comment="请补充数据")
     remind(3)
-    assert notified(assignment) == ["health_drafter", "health_drafter", "health_first"]
+    assert notified(assignment) == ["health_clerk"] * 3 + [
+        "health_drafter", "health_drafter", "health_first"]
     remind(3)
-    assert len(notified(assignment)) == 3
+    assert len(notified(assignment)) == 6
 
 
 def test_a_new_due_date_notifies_again(w):
@@ -174,7 +187,8 @@ def test_a_new_due_date_notifies_again(w):
     set_due(assignment, WorkCalendar.load().add_working_days(today(), 2))
     remind(3)
     remind(3)
-    assert notified(assignment) == ["health_drafter", "health_drafter"]
+    assert notified(assignment) == ["health_clerk", "health_clerk", "health_drafter",
+                                    "health_drafter"]
 
 
 def test_closed_items_and_finished_assignments_are_skipped(w):
@@ -208,11 +222,11 @@ def test_a_dry_run_writes_nothing(w):
     w.health_first.email = "first@health.example"
     report = remind(3, dry_run=True)
     assert [(r.user.username, r.kind.value, r.new) for r in report.reminders] == [
-        ("health_first", "due_soon", True)]
+        ("health_first", "due_soon", True), ("health_clerk", "due_soon", True)]
     assert counts() == (0, 0)
     remind(3)
     report = remind(3, dry_run=True)
-    assert [r.new for r in report.reminders] == [False]
+    assert [r.new for r in report.reminders] == [False, False]
 
 
 def test_the_email_is_one_digest_per_person(w):

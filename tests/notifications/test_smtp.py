@@ -37,8 +37,8 @@ def test_the_reminder_command_mails_each_reminder_once(live_app, smtp, monkeypat
     runner = live_app.test_cli_runner()
     result = runner.invoke(args=["remind"])
     assert result.exit_code == 0, result.output
-    assert "即将到期：已发送站内通知 3 条" in result.output
-    assert "已通知 3 人" in result.output
+    assert "即将到期：已发送站内通知 6 条" in result.output  # each with the unit's clerk
+    assert "已通知 4 人" in result.output
     recorder = smtp.recorder
     assert recorder.messages == []  # the command only wrote them; the queue sends them
     run_jobs(live_app)
@@ -49,7 +49,7 @@ def test_the_reminder_command_mails_each_reminder_once(live_app, smtp, monkeypat
         assert "关于加强基层卫生人才队伍建设的建议" in message.get_content()
     with live_app.app_context():
         after_first = counts()
-        assert after_first == (3, 2)
+        assert after_first == (6, 2)
         assert db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.sent_at.is_(None))) == 0
         db.session.remove()

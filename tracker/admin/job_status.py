@@ -24,7 +24,12 @@ JOB_LABELS = {
     "remind": "期限提醒与超时预警",
     "send_digests": "每日通知汇总邮件",
     "tidy_runs": "清理任务记录",
+    "render_batch": "生成批量打印的征询意见表",
+    "resume_batches": "续做中断的批量打印",
 }
+
+
+DELIVER = "tracker.notifications.jobs.deliver"
 
 
 def job_label(name: str) -> str:
@@ -91,9 +96,16 @@ def retry_run(run_id: int, actor: User) -> None:
     wrapper = queue.TASKS.get(run.task)
     if wrapper is None:
         raise NotFound("该任务已不存在，无法重试。")
+    args = json.loads(run.args or "[]")
+    if run.task == DELIVER:
+        # A send that failed every attempt: the message is what to send again (a new job
+        # alone would find it given up and do nothing).
+        if not args or not outbox.send_again(int(args[0])):
+            raise NotFound("该消息已发送或已重新发送，无需重试。")
+    else:
+        queue.enqueue_at_commit(wrapper, *args)
     run.resolved_at, run.resolved_by_id = utcnow(), actor.id
     db.session.flush()
-    queue.enqueue_at_commit(wrapper, *json.loads(run.args or "[]"))
 
 
 def dismiss_run(run_id: int, actor: User) -> None:

@@ -28,6 +28,8 @@ class JobRun(db.Model):
     task: Mapped[str] = mapped_column(String(120))
     args: Mapped[str] = mapped_column(Text, default="[]")  # JSON
     queue_id: Mapped[str] = mapped_column(String(64), default="")
+    # The consumer that ran it ("host:pid"): a new consumer closes the runs of dead ones.
+    worker: Mapped[str] = mapped_column(String(80), default="")
     periodic: Mapped[bool] = mapped_column(default=False)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[JobStatus] = mapped_column(enum_type(JobStatus, 20), default=JobStatus.running)

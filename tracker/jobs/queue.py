@@ -19,7 +19,11 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
+import socket
+import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,6 +49,14 @@ TASKS: dict[str, TaskWrapper] = {}
 PERIODIC: dict[str, tuple[TaskWrapper, str]] = {}
 
 _app: Flask | None = None
+# Set while a job (or the record of its run) works: its transactions write (see in_job).
+_IN_JOB: ContextVar[bool] = ContextVar("in_job", default=False)
+
+
+def in_job() -> bool:
+    """Whether this thread is running a job: on SQLite its transactions take the write lock
+    when they begin, as a writing request's do."""
+    return _IN_JOB.get()
 
 
 KNOWN_SCHEMES = ("memory:", "sqlite:///", "postgresql://", "postgresql+psycopg://",
@@ -91,12 +103,15 @@ class _LazyStorage:
 
     def __init__(self, url: str, instance_path: str):
         self._url, self._instance_path, self._storage = url, instance_path, None
+        self._lock = threading.Lock()
 
     def _open(self):
         if self._storage is None:
-            if not self._url.strip():
-                Path(self._instance_path).mkdir(parents=True, exist_ok=True)
-            self._storage = storage_for(self._url, self._instance_path)
+            with self._lock:  # one storage (one schema check, one connection) per process
+                if self._storage is None:
+                    if not self._url.strip():
+                        Path(self._instance_path).mkdir(parents=True, exist_ok=True)
+                    self._storage = storage_for(self._url, self._instance_path)
         return self._storage
 
     def __getattr__(self, name):
@@ -131,16 +146,20 @@ def _in_app(fn: Callable) -> Callable:
     """Run fn in an application context of its own; commit its work, or roll it back."""
     @functools.wraps(fn)
     def run(*args, **kwargs):
-        with _application().app_context():
-            try:
-                result = fn(*args, **kwargs)
-                db.session.commit()
-                return result
-            except BaseException:
-                db.session.rollback()
-                raise
-            finally:
-                db.session.remove()
+        token = _IN_JOB.set(True)
+        try:
+            with _application().app_context():
+                try:
+                    result = fn(*args, **kwargs)
+                    db.session.commit()
+                    return result
+                except BaseException:
+                    db.session.rollback()
+                    raise
+                finally:
+                    db.session.remove()
+        finally:
+            _IN_JOB.reset(token)
     return run
 
 
@@ -158,6 +177,11 @@ def daily_cst(hour: int, minute: int = 0):
     """A crontab for a time of day in China Standard Time (the queue runs on UTC)."""
     at = datetime(2000, 1, 2, hour, minute, tzinfo=CST).astimezone(UTC)
     return crontab(minute=str(at.minute), hour=str(at.hour))
+
+
+def cst_hours(first: int, last: int) -> str:
+    """The crontab hours (UTC) of the China Standard Time hours first..last."""
+    return ",".join(str((hour - 8) % 24) for hour in range(first, last + 1))
 
 
 def periodic(schedule, when: str) -> Callable:
@@ -247,6 +271,7 @@ def _record(fn: Callable) -> Callable:
     def receiver(signal, queued, *args):
         if _app is None:
             return
+        token = _IN_JOB.set(True)
         try:
             with _app.app_context():
                 try:
@@ -256,6 +281,8 @@ def _record(fn: Callable) -> Callable:
                     db.session.remove()
         except Exception:  # noqa: BLE001
             log.exception("could not record the run of %s", queued)
+        finally:
+            _IN_JOB.reset(token)
     return receiver
 
 
@@ -272,12 +299,13 @@ def _executing(_signal, queued):
             .order_by(JobRun.id.desc()).limit(1))
         if last is not None:
             last.status, last.started_at, last.finished_at = JobStatus.running, utcnow(), None
-            last.queue_id, last.error = str(queued.id), ""
+            last.queue_id, last.error, last.worker = str(queued.id), "", WORKER
             db.session.flush()
             queued._run_id = last.id
             return
     row = JobRun(task=_name(queued), args=json.dumps(list(queued.args or ()), default=str),
                  queue_id=str(queued.id), periodic=isinstance(queued, PeriodicTask),
+                 worker=WORKER,
                  attempt=max(1, default - (queued.retries or 0) + 1),
                  status=JobStatus.running, started_at=utcnow())
     db.session.add(row)
@@ -321,6 +349,36 @@ def _retrying(_signal, queued):
 @_record
 def _interrupted(_signal, queued):
     _finish(queued, JobStatus.interrupted, "进程停止时未完成")
+
+
+WORKER = f"{socket.gethostname()}:{os.getpid()}"[:80]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_dead_runs() -> int:
+    """Close the runs left 'running' by consumers of this machine that are gone (killed)."""
+    host = socket.gethostname()
+    dead = []
+    for run_id, worker in db.session.execute(select(JobRun.id, JobRun.worker).where(
+            JobRun.status == JobStatus.running)):
+        name, _, pid = worker.rpartition(":")
+        if name == host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            dead.append(run_id)
+    if dead:
+        db.session.execute(
+            update(JobRun).where(JobRun.id.in_(dead))
+            .values(status=JobStatus.interrupted, error="进程意外退出，未完成", finished_at=utcnow())
+            .execution_options(synchronize_session=False))
+    return len(dead)
 
 
 def mark_abandoned(older_than: timedelta) -> int:

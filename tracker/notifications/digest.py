@@ -7,19 +7,39 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
-from tracker.core.time import to_local
+from tracker.core.time import to_local, today
 from tracker.extensions import db
 from tracker.notifications.choices import Channel
 from tracker.notifications.delivery import SUBJECT_PREFIX
 from tracker.notifications.models import Notification, OutboxMessage
 
+LAST_RUN = "notifications.digest_last_on"
+
+
+def daily_digests() -> int:
+    """The day's digests, unless they went out already today (China time)."""
+    from tracker.core.models import Setting
+
+    day = today().isoformat()
+    done = db.session.get(Setting, LAST_RUN)
+    if done is not None and done.value == day:
+        return 0
+    if done is None:
+        db.session.add(Setting(key=LAST_RUN, value=day))
+    else:
+        done.value = day
+    return write_digests()
+
 
 def write_digests() -> int:
-    """Write today's digests; returns how many e-mails were written (the caller commits)."""
+    """Write today's digests; returns how many e-mails were written (the caller commits).
+    The notices are locked while read (PostgreSQL; a job's SQLite transaction holds the
+    write lock): two runs at once never both write a digest of the same notices."""
     pending = db.session.scalars(
         select(Notification).where(Notification.digest_pending.is_(True))
         .options(selectinload(Notification.user))
-        .order_by(Notification.user_id, Notification.created_at, Notification.id)).all()
+        .order_by(Notification.user_id, Notification.created_at, Notification.id)
+        .with_for_update(of=Notification, skip_locked=True)).all()
     by_user: dict[int, list[Notification]] = {}
     for notification in pending:
         by_user.setdefault(notification.user_id, []).append(notification)

@@ -93,6 +93,7 @@ class OutboxMessage(db.Model):
 
     reply = relationship("Reply")
     author = relationship("Author")
+    user = relationship("User")
 
 
 class NotificationPreference(db.Model):

@@ -188,9 +188,11 @@ def notify_people(users, kind: NotificationKind, text: str, *, key: str,
 
 
 def unit_leaders(unit) -> list[User]:
-    """Who leads a unit for warnings: its principal leader, or else its signers."""
-    if unit.principal_leader_id is not None and unit.principal_leader is not None:
-        return [unit.principal_leader]
+    """Who leads a unit for warnings: its principal leader, or else (none set, or disabled)
+    its enabled signers."""
+    leader = unit.principal_leader if unit.principal_leader_id is not None else None
+    if leader is not None and leader.is_enabled:
+        return [leader]
     return list(db.session.scalars(
         select(User).join(UserRole, UserRole.user_id == User.id)
         .where(User.unit_id == unit.id, User.is_enabled.is_(True), UserRole.role == Role.signer)
@@ -354,9 +356,14 @@ def remind(days: int = 3, *, on: date | None = None, dry_run: bool = False) -> R
         text = _reminder_text(assignment, step[1], due, on, calendar)
         since = assignment.state_since.isoformat() if assignment.state_since else ""
         told = recipients(assignment, pool)
-        if kind == NotificationKind.overdue:
-            # 超时预警: the unit's leader hears of it too.
-            told += [u for u in unit_leaders(assignment.unit) if u not in told]
+        if any(u.unit_id == assignment.unit_id for u in told):
+            # The unit's step: its clerks (联络员), who track the unit's deadlines, are warned
+            # too, and when it is overdue its leader (超时预警). A step of the supervising
+            # office (a return to decide) is the office's alone.
+            told += [u for u in by_unit.get(assignment.unit_id, [])
+                     if permissions.is_unit_clerk_of(u, assignment) and u not in told]
+            if kind == NotificationKind.overdue:
+                told += [u for u in unit_leaders(assignment.unit) if u not in told]
         for user in told:
             key = (f"{kind.value}:{assignment.id}:{assignment.state}:{since}:"
                    f"{due.isoformat()}:{user.id}")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr
 
@@ -101,16 +101,16 @@ def _body(message: OutboxMessage) -> str:
     return builder(message) if builder is not None else message.body
 
 
-def _send_mail(message: OutboxMessage, body: str) -> None:
+def _send_mail(message_id: int, recipient: str, subject: str, body: str) -> None:
     config = current_app.config
     domain = config["SMTP_FROM"].rpartition("@")[2] or "localhost"
     mail = EmailMessage()
-    mail["Subject"] = message.subject
+    mail["Subject"] = subject
     mail["From"] = formataddr(("建议提案办理系统", config["SMTP_FROM"]))
-    mail["To"] = message.recipient
+    mail["To"] = recipient
     # One id per outbox row: should a message go twice (a consumer died between the server's
     # acceptance and the row being marked sent), mail systems see the same message.
-    mail["Message-ID"] = f"<outbox-{message.id}@{domain}>"
+    mail["Message-ID"] = f"<outbox-{message_id}@{domain}>"
     mail.set_content(body)
     with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]),
                       timeout=float(config["SMTP_TIMEOUT"])) as smtp:
@@ -121,17 +121,29 @@ def _send_mail(message: OutboxMessage, body: str) -> None:
         smtp.send_message(mail)
 
 
-def _claim(message_id: int) -> bool:
-    """Hold the message for this job (committed at once); False when it is sent, failed,
-    not due yet, or held by another job."""
+def _claim(message_id: int) -> datetime | None:
+    """Hold the message for this job (committed at once): the hold's end, which identifies
+    this job's claim, or None when it is sent, failed, not due yet, or held by another."""
     now = utcnow()
-    lease = timedelta(seconds=int(current_app.config["JOB_LEASE_SECONDS"]))
+    until = now + timedelta(seconds=int(current_app.config["JOB_LEASE_SECONDS"]))
     result = db.session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
                OutboxMessage.failed_at.is_(None), OutboxMessage.next_attempt_at <= now,
                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
-        .values(claimed_until=now + lease)
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return until if result.rowcount == 1 else None
+
+
+def _settle(message_id: int, claim: datetime, **values) -> bool:
+    """Record the outcome, only while this job still holds the message (a send that took
+    longer than the hold leaves the message to the job that took it over)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.claimed_until == claim)
+        .values(claimed_until=None, **values)
         .execution_options(synchronize_session=False))
     db.session.commit()
     return result.rowcount == 1
@@ -143,51 +155,77 @@ def retry_pause(attempts: int) -> timedelta:
     return timedelta(seconds=first * RETRY_BACKOFF ** max(0, attempts - 1))
 
 
+def _quiet_until(message: OutboxMessage) -> datetime | None:
+    """For an SMS: the end of its person's quiet hours, when now falls in them."""
+    if message.channel != Channel.sms or message.user is None:
+        return None
+    from tracker.notifications.delivery import quiet_until, settings_for
+
+    return quiet_until(settings_for(message.user), utcnow())
+
+
 def deliver_one(message_id: int) -> str:
     """Send one message if it is due and nobody else is sending it: "sent", "skipped",
-    "waiting" (no server configured for its channel), "dropped" (no longer to be sent);
-    raises SendFailed after recording a failed attempt."""
+    "waiting" (no server configured for its channel, or an SMS in its person's quiet hours:
+    it goes when they end), "dropped" (no longer to be sent); raises SendFailed after
+    recording a failed attempt."""
     db.session.rollback()  # our own transactions from here; the caller committed its work
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.sent_at is not None or message.failed_at is not None:
         return "skipped"
     if not channel_ready(message.channel):
         return "waiting"
-    if not _claim(message_id):
+    quiet = _quiet_until(message)  # retries and backlogs must not wake anyone either
+    if quiet is not None:
+        db.session.rollback()
+        db.session.execute(update(OutboxMessage).where(
+            OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+            OutboxMessage.claimed_until.is_(None)).values(next_attempt_at=quiet)
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+        from tracker.notifications import jobs
+
+        jobs.queue_delivery(message_id, quiet)
+        return "waiting"
+    db.session.rollback()
+    claim = _claim(message_id)
+    if claim is None:
         return "skipped"
     message = db.session.get(OutboxMessage, message_id)
+    builds = message.kind in BODY_BUILDERS
     try:
         body = _body(message)  # for a rating link: a new token, stored as its hash
     except ValidationFailed as exc:  # e.g. the author rated on paper meanwhile
         db.session.rollback()
-        message = db.session.get(OutboxMessage, message_id)
-        message.attempts, message.failed_at = MAX_ATTEMPTS, utcnow()
-        message.last_error = f"不再发送：{exc.message}"[:500]
-        message.claimed_until = None
-        db.session.commit()
+        _settle(message_id, claim, attempts=MAX_ATTEMPTS, failed_at=utcnow(),
+                last_error=f"不再发送：{exc.message}"[:500])
         return "dropped"
+    channel, recipient, subject = message.channel, message.recipient, message.subject
+    if not builds:
+        # Nothing written: no transaction (and on SQLite no lock) is held while sending.
+        # A built body (a rating link's token) is kept only if the message goes: its
+        # transaction stays open until then.
+        db.session.rollback()
     try:
-        if message.channel == Channel.sms:
-            sms.send(message.recipient, body, message.id)
+        if channel == Channel.sms:
+            sms.send(recipient, body, message_id)
         else:
-            _send_mail(message, body)
+            _send_mail(message_id, recipient, subject, body)
     except Exception as exc:  # noqa: BLE001 — SMTP, gateway and network errors: retry later
         db.session.rollback()  # the token of the unsent message is forgotten
-        message = db.session.get(OutboxMessage, message_id)
-        message.attempts += 1
-        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        message.next_attempt_at = utcnow() + retry_pause(message.attempts)
-        message.claimed_until = None
-        pause = retry_pause(message.attempts)
-        if message.attempts >= MAX_ATTEMPTS:
-            message.failed_at, pause = utcnow(), None
-        db.session.commit()
-        raise SendFailed(f"#{message_id}: {message.last_error}", pause) from exc
-    message.attempts += 1
-    message.sent_at = utcnow()
-    message.last_error = ""
-    message.claimed_until = None
-    db.session.commit()
+        attempts = db.session.scalar(select(OutboxMessage.attempts).where(
+            OutboxMessage.id == message_id)) + 1
+        db.session.rollback()
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        pause = retry_pause(attempts)
+        failed = utcnow() if attempts >= MAX_ATTEMPTS else None
+        _settle(message_id, claim, attempts=attempts, last_error=error, failed_at=failed,
+                next_attempt_at=utcnow() + pause)
+        raise SendFailed(f"#{message_id}: {error}", None if failed else pause) from exc
+    if builds:
+        db.session.commit()  # the token, with the message that carries it
+    _settle(message_id, claim, attempts=OutboxMessage.attempts + 1, sent_at=utcnow(),
+            last_error="")
     return "sent"
 
 
@@ -225,7 +263,8 @@ def send_again(message_id: int) -> bool:
     """An administrator's retry of a message that failed every attempt (flushes)."""
     result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
+        .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
+               OutboxMessage.failed_at.is_not(None))  # never one a job is sending
         .values(failed_at=None, attempts=0, next_attempt_at=utcnow(), claimed_until=None,
                 last_error="")
         .execution_options(synchronize_session=False))

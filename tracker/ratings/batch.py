@@ -6,9 +6,11 @@ batch page; a batch that fails is retried by the queue, then shown as failed wit
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
+from huey import crontab
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -131,6 +133,21 @@ def render_batch(batch_id: int) -> str:
                   key=f"print_ready:{batch.id}", subject=f"征询意见表已生成（{batch.forms} 份）",
                   sms_text=f"批量打印的征询意见表已生成，共{batch.forms}份，请登录系统下载。")
     return "done"
+
+
+STALE = timedelta(minutes=30)
+
+
+@queue.periodic(crontab(minute="*/10"), "每 10 分钟")
+def resume_batches() -> int:
+    """Batches whose job was lost (the queue down when asked, a consumer killed while
+    rendering) are queued again; a batch is made once however often it is queued."""
+    stale = list(db.session.scalars(select(PrintBatch.id).where(
+        PrintBatch.status.in_([PrintStatus.queued, PrintStatus.running]),
+        PrintBatch.created_at < utcnow() - STALE)))
+    for batch_id in stale:
+        queue.enqueue(render_batch, batch_id)
+    return len(stale)
 
 
 def batches_of(user: User, limit: int = 20) -> list[PrintBatch]:
