@@ -846,11 +846,13 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     from tracker.jobs.models import JobRun
     from tracker.notifications.models import OutboxMessage
 
-    failed_run = JobRun(task="tracker.notifications.jobs.deliver", args="[999999]",
-                        status=JobStatus.failed, error="OSError")
     failed_message = OutboxMessage(kind="notice", recipient=f"{SECRET}@health.example",
                                    subject="待办", body=SECRET, attempts=8, failed_at=utcnow())
-    db.session.add_all([failed_run, failed_message])
+    db.session.add(failed_message)
+    db.session.flush()
+    failed_run = JobRun(task="tracker.notifications.jobs.deliver",
+                        args=f"[{failed_message.id}]", status=JobStatus.failed, error="OSError")
+    db.session.add(failed_run)
     db.session.flush()
 
     users = db.session.scalars(select(User)).all()
