@@ -234,6 +234,11 @@ def _listen() -> None:
     def _rolled_back(session):
         session.info.pop(AT_COMMIT, None)
 
+    @event.listens_for(db.session, "after_transaction_end")
+    def _ended(session, transaction):
+        if transaction.parent is None:  # the outermost one: nothing is carried past it
+            session.info.pop(AT_COMMIT, None)
+
 
 def run_pending(now: datetime | None = None, limit: int = 10_000) -> int:
     """Run what is on the queue now, in this process, as a consumer would (and the scheduled

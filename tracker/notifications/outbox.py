@@ -87,6 +87,11 @@ def _listen() -> None:
     def _rolled_back(session):
         session.info.pop("outbox_written", None)
 
+    @event.listens_for(db.session, "after_transaction_end")
+    def _ended(session, transaction):
+        if transaction.parent is None:  # the outermost one: nothing is carried past it
+            session.info.pop("outbox_written", None)
+
 
 def channel_ready(channel: Channel | str) -> bool:
     """Whether this installation can send by the channel at all (a server is configured)."""
