@@ -179,15 +179,23 @@ def _scoped(query, scope: Scope):
     query = query.where(Assignment.state != AssignmentState.returned)
     if scope.unit_id:
         query = query.where(Assignment.unit_id == scope.unit_id)
-    if scope.meeting_id or scope.kind:
+    items = _scope_items(scope)
+    if items is not None:
         # IN rather than a join: the meeting's items are looked up once, not per row.
-        items = select(Proposal.id)
-        if scope.meeting_id:
-            items = items.where(Proposal.meeting_id == scope.meeting_id)
-        if scope.kind:
-            items = items.where(Proposal.kind == scope.kind)
         query = query.where(Assignment.proposal_id.in_(items))
     return query
+
+
+def _scope_items(scope: Scope):
+    """The ids of the scope's items (its meeting, its kind) as a subquery; None: all."""
+    if not (scope.meeting_id or scope.kind):
+        return None
+    items = select(Proposal.id)
+    if scope.meeting_id:
+        items = items.where(Proposal.meeting_id == scope.meeting_id)
+    if scope.kind:
+        items = items.where(Proposal.kind == scope.kind)
+    return items
 
 
 def _in_scope(query, model, scope: Scope):
@@ -241,12 +249,8 @@ def _urge_counts(scope: Scope, figures: dict[int, UnitFigures]) -> None:
     query = select(Urge.unit_id, func.count()).group_by(Urge.unit_id)
     if scope.unit_id:
         query = query.where(Urge.unit_id == scope.unit_id)
-    if scope.meeting_id or scope.kind:
-        items = select(Proposal.id)
-        if scope.meeting_id:
-            items = items.where(Proposal.meeting_id == scope.meeting_id)
-        if scope.kind:
-            items = items.where(Proposal.kind == scope.kind)
+    items = _scope_items(scope)
+    if items is not None:
         query = query.where(Urge.proposal_id.in_(items))
     for unit_id, n in db.session.execute(query):
         if unit_id in figures:
