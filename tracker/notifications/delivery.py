@@ -90,8 +90,9 @@ def send(user: User, kinds: set[NotificationKind], *, subject: str, body: str, s
     an SMS (after the quiet hours)."""
     choices = choices or choices_for(user)
     wanted = [choices[kind] for kind in kinds]
+    settings = settings_for(user)
     if user.email and any(c.email for c in wanted):
-        if settings_for(user).digest:
+        if settings.digest:
             db.session.execute(
                 update(Notification).where(Notification.id.in_(notification_ids))
                 .values(digest_pending=True).execution_options(synchronize_session=False))
@@ -106,5 +107,5 @@ def send(user: User, kinds: set[NotificationKind], *, subject: str, body: str, s
         db.session.add(OutboxMessage(
             kind="notice", channel=Channel.sms, recipient=phone, user_id=user.id,
             subject=subject[:200], body=f"{signature}{sms_text}"[:300],
-            next_attempt_at=quiet_until(settings_for(user), now) or now))
+            next_attempt_at=quiet_until(settings, now) or now))
     db.session.flush()

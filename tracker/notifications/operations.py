@@ -235,7 +235,7 @@ def notify_extension_decided(assignment: Assignment) -> int:
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False))
     return notify_people(
-        _unit_people(assignment), NotificationKind.extension_decided, text, assignment=assignment,
+        unit_people(assignment), NotificationKind.extension_decided, text, assignment=assignment,
         key=f"extension_decided:{assignment.id}", subject=f"{outcome}：第{proposal.number}号",
         sms_text=f"第{proposal.number}号{outcome}，期限{assignment.due_on.isoformat()}。")
 
@@ -250,7 +250,7 @@ def on_extension_decided(event) -> None:
     notify_extension_decided(event.obj)
 
 
-def _unit_people(assignment: Assignment) -> list[User]:
+def unit_people(assignment: Assignment) -> list[User]:
     """The unit's clerks (one of them asked) and the drafter the item was passed to."""
     return [u for u in _pool(assignment, None) if u.is_enabled and (
         u.id == assignment.drafter_id or permissions.is_unit_clerk_of(u, assignment))]

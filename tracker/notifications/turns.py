@@ -13,7 +13,7 @@ from sqlalchemy import event as orm_events
 from sqlalchemy import select, update
 
 from tracker.accounts.models import User
-from tracker.core.states import Action, AssignmentState, ProposalState, Satisfaction
+from tracker.core.states import Action, AssignmentState, ProposalState, ReviewLevel, Satisfaction
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.handling import permissions
@@ -27,6 +27,7 @@ from tracker.notifications.operations import (
     notify_people,
     recipients,
     step_due_on,
+    unit_people,
 )
 from tracker.proposals.models import Proposal
 
@@ -234,8 +235,7 @@ def _opinion_in(event: Transition, assignment: Assignment) -> None:
     for lead in assignment.proposal.assignments:
         if lead.role != UnitRole.lead or lead.state == A.returned:
             continue
-        people = [u for u in _pool(lead, None) if u.is_enabled and (
-            u.id == lead.drafter_id or permissions.is_unit_clerk_of(u, lead))]
+        people = unit_people(lead)
         _tell(event, people, K.co_opinion,
               f"{item_name(assignment.proposal)}：会办单位{assignment.unit.name}已提交会办意见，"
               "请在答复中研究吸收。",
@@ -244,8 +244,7 @@ def _opinion_in(event: Transition, assignment: Assignment) -> None:
 
 
 def _cosign_override(event: Transition, assignment: Assignment) -> None:
-    people = [u for u in _pool(assignment, None) if u.is_enabled and (
-        u.id == assignment.drafter_id or permissions.is_unit_clerk_of(u, assignment))]
+    people = unit_people(assignment)
     _tell(event, people, K.co_opinion,
           f"{item_name(assignment.proposal)}：交办员已登记会签例外，可不待会办意见先行送审。",
           f"{_number(assignment)}已登记会签例外，可以送审。",
@@ -269,9 +268,8 @@ def _next_in_chain(event: Transition, assignment: Assignment) -> None:
 
 def _draft_returned(event: Transition, assignment: Assignment) -> None:
     comment = event.details.get("comment", "")
-    level = event.details.get("level", "")
-    who = {"first": "初审人", "second": "复审人", "final": "终审人", "sign": "签发人"}.get(
-        level, "审核人")
+    level = event.details.get("level")
+    who = f"{ReviewLevel.label_of(level)}人" if level else "审核人"
     said = f"，意见：{comment}" if comment else ""
     _tell(event, recipients(assignment), K.draft_returned,
           f"{item_name(assignment.proposal)}：{who}{event.actor.full_name}退回修改{said}。"
