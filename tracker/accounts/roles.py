@@ -15,6 +15,9 @@ class Role(LabelledEnum):
     reviewer_second = "reviewer_second", "复审人"
     reviewer_final = "reviewer_final", "终审人"
     signer = "signer", "签发人"
+    # A leader who gives instructions (批示): of the supervising office (转办、签办、审阅办理结果)
+    # or of a handling unit (主要领导、分管领导办理意见). Sees their unit's items, acts on none.
+    leader = "leader", "领导（批示）"
     admin = "admin", "系统管理员"
 
 
