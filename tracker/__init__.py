@@ -140,6 +140,7 @@ def _init_packages(app: Flask) -> None:
     from tracker import (
         accounts,
         handling,
+        instructions,
         jobs,
         letters,
         notifications,
@@ -148,7 +149,8 @@ def _init_packages(app: Flask) -> None:
         signing,
     )
 
-    for package in (jobs, accounts, letters, handling, signing, replies, notifications, ratings):
+    for package in (jobs, accounts, letters, handling, signing, replies, notifications, ratings,
+                    instructions):
         package.init_app(app)
 
 
@@ -170,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.files.views import bp as files_bp
     from tracker.handling.views import bp as handling_bp
     from tracker.imports.views import bp as imports_bp
+    from tracker.instructions.views import bp as instructions_bp
     from tracker.notifications.views import bp as notifications_bp
     from tracker.ratings.staff_views import bp as rating_admin_bp
     from tracker.ratings.views import bp as ratings_bp
@@ -184,6 +187,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(supervision_bp)
+    app.register_blueprint(instructions_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, never reads the cookie session
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,6 +50,10 @@ class Unit(db.Model):
     # No longer read: 信函格式 is a choice of the letter styles (tracker.replies.styles),
     # which took this value over; the column goes in a later revision.
     letterhead: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 领导批示: the unit's principal or deputy leader instructs (办理意见) before the item is
+    # passed to a drafter; the request goes to them at 签收 (tracker.instructions).
+    instruction_before_dispatch: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false())
     prefix_suggestion: Mapped[str] = mapped_column(String(30), default="")
     prefix_proposal: Mapped[str] = mapped_column(String(30), default="")
     prefix_co_opinion: Mapped[str] = mapped_column(String(30), default="")

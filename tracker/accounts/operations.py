@@ -347,7 +347,8 @@ def _prefix_problem(prefix: str) -> str | None:
 def update_unit_settings(actor: User | None, unit: Unit, *, review_levels: list[str],
                          allow_multi_level: bool, principal_leader_id: int | None,
                          closing_default: str, prefix_suggestion: str, prefix_proposal: str,
-                         prefix_co_opinion: str, allow_author_approval: bool = False) -> Unit:
+                         prefix_co_opinion: str, allow_author_approval: bool = False,
+                         instruction_before_dispatch: bool | None = None) -> Unit:
     """Set the unit's reply handling: review chain, principal leader, closing, number prefixes."""
     errors: dict[str, list[str]] = {}
     chosen = set(review_levels or [])
@@ -386,12 +387,15 @@ def update_unit_settings(actor: User | None, unit: Unit, *, review_levels: list[
         raise ValidationFailed("单位设置有误，请按提示修改。", errors)
     old = {"review_levels": unit.review_levels, "allow_multi_level": unit.allow_multi_level,
            "allow_author_approval": unit.allow_author_approval,
+           "instruction_before_dispatch": unit.instruction_before_dispatch,
            "principal_leader_id": unit.principal_leader_id,
            "closing_default": unit.closing_default,
            **{name: getattr(unit, name) for name in prefixes}}
     unit.review_levels = ",".join(level for level in REVIEW_LEVELS if level in chosen)
     unit.allow_multi_level = bool(allow_multi_level)
     unit.allow_author_approval = bool(allow_author_approval)
+    if instruction_before_dispatch is not None:
+        unit.instruction_before_dispatch = bool(instruction_before_dispatch)
     unit.principal_leader_id = principal_leader.id if principal_leader else None
     unit.closing_default = closing_default
     for name, prefix in prefixes.items():
@@ -399,6 +403,7 @@ def update_unit_settings(actor: User | None, unit: Unit, *, review_levels: list[
     db.session.flush()
     new = {"review_levels": unit.review_levels, "allow_multi_level": unit.allow_multi_level,
            "allow_author_approval": unit.allow_author_approval,
+           "instruction_before_dispatch": unit.instruction_before_dispatch,
            "principal_leader_id": unit.principal_leader_id,
            "closing_default": unit.closing_default, **prefixes}
     changed = {key: {"from": old[key], "to": new[key]} for key in new if old[key] != new[key]}

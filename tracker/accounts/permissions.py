@@ -14,6 +14,17 @@ def is_supervisor(user: User) -> bool:
     return bool(user and user.is_authenticated and user.has_role(Role.supervisor))
 
 
+def is_office_leader(user: User) -> bool:
+    """A leader of a supervising office (签办、审阅办理结果): reads every item, acts on none."""
+    return bool(user and user.is_authenticated and user.has_role(Role.leader)
+                and user.unit is not None and user.unit.is_supervising)
+
+
+def oversees(user: User) -> bool:
+    """Sees every item and every unit's part of it: the supervising clerks and leaders."""
+    return is_supervisor(user) or is_office_leader(user)
+
+
 def is_admin(user: User) -> bool:
     return bool(user and user.is_authenticated and user.has_role(Role.admin))
 

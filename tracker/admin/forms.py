@@ -189,6 +189,10 @@ class UnitSettingsForm(BaseForm):
     allow_multi_level = BooleanField(
         "允许同一人审核同一稿的两个层级",
         description="不勾选时，已在某一层级审核通过的人不能再审核该稿的其他层级。")
+    instruction_before_dispatch = BooleanField(
+        "须经单位领导批示后才能交承办人办理",
+        description="勾选后，签收的事项自动呈请主要负责人（未指定时为本单位领导）批示；"
+                    "有主要领导或分管领导的办理意见后，联络员才能交承办人办理。")
     principal_leader_id = SelectField(
         "主要负责人", coerce=int, default=NO_LEADER, validate_choice=False,
         description="重点建议提案只能由主要负责人签发；须是本单位的用户。")
@@ -214,6 +218,7 @@ class UnitSettingsForm(BaseForm):
         self.review_levels.data = unit.chain
         self.allow_multi_level.data = unit.allow_multi_level
         self.allow_author_approval.data = unit.allow_author_approval
+        self.instruction_before_dispatch.data = unit.instruction_before_dispatch
         self.principal_leader_id.data = unit.principal_leader_id or NO_LEADER
         self.closing_default.data = unit.closing_default
         self.prefix_suggestion.data = unit.prefix_suggestion

@@ -167,6 +167,7 @@ def unit_settings(unit_id: int):
             current_user, unit, review_levels=settings_form.review_levels.data,
             allow_multi_level=settings_form.allow_multi_level.data,
             allow_author_approval=settings_form.allow_author_approval.data,
+            instruction_before_dispatch=settings_form.instruction_before_dispatch.data,
             principal_leader_id=settings_form.principal_leader_id.data or None,
             closing_default=settings_form.closing_default.data or "",
             prefix_suggestion=settings_form.prefix_suggestion.data or "",

@@ -63,4 +63,6 @@ EVENT_LABELS = {
     "calendar_set": "修改节假日",
     "calendar_delete": "删除节假日设置",
     "urge": "催办",
+    "instruction_requested": "呈请领导批示",
+    "instruction_given": "领导批示",
 }

@@ -15,6 +15,10 @@ from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, DeadlineExtension, ExtensionStatus
 from tracker.handling.workflow import Action, allowed_actions
+from tracker.instructions import operations as instruction_ops
+from tracker.instructions import permissions as instruction_permissions
+from tracker.instructions.choices import InstructionKind
+from tracker.instructions.models import Instruction
 from tracker.proposals.models import Proposal
 from tracker.replies import queries as replies
 from tracker.replies.choices import Decision
@@ -27,6 +31,8 @@ class TodoEntry:
     actions: list[Action]
     due_on: date | None
     what: str
+    # An instruction asked of this user (a leader), or one a clerk may enter from the paper.
+    instruction: Instruction | None = None
 
 
 def todo_for(user: User) -> list[TodoEntry]:
@@ -77,6 +83,15 @@ def todo_for(user: User) -> list[TodoEntry]:
                 continue
             entries.append(TodoEntry(assignment.proposal, assignment, actions,
                                      assignment.due_on, _todo_what(assignment, actions)))
+    for instruction in instruction_ops.waiting_for(user):
+        assignment = instruction.assignment
+        own = instruction_permissions.is_addressee(user, instruction)
+        entries.append(TodoEntry(
+            instruction.proposal, assignment, [],
+            assignment.due_on if assignment is not None else None,
+            f"待批示（{InstructionKind(instruction.kind).short}）" if own
+            else f"待{instruction.leader_name or '领导'}批示（{InstructionKind(instruction.kind).short}）",
+            instruction=instruction))
     far = date.max
     entries.sort(key=lambda e: (e.due_on or far, e.proposal.id))
     return entries
@@ -113,6 +128,8 @@ def _todo_what(assignment: Assignment, actions: list[Action]) -> str:
     if state == AssignmentState.assigned:
         return "待签收"
     if state == AssignmentState.accepted:
+        if Action.dispatch not in actions and assignment.unit.instruction_before_dispatch:
+            return "待领导批示"
         return "待提交会办意见" if co else "待分办"
     if state == AssignmentState.drafting:
         if co:
@@ -148,11 +165,15 @@ def visible_timeline(proposal: Proposal, user: User) -> list[tuple[AuditEvent, d
     }
     hidden_drafts = {a.id for a in proposal.assignments
                      if not permissions.can_read_draft(user, a)}
+    own = {a.id for a in proposal.assignments if a.unit_id == user.unit_id}
     result = []
     for event in timeline(proposal):
         details = details_of(event)
         if event.action == "submit_opinion" and event.object_id in hidden_opinions:
             details = {k: v for k, v in details.items() if k not in {"text", "attachment"}}
+        if (event.object_type == "instruction" and details.get("assignment_id") is not None
+                and details["assignment_id"] not in own and not permissions.oversees(user)):
+            continue  # a unit's leaders' instructions are for the unit and the office
         if event.action in DRAFT_ACTIONS and event.object_id in hidden_drafts:
             # Drafters' notes and reviewers' comments belong to the draft.
             details = {k: v for k, v in details.items() if k not in {"note", "comment"}}

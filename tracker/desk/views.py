@@ -23,6 +23,8 @@ from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.queries import ListFilters, proposal_query
 from tracker.handling.workflow import ProposalState, allowed_actions
+from tracker.instructions import operations as instruction_ops
+from tracker.instructions import sheet
 from tracker.proposals import operations
 from tracker.proposals.forms import MeetingEditForm, MeetingForm, ProposalEditForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
@@ -161,6 +163,8 @@ def detail(proposal_id: int):
         urge_form=UrgeForm(formdata=None) if urging else None, can_urge=can_urge,
         urge_max=URGE_MESSAGE_MAX,
         own_assignments={a.id for a in proposal.assignments if a.unit_id == current_user.unit_id},
+        instructions=instruction_ops.visible_instructions(proposal, current_user),
+        may_print_sheet=sheet.can_print(current_user, proposal),
     )
 
 

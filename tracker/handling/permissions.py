@@ -6,7 +6,13 @@ from sqlalchemy import Select, exists, select
 from tracker.accounts.models import Role, User
 
 # The role checks live with the accounts; they are part of this module's vocabulary too.
-from tracker.accounts.permissions import can_register, is_admin, is_supervisor  # noqa: F401
+from tracker.accounts.permissions import (  # noqa: F401
+    can_register,
+    is_admin,
+    is_office_leader,
+    is_supervisor,
+    oversees,
+)
 from tracker.core.states import AssignmentState
 from tracker.extensions import db
 from tracker.handling.models import Assignment, CoOpinion
@@ -26,7 +32,7 @@ def is_handler_of(user: User, assignment: Assignment) -> bool:
 
 
 def can_view_proposal(user: User, proposal) -> bool:
-    if is_supervisor(user):
+    if oversees(user):
         return True
     return any(
         a.unit_id == user.unit_id and a.state != AssignmentState.returned
@@ -40,7 +46,7 @@ def can_view_assignment(user: User, assignment: Assignment) -> bool:
 
 def can_view_opinion(user: User, assignment: Assignment) -> bool:
     """A co-handling opinion is for the lead unit, its author unit and the supervisors."""
-    if is_supervisor(user) or user.unit_id == assignment.unit_id:
+    if oversees(user) or user.unit_id == assignment.unit_id:
         return True
     return any(
         a.unit_id == user.unit_id and a.role.value == "lead" and a.state != AssignmentState.returned
@@ -51,7 +57,7 @@ def can_view_opinion(user: User, assignment: Assignment) -> bool:
 def can_read_draft(user: User, assignment: Assignment) -> bool:
     """A reply draft: the lead's is read by its unit, the item's co-handling units and the
     supervisors; a 分办 unit's only by itself and the supervisors."""
-    if is_supervisor(user) or user.unit_id == assignment.unit_id:
+    if oversees(user) or user.unit_id == assignment.unit_id:
         return True
     if assignment.role.value != "lead":
         return False
@@ -64,7 +70,7 @@ def visible_proposals(user: User, query: Select) -> Select:
     """Restrict a proposals query to what the user may see."""
     from tracker.proposals.models import Proposal
 
-    if is_supervisor(user):
+    if oversees(user):
         return query
     mine = exists(
         select(Assignment.id).where(

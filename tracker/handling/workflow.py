@@ -87,6 +87,8 @@ class Facts:
     rated_unsatisfied: Callable[[Assignment], bool | None] | None = None
     # ratings: whether the rating period of the item is over
     rating_period_over: Callable[[Proposal], bool] | None = None
+    # instructions: whether a leader of the unit has instructed on the assignment (批示)
+    unit_instructed: Callable[[Assignment], bool] | None = None
 
 
 FACTS = Facts()
@@ -147,6 +149,14 @@ def _may_request_return(assignment: Assignment, _actor=None) -> str | None:
             f"申请退回须在交办后 {return_window()} 个工作日内提出（截止 {assignment.return_due_on.isoformat()}），"
             "已超过期限，请与交办单位联系。"
         )
+    return None
+
+
+def _instructed_if_required(assignment: Assignment, _actor=None) -> str | None:
+    """A unit may require its leader's instruction before the item goes to a drafter."""
+    if assignment.unit.instruction_before_dispatch and not _ask("unit_instructed")(assignment):
+        return ("本单位规定：须经单位领导批示（主要领导或分管领导办理意见）后，"
+                f"才能{Action.dispatch.label}。请等待领导批示，或据纸质批示录入。")
     return None
 
 
@@ -269,7 +279,8 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
     ),
     (A.return_requested, S.approve_return): Rule(A.returned, _supervisor, "交办员"),
     (A.return_requested, S.reject_return): Rule(A.assigned, _supervisor, "交办员"),
-    (A.accepted, S.dispatch): Rule(A.drafting, _unit_clerk, "本单位联络员"),
+    (A.accepted, S.dispatch): Rule(A.drafting, _unit_clerk, "本单位联络员",
+                                   guard=_instructed_if_required),
     (A.drafting, S.dispatch): Rule(A.drafting, _unit_clerk, "本单位联络员"),
     (A.accepted, S.record_contact): Rule(A.accepted, _handler, "本单位联络员或承办人"),
     (A.drafting, S.record_contact): Rule(A.drafting, _handler, "本单位联络员或承办人"),

@@ -27,6 +27,9 @@ class NotificationKind(LabelledEnum):
     extension_decided = "extension_decided", "延期审批结果"
     urge = "urge", "催办"
     print_ready = "print_ready", "打印文件已生成"
+    # Leaders' instructions: asked of a leader, and given (for those who handle the item).
+    instruction_requested = "instruction_requested", "请领导批示"
+    instructed = "instructed", "领导批示"
 
 
 class Channel(LabelledEnum):
