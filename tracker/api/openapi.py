@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from tracker.api import schemas
-from tracker.api.forms import SECTION_NAME_MAX, UnitForm
+from tracker.api.forms import SECTION_NAME_MAX, InstructionGiveInput, InstructionInput, UnitForm
 from tracker.core.forms import MAX_ID  # PostgreSQL's integer: the largest id stored
 from tracker.handling.actions import ACTIONS
 from tracker.handling.workflow import ASSIGNMENT_TABLE, PROPOSAL_TABLE, Action
@@ -161,6 +161,8 @@ def _request_schemas() -> dict:
         "ProposalInput": form_schema(ProposalForm),
         "UnitInput": form_schema(UnitForm),
         "PaperRatingInput": form_schema(PaperRatingInput),
+        "InstructionInput": form_schema(InstructionInput),
+        "InstructionGiveInput": form_schema(InstructionGiveInput),
     }
     for action in Action:
         if action in ACTIONS:
@@ -302,6 +304,23 @@ def _paths() -> dict:
             "responses": {"200": {"description": "HTML 页面",
                                   "content": {"text/html": {"schema": {"type": "string"}}}},
                           "default": _error("其他错误")},
+        }},
+        "/proposals/{proposal_id}/instructions": {"post": {
+            "tags": ["instructions"], "operationId": "enter_instruction",
+            "summary": "录入领导批示：领导本人批示，或联络员据纸质批示代为录入（须填 source 与领导）",
+            "description": "扫描件录入请在页面上上传扫描件。承办单位领导的意见须带 assignment_id。",
+            "parameters": [_id_param("proposal_id", "事项 id")],
+            "requestBody": _json_body(_ref("InstructionInput")),
+            "responses": {**_created("已录入，返回事项的最新内容", "Proposal"),
+                          **_errors(400, 401, 403, 404, 409, 413, 422)},
+        }},
+        "/instructions/{instruction_id}/give": {"post": {
+            "tags": ["instructions"], "operationId": "give_instruction",
+            "summary": "对呈请的批示作出批示（被呈请的领导），或据纸质批示代为录入（联络员）",
+            "parameters": [_id_param("instruction_id", "批示 id")],
+            "requestBody": _json_body(_ref("InstructionGiveInput")),
+            "responses": {**_ok("已批示，返回事项的最新内容", "Proposal"),
+                          **_errors(400, 401, 403, 404, 409, 413, 422)},
         }},
         "/notifications": {"get": {
             "tags": ["notifications"], "operationId": "list_notifications",
@@ -464,6 +483,7 @@ def document() -> dict:
             {"name": "handling", "description": "交办与办理操作"},
             {"name": "ratings", "description": "满意度测评"},
             {"name": "notifications", "description": "通知"},
+            {"name": "instructions", "description": "领导批示"},
             {"name": "replies", "description": "答复函文件"},
             {"name": "meetings", "description": "会议"},
             {"name": "units", "description": "单位"},

@@ -21,6 +21,7 @@ from tracker.accounts.models import Role
 from tracker.core.states import Grade, Satisfaction
 from tracker.handling.models import ContactMethod, ContactStage, ExtensionStatus, UnitRole
 from tracker.handling.workflow import Action, AssignmentState, ProposalState
+from tracker.instructions.choices import InstructionKind, InstructionSource, InstructionStatus
 from tracker.notifications.choices import NotificationKind
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level
 from tracker.ratings.models import RatingChannel
@@ -207,6 +208,30 @@ class Opinion(Schema):
     submitted_at: UtcDateTime
     doc_number: str | None = Field(
         description="会办意见的发文字号（单位设置了前缀时），如 吉人社会字〔2026〕3号")
+
+
+class Instruction(Schema):
+    id: int
+    kind: choice(InstructionKind, "批示类别：transfer 转办意见，sign_off 领导签办意见，"
+                 "unit_principal 承办单位主要领导办理意见，unit_deputy 承办单位分管领导意见，"
+                 "result_review 领导审阅办理结果意见")
+    kind_label: str
+    status: choice(InstructionStatus, "requested 待批示，given 已批示")
+    status_label: str
+    assignment_id: int | None = Field(description="承办单位领导的意见所属的交办；交办单位方面的为 null")
+    unit: UnitRef | None
+    leader_id: int | None = Field(description="批示领导的用户 id（领导没有账号时为 null）")
+    leader_name: str = Field(description="批示领导姓名；待批示且未指定领导时为空")
+    text: str = Field(description="批示内容；待批示时为空")
+    given_on: date | None = Field(description="批示日期；待批示时为 null")
+    source: choice(InstructionSource, "typed 领导本人录入，paper 据纸质批示录入，scan 扫描件录入") | None
+    source_label: str
+    scan: Attachment | None
+    requested_by: UserRef | None
+    request_note: str
+    requested_at: UtcDateTime | None
+    entered_by: UserRef | None
+    given_at: UtcDateTime | None
 
 
 class Extension(Schema):
@@ -436,6 +461,8 @@ class Proposal(ProposalCommon):
     allowed_actions: list[Action] = Field(description="调用者现在可以对该事项执行的操作")
     contacts: list[Contact]
     opinions: list[Opinion] = Field(description="调用者有权查看的会办意见")
+    instructions: list[Instruction] = Field(
+        description="调用者有权查看的领导批示（承办单位领导的意见仅本单位与交办单位可见）")
     timeline: list[Event]
     closing: Closing | None = Field(description="办结情况；未办结为 null")
     rating_rule: RatingRule
@@ -483,6 +510,7 @@ RESOURCES: tuple[type[BaseModel], ...] = (
     ProposalPage, ProposalSummary, Proposal, Author, AssignmentBrief, Assignment, Extension,
     Draft, DraftVersionRef, ReviewDecision, Reply, ReplyRatings, AuthorRating, RatingAnswer,
     RatingRule, Closing, Contact, Opinion, Attachment, Event, Notification, NotificationPage,
+    Instruction,
 )
 
 

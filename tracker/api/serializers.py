@@ -26,6 +26,8 @@ from tracker.handling.workflow import (
     ProposalState,
     allowed_actions,
 )
+from tracker.instructions import operations as instruction_ops
+from tracker.instructions.choices import InstructionKind, InstructionStatus
 from tracker.proposals.models import Author, Disclosure, Meeting, Proposal
 from tracker.ratings import queries as rating_queries
 from tracker.ratings.permissions import can_view_ratings
@@ -363,6 +365,19 @@ def proposal_page(proposals, *, page: int, per_page: int, total: int,
                                 per_page=per_page, total=total, pages=pages)
 
 
+def instruction(i) -> schemas.Instruction:
+    a = i.assignment
+    return schemas.Instruction(
+        id=i.id, kind=i.kind, kind_label=InstructionKind(i.kind).label, status=i.status,
+        status_label=InstructionStatus(i.status).label, assignment_id=i.assignment_id,
+        unit=unit_ref(a.unit) if a is not None else None, leader_id=i.leader_id,
+        leader_name=i.leader_name, text=i.text, given_on=i.given_on, source=i.source or None,
+        source_label=i.source_label, scan=attachment(i.scan),
+        requested_by=user_ref(i.requested_by) if i.requested_by else None,
+        request_note=i.request_note, requested_at=i.requested_at,
+        entered_by=user_ref(i.entered_by) if i.entered_by else None, given_at=i.given_at)
+
+
 def proposal_detail(p: Proposal, viewer: User,
                     notices: list[str] | None = None) -> schemas.Proposal:
     """The item as the viewer may see it: handling, contacts, opinions and the timeline;
@@ -385,6 +400,7 @@ def proposal_detail(p: Proposal, viewer: User,
         contacts=[contact(c, a) for c, a in contacts],
         opinions=[opinion(o, a) for a in p.assignments if a.id in readable
                   for o in a.opinions],
+        instructions=[instruction(i) for i in instruction_ops.visible_instructions(p, viewer)],
         # The same filtering as the page (opinions and drafts the viewer may not read).
         timeline=[event(e, details) for e, details in queries.visible_timeline(p, viewer)],
         **({"notices": notices} if notices else {}),

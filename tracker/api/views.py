@@ -11,6 +11,7 @@ from sqlalchemy import false, select
 
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import TokenScope, Unit, User
+from tracker.api import forms as api_forms
 from tracker.api import inputs, openapi, schemas, serializers
 from tracker.api.forms import UnitForm
 from tracker.audit import log as audit
@@ -20,6 +21,10 @@ from tracker.handling import permissions, queries
 from tracker.handling.actions import ACTIONS, build_form, run_action
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import Action, ProposalState, check
+from tracker.instructions import operations as instruction_ops
+from tracker.instructions import permissions as instruction_permissions
+from tracker.instructions.choices import InstructionKind
+from tracker.instructions.models import Instruction
 from tracker.proposals import operations as proposals
 from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
@@ -302,6 +307,37 @@ def register_proposal():
 @bp.get("/proposals/<int:proposal_id>")
 def get_proposal(proposal_id: int):
     return _send(serializers.proposal_detail(_visible_proposal(proposal_id), g.api_user))
+
+
+# --- leaders' instructions ----------------------------------------------------------------
+
+@bp.post("/proposals/<int:proposal_id>/instructions")
+def enter_instruction(proposal_id: int):
+    """A leader's instruction given: typed by the leader, or entered by a clerk from paper."""
+    proposal = _visible_proposal(proposal_id)
+    form = inputs.validated_form(api_forms.InstructionInput)
+    assignment = next((a for a in proposal.assignments if a.id == form.assignment_id.data), None)
+    instruction_ops.record_instruction(
+        proposal, g.api_user, kind=InstructionKind(form.kind.data), assignment=assignment,
+        text=form.text.data, given_on=form.given_on.data, leader_id=form.leader_id.data,
+        leader_name=form.leader_name.data or "", source=form.source.data or None)
+    db.session.commit()
+    return _created(serializers.proposal_detail(proposal, g.api_user),
+                    url_for("api.get_proposal", proposal_id=proposal.id))
+
+
+@bp.post("/instructions/<int:instruction_id>/give")
+def give_instruction(instruction_id: int):
+    """An asked-for instruction answered by its leader (or by a clerk from the paper)."""
+    instruction = _get(Instruction, instruction_id, "找不到该批示。")
+    if not instruction_permissions.can_view(g.api_user, instruction):
+        raise Hidden("找不到该批示。")
+    form = inputs.validated_form(api_forms.InstructionGiveInput)
+    instruction_ops.give_instruction(
+        instruction, g.api_user, text=form.text.data, given_on=form.given_on.data,
+        source=form.source.data or None, leader_name=form.leader_name.data or "")
+    db.session.commit()
+    return _send(serializers.proposal_detail(instruction.proposal, g.api_user))
 
 
 # --- workflow actions ----------------------------------------------------------------------
