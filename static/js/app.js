@@ -21,6 +21,13 @@
       last.parentNode.appendChild(clone);
     });
   });
+  // A "select all" box ticks every box of its group (e.g. the items whose 办理单 to print).
+  document.querySelectorAll("[data-check-all]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      document.querySelectorAll("input[data-check-group='" + box.getAttribute("data-check-all") + "']")
+        .forEach(function (other) { other.checked = box.checked; });
+    });
+  });
   // Ask before actions that cannot be undone.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

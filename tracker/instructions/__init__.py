@@ -7,7 +7,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from tracker.files.views import register_download_rule
     from tracker.handling import events, workflow
-    from tracker.instructions import operations, permissions
+    from tracker.instructions import operations, permissions, sheet
     from tracker.instructions.choices import InstructionKind, InstructionSource
 
     workflow.provide(unit_instructed=operations.unit_instructed)
@@ -15,4 +15,5 @@ def init_app(app: Flask) -> None:
     register_download_rule(permissions.download_rule)
     app.jinja_env.globals.update(
         instruction_permissions=permissions, InstructionKind=InstructionKind,
-        InstructionSource=InstructionSource)
+        InstructionSource=InstructionSource, can_print_sheet=sheet.can_print,
+        max_sheets=sheet.MAX_SHEETS)
