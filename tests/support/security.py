@@ -56,7 +56,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # of another unit must never reach. "shared": an object every unit may read (meetings, the
 # holiday calendar's days, the health unit itself as a name to choose; its users' details
 # carry the SECRET marker, so a page or API answer that shows them to another unit fails).
-OWNED_ARGS = {"notification_id", "urge_id", "batch_id",
+OWNED_ARGS = {"notification_id", "urge_id", "batch_id", "instruction_id",
               "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
               "user_id", "section_id", "token_id", "reply_id", "author_id"}
 SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id"}
@@ -430,6 +430,7 @@ class Scenario:
             "token": ids.rating_token, "notification_id": ids.notification,
             "run_id": ids.failed_run, "message_id": ids.failed_message,
             "urge_id": ids.urge, "batch_id": ids.print_batch,
+            "instruction_id": ids.instruction,
         }
         return simple[name]
 
@@ -581,6 +582,14 @@ class Scenario:
             "supervision.urge_assignment": {"message": "请抓紧办理，按期答复。"},
             "supervision.urge_unit": {"message": "请抓紧办理，按期答复。"},
             "ratings.print_batches": {"meeting_id": ids.meeting, "unit_id": 0},
+            "instructions.enter": {
+                "kind": "unit_principal", "assignment_id": ids.a_drafting, "leader_id": 0,
+                "leader_name": "越权领导", "text": "越权批示", "given_on": today().isoformat(),
+                "source": "paper"},
+            "instructions.ask": {"kind": "unit_principal", "assignment_id": ids.a_drafting,
+                                 "leader_id": ids.health_leader, "note": "越权呈批"},
+            "instructions.give": {"text": "越权批示", "given_on": today().isoformat()},
+            "instructions.sheets_pdf": {"ids": [ids.p_drafting]},
         }
         return dict(by_endpoint.get(row.rule.endpoint, {
             # Unknown routes: plausible values for the usual field names.
@@ -611,6 +620,12 @@ class Scenario:
             return "health_clerk"  # the owner of the scenario's notification
         if endpoint == "ratings.rating_form_pdf":
             return "health_clerk"
+        if endpoint in ("instructions.enter", "instructions.ask"):
+            return "health_clerk"  # a leader's instruction on health's own assignment
+        if endpoint == "instructions.give":
+            return "health_leader"  # the leader the scenario's instruction was asked of
+        if endpoint == "instructions.sheets_pdf":
+            return "clerk"
         if endpoint == "replies.import_word":
             return "health_drafter"  # who may save health's draft (a preview, saves nothing)
         if endpoint in SELF_SERVICE_ENDPOINTS:
@@ -828,6 +843,13 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     notification = notify(w.health_clerk, NotificationKind.due_soon,
                           f"关于{SECRET}1号事项的建议：即将到期", key="scenario", assignment=a1)
 
+    # An instruction health's clerk asked of its principal leader, not given yet.
+    from tracker.instructions import operations as instructions
+
+    instruction = instructions.request_instruction(
+        p1, w.health_clerk, kind="unit_deputy", assignment=a1, leader_id=world_ids.health_leader,
+        note=f"{SECRET}呈批说明")
+
     # A batch of printed 征询意见表 that health's clerk asked for (its file made).
     from tracker.ratings.batch import batch_dir
     from tracker.ratings.choices import PrintStatus
@@ -881,6 +903,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             "rating_token": rating_token, "notification": notification,
             "failed_run": failed_run.id, "failed_message": failed_message.id,
             "urge": urge.id, "print_batch": print_batch.id,
+            "instruction": instruction.id,
         },
         "tokens": tokens,
     }
