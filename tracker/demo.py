@@ -16,6 +16,8 @@ from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling import operations as handling
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
+from tracker.instructions import operations as instructions
+from tracker.instructions.choices import InstructionKind, InstructionSource
 from tracker.proposals import operations as proposals
 from tracker.proposals.models import Body, Disclosure, Level
 from tracker.ratings import operations as ratings
@@ -192,7 +194,50 @@ def load() -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
     # The authors' personal rating links, as a printed 征询意见表 would carry them.
     links = [(author.name, ratings.link_url(ratings.new_link(issued, author, actor=clerk)))
              for author in p87.authors]
+    _instructions(units, users, accounts_out, {"212": p212, "0040": p40, "87": p87})
     return accounts_out, links
+
+
+# username, full name, unit index, section: the leaders who give instructions (领导批示)
+LEADERS = [("ldps", "吴昱", 0, "督查室"), ("wjw_fgld", "李明", 1, "办公室")]
+
+
+def _instructions(units, users: dict[str, User], accounts_out: list, items: dict) -> None:
+    """The office's leader and health's deputy leader, with instructions given and asked."""
+    for username, full_name, unit_index, section_name in LEADERS:
+        unit = units[unit_index]
+        users[username] = accounts.create_user(
+            None, username=username, full_name=full_name, password=(password := _password()),
+            unit=unit, roles={Role.leader}, phone="0431-8891" + f"{len(users):04d}",
+            section=next(s for s in unit.sections if s.name == section_name), is_demo=True)
+        accounts_out.append((username, full_name, Role.leader.label, password))
+    clerk, leader = users["jiaoban"], users["ldps"]
+    on = today() - timedelta(days=19)
+    for number, units_text in (("212", "省卫健委主办、省人力资源和社会保障厅会办"),
+                               ("87", "省卫健委主办、省人力资源和社会保障厅会办"),
+                               ("0040", "省卫健委办理")):
+        instructions.record_instruction(
+            items[number], clerk, kind=InstructionKind.transfer, given_on=on,
+            text=f"请鲁朗同志阅。呈请吴昱同志阅示、拟转{units_text}。",
+            leader_name="省政府办公厅", source=InstructionSource.paper.value)
+    # 212 waits for 吴昱's 签办意见 (his 待办); 87's he gave.
+    instructions.request_instruction(items["212"], clerk, kind=InstructionKind.sign_off,
+                                     leader_id=leader.id, note="拟转省卫健委主办，呈请阅示。")
+    asked = instructions.request_instruction(items["87"], clerk, kind=InstructionKind.sign_off,
+                                             leader_id=leader.id)
+    instructions.give_instruction(asked, leader, given_on=on,
+                                  text="同意。请省卫健委牵头认真办理，按时答复代表。")
+    # Health's principal leader instructs on 87 and 0040; 0040 waits for the deputy too.
+    for number in ("87", "0040"):
+        lead = next(a for a in items[number].assignments if a.role == UnitRole.lead)
+        instructions.record_instruction(
+            items[number], users["wjw_qf"], kind=InstructionKind.unit_principal,
+            assignment=lead, given_on=today() - timedelta(days=15),
+            text="请基层卫生健康处牵头，会同医政医管处认真研究，按期答复。")
+        if number == "0040":
+            instructions.request_instruction(
+                items[number], users["wjw_lly"], kind=InstructionKind.unit_deputy,
+                assignment=lead, leader_id=users["wjw_fgld"].id, note="请分管领导阅示。")
 
 
 CLOSING = "感谢您对卫生健康工作的关心和支持。"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField
 from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from tracker.core.forms import BaseForm
 from tracker.core.time import today
@@ -17,7 +17,7 @@ PAPER_SOURCES = [(s.value, s.label) for s in (InstructionSource.paper, Instructi
 class GiveForm(BaseForm):
     """The instruction itself; for a clerk entering it, where it came from and the leader."""
 
-    text = TextAreaField("批示内容", [Optional(), Length(max=2000)],
+    text = TextAreaField("批示内容", [DataRequired("请填写批示内容。"), Length(max=2000)],
                          description="照录领导批示原文，如：请鲁朗同志阅。呈请吴昱同志阅示、拟转市卫健委办理。")
     given_on = DateField("批示日期", [InputRequired(REQUIRED)], default=today)
     source = SelectField("批示来源", choices=PAPER_SOURCES, validators=[Optional()])
