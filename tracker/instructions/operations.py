@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from tracker.accounts.models import Role, User, UserRole
 from tracker.audit import log as audit
 from tracker.core.errors import Conflict, PermissionDenied, ValidationFailed
+from tracker.core.states import AssignmentState
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.files.storage import store_upload
@@ -287,7 +288,7 @@ def _tell_given(instruction: Instruction, actor: User) -> None:
         people += unit_people(instruction.assignment)
     else:
         for assignment in proposal.assignments:
-            if assignment.state != "returned":
+            if assignment.state != AssignmentState.returned:
                 people += unit_people(assignment)
     people = [p for p in people if p.id != actor.id]
     notify_people(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Role
 from tracker.core.errors import Hidden, PermissionDenied, ValidationFailed
+from tracker.core.states import AssignmentState
 from tracker.core.views import FAILED, attempt, load_or_404
 from tracker.extensions import db
 from tracker.handling.models import Assignment
@@ -32,7 +33,7 @@ def _visible(proposal_id: int) -> Proposal:
 
 
 def _active(proposal: Proposal) -> list[Assignment]:
-    return [a for a in proposal.assignments if a.state != "returned"]
+    return [a for a in proposal.assignments if a.state != AssignmentState.returned]
 
 
 def _choices(proposal: Proposal, allowed) -> tuple[list[InstructionKind], list[Assignment]]:
