@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests import factories
 from tests.support.handling import world_rows
 from tracker.extensions import db
+from tracker.proposals.models import Proposal
 
 
 def _assigned_item(app, world, **roles):
@@ -53,3 +54,44 @@ def test_assigning_more_units_is_called_so(app, make_client, world):
     assert ">交办</a>" in buttons and "追加交办单位" not in page
     page = clerk.get(f"/proposals/{fresh_id}/actions/assign").get_data(as_text=True)
     assert "<h1 class=\"h5\">交办：" in page and "已交办单位" not in page
+
+
+def _field_block(page: str, name: str) -> str:
+    """The HTML of the form group holding the field named name."""
+    start = page.index(f'name="{name}"')
+    start = page.rindex('<div class="mb-3', 0, start)
+    end = page.find('<div class="mb-3', start + 1)
+    return page[start:end if end != -1 else None]
+
+
+def _flashes(page: str) -> str:
+    return "".join(part.split("</div>")[0] for part in page.split("flash-message")[1:])
+
+
+def test_unit_errors_of_the_assign_form_stand_beside_the_unit_fields(app, make_client, world):
+    with app.app_context():
+        w = world_rows(world)
+        pid = factories.make_proposal(w.clerk, w.meeting).id
+        db.session.commit()
+    clerk = make_client()
+    clerk.login("clerk")
+
+    response = clerk.post_form(f"/proposals/{pid}/actions/assign", {"lead_unit_id": "0"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "请至少选择一个承办单位。" in _field_block(page, "lead_unit_id")
+    assert "请至少选择一个承办单位。" not in _flashes(page)
+
+    response = clerk.post_form(f"/proposals/{pid}/actions/assign", {
+        "lead_unit_id": world.health, "co_unit_ids": [world.health, world.hr]})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "同一单位不能重复选择。" in _field_block(page, "co_unit_ids")
+    assert "同一单位不能重复选择。" not in _flashes(page)
+
+    response = clerk.post_form(f"/proposals/{pid}/actions/assign", {
+        "co_unit_ids": [world.hr]})
+    page = response.get_data(as_text=True)
+    assert "有会办单位时必须指定主办单位。" in _field_block(page, "lead_unit_id")
+    with app.app_context():
+        assert db.session.get(Proposal, pid).state == "registered"
