@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests import factories
 from tests.support.handling import world_rows
 from tracker.extensions import db
+from tracker.handling.models import Assignment
 from tracker.proposals.models import Proposal
 
 
@@ -95,3 +96,41 @@ def test_unit_errors_of_the_assign_form_stand_beside_the_unit_fields(app, make_c
     assert "有会办单位时必须指定主办单位。" in _field_block(page, "lead_unit_id")
     with app.app_context():
         assert db.session.get(Proposal, pid).state == "registered"
+
+
+def test_the_item_badge_follows_its_lead_unit_not_a_co_unit_yet_to_acknowledge(
+        app, make_client, world):
+    from tracker.handling import operations
+
+    pid, (lead_id, co_id) = _assigned_item(app, world, lead="health", co=("hr",))
+    with app.test_request_context():
+        w = world_rows(world)
+        lead, co = db.session.get(Assignment, lead_id), db.session.get(Assignment, co_id)
+        operations.accept_assignment(lead, w.health_clerk)
+        operations.dispatch_assignment(lead, w.health_clerk, section_id=w.health_section.id,
+                                       drafter_id=w.health_drafter.id)
+        assert db.session.get(Proposal, pid).state == "drafting"  # hr still 待签收
+        operations.request_return(co, w.hr_clerk, reason="与本单位职责无关")
+        assert db.session.get(Proposal, pid).state == "drafting"
+        db.session.commit()
+    clerk = make_client()
+    clerk.login("clerk")
+    page = clerk.get(f"/proposals/{pid}").get_data(as_text=True)
+    header = page.split('<div class="ms-auto actions">')[0]
+    assert '<span class="badge state state-drafting">办理中</span>' in header
+    row = page.split(f'id="assignment-{co_id}"')[1].split("</tr>")[0]
+    assert "申请退回" in row
+
+
+def test_a_return_asked_by_a_lead_or_separate_unit_still_marks_the_item(app, world):
+    from tracker.handling import operations
+
+    pid, (first_id, second_id) = _assigned_item(app, world, separate=("health", "edu"))
+    with app.test_request_context():
+        w = world_rows(world)
+        first, second = (db.session.get(Assignment, i) for i in (first_id, second_id))
+        operations.accept_assignment(first, w.health_clerk)
+        assert db.session.get(Proposal, pid).state == "assigned"  # edu, a 分办 unit, has not
+        operations.request_return(second, w.edu_clerk, reason="与本单位职责无关")
+        assert db.session.get(Proposal, pid).state == "return_requested"
+
