@@ -134,3 +134,25 @@ def test_a_return_asked_by_a_lead_or_separate_unit_still_marks_the_item(app, wor
         operations.request_return(second, w.edu_clerk, reason="与本单位职责无关")
         assert db.session.get(Proposal, pid).state == "return_requested"
 
+
+def test_passing_the_item_to_a_drafter_is_not_called_fenban(app, make_client, world):
+    """分办 names a kind of unit (分办单位); giving the work to a drafter is 指定承办人."""
+    pid, (lead_id,) = _assigned_item(app, world, lead="health")
+    health = make_client()
+    health.login("health_clerk")
+    assert health.post_form(f"/assignments/{lead_id}/actions/accept").status_code == 302
+
+    todo = health.get("/").get_data(as_text=True)
+    row = todo.split("<tbody>")[1].split("</tr>")[0]
+    assert "待指定承办人" in row and ">指定承办人</a>" in row and "分办" not in todo
+    page = health.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "指定承办人后开始撰写答复。" in page and "分办" not in page
+    page = health.get(f"/assignments/{lead_id}/actions/dispatch").get_data(as_text=True)
+    assert "<h1 class=\"h5\">指定承办人：" in page and "分办" not in page
+    response = health.post_form(f"/assignments/{lead_id}/actions/dispatch", {
+        "section_id": world.health_section, "drafter_id": world.health_drafter},
+        follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "「指定承办人」已完成。" in page
+    timeline = page.split("办理过程")[1]
+    assert "<strong>指定承办人</strong>" in timeline and "分办" not in timeline

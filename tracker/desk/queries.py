@@ -113,7 +113,7 @@ def _todo_what(assignment: Assignment, actions: list[Action]) -> str:
     if state == AssignmentState.assigned:
         return "待签收"
     if state == AssignmentState.accepted:
-        return "待提交会办意见" if co else "待分办"
+        return "待提交会办意见" if co else f"待{Action.dispatch.label}"
     if state == AssignmentState.drafting:
         if co:
             return "待提交会办意见"

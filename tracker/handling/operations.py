@@ -253,7 +253,7 @@ def reject_return(assignment: Assignment, actor: User, *, reason: str,
 
 def dispatch_assignment(assignment: Assignment, actor: User, *, section_id: int | None,
                         drafter_id: int | None, version: int | None = None) -> Assignment:
-    """分办: pass the item to a section and a drafter of the unit."""
+    """指定承办人: pass the item to a section and a drafter of the unit."""
     errors: dict[str, list[str]] = {}
     section = db.session.get(Section, section_id) if section_id else None
     if section is None or section.unit_id != assignment.unit_id:
@@ -263,7 +263,7 @@ def dispatch_assignment(assignment: Assignment, actor: User, *, section_id: int 
             or not drafter.has_role(Role.drafter)):
         errors["drafter_id"] = ["请选择本单位一位在用的承办人。"]
     if errors:
-        raise ValidationFailed("分办信息有误，请按提示修改。", errors)
+        raise ValidationFailed("指定承办人的信息有误，请按提示修改。", errors)
     return transition(
         assignment, Action.dispatch, actor, expected_version=version,
         changes={"section_id": section.id, "drafter_id": drafter.id},
