@@ -48,6 +48,10 @@ def test_assigning_more_units_is_called_so(app, make_client, world):
     assert "<h1 class=\"h5\">追加交办单位：" in page
     assert "已交办单位：省卫生健康委员会（主办）、省人力资源和社会保障厅（会办）" in page
     assert '<button class="btn btn-primary" type="submit">追加交办单位</button>' in page
+    # Adding no unit at all is refused, beside the unit fields.
+    response = clerk.post_form(f"/proposals/{assigned_id}/actions/assign", {"lead_unit_id": "0"})
+    assert response.status_code == 422
+    assert "请至少选择一个承办单位。" in response.get_data(as_text=True)
 
     # An item without units keeps the plain 交办.
     page = clerk.get(f"/proposals/{fresh_id}").get_data(as_text=True)

@@ -143,6 +143,8 @@ def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], 
             errors[field].append(message)
 
     start = today()
+    if not choices:
+        refuse(UNIT_FIELDS[UnitRole.lead], RoleProblem.no_unit.label)
     active = _active_assignments(proposal)
     taken = {a.unit_id for a in active}
     seen: set[int] = set()
