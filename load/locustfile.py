@@ -2,7 +2,7 @@
 
 Each simulated user logs in with an account of its own (LOAD_ACCOUNTS, written by
 load/setup_data.py) and, between pauses, opens the to-do list, the item list with filters and
-item pages, and does its role's work: the unit clerk 签收 and 分办, the drafter saves a new
+item pages, and does its role's work: the unit clerk 签收 and 指定承办人, the drafter saves a new
 version of a reply and sometimes 送审, the reviewers approve at their level (初审/复审/终审),
 supervising clerks only read. Work is taken from the user's own to-do list, every POST carries
 the CSRF token and the hidden fields of the page's form, and nobody shares an account, so no
@@ -234,7 +234,7 @@ class TrackerUser(FastHttpUser):
             kinds = {"accept": [a["accept"] for _, what, a in rows
                                 if what == "待签收" and "accept" in a],
                      "dispatch": [a["dispatch"] for _, what, a in rows
-                                  if what == "待分办" and "dispatch" in a]}
+                                  if what == "待指定承办人" and "dispatch" in a]}
         elif self.role == "drafter":
             kinds = {"save_draft": [a["save_draft"] for _, _, a in rows if "save_draft" in a],
                      "submit_review": [a["submit_review"] for _, _, a in rows

@@ -7,7 +7,7 @@ Run by load/run.py in development mode against a freshly created PostgreSQL data
     .venv/bin/python load/setup_data.py --users 50 --stock 12 --bulk 3000 --out accounts.json
 
 Every simulated user gets an account of its own, so that no two of them ever act on the same
-assignment: each load unit has one clerk (签收, 分办), one drafter (撰写答复, 送审) and one reviewer
+assignment: each load unit has one clerk (签收, 指定承办人), one drafter (撰写答复, 送审) and one reviewer
 per level (初审, 复审, 终审); a few supervising clerks only read. The work waiting for them is
 made through the app's operations (so it is in the audit chain) and, for volume, by the bulk
 generator. Afterwards the demo accounts are disabled and the demo CA is no longer trusted, so
@@ -59,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--stock", type=int, default=12,
-                        help="items per unit waiting at each step (签收, 分办, 撰写, 初审, 复审, 终审)")
+                        help="items per unit waiting at each step (签收, 指定承办人, 撰写, 初审, 复审, 终审)")
     parser.add_argument("--bulk", type=int, default=3000, help="bulk demo items for volume")
     parser.add_argument("--out", required=True, help="where to write the accounts (JSON)")
     args = parser.parse_args()
@@ -176,7 +176,7 @@ def make_stock(clerk, units, stock: int) -> int:
     meeting = proposals.create_meeting(clerk, level=Level.province, body=Body.npc,
                                        region="省", term=15, session=1, year=today().year)
     received = today() - timedelta(days=10)
-    # How far each batch goes: 签收 waits, 分办 waits, drafting (half with a first version),
+    # How far each batch goes: 签收 waits, 指定承办人 waits, drafting (half with a first version),
     # and one batch at each review level.
     steps = {"assigned": stock, "accepted": stock // 2, "drafting": stock, "first": stock,
              "second": stock, "final": stock}

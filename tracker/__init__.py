@@ -6,16 +6,18 @@ from pathlib import Path
 
 from flask import (
     Flask,
+    flash,
     g,
     has_request_context,
     jsonify,
     make_response,
+    redirect,
     render_template,
     request,
     session,
 )
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_url, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import OperationalError
@@ -53,8 +55,6 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(root / "migrations"), compare_type=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录。"
-    login_manager.login_message_category = "warning"
     login_manager.session_protection = None  # sessions are bound by their version instead
     app.session_interface = _PageSessionInterface()
     csrf.init_app(app)
@@ -192,6 +192,11 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # token-authenticated, never reads the cookie session
 
 
+# What the login page says to a visitor sent there (none for the plain visit to the home page).
+LOGIN_FIRST = "请先登录后再访问该页面。"
+SESSION_ENDED = "登录已失效，请重新登录。"
+
+
 def _register_session_checks(app: Flask) -> None:
     from tracker.accounts.models import User
 
@@ -215,6 +220,19 @@ def _register_session_checks(app: Flask) -> None:
         if datetime.now(UTC).timestamp() - started > limit:
             logout_user()
             session.clear()
+            g.session_ended = True
+
+    @login_manager.unauthorized_handler
+    def _to_login():
+        """Send a visitor to the login page, saying why unless they simply came to the site."""
+        # A session cookie naming a user the loader refused: signed out elsewhere, disabled,
+        # or timed out above.
+        ended = g.get("session_ended") or "_user_id" in session
+        if ended:
+            flash(SESSION_ENDED, "warning")
+        elif request.path != "/":
+            flash(LOGIN_FIRST, "warning")
+        return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def _wants_json() -> bool:

@@ -284,7 +284,7 @@ DRAFT_87 = """一、乡镇卫生院人才引进情况
 
 
 def _prepare(assignment: Assignment, users: dict[str, User], section) -> None:
-    """签收 and 分办 to 刘洋 of 基层卫生健康处."""
+    """签收 and 指定承办人: 刘洋 of 基层卫生健康处."""
     handling.accept_assignment(assignment, users["wjw_lly"])
     handling.dispatch_assignment(assignment, users["wjw_lly"], section_id=section.id,
                                  drafter_id=users["wjw_cbr"].id)

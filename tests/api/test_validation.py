@@ -86,7 +86,7 @@ def test_assign_without_units_and_with_unknown_unit(app, api, tokens, world):
     item = api.register(tokens.clerk, world.meeting)
     errors = _unprocessable(api.act("proposals", item["id"], "assign", tokens.clerk, {},
                                     expect=422))
-    assert errors == {"units": ["请至少选择一个承办单位。"]}
+    assert errors == {"lead_unit_id": ["请至少选择一个承办单位。"]}
     errors = _unprocessable(api.act("proposals", item["id"], "assign", tokens.clerk, {
         "lead_unit_id": world.office}, expect=422))  # not a handling unit
     assert list(errors) == ["lead_unit_id"]

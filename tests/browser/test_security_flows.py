@@ -176,7 +176,7 @@ def test_a_cookie_copied_before_logout_is_dead_after_it(live_server, browser, ar
     response = replay_page.goto(base + "/")
     assert response.request.redirected_from is not None, "the old cookie was not refused"
     expect(replay_page).to_have_url(re.compile(re.escape(base) + r"/login\?next=%2F$"))
-    expect(replay_page.locator(".alert-warning")).to_have_text("请先登录。")
+    expect(replay_page.locator(".alert-warning")).to_have_text("登录已失效，请重新登录。")
     expect(replay_page.get_by_role("heading", name="我的待办")).to_have_count(0)
     expect(replay_page.get_by_role("button", name="退出")).to_have_count(0)
     replay_page.screenshot(path=str(artifacts / "security-replayed-cookie.png"), full_page=True)

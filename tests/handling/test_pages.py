@@ -93,7 +93,7 @@ def test_the_whole_handling_flow_through_the_pages(app, make_client, world):
                  "我厅将配合落实职称评审倾斜政策", "会办意见.pdf"):
         assert text in page, text
     timeline = page.split("办理过程")[1]
-    steps = ["登记", "交办", "签收", "分办", "登记联系情况", "提交会办意见"]
+    steps = ["登记", "交办", "签收", "指定承办人", "登记联系情况", "提交会办意见"]
     positions = [timeline.index(f"<strong>{s}</strong>") for s in steps]
     assert positions == sorted(positions)
 

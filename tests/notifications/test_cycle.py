@@ -87,7 +87,7 @@ def test_each_actor_is_told_once_of_their_turn_through_the_whole_cycle(
     expect.add("assigned", "health_clerk", "hr_clerk")
     expect.check("assigned")
 
-    # 签收 by both units tells nobody; 分办 tells each drafter.
+    # 签收 by both units tells nobody; 指定承办人 tells each drafter.
     api.act("assignments", lead, "accept", t.health_clerk, {})
     api.act("assignments", co, "accept", t.hr_clerk, {})
     expect.check("accepted")
@@ -141,7 +141,7 @@ def test_each_actor_is_told_once_of_their_turn_through_the_whole_cycle(
     expect.check("signed")
 
     # The navbar's unread count is the API's, for each person. Whoever acted has dealt with
-    # their notices about it: only the clerk, who last acted at 分办, has two waiting (the
+    # their notices about it: only the clerk, who last acted at 指定承办人, has two waiting (the
     # co-handling opinion, and 发文). Reading one lowers both counts.
     waiting = {"health_clerk": 2}
     for name in cycle.USERS:

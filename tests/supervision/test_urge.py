@@ -43,7 +43,7 @@ def test_urging_one_assignment_tells_the_clerk_leader_and_drafter_only(w):
 
 def test_an_assignment_without_drafter_tells_the_clerk_and_leader(w):
     assignment = bring_to(w, "accepted")
-    operations.urge_assignment(assignment, w.clerk, "请尽快分办。")
+    operations.urge_assignment(assignment, w.clerk, "请尽快指定承办人。")
     assert urged_people() == ["health_clerk", "health_leader"]
 
 

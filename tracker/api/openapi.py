@@ -86,8 +86,11 @@ def _field_schema(field) -> dict:
         schema = {"type": "array", "items": item}
     elif isinstance(field, SelectField):
         if field.choices is not None:
-            schema = {"type": "string",
-                      "enum": [str(value) for value, _label in field.choices]}
+            # On a field that must be filled, a blank choice is the page's 「请选择」
+            # placeholder, not a value.
+            placeholder = "" if _is_required(field) else None
+            schema = {"type": "string", "enum": [
+                str(value) for value, _label in field.choices if value != placeholder]}
         else:
             schema = dict(INPUT_INT) if field.coerce is int else {"type": "string"}
     elif isinstance(field, IntegerField):

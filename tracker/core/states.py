@@ -48,7 +48,8 @@ class Action(LabelledEnum):
     request_return = "request_return", "申请退回"
     approve_return = "approve_return", "同意退回"
     reject_return = "reject_return", "不同意退回"
-    dispatch = "dispatch", "分办"
+    # Passing the item to a section and drafter; not 分办, which names a kind of unit.
+    dispatch = "dispatch", "指定承办人"
     record_contact = "record_contact", "登记联系情况"
     submit_opinion = "submit_opinion", "提交会办意见"
     save_draft = "save_draft", "撰写答复"

@@ -37,12 +37,15 @@ def load_or_404(model, object_id: int):
 
 
 def apply_errors(form, exc: ValidationFailed) -> None:
-    """Show an operation's field errors on the form that was posted (those of hidden fields,
-    which the page never shows, as messages at the top)."""
+    """Show an operation's field errors on the form that was posted, once each (those of
+    hidden fields, which the page never shows, as messages at the top)."""
     for name, messages in exc.errors.items():
         field = form._fields.get(name.split("-")[0])
         if field is not None and getattr(field.widget, "input_type", None) != "hidden":
-            field.errors = list(field.errors or []) + list(messages)
+            # The form's own validation may have raised this very error (run_action passes
+            # the form's errors on): each message is shown once.
+            shown = list(field.errors or [])
+            field.errors = shown + [m for m in messages if m not in shown]
         elif field is not None:
             for message in messages:
                 flash(f"页面数据「{field.label.text}」有误：{message}请刷新页面后重新提交。",

@@ -1,10 +1,10 @@
 """Read-side queries over every area: the to-do list and the item's timeline."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import Role, User
@@ -20,6 +20,7 @@ from tracker.instructions import permissions as instruction_permissions
 from tracker.instructions.choices import InstructionKind
 from tracker.instructions.models import Instruction
 from tracker.proposals.models import Proposal
+from tracker.ratings.queries import rating_period_over_clause
 from tracker.replies import queries as replies
 from tracker.replies.choices import Decision
 
@@ -31,8 +32,14 @@ class TodoEntry:
     actions: list[Action]
     due_on: date | None
     what: str
+    # Actions also open to the user on this row, offered as links; they never make a row.
+    secondary: list[Action] = field(default_factory=list)
     # An instruction asked of this user (a leader), or one a clerk may enter from the paper.
     instruction: Instruction | None = None
+
+
+# Work that may be done at any time while the item is with the unit, not a step it waits for.
+SECONDARY_ACTIONS = frozenset({Action.record_contact})
 
 
 def todo_for(user: User) -> list[TodoEntry]:
@@ -49,6 +56,15 @@ def todo_for(user: User) -> list[TodoEntry]:
             select(Assignment).where(Assignment.state == AssignmentState.return_requested)
             .options(selectinload(Assignment.unit), selectinload(Assignment.proposal))
         )
+        closable = db.session.scalars(
+            select(Proposal).where(or_(
+                Proposal.state == ProposalState.rated,
+                and_(Proposal.state == ProposalState.replied, rating_period_over_clause())))
+            .options(selectinload(Proposal.meeting), selectinload(Proposal.assignments)))
+        for proposal in closable:
+            if Action.close in allowed_actions(proposal, user):
+                entries.append(TodoEntry(proposal, None, [Action.close], None,
+                                         f"待{Action.close.label}"))
         for assignment in returns:
             entries.append(TodoEntry(
                 assignment.proposal, assignment, allowed_actions(assignment, user),
@@ -76,13 +92,15 @@ def todo_for(user: User) -> list[TodoEntry]:
             query = query.where(or_(Assignment.state.not_in(sorted(EARLY_STATES)),
                                     Assignment.drafter_id == user.id))
         for assignment in db.session.scalars(query):
-            actions = [a for a in allowed_actions(assignment, user)
-                       if a != Action.record_contact]
+            allowed = allowed_actions(assignment, user)
+            actions = [a for a in allowed if a not in SECONDARY_ACTIONS]
             mine = assignment.drafter_id == user.id and assignment.state == AssignmentState.drafting
             if not actions and not mine:
                 continue
-            entries.append(TodoEntry(assignment.proposal, assignment, actions,
-                                     assignment.due_on, _todo_what(assignment, actions)))
+            entries.append(TodoEntry(
+                assignment.proposal, assignment, actions, assignment.due_on,
+                _todo_what(assignment, actions),
+                secondary=[a for a in allowed if a in SECONDARY_ACTIONS]))
     for instruction in instruction_ops.waiting_for(user):
         assignment = instruction.assignment
         own = instruction_permissions.is_addressee(user, instruction)
@@ -130,7 +148,7 @@ def _todo_what(assignment: Assignment, actions: list[Action]) -> str:
     if state == AssignmentState.accepted:
         if Action.dispatch not in actions and assignment.unit.instruction_before_dispatch:
             return "待领导批示"
-        return "待提交会办意见" if co else "待分办"
+        return "待提交会办意见" if co else f"待{Action.dispatch.label}"
     if state == AssignmentState.drafting:
         if co:
             return "待提交会办意见"

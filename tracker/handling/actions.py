@@ -29,11 +29,24 @@ def handling_unit_choices(exclude: set[int] | None = None) -> list[tuple[int, st
 
 
 def _setup_assign(form: forms.AssignForm, proposal: Proposal) -> None:
-    taken = {a.unit_id for a in proposal.assignments if a.state != AssignmentState.returned}
+    taken = {a.unit_id for a in active_assignments(proposal)}
     units = handling_unit_choices(taken)
     form.lead_unit_id.choices = [(0, "（不设主办单位）")] + units
     form.co_unit_ids.choices = units
     form.separate_unit_ids.choices = units
+
+
+# 交办 on an item that already has units adds units to it: the page and button say so.
+ADD_UNITS_LABEL = "追加交办单位"
+
+
+def active_assignments(proposal: Proposal) -> list[Assignment]:
+    """The item's units now at work on it (those whose return was approved left it)."""
+    return [a for a in proposal.assignments if a.state != AssignmentState.returned]
+
+
+def _assign_title(proposal: Proposal) -> str:
+    return ADD_UNITS_LABEL if active_assignments(proposal) else Action.assign.label
 
 
 def _run_assign(proposal: Proposal, actor: User, form: forms.AssignForm):
@@ -83,6 +96,8 @@ class ActionSpec:
     context: Callable | None = None
     # Conflicts shown on the action's own page (409) instead of the error page.
     conflicts: tuple[type[Exception], ...] = ()
+    # The action's name on its button and page when it depends on the object (default: label).
+    title: Callable | None = None
 
 
 # The extension pages show the deadline, how it was computed and the request.
@@ -101,7 +116,8 @@ def _setup_extension(form: forms.RequestExtensionForm, assignment: Assignment) -
 # review, sign-off, issue) and ratings (办结) add theirs with register_actions() when their
 # `actions` module is imported (by their init_app, and by the API before it reads the table).
 ACTIONS: dict[Action, ActionSpec] = {
-    Action.assign: ActionSpec(forms.AssignForm, _run_assign, _setup_assign),
+    Action.assign: ActionSpec(forms.AssignForm, _run_assign, _setup_assign,
+                              title=_assign_title),
     Action.accept: ActionSpec(
         forms.AcceptForm,
         lambda a, actor, f: operations.accept_assignment(
@@ -152,6 +168,14 @@ ACTIONS: dict[Action, ActionSpec] = {
             a, actor, reason=f.reason.data, version=form_version(f)),
         template=EXTENSION_TEMPLATE),
 }
+
+
+def action_title(action: Action, obj) -> str:
+    """What the button and page of this action on obj are called."""
+    spec = ACTIONS.get(action)
+    if spec is not None and spec.title is not None:
+        return spec.title(obj)
+    return action.label
 
 
 def register_actions(specs: dict[Action, ActionSpec]) -> None:

@@ -62,6 +62,21 @@ def unit_role_problems(roles: Sequence[UnitRole]) -> list[RoleProblem]:
     return problems
 
 
+# The fields of the 交办 form (and the API's body) that name the units of each role: the
+# errors about units are reported on them, beside the units they concern.
+UNIT_FIELDS = {UnitRole.lead: "lead_unit_id", UnitRole.co: "co_unit_ids",
+               UnitRole.separate: "separate_unit_ids"}
+
+
+def _problem_field(problem: RoleProblem, choices: Sequence[UnitChoice]) -> str:
+    """The unit field a broken role rule is reported on: 分办 when the clerk chose 分办 units
+    beside a lead, else the lead's (the unit missing or doubled is a lead)."""
+    if problem == RoleProblem.lead_and_separate and any(
+            c.role == UnitRole.separate for c in choices):
+        return UNIT_FIELDS[UnitRole.separate]
+    return UNIT_FIELDS[UnitRole.lead]
+
+
 def due_on_problem(due_on: date | None, start: date, what: str = "办理期限") -> str | None:
     """A deadline set by the clerk may not lie before the day of 交办."""
     if due_on is not None and due_on < start:
@@ -122,19 +137,26 @@ def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], 
                     note: str = "") -> list[Assignment]:
     """Assign the item to units (主办/会办/分办) with deadlines in working days."""
     errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        if message not in errors.setdefault(field, []):
+            errors[field].append(message)
+
     start = today()
     if not choices:
-        errors["units"] = [RoleProblem.no_unit.label]
-    unit_ids = [c.unit_id for c in choices]
-    if len(set(unit_ids)) != len(unit_ids):
-        errors["units"] = ["同一单位不能重复选择。"]
+        refuse(UNIT_FIELDS[UnitRole.lead], RoleProblem.no_unit.label)
     active = _active_assignments(proposal)
     taken = {a.unit_id for a in active}
+    seen: set[int] = set()
+    for choice in choices:
+        if choice.unit_id in seen:
+            refuse(UNIT_FIELDS[choice.role], "同一单位不能重复选择。")
+        elif choice.unit_id in taken:
+            refuse(UNIT_FIELDS[choice.role], "所选单位中已有正在办理该事项的单位。")
+        seen.add(choice.unit_id)
     roles = [c.role for c in choices] + [a.role for a in active]
-    if any(c.unit_id in taken for c in choices):
-        errors["units"] = ["所选单位中已有正在办理该事项的单位。"]
     for problem in unit_role_problems(roles):
-        errors["units"] = [problem.label]
+        refuse(_problem_field(problem, choices), problem.label)
     for field, value, what in (("due_on", due_on, "办理期限"), ("co_due_on", co_due_on, "会办期限")):
         problem = due_on_problem(value, start, what)
         if problem:
@@ -142,9 +164,11 @@ def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], 
     units = []
     for choice in choices:
         try:
-            units.append((_handling_unit(choice.unit_id, "units"), choice.role))
+            units.append((_handling_unit(choice.unit_id, UNIT_FIELDS[choice.role]), choice.role))
         except ValidationFailed as exc:
-            errors.update(exc.errors)
+            for field, messages in exc.errors.items():
+                for message in messages:
+                    refuse(field, message)
     if errors:
         raise ValidationFailed("交办信息有误，请按提示修改。", errors)
 
@@ -231,7 +255,7 @@ def reject_return(assignment: Assignment, actor: User, *, reason: str,
 
 def dispatch_assignment(assignment: Assignment, actor: User, *, section_id: int | None,
                         drafter_id: int | None, version: int | None = None) -> Assignment:
-    """分办: pass the item to a section and a drafter of the unit."""
+    """指定承办人: pass the item to a section and a drafter of the unit."""
     errors: dict[str, list[str]] = {}
     section = db.session.get(Section, section_id) if section_id else None
     if section is None or section.unit_id != assignment.unit_id:
@@ -241,7 +265,7 @@ def dispatch_assignment(assignment: Assignment, actor: User, *, section_id: int 
             or not drafter.has_role(Role.drafter)):
         errors["drafter_id"] = ["请选择本单位一位在用的承办人。"]
     if errors:
-        raise ValidationFailed("分办信息有误，请按提示修改。", errors)
+        raise ValidationFailed("指定承办人的信息有误，请按提示修改。", errors)
     return transition(
         assignment, Action.dispatch, actor, expected_version=version,
         changes={"section_id": section.id, "drafter_id": drafter.id},

@@ -6,6 +6,7 @@ from flask import Flask
 from tracker.core.states import DRAFT_ACTIONS, REVIEW_ACTIONS, ExtensionStatus, ReviewLevel
 from tracker.core.templating import EVENT_LABELS
 from tracker.handling import permissions
+from tracker.handling.actions import action_title, active_assignments
 from tracker.handling.models import ContactMethod, ContactStage, UnitRole
 from tracker.handling.workflow import (
     ACTION_LABELS,
@@ -39,6 +40,8 @@ def register(app: Flask) -> None:
         DRAFT_ACTIONS=DRAFT_ACTIONS,
         state_label=state_label,
         action_label=action_label,
+        action_title=action_title,
+        active_assignments=active_assignments,
         ProposalState=ProposalState,
         AssignmentState=AssignmentState,
         ReviewLevel=ReviewLevel,

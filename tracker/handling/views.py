@@ -8,7 +8,7 @@ from tracker.core.errors import Conflict, Hidden, ValidationFailed
 from tracker.core.views import apply_errors, load_or_404
 from tracker.extensions import db
 from tracker.handling import permissions
-from tracker.handling.actions import ACTIONS, build_form, run_action
+from tracker.handling.actions import ACTIONS, action_title, build_form, run_action
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import Action, check, state_of
 from tracker.proposals.models import Proposal
@@ -38,6 +38,7 @@ def _act(obj, action: Action, proposal: Proposal):
             f"该交办已被他人处理，当前状态为「{state_of(obj).label}」，请返回事项页面查看。")
     check(obj, action, current_user)
     spec = ACTIONS[action]
+    title = action_title(action, obj)  # before the action changes what it depends on
     form = build_form(action, obj)
     status, conflict = 200, None
     if request.method == "POST":
@@ -53,7 +54,7 @@ def _act(obj, action: Action, proposal: Proposal):
             status = 422
         else:
             db.session.commit()
-            flash(f"「{action.label}」已完成。", "success")
+            flash(f"「{title}」已完成。", "success")
             notices = getattr(result, "notices", None)
             if notices:
                 # What the operation changed on the way (e.g. punctuation): never silently.
@@ -65,7 +66,7 @@ def _act(obj, action: Action, proposal: Proposal):
         context = spec.context(assignment, current_user)
     return render_template(
         spec.template, form=form, action=action, obj=obj, proposal=proposal,
-        assignment=assignment, conflict=conflict, **context,
+        assignment=assignment, conflict=conflict, title=title, **context,
     ), status
 
 

@@ -389,16 +389,20 @@ def allowed_actions(obj, user: User) -> list[Action]:
 
 
 def derive_proposal_state(assignments: list[Assignment]) -> ProposalState:
-    """The item's overall state, from its units' assignments."""
+    """The item's overall state, from its lead or 分办 units' assignments.
+
+    A co-handling unit still to acknowledge, or asking to return the item, does not hold
+    the item back: the page shows that on the unit's own row.
+    """
     active = [a for a in assignments if a.state != A.returned]
     if not active:
         return P.registered
-    states = {AssignmentState(a.state) for a in active}
+    main = [a for a in active if a.role in MAIN_ROLES] or active
+    states = {AssignmentState(a.state) for a in main}
     if A.return_requested in states:
         return P.return_requested
     if A.assigned in states:
         return P.assigned
-    main = [a for a in active if a.role in MAIN_ROLES] or active
     state = min((PROGRESS[AssignmentState(a.state)] for a in main), key=PROGRESS_ORDER.index)
     if any(a.round > 1 and PROGRESS_ORDER.index(PROGRESS[AssignmentState(a.state)])
            < PROGRESS_ORDER.index(P.replied) for a in main):

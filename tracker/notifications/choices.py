@@ -12,7 +12,7 @@ class NotificationKind(LabelledEnum):
     assigned = "assigned", "新交办"
     return_request = "return_request", "退回申请"
     return_decided = "return_decided", "退回审核结果"
-    dispatched = "dispatched", "分办承办"
+    dispatched = "dispatched", "指定承办人"
     co_opinion = "co_opinion", "会办意见"
     to_review = "to_review", "待审核"
     draft_returned = "draft_returned", "退回修改"

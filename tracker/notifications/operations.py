@@ -42,7 +42,7 @@ A = AssignmentState
 NEXT_STEP: dict[AssignmentState, tuple[tuple[Action, str], ...]] = {
     A.assigned: ((Action.accept, "签收（如不属于本单位职责，请在期限内申请退回）"),),
     A.return_requested: ((Action.approve_return, "审核退回申请"),),
-    A.accepted: ((Action.submit_opinion, "提交会办意见"), (Action.dispatch, "分办")),
+    A.accepted: ((Action.submit_opinion, "提交会办意见"), (Action.dispatch, Action.dispatch.label)),
     A.drafting: ((Action.submit_opinion, "提交会办意见"),
                  (Action.save_draft, "撰写答复并送审")),
     A.first_review: ((Action.approve, "初审答复稿"),),

@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select
 
 from tracker.accounts.models import User
 from tracker.accounts.permissions import is_supervisor
@@ -90,6 +90,19 @@ def rating_period_over(proposal) -> bool:
         if reply is None or reply.issued_at > limit:
             return False
     return True
+
+
+def rating_period_over_clause():
+    """rating_period_over() as a condition on Proposal, for lists (one query, any rows)."""
+    limit = utcnow() - timedelta(days=rating_days())
+    main = (Assignment.proposal_id == Proposal.id,
+            Assignment.role.in_([r.value for r in MAIN_ROLES]),
+            Assignment.state != AssignmentState.returned.value)
+    lapsed_reply = exists(select(Reply.id).where(
+        Reply.assignment_id == Assignment.id, Reply.round == Assignment.round,
+        Reply.issued_at.is_not(None), Reply.issued_at <= limit))
+    return and_(exists(select(Assignment.id).where(*main)),
+                ~exists(select(Assignment.id).where(*main, ~lapsed_reply)))
 
 
 def author_rows(reply: Reply) -> list[dict]:

@@ -10,7 +10,7 @@ from flask import has_request_context, request
 from tracker.accounts.models import User
 from tracker.handling.actions import ActionSpec, form_version, register_actions
 from tracker.handling.models import Assignment
-from tracker.handling.workflow import Action
+from tracker.handling.workflow import Action, AssignmentState
 from tracker.proposals.models import Disclosure
 from tracker.replies import forms, letter, operations, word
 from tracker.replies.models import ReplyForm
@@ -51,6 +51,13 @@ def _setup_review(form, assignment: Assignment) -> None:
     if not form.is_submitted():
         latest = latest_draft(assignment)
         form.seen_version_id.data = latest.id if latest else None
+
+
+def _setup_return(form, assignment: Assignment) -> None:
+    _setup_review(form, assignment)
+    if assignment.state == AssignmentState.awaiting_signature:
+        # The signer returning the draft writes their 签发意见, as when signing.
+        form.comment.label.text = forms.SIGN_COMMENT
 
 
 def _run_save_draft(assignment: Assignment, actor: User, form):
@@ -109,10 +116,10 @@ register_actions({
         lambda a, actor, f: operations.return_draft(
             a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data,
             version=form_version(f)),
-        _setup_review, template="replies/review.html", context=review_context,
+        _setup_return, template="replies/review.html", context=review_context,
         conflicts=SHOWN),
     Action.sign: ActionSpec(
-        forms.ReviewForm,
+        forms.SignForm,
         lambda a, actor, f: operations.sign_reply(
             a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
             version=form_version(f)),

@@ -7,6 +7,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from tracker.core.forms import BaseForm
+from tracker.core.states import ReviewLevel
 from tracker.handling.forms import REQUIRED, VersionedForm
 from tracker.letters import fields
 from tracker.proposals.models import Disclosure
@@ -24,6 +25,8 @@ class DraftForm(BaseForm):
                                  "系统识别各部分并填入下面各栏，保存前先预览。")
     # "docx" when the fields come from an imported Word file (kept in the version's source).
     source = HiddenField("来源", [Optional(), AnyOf(["", "form", "docx"])])
+    # No class is preselected: the drafter chooses one (a default inflated the A figures);
+    # save_draft refuses a draft without it, beside this field.
     result_class = SelectField("办理结果类别")
     reply_form = SelectField("答复形式", choices=ReplyForm.choices(),
                              default=ReplyForm.written.value)
@@ -41,7 +44,8 @@ class DraftForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.result_class.choices = list(current_app.config["RESULT_CLASS_MAP"].items())
+        self.result_class.choices = [("", "（请选择）")] + list(
+            current_app.config["RESULT_CLASS_MAP"].items())
 
 
 class OverrideCosignForm(VersionedForm):
@@ -61,6 +65,14 @@ class ReviewForm(VersionedForm):
 
 class ReturnDraftForm(ReviewForm):
     comment = TextAreaField("修改意见", [DataRequired(REQUIRED), Length(max=5000)])
+
+
+# The signer's comment, approving or returning the draft.
+SIGN_COMMENT = f"{ReviewLevel.sign.label}意见"
+
+
+class SignForm(ReviewForm):
+    comment = TextAreaField(SIGN_COMMENT, [Optional(), Length(max=5000)])
 
 
 class IssueForm(VersionedForm):
