@@ -111,7 +111,8 @@ def test_unknown_tables_are_not_found(figures, login):
 
 def _list_numbers(client, query: str) -> list[str]:
     html = client.get(f"/proposals?{query}").get_data(as_text=True)
-    return re.findall(r"<tr[^>]*>\s*<td class=\"small\">[^<]*</td>\s*<td>([^<]+)</td>", html)
+    return re.findall(r"<tr[^>]*>\s*<td class=\"pick\">[^\n]*</td>\s*<td class=\"small\">[^<]*</td>"
+                      r"\s*<td>([^<]+)</td>", html)
 
 
 @pytest.mark.parametrize("query", ["", "kind=suggestion", "unit={hr}", "state=drafting",
