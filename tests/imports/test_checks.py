@@ -285,3 +285,10 @@ def test_kinds_numbers_and_lists_in_their_usual_spellings(w):
 def test_a_title_broken_over_lines_in_excel_is_joined(w):
     (plan,) = check(w, xlsx([item(1, title="关于加强基层卫生\n人才队伍建设的建议")]))
     assert plan.title == "关于加强基层卫生人才队伍建设的建议"
+
+
+def test_a_received_date_far_from_the_meetings_year_is_refused(w):
+    year = w.meeting.year
+    problems = refused(w, xlsx([item(1, received_on="1901-01-01")]))
+    assert problems == [(2, "收到日期", f"收到日期应在{MEETING}（{year}年）前后一年内，"
+                                       f"即 {year - 1} 年至 {year + 1} 年之间。")]

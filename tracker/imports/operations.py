@@ -259,8 +259,8 @@ def _check_row(row: SheetRow, lookup: _Lookup, problems: list[Problem],
     if due_on_problem(due_on, start):
         bad("due_on", due_on_problem(due_on, start))
     received_on = value("received_on", parse.to_date)
-    if received_on is not None and received_on_problem(received_on, start):
-        bad("received_on", received_on_problem(received_on, start))
+    if received_on is not None and received_on_problem(received_on, start, meeting):
+        bad("received_on", received_on_problem(received_on, start, meeting))
     is_key = value("is_key", parse.to_flag)
 
     problems.extend(found)
