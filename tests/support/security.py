@@ -40,8 +40,9 @@ API_PREFIX = "/api/v1"
 # Reachable without logging in; everything else must send anonymous users away.
 # The verification pages of signed letters are for anyone holding a letter (no login).
 VERIFY_ENDPOINTS = {"verify.index", "verify.check", "verify.letter", "verify.letter_pdf"}
-# The rating page of an author's personal link (the link is the credential).
-RATING_ENDPOINTS = {"ratings.rate"}
+# The rating page of an author's personal link (the link is the credential), and the page
+# where the code of a paper form is typed to open it.
+RATING_ENDPOINTS = {"ratings.rate", "ratings.enter_code"}
 PUBLIC_ENDPOINTS = {"auth.login", "static"} | VERIFY_ENDPOINTS | RATING_ENDPOINTS
 PUBLIC_PATHS = {API_PREFIX + "/openapi.json", API_PREFIX + "/docs"}
 # Endpoints that act on the user's own account (anyone logged in may use them).
