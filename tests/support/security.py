@@ -65,6 +65,8 @@ SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id"}
 ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx",
                            "api.issued_letter_pdf", "api.issued_letter_docx"}
 DRAFT_LETTER_ENDPOINTS = {"api.draft_letter_pdf", "api.draft_letter_docx"}
+# The preview of the letter about to be issued: only for a signed reply.
+SIGNED_LETTER_ENDPOINTS = {"replies.issue_preview"}
 ACTION_ARGS = {"name", "action"}
 # "code": the verification code printed on health's issued letter (public by design: it
 # opens /verify/<code> for whoever holds the letter).
@@ -419,6 +421,8 @@ class Scenario:
                 return ids.a_issued  # the stored letter exists only once issued
             if rule.endpoint in DRAFT_LETTER_ENDPOINTS:
                 return ids.a_first  # its first version is the draft under review
+            if rule.endpoint in SIGNED_LETTER_ENDPOINTS:
+                return ids.a_signed
             return ids.a_drafting
         if name == "number":
             return 1  # a draft's version number (of a_first)
