@@ -226,3 +226,14 @@ def test_upload_name_that_cannot_be_stored(app, api, tokens, world):
     assert set(_unprocessable(response)) == {"attachment"}
     with app.app_context():
         assert load(Assignment, co["id"]).state == "accepted"
+
+
+def test_a_received_date_outside_the_meetings_years_is_a_field_error(app, api, tokens, world):
+    response = api.post("/proposals", tokens.clerk, json={
+        "meeting_id": world.meeting, "number": "6", "title": "标题",
+        "received_on": "1901-01-01", "authors": [{"name": "李华"}],
+    }, expect=422)
+    errors = _unprocessable(response)
+    assert list(errors) == ["received_on"]
+    assert "前后一年内" in errors["received_on"][0]
+    assert _count(app, Proposal) == 0

@@ -285,3 +285,25 @@ def test_kinds_numbers_and_lists_in_their_usual_spellings(w):
 def test_a_title_broken_over_lines_in_excel_is_joined(w):
     (plan,) = check(w, xlsx([item(1, title="关于加强基层卫生\n人才队伍建设的建议")]))
     assert plan.title == "关于加强基层卫生人才队伍建设的建议"
+
+
+def test_a_received_date_far_from_the_meetings_year_is_refused(w):
+    year = w.meeting.year
+    problems = refused(w, xlsx([item(1, received_on="1901-01-01")]))
+    assert problems == [(2, "收到日期", f"收到日期应在{MEETING}（{year}年）前后一年内，"
+                                       f"即 {year - 1} 年至 {year + 1} 年之间。")]
+
+
+def test_a_lead_deadline_before_the_co_units_deadline_is_refused(w):
+    from tracker.handling.models import UnitRole
+    from tracker.handling.operations import meeting_deadline
+    from tracker.workdays.calendar import WorkCalendar
+
+    co_due = meeting_deadline(WorkCalendar.load(), w.meeting, UnitRole.co, today()).due_on
+    row = item(1, co="省人力资源和社会保障厅", due_on=later(10))
+    (problem,) = refused(w, xlsx([row]))
+    assert problem[:2] == (2, "办理期限")
+    assert f"早于按会议规定计算的会办期限（{co_due.isoformat()}）" in problem[2]
+    # Without co units, or with a lead deadline after theirs, the row is fine.
+    assert check(w, xlsx([item(1, due_on=later(10))]))
+    assert check(w, xlsx([item(1, co="省人力资源和社会保障厅", due_on=later(60))]))

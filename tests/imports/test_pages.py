@@ -53,7 +53,7 @@ def test_the_template_has_the_columns_and_the_rules(clerk):
 def test_the_filled_template_imports_cleanly(clerk, app):
     book = load_workbook(io.BytesIO(clerk.get("/imports/template.xlsx").data))
     sheet = book["交办清单"]
-    for r, row in enumerate([item(1), item("0040", co="省教育厅", due_on=later(30))], start=2):
+    for r, row in enumerate([item(1), item("0040", co="省教育厅", due_on=later(45))], start=2):
         for c, value in enumerate(row.values(), start=1):
             sheet.cell(row=r, column=c, value=value)
     out = io.BytesIO()

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests import factories
+from tracker.accounts.models import User
 from tracker.core.errors import PermissionDenied, ValidationFailed
 from tracker.extensions import db
 from tracker.proposals import operations
@@ -203,3 +204,35 @@ def test_wrong_method_names_the_allowed_ones(client, world):
     response = client.put("/proposals/new")
     assert response.status_code == 405
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+
+
+def test_a_received_date_outside_the_meetings_years_is_refused_next_to_the_field(
+        app, client, world):
+    with app.app_context():
+        year = db.session.get(Meeting, world.meeting).year
+    client.login("clerk")
+    response = client.post_form("/proposals/new", {
+        "meeting_id": world.meeting, "number": "77", "title": "关于老日期的建议",
+        "disclosure": "public", "received_on": "1901-01-01", "authors-0-name": "李华"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    message = f"即 {year - 1} 年至 {year + 1} 年之间。"
+    assert message in page
+    # Next to the field: the message sits after the received-date input, before the next one.
+    field = page.index('name="received_on"')
+    assert field < page.index(message, field) < page.index('name="authors-0-name"')
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_a_received_date_outside_the_meetings_years_is_refused_on_correction(ctx, world):
+    from datetime import date
+
+    clerk = db.session.get(User, world.clerk)
+    p = factories.make_proposal(clerk, db.session.get(Meeting, world.meeting), number="78")
+    with pytest.raises(ValidationFailed) as err:
+        operations.update_proposal(clerk, p, authors=[{"name": "李华"}], number="78",
+                                   title=p.title, body="", category="", is_key=False,
+                                   disclosure=p.disclosure, received_on=date(1901, 1, 1))
+    assert "received_on" in err.value.errors
+    assert p.received_on != date(1901, 1, 1)

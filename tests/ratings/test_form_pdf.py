@@ -23,12 +23,19 @@ def pdf_text(pdf: bytes) -> tuple[str, int]:
         return "\n".join(page.extract_text() or "" for page in doc.pages), len(doc.pages)
 
 
+CODE = re.compile(r"评价码：\s*((?:[2-9A-HJKMNP-TV-Z]{4} ){4}[2-9A-HJKMNP-TV-Z]{4})")
+
+
+def printed_code(text: str) -> str:
+    """The rating code as printed on the form, in its groups (on one line of the text)."""
+    found = CODE.search(text)
+    assert found, "no rating code on the form"
+    return found.group(1)
+
+
 def printed_token(text: str) -> str:
-    """The token of the link printed on the form: the URL wraps, and the extracted text puts
-    the cell's label between its lines, so keep only the token's alphabet after /rate/."""
-    assert "/rate/" in text, "no rating link on the form"
-    after = text.split("/rate/", 1)[1]
-    return "".join(re.findall(r"[A-Za-z0-9_-]", after))[:43]
+    """The token of the link printed on the form: its rating code without the spaces."""
+    return printed_code(text).replace(" ", "")
 
 
 def form_url(item, index: int = 0) -> str:
@@ -64,7 +71,7 @@ def test_the_form_shows_the_item_and_this_author_with_a_new_link(app, world, mak
         assert shown in flat, shown
     for hidden in ("王芳", CO["phone"], LEAD["phone"], CO["organisation"], "另行发送"):
         assert hidden not in flat, hidden
-    assert "http://127.0.0.1:5000/rate/" in flat  # PUBLIC_BASE_URL of the tests
+    assert "http://127.0.0.1:5000/rate" in flat  # the code page, on PUBLIC_BASE_URL of the tests
 
     # Only the SHA-256 of the printed token is stored, on a new print link by this clerk.
     token = printed_token(text)

@@ -257,7 +257,7 @@ def test_draft_cosign_review_sign_and_issue_through_the_pages(app, make_client, 
     clerk.login("health_clerk")
     assert "待发文" in _text(clerk.get("/"))
     page = _text(clerk.get(f"/assignments/{lead_id}/actions/issue"))
-    assert f"吉卫复议字〔{today().year}〕N号" in page
+    assert f"下一个发文字号<strong>吉卫复议字〔{today().year}〕1号</strong>" in page
     assert clerk.post_form(f"/assignments/{lead_id}/actions/issue", {
         "version": _hidden(page, "version")}).status_code == 302
     assert _state(app, lead_id) == "replied"

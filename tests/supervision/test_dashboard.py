@@ -20,7 +20,8 @@ def expected_row(name: str, f: dict) -> list[str]:
     """A row of 办理情况统计表 as the page shows it."""
     return [name, *map(str, (f["received"], f["main"], f["co"], f["accepted_on_time"])),
             pct(f["accepted_on_time"], f["received"]), str(f["replied"]),
-            str(f["replied_on_time"]), pct(f["replied_on_time"], f["main"]), str(f["overdue"]),
+            str(f["replied_on_time"]), str(f["due"]), pct(f["replied_on_time"], f["due"]),
+            str(f["overdue"]),
             str(f["contacted"]), pct(f["contacted"], f["main"]), str(f["face"]),
             pct(f["face"], f["main"]), str(f["rated"]), str(f["satisfied"]), str(f["basic"]),
             str(f["unsatisfied"]), pct(f["satisfied"] + f["basic"], f["rated"]),
@@ -141,7 +142,7 @@ def test_filters_by_meeting_and_unit(figures, login):
     client = login("clerk")
     html = client.get(f"/supervision/?meeting={figures.ids.cppcc}").get_data(as_text=True)
     rows = rows_by_first_cell(html_tables(html)["tbl-units"]["body"])
-    assert rows[H][1:4] == ["1", "1", "0"] and rows[H][21] == "1"  # class C
+    assert rows[H][1:4] == ["1", "1", "0"] and rows[H][22] == "1"  # class C
     html = client.get(f"/supervision/?unit={figures.ids.hr}").get_data(as_text=True)
     units = html_tables(html)["tbl-units"]
     assert [row[0] for row in units["body"]] == [R] and units["foot"] == []

@@ -12,12 +12,12 @@ from tests.support.supervision import EXPECTED, TOTAL, E, H, R
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNIT_HEADERS = ["承办单位", "收到件数", "主办（分办）", "会办", "按时签收", "按时签收率", "已答复",
-                "按时答复", "按时答复率", "超期未办", "已联系", "联系率", "已面商", "见面率",
+                "按时答复", "应答复", "按时答复率", "超期未办", "已联系", "联系率", "已面商", "见面率",
                 "已测评", "满意", "基本满意", "不满意", "满意率", "A类", "B类", "C类",
                 "重新办理", "会办意见按时", "催办次数"]
-LEDGER_HEADERS = ["会议", "编号", "类型", "标题（案由）", "提出人", "主办（分办）单位", "会办单位",
-                  "交办日期", "答复期限", "状态", "是否逾期", "答复日期", "答复文号", "答复类别",
-                  "评价结果"]
+LEDGER_HEADERS = ["会议", "编号", "类型", "标题（案由）", "分类", "提出人", "主办（分办）单位",
+                  "承办人", "会办单位", "交办日期", "答复期限", "状态", "是否逾期", "答复日期",
+                  "答复文号", "答复形式", "答复类别", "评价结果", "办结评定"]
 
 
 def _rate(part, whole):
@@ -27,7 +27,7 @@ def _rate(part, whole):
 def xlsx_unit_row(name: str, f: dict) -> list:
     return [name, f["received"], f["main"], f["co"], f["accepted_on_time"],
             _rate(f["accepted_on_time"], f["received"]), f["replied"], f["replied_on_time"],
-            _rate(f["replied_on_time"], f["main"]), f["overdue"], f["contacted"],
+            f["due"], _rate(f["replied_on_time"], f["due"]), f["overdue"], f["contacted"],
             _rate(f["contacted"], f["main"]), f["face"], _rate(f["face"], f["main"]),
             f["rated"], f["satisfied"], f["basic"], f["unsatisfied"],
             _rate(f["satisfied"] + f["basic"], f["rated"]), f["class_a"], f["class_b"],
@@ -86,10 +86,10 @@ def test_unit_table_as_csv(figures, login):
     body = {row[0]: row for row in rows[1:]}
     health = EXPECTED[H]
     assert body[H][:6] == [H, "5", "4", "1", "3", pct(3, 5)]
-    assert body[H][18] == pct(health["satisfied"] + health["basic"], health["rated"])
+    assert body[H][19] == pct(health["satisfied"] + health["basic"], health["rated"])
     assert body["合计"][1] == str(TOTAL["received"])
-    assert body[R][11] == "0.0%"  # no contact in 3 main assignments
-    assert body[R][18] == "—"  # nothing rated: no rate at all
+    assert body[R][12] == "0.0%"  # no contact in 3 main assignments
+    assert body[R][19] == "—"  # nothing rated: no rate at all
 
 
 def test_filtered_exports_follow_the_filters(figures, login):

@@ -40,8 +40,9 @@ API_PREFIX = "/api/v1"
 # Reachable without logging in; everything else must send anonymous users away.
 # The verification pages of signed letters are for anyone holding a letter (no login).
 VERIFY_ENDPOINTS = {"verify.index", "verify.check", "verify.letter", "verify.letter_pdf"}
-# The rating page of an author's personal link (the link is the credential).
-RATING_ENDPOINTS = {"ratings.rate"}
+# The rating page of an author's personal link (the link is the credential), and the page
+# where the code of a paper form is typed to open it.
+RATING_ENDPOINTS = {"ratings.rate", "ratings.enter_code"}
 PUBLIC_ENDPOINTS = {"auth.login", "static"} | VERIFY_ENDPOINTS | RATING_ENDPOINTS
 PUBLIC_PATHS = {API_PREFIX + "/openapi.json", API_PREFIX + "/docs"}
 # Endpoints that act on the user's own account (anyone logged in may use them).
@@ -64,6 +65,8 @@ SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id"}
 ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx",
                            "api.issued_letter_pdf", "api.issued_letter_docx"}
 DRAFT_LETTER_ENDPOINTS = {"api.draft_letter_pdf", "api.draft_letter_docx"}
+# The preview of the letter about to be issued: only for a signed reply.
+SIGNED_LETTER_ENDPOINTS = {"replies.issue_preview"}
 ACTION_ARGS = {"name", "action"}
 # "code": the verification code printed on health's issued letter (public by design: it
 # opens /verify/<code> for whoever holds the letter).
@@ -418,6 +421,8 @@ class Scenario:
                 return ids.a_issued  # the stored letter exists only once issued
             if rule.endpoint in DRAFT_LETTER_ENDPOINTS:
                 return ids.a_first  # its first version is the draft under review
+            if rule.endpoint in SIGNED_LETTER_ENDPOINTS:
+                return ids.a_signed
             return ids.a_drafting
         if name == "number":
             return 1  # a draft's version number (of a_first)

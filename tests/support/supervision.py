@@ -36,13 +36,13 @@ H, R, E = "省卫生健康委员会", "省人力资源和社会保障厅", "省�
 
 # unit -> figure -> value (hand-computed from the module docstring).
 EXPECTED = {
-    H: dict(received=5, main=4, co=1, accepted_on_time=3, replied=3, replied_on_time=2,
+    H: dict(received=5, main=4, co=1, accepted_on_time=3, replied=3, replied_on_time=2, due=4,
             overdue=1, contacted=3, face=2, rated=2, satisfied=1, basic=0, unsatisfied=1,
             class_a=2, class_b=0, class_c=1, rehandled=1, co_on_time=0, urged=0),
-    R: dict(received=4, main=3, co=1, accepted_on_time=2, replied=0, replied_on_time=0,
+    R: dict(received=4, main=3, co=1, accepted_on_time=2, replied=0, replied_on_time=0, due=1,
             overdue=1, contacted=0, face=0, rated=0, satisfied=0, basic=0, unsatisfied=0,
             class_a=0, class_b=0, class_c=0, rehandled=0, co_on_time=1, urged=0),
-    E: dict(received=2, main=2, co=0, accepted_on_time=2, replied=1, replied_on_time=0,
+    E: dict(received=2, main=2, co=0, accepted_on_time=2, replied=1, replied_on_time=0, due=2,
             overdue=1, contacted=1, face=0, rated=1, satisfied=0, basic=1, unsatisfied=0,
             class_a=0, class_b=1, class_c=0, rehandled=0, co_on_time=0, urged=0),
 }

@@ -28,7 +28,7 @@ from tracker.handling.models import (
     UnitRole,
 )
 from tracker.handling.workflow import Action, AssignmentState, check, return_window, transition
-from tracker.proposals.models import Proposal
+from tracker.proposals.models import Meeting, Proposal
 from tracker.workdays.calendar import Deadline, WorkCalendar
 
 
@@ -94,11 +94,26 @@ def deadline_for(calendar: WorkCalendar, proposal: Proposal, role: UnitRole, sta
     (会办 has its own, shorter one) rolled past holidays."""
     if override is not None:
         return Deadline(override, f"交办员指定办理期限 {calendar.describe(override)}")
-    months = (
-        proposal.meeting.co_period_months if role == UnitRole.co
-        else proposal.meeting.reply_period_months
-    )
+    return meeting_deadline(calendar, proposal.meeting, role, start)
+
+
+def meeting_deadline(calendar: WorkCalendar, meeting: Meeting, role: UnitRole,
+                     start: date) -> Deadline:
+    """The meeting's period for the role (会办 has its own, shorter one) from ``start``."""
+    months = meeting.co_period_months if role == UnitRole.co else meeting.reply_period_months
     return calendar.months_deadline(start, months)
+
+
+def co_due_on_problem(co_due: date, lead_due: date, *, given: bool) -> str | None:
+    """The 会办意见 must reach the lead unit before its reply: a co-handling deadline may not
+    pass the lead's. ``given``: the clerk typed the co deadline (else it is the meeting's)."""
+    if co_due <= lead_due:
+        return None
+    if given:
+        return (f"会办期限（{co_due.isoformat()}）不能晚于主办单位的办理期限"
+                f"（{lead_due.isoformat()}）：会办意见须在主办单位答复之前送达。")
+    return (f"按会议规定计算的会办期限（{co_due.isoformat()}）晚于主办单位的办理期限"
+            f"（{lead_due.isoformat()}），请指定不晚于 {lead_due.isoformat()} 的会办期限。")
 
 
 def _new_assignment(calendar: WorkCalendar, proposal: Proposal, unit: Unit, role: UnitRole,
@@ -169,10 +184,19 @@ def assign_proposal(proposal: Proposal, actor: User, choices: list[UnitChoice], 
             for field, messages in exc.errors.items():
                 for message in messages:
                     refuse(field, message)
+    calendar = WorkCalendar.load()
+    if not errors and any(c.role == UnitRole.co for c in choices):
+        if any(c.role == UnitRole.lead for c in choices):
+            lead_due = deadline_for(calendar, proposal, UnitRole.lead, start, due_on).due_on
+        else:  # units added later: the lead already at work keeps its deadline
+            lead_due = next((a.due_on for a in active if a.role == UnitRole.lead), None)
+        co_due = deadline_for(calendar, proposal, UnitRole.co, start, co_due_on).due_on
+        problem = lead_due and co_due_on_problem(co_due, lead_due, given=co_due_on is not None)
+        if problem:
+            errors["co_due_on"] = [problem]
     if errors:
         raise ValidationFailed("交办信息有误，请按提示修改。", errors)
 
-    calendar = WorkCalendar.load()
     created: list[Assignment] = []
     details: dict = {"note": note} if note else {}
 
@@ -274,6 +298,18 @@ def dispatch_assignment(assignment: Assignment, actor: User, *, section_id: int 
     )
 
 
+def contacted_on_problem(assignment: Assignment, contacted_on: date, on: date) -> str | None:
+    """A unit contacts the author about an item it was given: on or after its 交办 date, and
+    not after today."""
+    if contacted_on > on:
+        return "联系日期不能晚于今天。"
+    if contacted_on < assignment.assigned_on:
+        return f"联系日期不能早于本单位的交办日期（{assignment.assigned_on.isoformat()}）。"
+    if contacted_on < assignment.proposal.received_on:
+        return "联系日期不能早于该事项的收到日期。"
+    return None
+
+
 def record_contact(assignment: Assignment, actor: User, *, stage: ContactStage,
                    method: ContactMethod, contacted_on: date, summary: str) -> Contact:
     """Record a contact with the author (办前/办中/办后)."""
@@ -281,10 +317,9 @@ def record_contact(assignment: Assignment, actor: User, *, stage: ContactStage,
     summary = (summary or "").strip()
     if not summary:
         errors["summary"] = ["请填写联系情况摘要。"]
-    if contacted_on > today():
-        errors["contacted_on"] = ["联系日期不能晚于今天。"]
-    elif contacted_on < assignment.proposal.received_on:
-        errors["contacted_on"] = ["联系日期不能早于该事项的收到日期。"]
+    problem = contacted_on_problem(assignment, contacted_on, today())
+    if problem:
+        errors["contacted_on"] = [problem]
     if errors:
         raise ValidationFailed("联系情况有误，请按提示修改。", errors)
     created: list[Contact] = []

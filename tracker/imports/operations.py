@@ -38,8 +38,10 @@ from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.operations import (
     RoleProblem,
     assignment_summary,
+    co_due_on_problem,
     deadline_for,
     due_on_problem,
+    meeting_deadline,
     return_due_on,
     unit_role_problems,
 )
@@ -140,6 +142,14 @@ class _Lookup:
             self.taken = {(meeting_id, number) for meeting_id, number in db.session.execute(
                 select(Proposal.meeting_id, Proposal.number).where(Proposal.meeting_id.in_(ids)))}
         self.seen: dict[tuple[int, str], int] = {}  # (meeting id, number) -> first row
+        self._calendar: WorkCalendar | None = None
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        """The working-day calendar, loaded for the first row that needs it."""
+        if self._calendar is None:
+            self._calendar = WorkCalendar.load()
+        return self._calendar
 
     def unit(self, name: str) -> Unit:
         unit = self.units_by_name.get(name)
@@ -258,9 +268,18 @@ def _check_row(row: SheetRow, lookup: _Lookup, problems: list[Problem],
     due_on = value("due_on", parse.to_date)
     if due_on_problem(due_on, start):
         bad("due_on", due_on_problem(due_on, start))
+    elif due_on is not None and meeting is not None and any(
+            role == UnitRole.co for _, role in units):
+        # assign_proposal's rule: the co units' deadline (the meeting's, a file has no column
+        # for it) may not pass the lead's.
+        co_due = meeting_deadline(lookup.calendar, meeting, UnitRole.co, start).due_on
+        if co_due_on_problem(co_due, due_on, given=False):
+            bad("due_on", f"办理期限（{due_on.isoformat()}）早于按会议规定计算的会办期限"
+                          f"（{co_due.isoformat()}）：会办意见须在主办单位答复之前送达，"
+                          "请放宽办理期限，或不在清单中填写会办单位、导入后再单独交办会办。")
     received_on = value("received_on", parse.to_date)
-    if received_on is not None and received_on_problem(received_on, start):
-        bad("received_on", received_on_problem(received_on, start))
+    if received_on is not None and received_on_problem(received_on, start, meeting):
+        bad("received_on", received_on_problem(received_on, start, meeting))
     is_key = value("is_key", parse.to_flag)
 
     problems.extend(found)

@@ -95,9 +95,21 @@ def number_taken(meeting: Meeting, number: str) -> str:
     return f"「{meeting.name}」已有第{number}号{meeting.item_kind.label}，编号不能重复。"
 
 
-def received_on_problem(received_on: date, on: date) -> str | None:
+# How far from its meeting's year an item's received date may lie (items come in around the
+# plenary, and a few are registered late in the next year).
+RECEIVED_YEARS_AROUND_MEETING = 1
+
+
+def received_on_problem(received_on: date, on: date, meeting: Meeting | None) -> str | None:
+    """An item is received around its meeting's year and not after today."""
     if received_on > on:
         return "收到日期不能晚于今天。"
+    if meeting is not None:
+        first = meeting.year - RECEIVED_YEARS_AROUND_MEETING
+        last = meeting.year + RECEIVED_YEARS_AROUND_MEETING
+        if not first <= received_on.year <= last:
+            return (f"收到日期应在{meeting.name}（{meeting.year}年）前后一年内，"
+                    f"即 {first} 年至 {last} 年之间。")
     return None
 
 
@@ -126,7 +138,7 @@ def register_proposal(actor: User, *, meeting: Meeting, number: str, title: str,
     errors = _problems(
         kind=kind_problem(meeting, kind),
         number=number_taken(meeting, number) if taken else None,
-        received_on=received_on_problem(received_on, today()),
+        received_on=received_on_problem(received_on, today(), meeting),
         authors=authors_problem(expected_kind, len(real_authors)),
     )
     if errors:
@@ -176,7 +188,7 @@ def update_proposal(actor: User, proposal: Proposal, *, authors: list[dict], **f
     real_authors = [a for a in authors if (a.get("name") or "").strip()]
     errors = _problems(
         number=number_taken(proposal.meeting, number) if taken else None,
-        received_on=received_on_problem(fields["received_on"], today()),
+        received_on=received_on_problem(fields["received_on"], today(), proposal.meeting),
         authors=authors_problem(proposal.kind, len(real_authors)),
     )
     if errors:

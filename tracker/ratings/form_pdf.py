@@ -16,13 +16,18 @@ from tracker.letters.documents import render_page
 from tracker.letters.render import qr_path
 from tracker.proposals.models import Author
 from tracker.ratings.models import RatingRequest
-from tracker.ratings.operations import link_url
+from tracker.ratings.operations import group_code, link_url, normalize_code
 from tracker.replies.models import Reply
 
 TITLE = "建议提案办理情况征询意见表"
 NO_LINK_NOTE = "评价链接由督办单位另行发送"
 QUESTIONS = (("handling", "对办理工作的评价"), ("result", "对办理结果的评价"))
 
+
+
+def public_code_url() -> str:
+    """The page where the code of a paper form is typed (the link without its token)."""
+    return link_url("")[:-1]
 
 
 def render_rating_form(reply: Reply, author: Author, token: str | None = None) -> bytes:
@@ -41,6 +46,8 @@ def form_page(reply: Reply, author: Author, token: str | None = None) -> str:
     page = render_template(
         "ratings/form_pdf.html", title=TITLE, reply=reply, author=author,
         proposal=assignment.proposal, unit=assignment.unit, url=url,
+        code=group_code(normalize_code(token)) if token else None,
+        code_page=public_code_url() if token else None,
         qr=qr_path(url) if url else None, no_link_note=NO_LINK_NOTE,
         issued_on=to_local(reply.issued_at).date() if reply.issued_at else None,
         expires_on=to_local(link.expires_at).date() if link else None,

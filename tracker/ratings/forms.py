@@ -36,6 +36,12 @@ class RatingForm(BaseForm):
                 "contact_method": self.contact_method.data, "comments": self.comments.data}
 
 
+class RatingCodeForm(BaseForm):
+    code = StringField("输入征询意见表上的评价码", validators=[
+        DataRequired("请输入征询意见表上的评价码。"), Length(max=100, message="评价码过长。")],
+        description="共 20 位，由数字和字母组成，不区分大小写，空格和短横线可省略。")
+
+
 class PrintFormForm(BaseForm):
     """Print an author's 征询意见表: the paper form, or (supervising office) with a new link."""
 

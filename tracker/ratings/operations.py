@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from flask import current_app
@@ -45,6 +47,31 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# The rating code printed on the 征询意见表 and typed back by hand: Crockford's base32 without
+# the characters that read like others (0/O, 1/I/L; U is not in it either). 20 symbols of 30
+# are 98 random bits: unguessable without any rate limiting. The code is the link's token
+# (only its hash is stored, as for the older 43-character tokens, which keep working).
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 20
+CODE_GROUP = 4
+_SEPARATORS = re.compile(r"[\s\-_.·‐‑‒–—―－]+")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(typed: str) -> str:
+    """A code as typed (full-width, lower case, spaces or hyphens between the groups) in the
+    form it was made."""
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", typed or "")).upper()
+
+
+def group_code(code: str) -> str:
+    """The code in groups of four, for reading it off the paper: K7QM 3XDP …"""
+    return " ".join(code[i:i + CODE_GROUP] for i in range(0, len(code), CODE_GROUP))
+
+
 def link_url(token: str) -> str:
     return f"{current_app.config['PUBLIC_BASE_URL']}/rate/{token}"
 
@@ -79,7 +106,7 @@ def new_link(reply: Reply, author: Author, *, actor=None, channel: str = "print"
     if revoked:
         db.session.execute(update(RatingRequest).where(RatingRequest.id.in_(revoked))
                            .values(revoked_at=now).execution_options(synchronize_session="fetch"))
-    token = secrets.token_urlsafe(32)
+    token = new_code()
     link = RatingRequest(
         reply_id=reply.id, author_id=author.id, token_hash=_hash(token), channel=channel,
         created_by_id=getattr(actor, "id", None), created_at=now, minted_reason=reason,
@@ -114,8 +141,10 @@ def find_link(token: str) -> RatingRequest:
     """The link of this token, usable now; otherwise a refusal that says why."""
     request = None
     if token and len(token) <= 100:
+        # The token of a link as given, or a code typed by hand (normalised).
+        hashes = {_hash(token), _hash(normalize_code(token))}
         request = db.session.scalar(select(RatingRequest).where(
-            RatingRequest.token_hash == _hash(token)))
+            RatingRequest.token_hash.in_(hashes)))
     if request is None:
         raise LinkRefused("评价链接无效：请核对链接是否完整，或联系交办单位重新提供。")
     if request.author_id in queries.ratings_of(request.reply):

@@ -26,9 +26,16 @@ def can_mint_rating_link(assignment: Assignment) -> bool:
     return permissions.can_mint_rating_link(current_user, assignment)
 
 
+def score_with_band(score: int) -> str:
+    """A score with the band it falls in, as the pages show it: 95 分，满意（90 分及以上）."""
+    band = Satisfaction.for_score(score)
+    return f"{score} 分，{band.label}（{band.band_label}）"
+
+
 def register(app: Flask) -> None:
     app.jinja_env.globals.update(rating_panel=rating_panel,
                                  can_print_rating_form=can_print_rating_form,
                                  can_mint_rating_link=can_mint_rating_link,
+                                 score_with_band=score_with_band,
                                  Satisfaction=Satisfaction, RatingChannel=RatingChannel,
                                  Grade=Grade)

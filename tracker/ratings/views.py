@@ -16,13 +16,13 @@ from tracker.handling.workflow import AssignmentState
 from tracker.proposals.models import Author
 from tracker.ratings import form_pdf, operations
 from tracker.ratings import permissions as rating_permissions
-from tracker.ratings.forms import PrintFormForm, RatingForm
+from tracker.ratings.forms import PrintFormForm, RatingCodeForm, RatingForm
 from tracker.ratings.models import RatingChannel, RatingRequest
 from tracker.replies.models import Reply
 
 bp = Blueprint("ratings", __name__)
 
-PUBLIC_ENDPOINTS = frozenset({"ratings.rate"})
+PUBLIC_ENDPOINTS = frozenset({"ratings.rate", "ratings.enter_code"})
 
 
 @bp.after_app_request
@@ -64,6 +64,23 @@ def rate(token: str):
             return render_template("ratings/public_thanks.html", **_page(link))
     status = 422 if form.is_submitted() else 200
     return render_template("ratings/public_rate.html", form=form, **_page(link)), status
+
+
+@bp.route("/rate", methods=["GET", "POST"])
+def enter_code():
+    """The author types the code printed on the paper 征询意见表; a usable one opens the
+    rating form (the code is the link's token)."""
+    form = RatingCodeForm()
+    if form.validate_on_submit():
+        code = operations.normalize_code(form.code.data)
+        try:
+            operations.find_link(code)
+        except operations.LinkRefused as exc:
+            form.code.errors = [exc.message]
+        else:
+            return redirect(url_for("ratings.rate", token=code), 303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("ratings/public_code.html", form=form), status
 
 
 def _refused(exc: operations.LinkRefused):

@@ -75,6 +75,11 @@ def draft_docx(assignment: Assignment, draft: DraftVersion) -> LetterFile:
     return LetterFile(letter.docx(data), None, DOCX, f"答复函草稿（第{draft.number}稿）.docx")
 
 
+def issue_preview_pdf(assignment: Assignment, actor) -> LetterFile:
+    return LetterFile(letter.issue_preview(assignment, actor), None, PDF,
+                      f"发文预览稿（{letter.next_doc_number(assignment)}）.pdf")
+
+
 def issued_pdf(reply: Reply) -> LetterFile:
     path = letter.stored_letter(reply)
     if path is None or not path.is_file():

@@ -189,6 +189,37 @@ def _next_number(assignment: Assignment, kind: SeriesKind) -> int:
     return (last or 0) + 1
 
 
+PREVIEW_WATERMARK = "预览稿，非正式文件"
+
+
+def next_doc_number(assignment: Assignment) -> str | None:
+    """The 发文字号 the letter would get if issued now (None: the unit has no prefix)."""
+    from tracker.replies import operations
+
+    kind = operations.series_kind(assignment)
+    prefix = {SeriesKind.suggestion: assignment.unit.prefix_suggestion,
+              SeriesKind.proposal: assignment.unit.prefix_proposal}[kind]
+    if not prefix:
+        return None
+    return operations.format_doc_number(prefix, today().year, _next_number(assignment, kind))
+
+
+def issue_preview(assignment: Assignment, actor) -> bytes:
+    """The signed letter as 发文 will make it, with the number it will get, watermarked as a
+    preview; unsigned, and nothing is stored or allocated (the number is only read)."""
+    from tracker.replies import operations
+
+    check(assignment, Action.issue, actor)
+    kind = operations.series_kind(assignment)
+    prefix = operations.prefix_for(assignment, kind)
+    reply = queries.current_reply(assignment)
+    doc_number = operations.format_doc_number(prefix, today().year,
+                                              _next_number(assignment, kind))
+    data = letter_data(assignment, reply.draft_version, doc_number=doc_number, reply=reply,
+                       watermark=PREVIEW_WATERMARK)
+    return render(data)[0]
+
+
 def issue_with_letter(assignment: Assignment, actor, *, version: int | None = None,
                       attempts: int = 5, release_locks: bool = True) -> Reply:
     """发文 with the letter: render and sign it outside any transaction under the number the

@@ -11,7 +11,7 @@ from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import REVIEW_STATES, AssignmentState
 from tracker.letters.text import greeting
-from tracker.replies import documents, queries, word
+from tracker.replies import documents, letter, queries, word
 from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import waiting_days
 from tracker.replies.styles import LetterStyle, style_for
@@ -84,6 +84,15 @@ def letter_preview_docx(assignment_id: int):
     """The same draft letter as a Word document, in the PDF's layout."""
     assignment = _readable_assignment(assignment_id)
     return documents.send(documents.draft_docx(assignment, _draft_arg(assignment)))
+
+
+@bp.get("/assignments/<int:assignment_id>/issue-preview.pdf")
+@login_required
+def issue_preview(assignment_id: int):
+    """The letter as 发文 will issue it, with the number it will get, marked as a preview
+    (for whoever may issue it; nothing is numbered or stored)."""
+    assignment = _readable_assignment(assignment_id)
+    return documents.send(documents.issue_preview_pdf(assignment, current_user))
 
 
 def _issued(assignment: Assignment) -> Reply:
@@ -248,6 +257,7 @@ def letter_style(assignment: Assignment) -> LetterStyle:
 
 
 bp.add_app_template_global(can_read_draft, "can_read_draft")
+bp.add_app_template_global(letter.next_doc_number, "next_doc_number")
 bp.add_app_template_global(queries.side_by_side, "side_by_side")
 bp.add_app_template_global(SOURCE_LABELS, "DRAFT_SOURCE_LABELS")
 

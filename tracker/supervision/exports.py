@@ -21,13 +21,14 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
 from tracker.accounts.models import Unit, User
-from tracker.core.states import AssignmentState, Satisfaction
+from tracker.core.states import AssignmentState, Grade, Satisfaction
 from tracker.core.time import to_local, today
 from tracker.extensions import db
 from tracker.handling import queries as list_queries
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import PROPOSAL_STATE_LABELS, ProposalState
 from tracker.proposals.models import Author, ItemKind, Meeting, Proposal
+from tracker.replies.choices import ReplyForm
 from tracker.replies.models import DraftVersion, Reply
 from tracker.supervision.tables import Column, Table, format_cell
 
@@ -124,11 +125,13 @@ def table_csv(table: Table) -> str:
 
 LEDGER_COLUMNS = [
     Column("会议", "text", 26), Column("编号", "text", 8), Column("类型", "text", 10),
-    Column("标题（案由）", "text", 46), Column("提出人", "text", 20),
-    Column("主办（分办）单位", "text", 26), Column("会办单位", "text", 26),
+    Column("标题（案由）", "text", 46), Column("分类", "text", 10), Column("提出人", "text", 20),
+    Column("主办（分办）单位", "text", 26), Column("承办人", "text", 16),
+    Column("会办单位", "text", 26),
     Column("交办日期", "date", 12), Column("答复期限", "date", 12), Column("状态", "text", 10),
     Column("是否逾期", "text", 9), Column("答复日期", "date", 12),
-    Column("答复文号", "text", 24), Column("答复类别", "text", 9), Column("评价结果", "text", 10),
+    Column("答复文号", "text", 24), Column("答复形式", "text", 10), Column("答复类别", "text", 9),
+    Column("评价结果", "text", 10), Column("办结评定", "text", 9),
 ]
 
 
@@ -140,6 +143,7 @@ class _Answer:
     doc_number: str
     issued_on: date
     result_class: str
+    reply_form: str
     rating: str | None
 
 
@@ -149,16 +153,16 @@ def _latest_answers(assignment_ids: list[int]) -> dict[int, _Answer]:
         return {}
     rows = db.session.execute(
         select(Reply.assignment_id, Reply.doc_number, Reply.issued_at, Reply.rating,
-               DraftVersion.result_class)
+               DraftVersion.result_class, DraftVersion.reply_form)
         .join(DraftVersion, DraftVersion.id == Reply.draft_version_id)
         .where(Reply.assignment_id.in_(assignment_ids), Reply.issued_at.is_not(None))
         .order_by(Reply.assignment_id, Reply.round))
     answers: dict[int, _Answer] = {}
-    for assignment_id, doc_number, issued_at, rating, result_class in rows:
+    for assignment_id, doc_number, issued_at, rating, result_class, reply_form in rows:
         # Rounds in order: the last one wins; a later unrated round keeps the 不满意.
         previous = answers.get(assignment_id)
         answers[assignment_id] = _Answer(
-            doc_number, to_local(issued_at).date(), result_class,
+            doc_number, to_local(issued_at).date(), result_class, reply_form,
             rating or (previous.rating if previous else None))
     return answers
 
@@ -179,6 +183,8 @@ def _single_or_text(values: list[Any]):
 STATE_LABELS = {s.value: label for s, label in PROPOSAL_STATE_LABELS.items()}
 RATING_LABELS = {s.value: s.label for s in Satisfaction}
 KIND_LABELS = {k.value: k.label for k in ItemKind}
+REPLY_FORM_LABELS = {f.value: f.label for f in ReplyForm}
+GRADE_LABELS = {g.value: g.label for g in Grade}
 
 
 def ledger_rows(user: User, filters: list_queries.ListFilters) -> Iterator[list[Any]]:
@@ -188,7 +194,7 @@ def ledger_rows(user: User, filters: list_queries.ListFilters) -> Iterator[list[
     items = db.session.execute(
         list_queries.proposal_query(user, filters).with_only_columns(
             Proposal.id, Proposal.meeting_id, Proposal.kind, Proposal.number, Proposal.title,
-            Proposal.state)).all()
+            Proposal.state, Proposal.category, Proposal.handling_grade)).all()
     meetings = dict(db.session.execute(select(Meeting.id, Meeting.name)).all())
     units = {u.id: u.short_name or u.name for u in db.session.execute(
         select(Unit.id, Unit.name, Unit.short_name))}
@@ -204,7 +210,9 @@ def ledger_rows(user: User, filters: list_queries.ListFilters) -> Iterator[list[
         for row in db.session.execute(
                 select(Assignment.id, Assignment.proposal_id, Assignment.unit_id,
                        Assignment.role, Assignment.state, Assignment.assigned_on,
-                       Assignment.due_on, Assignment.is_overdue(on).label("overdue"))
+                       Assignment.due_on, Assignment.is_overdue(on).label("overdue"),
+                       User.full_name.label("drafter"))
+                .outerjoin(User, User.id == Assignment.drafter_id)
                 .where(Assignment.proposal_id.in_(ids),
                        Assignment.state != AssignmentState.returned)
                 .order_by(Assignment.id)):
@@ -223,9 +231,10 @@ def _ledger_row(item, meetings, units, authors, active, answers, on) -> list[Any
     kind = item.kind.value if isinstance(item.kind, ItemKind) else item.kind
     return [
         meetings.get(item.meeting_id, ""), item.number, KIND_LABELS.get(kind, kind), item.title,
-        "、".join(authors),
+        item.category or "", "、".join(authors),
         _join(units[a.unit_id] + ("（分办）" if a.role == UnitRole.separate else "")
               for a in main),
+        _drafters(main, units),
         _join(units[a.unit_id] for a in co),
         min((a.assigned_on for a in active), default=None),
         _single_or_text([a.due_on for a in main]),
@@ -234,9 +243,23 @@ def _ledger_row(item, meetings, units, authors, active, answers, on) -> list[Any
         "是" if any(a.overdue for a in active) else "否",
         _single_or_text([r.issued_on for r in replies]),
         _join(r.doc_number for r in replies),
+        _join(REPLY_FORM_LABELS.get(_value(r.reply_form), r.reply_form) for r in replies),
         _join(r.result_class for r in replies),
         _join(RATING_LABELS[r.rating] for r in replies if r.rating),
+        GRADE_LABELS.get(item.handling_grade, item.handling_grade or ""),
     ]
+
+
+def _value(choice) -> str:
+    return getattr(choice, "value", choice)
+
+
+def _drafters(main, units) -> str:
+    """承办人: the drafter of the one main unit, or each with its unit's name."""
+    named = [a for a in main if a.drafter]
+    if len(main) == 1:
+        return named[0].drafter if named else ""
+    return _join(f"{units[a.unit_id]}：{a.drafter}" for a in named)
 
 
 def ledger_subtitle(filters: list_queries.ListFilters) -> str:

@@ -12,7 +12,9 @@ the unit had returned (退回); the 合计 row adds the units' figures up.
   assignment's current round was issued on or before due_on. due_on is the deadline of the
   current round (an approved extension moves it; after 不满意 it is the re-handling
   deadline, so a re-handled assignment counts as on time when its second reply is).
-  按时答复率 = 按时答复 / 主办（分办）.
+  应答复 (the rate's denominator): main assignments already answered (any round) or whose
+  deadline has passed (due_on before today); those not yet due and not answered cannot be
+  late yet and are left out. 按时答复率 = 按时答复 / 应答复.
 - 超期未办: not finished and due_on before today — Assignment.is_overdue (the one
   definition, tracker.handling.models), for every role.
 - 满意率: main assignments whose latest rated reply was rated 满意 or 基本满意, over the
@@ -31,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from tracker.accounts.models import Unit
 from tracker.core.states import AssignmentState, ProposalState
@@ -57,7 +59,9 @@ DEFINITIONS = [
     ("按时签收", "在交办后 {window} 个工作日内（签收期限之前，含当日）签收。"),
     ("已答复", "主办（分办）件中已有答复发文的件数（重新办理的，第一次答复即计入）。"),
     ("按时答复", "本轮答复的发文日期不晚于答复期限（经批准延期的以延期后的期限为准；重新办理的以"
-                "重新办理期限和第二次答复为准）。按时答复率 = 按时答复 ÷ 主办（分办）件数。"),
+                "重新办理期限和第二次答复为准）。"),
+    ("按时答复率", "按时答复 ÷ 应答复件数。应答复件数：主办（分办）件中已答复或已过答复期限（截至今日）"
+                 "的件数；尚未到期且未答复的件不计入。"),
     ("超期未办", "尚未办结本单位环节（未答复、未提交会办意见），且已超过办理期限（截至今日）。"),
     ("满意率", "（满意 + 基本满意）÷ 已测评件数；以最近一次已测评答复的评价结果为准，"
               "该结果按系统设置的汇总规则由全部提出人的评价得出。"),
@@ -92,6 +96,7 @@ class UnitFigures:
     accepted_on_time: int = 0
     replied: int = 0
     replied_on_time: int = 0
+    due: int = 0  # answered or past the deadline: the denominator of 按时答复率
     overdue: int = 0
     contacted: int = 0
     face: int = 0
@@ -107,7 +112,7 @@ class UnitFigures:
     urged: int = 0
 
     COUNTS = ("received", "main", "co", "accepted_on_time", "replied", "replied_on_time",
-              "overdue", "contacted", "face", "rated", "satisfied", "basic", "unsatisfied",
+              "due", "overdue", "contacted", "face", "rated", "satisfied", "basic", "unsatisfied",
               "class_a", "class_b", "class_c", "rehandled", "co_on_time", "urged")
 
     @staticmethod
@@ -120,7 +125,7 @@ class UnitFigures:
 
     @property
     def replied_rate(self) -> float | None:
-        return self.rate(self.replied_on_time, self.main)
+        return self.rate(self.replied_on_time, self.due)
 
     @property
     def satisfied_total(self) -> int:
@@ -242,6 +247,18 @@ def _assignment_counts(scope: Scope, on: date, figures: dict[int, UnitFigures]) 
     for unit_id, n in db.session.execute(overdue):
         if unit_id in figures:
             figures[unit_id].overdue += n
+    for unit_id, n in db.session.execute(_scoped(
+            select(Assignment.unit_id, func.count())
+            .where(Assignment.role != UnitRole.co, is_due_for_reply(on))
+            .group_by(Assignment.unit_id), scope)):
+        if unit_id in figures:
+            figures[unit_id].due += n
+
+
+def is_due_for_reply(on: date):
+    """A main assignment that must have its reply by now: answered (any round), or past its
+    deadline. Those not yet due and not answered are left out of 按时答复率."""
+    return or_(Assignment.first_reply_on.is_not(None), Assignment.due_on < on)
 
 
 def _urge_counts(scope: Scope, figures: dict[int, UnitFigures]) -> None:

@@ -19,6 +19,8 @@ class Column:
     kind: str = "int"
     # Width in a spreadsheet, in characters (CJK characters count about two).
     width: float = 10
+    # How the figure is counted: the header's tooltip on the page.
+    note: str = ""
 
 
 @dataclass
@@ -48,6 +50,8 @@ def format_cell(value: Any, kind: str) -> str:
     return str(value)
 
 
+DUE_NOTE = "已答复或已过答复期限的主办（分办）件；尚未到期且未答复的不计入"
+
 UNIT_COLUMNS: list[tuple[Column, Callable[[UnitFigures], Any]]] = [
     (Column("承办单位", "text", 24), lambda f: f.unit_name),
     (Column("收到件数"), lambda f: f.received),
@@ -57,7 +61,9 @@ UNIT_COLUMNS: list[tuple[Column, Callable[[UnitFigures], Any]]] = [
     (Column("按时签收率", "pct", 11), lambda f: f.accepted_rate),
     (Column("已答复"), lambda f: f.replied),
     (Column("按时答复"), lambda f: f.replied_on_time),
-    (Column("按时答复率", "pct", 11), lambda f: f.replied_rate),
+    (Column("应答复", width=9, note=DUE_NOTE), lambda f: f.due),
+    (Column("按时答复率", "pct", 11, note="按时答复 ÷ 应答复（" + DUE_NOTE + "）"),
+     lambda f: f.replied_rate),
     (Column("超期未办"), lambda f: f.overdue),
     (Column("已联系"), lambda f: f.contacted),
     (Column("联系率", "pct"), lambda f: f.contact_rate),
