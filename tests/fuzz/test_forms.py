@@ -87,6 +87,7 @@ FORM_PAGES = {
     "notifications.mark_read": lambda sc, row: "/notifications",
     "notifications.mark_all_read": lambda sc, row: "/notifications",
     "ratings.rating_form_pdf": _issued_item_page,
+    "instructions.sheets_pdf": lambda sc, row: "/proposals",
     "replies.import_word":
         lambda sc, row: f"/assignments/{row.values['assignment_id']}/actions/save_draft",
 }
