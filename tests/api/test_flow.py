@@ -64,6 +64,14 @@ def test_register_assign_accept_dispatch_contact_opinion(app, api, tokens, world
     # hr sends its co-handling opinion.
     item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk,
                    {"text": "建议将基层卫生人才纳入职称评审倾斜政策。"}).get_json()
+    assert assignment_of(item, world.hr)["state"] == "opinion_pending"
+    # The lead unit reads nothing of it before hr's leader approved it.
+    waiting = api.get(f"/proposals/{pid}", tokens.health_clerk, expect=200).get_json()
+    assert waiting["opinions"] == []
+    assert "text" not in [e for e in waiting["timeline"]
+                          if e["action"] == "submit_opinion"][0]["details"]
+    item = api.act("assignments", co["id"], "approve_opinion", tokens.hr_leader,
+                   {"note": "同意"}).get_json()
     assert assignment_of(item, world.hr)["state"] == "opinion_submitted"
 
     # The lead unit sees states, contacts, the opinion and the whole history, in order.
@@ -71,14 +79,16 @@ def test_register_assign_accept_dispatch_contact_opinion(app, api, tokens, world
     assert item["state"] == "drafting"
     assert {a["unit"]["name"]: a["state_label"] for a in item["assignments"]} == {
         "省卫生健康委员会": "办理中", "省人力资源和社会保障厅": "已提交会办意见"}
-    assert [(o["unit"]["name"], o["text"], o["submitted_by"]["full_name"])
+    assert [(o["unit"]["name"], o["text"], o["submitted_by"]["full_name"], o["status"],
+             o["decided_by"]["full_name"], o["doc_number"])
             for o in item["opinions"]] == [
-        ("省人力资源和社会保障厅", "建议将基层卫生人才纳入职称评审倾斜政策。", "何联络")]
+        ("省人力资源和社会保障厅", "建议将基层卫生人才纳入职称评审倾斜政策。", "何联络",
+         "approved", "宋厅长", f"吉人社会字〔{today().year}〕1号")]
     timeline = item["timeline"]
     assert [(e["action"], e["actor_name"]) for e in timeline] == [
         ("register", "赵交办"), ("assign", "赵交办"), ("accept", "孙联络"),
         ("accept", "何联络"), ("dispatch", "孙联络"), ("record_contact", "刘承办"),
-        ("submit_opinion", "何联络")]
+        ("submit_opinion", "何联络"), ("approve_opinion", "宋厅长")]
     seqs = [e["seq"] for e in timeline]
     assert seqs == sorted(seqs)
     assert all(e["occurred_at"].endswith("Z") for e in timeline)
@@ -87,6 +97,7 @@ def test_register_assign_accept_dispatch_contact_opinion(app, api, tokens, world
         "省卫生健康委员会", "省人力资源和社会保障厅"]
     assert timeline[4]["details"]["drafter"] == "刘承办"
     assert timeline[6]["details"]["text"] == "建议将基层卫生人才纳入职称评审倾斜政策。"
+    assert "note" not in timeline[7]["details"]  # the leader's comment stays within hr
 
     # The database holds the same.
     with app.app_context():
@@ -118,7 +129,9 @@ def test_opinion_with_attachment_as_multipart(app, api, tokens, world):
     item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk, data={
         "text": "同意主办单位意见。", "attachment": (BytesIO(pdf), "会办意见.pdf"),
     }, content_type="multipart/form-data").get_json()
-    [opinion] = item["opinions"]
+    [opinion] = item["opinions"]  # hr reads its own opinion, waiting for approval
+    assert opinion["status"] == "pending" and opinion["status_label"] == "待审批"
+    api.act("assignments", co["id"], "approve_opinion", tokens.hr_leader)
     assert opinion["attachment"]["name"] == "会办意见.pdf"
     assert opinion["attachment"]["content_type"] == "application/pdf"
     assert opinion["attachment"]["size"] == len(pdf)
