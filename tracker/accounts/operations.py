@@ -414,9 +414,9 @@ def update_unit_settings(actor: User | None, unit: Unit, *, review_levels: list[
         if problem is None:
             other = _prefix_user(prefix, unit)
             if other is not None:
-                name, typed = other
-                problem = (f"「{name}」已使用该前缀。" if typed
-                           else f"「{name}」未设会办意见前缀，按单位简称默认使用该前缀。")
+                other_name, typed = other
+                problem = (f"「{other_name}」已使用该前缀。" if typed
+                           else f"「{other_name}」未设会办意见前缀，按单位简称默认使用该前缀。")
         if problem:
             errors[name] = [problem]
         seen.setdefault(prefix, name)
