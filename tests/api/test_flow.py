@@ -141,6 +141,40 @@ def test_opinion_with_attachment_as_multipart(app, api, tokens, world):
         assert row.opinions[0].attachment.sha256
 
 
+def test_the_opinion_approval_through_the_api(app, api, tokens, world):
+    """Refused to hr's clerk and to another unit's signer; a return needs its comment; the
+    revised opinion is approved with the id of the version the leader read."""
+    item = api.register(tokens.clerk, world.meeting, number="9")
+    item = api.assign(tokens.clerk, item["id"], lead=world.health, co=[world.hr])
+    co = assignment_of(item, world.hr)
+    api.act("assignments", co["id"], "accept", tokens.hr_clerk)
+    item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk,
+                   {"text": "初稿。"}).get_json()
+    assert "approve_opinion" not in assignment_of(item, world.hr)["allowed_actions"]
+    api.act("assignments", co["id"], "approve_opinion", tokens.hr_clerk, expect=403)
+    api.act("assignments", co["id"], "approve_opinion", tokens.health_leader, expect=403)
+    errors = api.act("assignments", co["id"], "return_opinion", tokens.hr_leader,
+                     {"comment": ""}, expect=422).get_json()["errors"]
+    assert set(errors) == {"comment"}
+    seen = api.get(f"/proposals/{item['id']}", tokens.hr_leader, expect=200).get_json()
+    assert assignment_of(seen, world.hr)["allowed_actions"] == [
+        "approve_opinion", "return_opinion"]
+    item = api.act("assignments", co["id"], "return_opinion", tokens.hr_leader,
+                   {"comment": "请补充。"}).get_json()
+    assert assignment_of(item, world.hr)["state"] == "accepted"  # never passed on
+    item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk,
+                   {"text": "修改稿。"}).get_json()
+    pending = [o for o in item["opinions"] if o["status"] == "pending"]
+    assert [o["text"] for o in pending] == ["修改稿。"]
+    api.act("assignments", co["id"], "approve_opinion", tokens.hr_leader,
+            {"seen_opinion_id": pending[0]["id"] + 1}, expect=409)
+    item = api.act("assignments", co["id"], "approve_opinion", tokens.hr_leader,
+                   {"seen_opinion_id": pending[0]["id"]}).get_json()
+    assert assignment_of(item, world.hr)["state"] == "opinion_submitted"
+    lead_view = api.get(f"/proposals/{item['id']}", tokens.health_clerk, expect=200).get_json()
+    assert [(o["text"], o["status"]) for o in lead_view["opinions"]] == [("修改稿。", "approved")]
+
+
 def test_a_deadline_extension_through_the_api(app, api, tokens, world):
     item = api.register(tokens.clerk, world.meeting, number="318")
     item = api.assign(tokens.clerk, item["id"], lead=world.health)

@@ -262,7 +262,9 @@ def _action_operation(target: str, actions: list[Action]) -> dict:
         "description": (
             f"各操作的请求体：{table}。先检查当前状态与调用者身份（409/403），再校验内容（422）；"
             "成功后返回事项的最新内容。带 version 时，若交办已被他人更新则返回 409。"
-            + ("提交会办意见可用 multipart/form-data 上传附件（字段 attachment）。"
+            + ("提交会办意见可用 multipart/form-data 上传附件（字段 attachment）；"
+               "提交后由会办单位的签发人、主要负责人或领导批准（approve_opinion，批准时编号）"
+               "或退回（return_opinion，须填 comment），seen_opinion_id 为所审的会办意见 id。"
                if Action.submit_opinion in actions else "")
             + ("保存答复稿（save_draft）可用 multipart/form-data 上传 Word 稿（字段 docx，"
                "以其正文代替 body）；base_number 为打开时的稿号（首稿为 0），"
