@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from tests import factories
 from tests.support.urging import pdf_text
 from tracker.accounts.models import Unit, User
+from tracker.accounts.operations import issue_token
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import operations
@@ -66,6 +69,20 @@ def test_the_letter_holds_number_title_addressee_text_and_signature_in_order(
         other = make_client()
         other.login(user)
         assert other.get(url).status_code == status, user
+    # The API serves the same letter to the same people.
+    with app.test_request_context():
+        tokens = {name: issue_token(db.session.scalar(select(User).where(
+            User.username == name)), "t") for name in ("health_clerk", "edu_clerk")}
+        db.session.commit()
+    api = make_client()
+
+    def by_api(user):
+        return api.get("/api/v1" + url, headers={"Authorization": f"Bearer {tokens[user]}"})
+
+    assert by_api("edu_clerk").status_code == 404
+    answer = by_api("health_clerk")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    assert f"吉人社会字〔{year}〕1号" in pdf_text(answer.data)
 
 
 def test_a_pending_opinion_has_no_letter(app, make_client, world):

@@ -65,7 +65,7 @@ ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx"
                            "api.issued_letter_pdf", "api.issued_letter_docx"}
 DRAFT_LETTER_ENDPOINTS = {"api.draft_letter_pdf", "api.draft_letter_docx"}
 # An approved 会办意见's letter (the opinion of a_opinion).
-OPINION_ENDPOINTS = {"replies.opinion_letter"}
+OPINION_ENDPOINTS = {"replies.opinion_letter", "api.opinion_letter_pdf"}
 ACTION_ARGS = {"name", "action"}
 # "code": the verification code printed on health's issued letter (public by design: it
 # opens /verify/<code> for whoever holds the letter).

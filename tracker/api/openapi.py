@@ -441,6 +441,12 @@ def _letter_paths() -> dict:
             "parameters": [assignment, number],
             "responses": {**_file_ok("答复函草稿", mimetype), **_errors(401, 403, 404)},
         }}
+    paths["/assignments/{assignment_id}/opinions/{opinion_id}/letter.pdf"] = {"get": {
+        "tags": ["replies"], "operationId": "opinion_letter_pdf",
+        "summary": "已批准的会办意见的会办意见函（PDF）：主办单位、会办单位和交办员可取",
+        "parameters": [assignment, _id_param("opinion_id", "会办意见 id")],
+        "responses": {**_file_ok("会办意见函", PDF_TYPE), **_errors(401, 404)},
+    }}
     return paths
 
 

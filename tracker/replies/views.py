@@ -7,13 +7,11 @@ from flask_login import current_user, login_required
 
 from tracker.core.errors import Hidden, NotFound, PermissionDenied
 from tracker.core.views import int_arg, load_or_404
-from tracker.extensions import db
 from tracker.handling import permissions
-from tracker.handling.models import Assignment, CoOpinion, UnitRole
+from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import REVIEW_STATES, AssignmentState
 from tracker.letters.text import greeting
 from tracker.replies import documents, queries, word
-from tracker.replies import opinion_letter as opinion_letter_pdf
 from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import waiting_days
 from tracker.replies.styles import LetterStyle, style_for
@@ -111,16 +109,10 @@ def issued_letter(assignment_id: int):
 def opinion_letter(assignment_id: int, opinion_id: int):
     """The 会办意见函 of an approved opinion: for whoever may read the opinion."""
     assignment = load_or_404(Assignment, assignment_id)
-    if not permissions.can_view_assignment(current_user, assignment):
-        raise Hidden()
-    opinion = db.session.get(CoOpinion, opinion_id)
-    if opinion is None or opinion.assignment_id != assignment.id or not opinion.is_approved:
+    try:
+        return documents.send(documents.opinion_letter(current_user, assignment, opinion_id))
+    except NotFound:
         abort(404)
-    if not permissions.can_read_opinion(current_user, opinion):
-        raise Hidden()
-    return documents.send(documents.LetterFile(
-        opinion_letter_pdf.render_opinion_letter(assignment, opinion), None, documents.PDF,
-        opinion_letter_pdf.letter_filename(assignment, opinion)))
 
 
 @bp.get("/assignments/<int:assignment_id>/letter.docx")
