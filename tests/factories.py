@@ -124,6 +124,8 @@ def build_world() -> dict:
         "health_signer": user("health_signer", health, Role.signer, full_name="郑签发"),
         "hr_clerk": user("hr_clerk", hr, Role.unit_clerk, full_name="何联络"),
         "hr_drafter": user("hr_drafter", hr, Role.drafter, full_name="马承办"),
+        # Approves hr's 会办意见 (a leader who gives instructions, 领导批示).
+        "hr_leader": user("hr_leader", hr, Role.leader, full_name="宋厅长"),
         "edu_clerk": user("edu_clerk", edu, Role.unit_clerk, full_name="林联络"),
         "edu_drafter": user("edu_drafter", edu, Role.drafter, full_name="黄承办"),
     }

@@ -112,6 +112,17 @@ def _check_demo_replies() -> None:
     assert [v.number for v in drafts(a118)] == [1]
     assert Action.submit_review in allowed_actions(a118, user("wjw_cbr"))
 
+    # 118: hr's 会办意见, returned once by its leader, approved and numbered in the default
+    # series (hr typed no prefix); 212: hr's next one waits for the leader's approval.
+    from tracker.desk.queries import todo_for
+
+    co118 = next(a for a in lead_of("118").proposal.assignments if a.role.value == "co")
+    assert [o.status.value for o in co118.opinions] == ["returned", "approved"]
+    assert co118.opinions[-1].doc_number == f"省人力资源和社会保障厅会字〔{today().year}〕1号"
+    assert co118.opinions[-1].decided_by.username == "rsj_ld"
+    assert [(e.proposal.number, e.what) for e in todo_for(user("rsj_ld"))] == [
+        ("212", "待审批会办意见")]
+
     # 156: in 初审 after one return; 陈静 sees what changed since she returned it.
     a156 = lead_of("156")
     assert a156.state == "first_review" and drafts(a156)[-1].created_by.username == "wjw_cbr"

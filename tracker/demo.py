@@ -46,6 +46,8 @@ USERS = [
     ("wjw_qf", "郑伟", 1, "办公室", {Role.signer}),
     ("rsj_lly", "何芳", 2, "办公室", {Role.unit_clerk}),
     ("rsj_cbr", "马超", 2, "专业技术人员管理处", {Role.drafter}),
+    # Approves the department's 会办意见 (its own prefix left empty: the default numbers them).
+    ("rsj_ld", "高峰", 2, "办公室", {Role.leader}),
     ("jyt_lly", "林静", 3, "办公室", {Role.unit_clerk}),
     ("jyt_cbr", "黄磊", 3, "基础教育处", {Role.drafter}),
 ]
@@ -107,10 +109,16 @@ def load() -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
     p212 = item(npc, "212", "关于加强基层卫生人才队伍建设的建议",
                 [("李华", "吉林代表团", "13900000212"), ("王芳", "吉林代表团", "13900000213")],
                 category="医疗卫生", is_key=True)
-    handling.assign_proposal(p212, clerk, [
+    _, co212 = handling.assign_proposal(p212, clerk, [
         handling.UnitChoice(health.id, UnitRole.lead),
         handling.UnitChoice(hr.id, UnitRole.co),
     ], note="请认真研究办理，按时答复。")
+    # hr's drafter has written its 会办意见; it waits for the department's leader.
+    handling.accept_assignment(co212, users["rsj_lly"])
+    hr_section = next(s for s in hr.sections if s.name == "专业技术人员管理处")
+    handling.dispatch_assignment(co212, users["rsj_lly"], section_id=hr_section.id,
+                                 drafter_id=users["rsj_cbr"].id)
+    handling.submit_opinion(co212, users["rsj_cbr"], text=OPINION_212)
 
     p305 = item(npc, "305", "关于推进城乡义务教育一体化发展的建议",
                 [("陈明", "四平代表团", "13900000305")], category="教育科技")
@@ -132,9 +140,15 @@ def load() -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
                             method=ContactMethod.phone, contacted_on=today(),
                             summary="电话联系刘建军代表，了解乡村医生收入和养老保障方面的具体诉求。")
     handling.accept_assignment(co, users["rsj_lly"])
+    # hr's 会办意见 went through its leader: returned once, revised, approved and numbered.
+    handling.submit_opinion(co, users["rsj_lly"],
+                            text="我厅同意主办单位意见。关于乡村医生养老保险，我厅将配合做好政策解读。")
+    handling.return_opinion(co, users["rsj_ld"],
+                            comment="请写明乡村医生参加养老保险的具体途径。")
     handling.submit_opinion(co, users["rsj_lly"],
                             text="我厅同意主办单位意见。关于乡村医生养老保险，可按灵活就业人员参加"
                                  "企业职工基本养老保险，我厅将配合做好政策解读。")
+    handling.approve_opinion(co, users["rsj_ld"], note="同意。")
     # A first draft, ready for the drafter to send to review (the co-handling opinion is in).
     _draft(lead, users["wjw_cbr"], DRAFT_118)
 
@@ -183,6 +197,7 @@ def load() -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
     handling.accept_assignment(co87, users["rsj_lly"])
     handling.submit_opinion(co87, users["rsj_lly"],
                             text="我厅支持乡镇卫生院按规定简化招聘程序，对急需紧缺人才可采取考核方式招聘。")
+    handling.approve_opinion(co87, users["rsj_ld"])
     _prepare(lead87, users, section)
     _draft(lead87, users["wjw_cbr"], DRAFT_87)
     replies.submit_review(lead87, users["wjw_cbr"])
@@ -241,6 +256,13 @@ def _instructions(units, users: dict[str, User], accounts_out: list, items: dict
 
 
 CLOSING = "感谢您对卫生健康工作的关心和支持。"
+
+OPINION_212 = """经研究，我厅对省卫生健康委员会主办的第212号代表建议提出如下会办意见：
+一、关于基层卫生专业技术人员职称评审
+我厅将会同省卫生健康委员会，继续落实基层卫生专业技术人员职称评审倾斜政策，对长期在乡镇卫生院、村卫生室工作的人员，适当放宽论文、科研等要求，突出实际工作业绩。
+二、关于基层卫生人才招聘
+支持乡镇卫生院按规定简化招聘程序，对急需紧缺专业人才可采取直接考核方式招聘。
+以上意见，请在答复代表时研究吸收。"""
 
 DRAFT_118 = """一、乡村医生队伍基本情况
 目前全省共有在岗乡村医生约1.8万人，承担着农村居民基本医疗和基本公共卫生服务任务。

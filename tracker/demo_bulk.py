@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, text, update
 
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import Role, Unit, User, UserRole
-from tracker.core.states import ReviewLevel, Satisfaction
+from tracker.core.states import OpinionStatus, ReviewLevel, Satisfaction
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import (
@@ -383,10 +383,14 @@ class Generator:
             return row, None
         when = _at(opinion_on, rng)
         _move(row, Action.submit_opinion, [], when)
+        # The unit's signer approves it the same day (unnumbered: bulk rows take no numbers).
+        _move(row, Action.approve_opinion, [], when)
         self.add(CoOpinion, {
             "id": self.ids(CoOpinion), "assignment_id": row["id"],
             "text": "我单位同意主办单位意见，将按职责配合做好相关工作。", "attachment_id": None,
-            "submitted_by_id": unit.clerk[0], "submitted_at": when, "doc_number": None})
+            "submitted_by_id": unit.clerk[0], "submitted_at": when,
+            "status": OpinionStatus.approved.value, "decided_by_id": unit.signer[0],
+            "decided_at": when, "decision_note": "", "doc_number": None})
         return row, opinion_on
 
     def main_assignment(self, assignment_id, proposal, unit, role, on, months, authors,

@@ -46,6 +46,9 @@ def test_the_unit_page_shows_the_current_settings(app, admin, world):
     # Only the unit's own users are offered as principal leader.
     leader_select = page.split('name="settings-principal_leader_id"')[1].split("</select>")[0]
     assert "郑签发" in leader_select and "何联络" not in leader_select
+    # A unit that typed no 会办意见 prefix is told the default its opinions are numbered under.
+    edu = admin.get(f"/admin/units/{world.edu}/edit").get_data(as_text=True)
+    assert 'placeholder="省教育厅会字"' in edu and "留空则使用「省教育厅会字」" in edu
     # The supervising office does not answer items: no reply settings.
     office = admin.get(f"/admin/units/{world.office}/edit").get_data(as_text=True)
     assert "答复办理设置" not in office

@@ -47,10 +47,10 @@ def edit_data(user: User, **changes) -> dict:
 
 def test_users_list_filters_by_unit_and_searches(admin, world):
     html = admin.get("/admin/users").get_data(as_text=True)
-    assert "共 14 个用户" in html and "刘承办" in html and "何联络" in html
+    assert "共 15 个用户" in html and "刘承办" in html and "何联络" in html
     assert "承办人" in html and "系统管理员" in html  # Chinese role labels
     html = admin.get(f"/admin/users?unit={world.hr}").get_data(as_text=True)
-    assert "共 2 个用户" in html and "何联络" in html and "刘承办" not in html
+    assert "共 3 个用户" in html and "何联络" in html and "刘承办" not in html
     html = admin.get("/admin/users?q=承办").get_data(as_text=True)
     assert "共 4 个用户" in html and "孙联络" not in html
     html = admin.get("/admin/users?q=HEALTH_FIN").get_data(as_text=True)

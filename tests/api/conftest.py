@@ -13,7 +13,7 @@ from tracker.extensions import db
 
 TOKEN_USERS = ("clerk", "admin", "health_clerk", "health_drafter", "hr_clerk", "hr_drafter",
                "edu_clerk", "edu_drafter", "health_drafter2", "health_first", "health_second",
-               "health_final", "health_signer", "health_leader")
+               "health_final", "health_signer", "health_leader", "hr_leader")
 
 
 @pytest.fixture

@@ -64,6 +64,14 @@ def test_register_assign_accept_dispatch_contact_opinion(app, api, tokens, world
     # hr sends its co-handling opinion.
     item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk,
                    {"text": "建议将基层卫生人才纳入职称评审倾斜政策。"}).get_json()
+    assert assignment_of(item, world.hr)["state"] == "opinion_pending"
+    # The lead unit reads nothing of it before hr's leader approved it.
+    waiting = api.get(f"/proposals/{pid}", tokens.health_clerk, expect=200).get_json()
+    assert waiting["opinions"] == []
+    assert "text" not in [e for e in waiting["timeline"]
+                          if e["action"] == "submit_opinion"][0]["details"]
+    item = api.act("assignments", co["id"], "approve_opinion", tokens.hr_leader,
+                   {"note": "同意"}).get_json()
     assert assignment_of(item, world.hr)["state"] == "opinion_submitted"
 
     # The lead unit sees states, contacts, the opinion and the whole history, in order.
@@ -71,14 +79,16 @@ def test_register_assign_accept_dispatch_contact_opinion(app, api, tokens, world
     assert item["state"] == "drafting"
     assert {a["unit"]["name"]: a["state_label"] for a in item["assignments"]} == {
         "省卫生健康委员会": "办理中", "省人力资源和社会保障厅": "已提交会办意见"}
-    assert [(o["unit"]["name"], o["text"], o["submitted_by"]["full_name"])
+    assert [(o["unit"]["name"], o["text"], o["submitted_by"]["full_name"], o["status"],
+             o["decided_by"]["full_name"], o["doc_number"])
             for o in item["opinions"]] == [
-        ("省人力资源和社会保障厅", "建议将基层卫生人才纳入职称评审倾斜政策。", "何联络")]
+        ("省人力资源和社会保障厅", "建议将基层卫生人才纳入职称评审倾斜政策。", "何联络",
+         "approved", "宋厅长", f"吉人社会字〔{today().year}〕1号")]
     timeline = item["timeline"]
     assert [(e["action"], e["actor_name"]) for e in timeline] == [
         ("register", "赵交办"), ("assign", "赵交办"), ("accept", "孙联络"),
         ("accept", "何联络"), ("dispatch", "孙联络"), ("record_contact", "刘承办"),
-        ("submit_opinion", "何联络")]
+        ("submit_opinion", "何联络"), ("approve_opinion", "宋厅长")]
     seqs = [e["seq"] for e in timeline]
     assert seqs == sorted(seqs)
     assert all(e["occurred_at"].endswith("Z") for e in timeline)
@@ -87,6 +97,7 @@ def test_register_assign_accept_dispatch_contact_opinion(app, api, tokens, world
         "省卫生健康委员会", "省人力资源和社会保障厅"]
     assert timeline[4]["details"]["drafter"] == "刘承办"
     assert timeline[6]["details"]["text"] == "建议将基层卫生人才纳入职称评审倾斜政策。"
+    assert "note" not in timeline[7]["details"]  # the leader's comment stays within hr
 
     # The database holds the same.
     with app.app_context():
@@ -118,7 +129,9 @@ def test_opinion_with_attachment_as_multipart(app, api, tokens, world):
     item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk, data={
         "text": "同意主办单位意见。", "attachment": (BytesIO(pdf), "会办意见.pdf"),
     }, content_type="multipart/form-data").get_json()
-    [opinion] = item["opinions"]
+    [opinion] = item["opinions"]  # hr reads its own opinion, waiting for approval
+    assert opinion["status"] == "pending" and opinion["status_label"] == "待审批"
+    api.act("assignments", co["id"], "approve_opinion", tokens.hr_leader)
     assert opinion["attachment"]["name"] == "会办意见.pdf"
     assert opinion["attachment"]["content_type"] == "application/pdf"
     assert opinion["attachment"]["size"] == len(pdf)
@@ -126,6 +139,40 @@ def test_opinion_with_attachment_as_multipart(app, api, tokens, world):
         row = load(Assignment, co["id"])
         assert row.state == "opinion_submitted"
         assert row.opinions[0].attachment.sha256
+
+
+def test_the_opinion_approval_through_the_api(app, api, tokens, world):
+    """Refused to hr's clerk and to another unit's signer; a return needs its comment; the
+    revised opinion is approved with the id of the version the leader read."""
+    item = api.register(tokens.clerk, world.meeting, number="9")
+    item = api.assign(tokens.clerk, item["id"], lead=world.health, co=[world.hr])
+    co = assignment_of(item, world.hr)
+    api.act("assignments", co["id"], "accept", tokens.hr_clerk)
+    item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk,
+                   {"text": "初稿。"}).get_json()
+    assert "approve_opinion" not in assignment_of(item, world.hr)["allowed_actions"]
+    api.act("assignments", co["id"], "approve_opinion", tokens.hr_clerk, expect=403)
+    api.act("assignments", co["id"], "approve_opinion", tokens.health_leader, expect=403)
+    errors = api.act("assignments", co["id"], "return_opinion", tokens.hr_leader,
+                     {"comment": ""}, expect=422).get_json()["errors"]
+    assert set(errors) == {"comment"}
+    seen = api.get(f"/proposals/{item['id']}", tokens.hr_leader, expect=200).get_json()
+    assert assignment_of(seen, world.hr)["allowed_actions"] == [
+        "approve_opinion", "return_opinion"]
+    item = api.act("assignments", co["id"], "return_opinion", tokens.hr_leader,
+                   {"comment": "请补充。"}).get_json()
+    assert assignment_of(item, world.hr)["state"] == "accepted"  # never passed on
+    item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk,
+                   {"text": "修改稿。"}).get_json()
+    pending = [o for o in item["opinions"] if o["status"] == "pending"]
+    assert [o["text"] for o in pending] == ["修改稿。"]
+    api.act("assignments", co["id"], "approve_opinion", tokens.hr_leader,
+            {"seen_opinion_id": pending[0]["id"] + 1}, expect=409)
+    item = api.act("assignments", co["id"], "approve_opinion", tokens.hr_leader,
+                   {"seen_opinion_id": pending[0]["id"]}).get_json()
+    assert assignment_of(item, world.hr)["state"] == "opinion_submitted"
+    lead_view = api.get(f"/proposals/{item['id']}", tokens.health_clerk, expect=200).get_json()
+    assert [(o["text"], o["status"]) for o in lead_view["opinions"]] == [("修改稿。", "approved")]
 
 
 def test_a_deadline_extension_through_the_api(app, api, tokens, world):

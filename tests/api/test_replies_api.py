@@ -97,6 +97,8 @@ def test_the_whole_reply_flow(app, api, tokens, world):
     assert seen_by_hr["draft"]["body"] == BODY_2
     item = api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk,
                    {"text": "同意主办单位意见。"}).get_json()
+    assert assignment_of(item, world.health)["missing_co_opinions"] == ["省人力资源和社会保障厅"]
+    item = api.act("assignments", co["id"], "approve_opinion", tokens.hr_leader).get_json()
     [opinion] = item["opinions"]
     assert opinion["doc_number"] == f"吉人社会字〔{YEAR}〕1号"
     lead = assignment_of(item, world.health)
@@ -371,6 +373,7 @@ def lead_item(api, tokens, world) -> int:
     api.act("assignments", lead["id"], "save_draft", tokens.health_drafter,
             draft_body("卫健委的答复稿。", 0, note="卫健委内部说明"))
     api.act("assignments", co["id"], "submit_opinion", tokens.hr_clerk, {"text": "同意。"})
+    api.act("assignments", co["id"], "approve_opinion", tokens.hr_leader)
     api.act("assignments", lead["id"], "submit_review", tokens.health_drafter)
     api.act("assignments", lead["id"], "return_draft", tokens.health_first, {
         "seen_version_id": lead_of(api, tokens.health_first, item["id"], world)["draft"]["id"],

@@ -62,7 +62,7 @@ def test_units_list_without_users_for_unit_users(api, tokens, world):
     assert "users" not in api.get(f"/units/{world.health}", tokens.hr_clerk).get_json()
     own = api.get(f"/units/{world.hr}", tokens.hr_clerk, expect=200).get_json()
     assert {u["username"]: u["roles"] for u in own["users"]} == {
-        "hr_clerk": ["unit_clerk"], "hr_drafter": ["drafter"]}
+        "hr_clerk": ["unit_clerk"], "hr_drafter": ["drafter"], "hr_leader": ["leader"]}
     api.get("/units/999999", tokens.hr_clerk, expect=404)
 
 

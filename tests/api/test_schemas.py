@@ -65,7 +65,9 @@ def test_times_are_utc_with_z_and_optional_fields_only_when_given():
     reference = schemas.Opinion(
         id=1, assignment_id=2, unit={"id": 3, "name": "省人力资源和社会保障厅"}, text="同意。",
         attachment=None, submitted_by={"id": 4, "full_name": "孙人社"},
-        submitted_at=datetime(2026, 3, 1, 8, 30), doc_number=None)
+        submitted_at=datetime(2026, 3, 1, 8, 30), status="approved", status_label="已批准",
+        decided_by=None, decided_at=datetime(2026, 3, 2, 1, 0), doc_number=None)
     data = schemas.as_json(reference)
     assert data["submitted_at"] == "2026-03-01T08:30:00Z"
+    assert data["decided_at"] == "2026-03-02T01:00:00Z" and data["decided_by"] is None
     assert data["attachment"] is None and data["doc_number"] is None  # null, not left out

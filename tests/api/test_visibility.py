@@ -80,6 +80,12 @@ def test_opinions_are_shown_to_the_lead_and_their_author_only(api, tokens, world
     api.act("assignments", hr["id"], "submit_opinion", tokens.hr_clerk,
             {"text": "人社厅的会办意见"})
     path = f"/proposals/{item['id']}"
+    # Waiting for hr's leader: hr reads it, the lead unit and the office do not yet.
+    for token, shown in ((tokens.hr_clerk, True), (tokens.hr_leader, True),
+                         (tokens.health_clerk, False), (tokens.clerk, False)):
+        seen = api.get(path, token, expect=200).get_json()
+        assert ("人社厅的会办意见" in str(seen)) is shown
+    api.act("assignments", hr["id"], "approve_opinion", tokens.hr_leader)
     for token in (tokens.clerk, tokens.health_clerk, tokens.hr_clerk):
         seen = api.get(path, token, expect=200).get_json()
         assert [o["text"] for o in seen["opinions"]] == ["人社厅的会办意见"]

@@ -31,7 +31,8 @@ STATE_KEYS = frozenset({"state", "from", "to"})
 # State names that mean nothing else: a literal of one is a state wherever it stands. The
 # others (replied, rated, closed …) are also ordinary words (counters, keys) and count where
 # a state is meant.
-DISTINCT = frozenset({"return_requested", "opinion_submitted", "first_review", "second_review",
+DISTINCT = frozenset({"return_requested", "opinion_pending", "opinion_submitted", "first_review",
+                      "second_review",
                       "final_review", "awaiting_signature", "rehandling"})
 COLLECTING = frozenset({"add", "append", "discard", "remove", "get"})
 

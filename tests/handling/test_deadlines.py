@@ -26,7 +26,8 @@ OFFSETS = (40, 1, 0, -1, -DUE_SOON_DAYS, -(DUE_SOON_DAYS + 1))
 def _one_in_every_state(w) -> dict[AssignmentState, Assignment]:
     found = {}
     for state in AssignmentState:
-        role = "co" if state == AssignmentState.opinion_submitted else "lead"
+        role = "co" if state in (AssignmentState.opinion_pending,
+                                 AssignmentState.opinion_submitted) else "lead"
         found[state] = bring_to(w, state.value, role=role)
     db.session.flush()
     db.session.expire_all()

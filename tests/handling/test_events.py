@@ -92,7 +92,9 @@ def test_the_app_wires_the_subscribers_of_other_packages(app):
     assert names(Action.approve_extension) == names(Action.reject_extension) == [
         "tracker.notifications.operations.on_extension_decided", turns]
     assert names(Action.issue) == [turns, "tracker.ratings.operations.queue_emails_at_issue"]
-    assert names(Action.submit_opinion) == [
-        "tracker.replies.operations.number_submitted_opinion", turns]
+    assert names(Action.submit_opinion) == [turns]
+    # A 会办意见 is numbered when its leader approves it, before the lead unit is told.
+    assert names(Action.approve_opinion) == [
+        "tracker.replies.operations.number_approved_opinion", turns]
     # a unit that requires its leader's instruction before 分办 asks for it at 签收
     assert names(Action.accept) == [turns, "tracker.instructions.operations.request_at_accept"]

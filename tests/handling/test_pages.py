@@ -87,13 +87,23 @@ def test_the_whole_handling_flow_through_the_pages(app, make_client, world):
         "attachment": (io.BytesIO(PDF), "会办意见.pdf"),
     }, content_type="multipart/form-data")
     assert response.status_code == 302
+    # It waits for hr's leader: outside hr nobody reads it yet.
+    page = clerk.get(f"/proposals/{pid}").get_data(as_text=True)
+    assert "会办意见待审批" in page and "我厅将配合落实职称评审倾斜政策" not in page
+    leader = make_client()
+    leader.login("hr_leader")
+    form = leader.get(f"/assignments/{co_id}/actions/approve_opinion").get_data(as_text=True)
+    assert "我厅将配合落实职称评审倾斜政策" in form  # the approver reads the pending text
+    assert leader.post_form(f"/assignments/{co_id}/actions/approve_opinion",
+                            {"note": "同意"}).status_code == 302
 
     page = clerk.get(f"/proposals/{pid}").get_data(as_text=True)
     for text in ("办理中", "已提交会办意见", "到代表所在单位当面听取意见",
-                 "我厅将配合落实职称评审倾斜政策", "会办意见.pdf"):
+                 "我厅将配合落实职称评审倾斜政策", "会办意见.pdf", f"吉人社会字〔{past(0).year}〕1号",
+                 "会办意见函（PDF）"):
         assert text in page, text
     timeline = page.split("办理过程")[1]
-    steps = ["登记", "交办", "签收", "指定承办人", "登记联系情况", "提交会办意见"]
+    steps = ["登记", "交办", "签收", "指定承办人", "登记联系情况", "提交会办意见", "批准会办意见"]
     positions = [timeline.index(f"<strong>{s}</strong>") for s in steps]
     assert positions == sorted(positions)
 
@@ -101,7 +111,7 @@ def test_the_whole_handling_flow_through_the_pages(app, make_client, world):
         actions = db.session.scalars(select(AuditEvent.action).where(
             AuditEvent.proposal_id == pid).order_by(AuditEvent.seq)).all()
         assert actions == ["register", "assign", "accept", "accept", "dispatch",
-                           "record_contact", "submit_opinion"]
+                           "record_contact", "submit_opinion", "approve_opinion"]
         opinion = db.session.scalar(select(CoOpinion).where(CoOpinion.assignment_id == co_id))
         attachment = db.session.get(Attachment, opinion.attachment_id)
         assert attachment.original_name == "会办意见.pdf"
@@ -364,6 +374,7 @@ def test_co_units_do_not_read_each_others_opinions(app, make_client, world):
         operations.accept_assignment(hr_co, db.session.get(User, world.hr_clerk))
         operations.submit_opinion(hr_co, db.session.get(User, world.hr_clerk),
                                   text="人社厅的保密会办意见")
+        operations.approve_opinion(hr_co, db.session.get(User, world.hr_leader))
         db.session.commit()
         pid = proposal.id
     edu = make_client()

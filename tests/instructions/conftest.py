@@ -1,4 +1,5 @@
-"""Leaders for the instruction tests: the office's (吴昱) and health's deputy (鲁朗)."""
+"""Leaders for the instruction tests: the office's (吴昱) and health's deputy (鲁朗); hr's
+leader (宋厅长) is the standard world's."""
 from __future__ import annotations
 
 import pytest
@@ -14,6 +15,5 @@ def w(ctx, world):
     rows = world_rows(world)
     rows.office_leader = make_user("office_leader", rows.office, Role.leader, full_name="吴昱")
     rows.health_deputy = make_user("health_deputy", rows.health, Role.leader, full_name="鲁朗")
-    rows.hr_leader = make_user("hr_leader", rows.hr, Role.leader, full_name="高厅长")
     db.session.flush()
     return rows

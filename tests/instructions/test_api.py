@@ -25,9 +25,8 @@ def api(client) -> Api:
 def people(app, world) -> SimpleNamespace:
     with app.test_request_context():
         office = db.session.get(Unit, world.office)
-        hr = db.session.get(Unit, world.hr)
         leader = make_user("office_leader", office, Role.leader, full_name="吴昱")
-        hr_leader = make_user("hr_leader", hr, Role.leader, full_name="高厅长")
+        hr_leader = db.session.get(User, world.hr_leader)
         names = ("clerk", "health_clerk", "hr_clerk", "health_leader", "edu_clerk")
         tokens = {n: issue_token(db.session.get(User, getattr(world, n)), "t") for n in names}
         tokens["office_leader"] = issue_token(leader, "t")

@@ -42,13 +42,15 @@ def _assigned(world) -> tuple[int, int, int]:
 
 
 def _opinion_in(world, lead: int, co: int) -> None:
-    """Both units accept, health passes it to its drafter, hr's clerk sends the opinion."""
+    """Both units accept, health passes it to its drafter, hr's clerk sends the opinion and
+    hr's leader approves it."""
     api, t, ids = world.api, world.tokens, world.ids
     api.act("assignments", lead, "accept", t.health_clerk, {})
     api.act("assignments", co, "accept", t.hr_clerk, {})
     api.act("assignments", lead, "dispatch", t.health_clerk, {
         "section_id": ids.health_section, "drafter_id": ids.health_drafter})
     api.act("assignments", co, "submit_opinion", t.hr_clerk, {"text": "同意主办单位意见。"})
+    api.act("assignments", co, "approve_opinion", t.hr_leader, {})
 
 
 def _sent(smtp, gateway) -> tuple[int, int]:
@@ -69,6 +71,7 @@ def test_a_digest_reader_gets_one_mail_a_day_listing_everything(
     mails = cycle.mails(world, smtp)
     assert "health_clerk" not in mails
     assert mails == {"hr_clerk": [f"新交办：第{NUMBER}号"],
+                     "hr_leader": [f"会办意见待审批：第{NUMBER}号"],
                      "health_drafter": [f"请您承办：第{NUMBER}号", f"会办意见已到：第{NUMBER}号"]}
     assert set(cycle.texts(world, gateway)) == {"health_clerk", "hr_clerk"}
 

@@ -99,9 +99,21 @@ def test_each_actor_is_told_once_of_their_turn_through_the_whole_cycle(
     expect.add("dispatched", "hr_drafter")
     expect.check("dispatched")
 
-    # hr's drafter sends the co-handling opinion: health's drafter and clerk hear of it.
+    # hr's drafter submits the co-handling opinion: hr's leader is asked to approve it; he
+    # returns it once (the drafter hears why), approves the revision, and only then health's
+    # drafter and clerk hear of it.
     api.act("assignments", co, "submit_opinion", t.hr_drafter,
             {"text": "建议将基层卫生人才纳入职称评审倾斜政策。"})
+    expect.add("co_opinion", "hr_leader", subject="会办意见待审批")
+    expect.check("opinion submitted")
+    api.act("assignments", co, "return_opinion", t.hr_leader, {"comment": "请写明政策依据"})
+    expect.add("draft_returned", "hr_drafter", subject="会办意见退回修改")
+    expect.check("opinion returned")
+    api.act("assignments", co, "submit_opinion", t.hr_drafter,
+            {"text": "建议按照职称评审有关规定将基层卫生人才纳入倾斜政策。"})
+    expect.add("co_opinion", "hr_leader", subject="会办意见待审批")
+    expect.check("opinion submitted again")
+    api.act("assignments", co, "approve_opinion", t.hr_leader, {})
     expect.add("co_opinion", "health_clerk", "health_drafter")
     expect.check("opinion in")
 
@@ -170,7 +182,8 @@ def test_each_actor_is_told_once_of_their_turn_through_the_whole_cycle(
         "health_clerk": ["assigned", "co_opinion", "to_issue"],
         "hr_clerk": ["assigned"],
         "health_drafter": ["dispatched", "co_opinion", "draft_returned"],
-        "hr_drafter": ["dispatched"],
+        "hr_drafter": ["dispatched", "draft_returned"],
+        "hr_leader": ["co_opinion", "co_opinion"],
         "health_first": ["to_review", "to_review"],
         "health_second": ["to_review"],
         "health_final": ["to_review"],

@@ -30,6 +30,8 @@ WHO_ACTS_NEXT = [
     ("accepted", "co", ["hr_clerk"]),
     ("drafting", "lead", ["health_drafter"]),
     ("drafting", "co", ["hr_drafter"]),
+    # A 会办意见 waiting for approval: the unit's leader (its deadline still runs).
+    ("opinion_pending", "co", ["hr_leader"]),
     ("first_review", "lead", ["health_first"]),
     ("second_review", "lead", ["health_second"]),
     ("final_review", "lead", ["health_final"]),

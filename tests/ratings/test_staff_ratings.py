@@ -49,6 +49,7 @@ def issue_item(w, authors, *, co_unit=None, number=None, letter=False):
     for other in assigned[1:]:
         handling.accept_assignment(other, w.hr_clerk)
         handling.submit_opinion(other, w.hr_clerk, text="同意主办单位意见。")
+        handling.approve_opinion(other, w.hr_leader)
     handling.dispatch_assignment(assignment, w.health_clerk, section_id=w.health_section.id,
                                  drafter_id=w.health_drafter.id)
     write_draft(assignment, w.health_drafter)

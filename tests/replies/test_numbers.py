@@ -54,7 +54,9 @@ def _health_opinion(w) -> str | None:
     proposal = factories.make_proposal(w.clerk, w.meeting)
     _, co = factories.assign(proposal, w.clerk, lead=w.hr, co=[w.health])
     handling.accept_assignment(co, w.health_clerk)
-    return handling.submit_opinion(co, w.health_clerk, text="同意。").doc_number
+    handling.submit_opinion(co, w.health_clerk, text="同意。")
+    # Numbered when the unit's leader approves it.
+    return handling.approve_opinion(co, w.health_leader).doc_number
 
 
 def test_separate_series_for_suggestions_proposals_and_opinions(w):

@@ -229,6 +229,10 @@ def test_cosign_gate_opens_when_every_opinion_is_in(w):
     lead, co = _lead_with_co(w)
     write_draft(lead, w.health_drafter)
     handling.submit_opinion(co, w.hr_clerk, text="同意主办单位意见。")
+    # Not in before hr's leader approved it.
+    assert queries.missing_co_opinions(lead) == ["省人力资源和社会保障厅"]
+    _refused(InvalidTransition, replies.submit_review, lead, w.health_drafter)
+    handling.approve_opinion(co, w.hr_leader)
     assert queries.missing_co_opinions(lead) == []
     replies.submit_review(lead, w.health_drafter)
     assert lead.state == "first_review" and lead.cosign_override_reason == ""
@@ -258,12 +262,15 @@ def test_co_opinions_are_numbered_from_the_units_series(w):
         co = bring_to(w, "opinion_submitted", role="co")
         opinions.append(co.opinions[0].doc_number)
     assert opinions == [f"吉人社会字〔{YEAR}〕1号", f"吉人社会字〔{YEAR}〕2号"]
-    # A unit without a 会办意见 prefix sends unnumbered opinions.
+    # A unit without a 会办意见 prefix numbers them under its short name + 会字.
     proposal = factories.make_proposal(w.clerk, w.meeting)
     _, co = factories.assign(proposal, w.clerk, lead=w.health, co=[w.edu])
     handling.accept_assignment(co, w.edu_clerk)
     opinion = handling.submit_opinion(co, w.edu_clerk, text="无意见。")
-    assert opinion.doc_number is None
+    assert opinion.doc_number is None  # not before approval
+    signer = factories.make_user("edu_signer", w.edu, Role.signer)
+    handling.approve_opinion(co, signer)
+    assert opinion.doc_number == f"省教育厅会字〔{YEAR}〕1号"
 
 
 # --- review --------------------------------------------------------------------------------

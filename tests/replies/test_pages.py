@@ -187,6 +187,13 @@ def test_draft_cosign_review_sign_and_issue_through_the_pages(app, make_client, 
     }).status_code == 302
     # The co-handling unit reads the lead's draft.
     assert "扩大定向培养规模" in _text(hr.get(f"/assignments/{lead_id}/drafts"))
+    # Until hr's leader approves it, the opinion is not in.
+    page = _text(drafter.get(editor))
+    assert "我厅将配合落实职称评审倾斜政策" not in page and "尚未收到：省人力资源和社会保障厅" in page
+    leader = make_client()
+    leader.login("hr_leader")
+    assert leader.post_form(f"/assignments/{co_id}/actions/approve_opinion",
+                            {}).status_code == 302
 
     page = _text(drafter.get(editor))
     assert "我厅将配合落实职称评审倾斜政策" in page and "会办意见已全部收到" in page

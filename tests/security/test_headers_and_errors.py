@@ -400,6 +400,18 @@ def test_opinion_attachments_are_only_for_those_who_may_read_the_opinion(small_u
     response = _submit(env, client, env.ids.shared, f"{SECRET}附件.pdf", PDF,
                        text=f"{SECRET}会办意见")
     assert response.status_code == 302
+    # Until health's leader approves it, the file is health's alone.
+    with env.app.test_request_context():
+        from tracker.files.models import Attachment
+
+        pending_file = f"/attachments/{db.session.scalar(select(func.max(Attachment.id)))}"
+        db.session.remove()
+    assert client.get(pending_file).status_code == 200
+    for user in ("hr_clerk", "clerk"):
+        assert _client(env, user).get(pending_file).status_code == 404, user
+    leader = _client(env, "health_leader")
+    assert leader.post(f"/assignments/{env.ids.shared}/actions/approve_opinion",
+                       data={"csrf_token": leader.token}).status_code == 302
     from tracker.accounts.models import User
     from tracker.accounts.operations import issue_token
     from tracker.files.models import Attachment

@@ -19,7 +19,7 @@ from tracker.notifications.operations import save_settings
 
 USERS = ("admin", "clerk", "health_clerk", "health_drafter", "health_drafter2", "health_first",
          "health_second", "health_final", "health_signer", "health_leader", "hr_clerk",
-         "hr_drafter", "edu_clerk", "edu_drafter")
+         "hr_drafter", "hr_leader", "edu_clerk", "edu_drafter")
 SUBJECT_PREFIX = "【建议提案办理系统】"
 
 

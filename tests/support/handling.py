@@ -67,8 +67,10 @@ def bring_to(w, state: str, role: str = "lead") -> Assignment:
         operations.dispatch_assignment(target, clerk, section_id=section.id,
                                        drafter_id=drafter.id)
         return target
-    if state == "opinion_submitted":
+    if state in {"opinion_pending", "opinion_submitted"}:
         operations.submit_opinion(target, clerk, text="同意主办单位意见。")
+        if state == "opinion_submitted":
+            operations.approve_opinion(target, w.hr_leader)
         return target
     operations.dispatch_assignment(target, clerk, section_id=section.id, drafter_id=drafter.id)
     write_draft(target, drafter)
@@ -177,6 +179,10 @@ def perform(w, assignment: Assignment, action: str, actor: User | None = None):
                                          summary="当面听取意见")
     if action == Action.submit_opinion:
         return operations.submit_opinion(assignment, actor or clerk, text="会办意见")
+    if action == Action.approve_opinion:
+        return operations.approve_opinion(assignment, actor or w.hr_leader)
+    if action == Action.return_opinion:
+        return operations.return_opinion(assignment, actor or w.hr_leader, comment="请补充政策依据")
     if action == Action.save_draft:
         return write_draft(assignment, actor or drafter, body="修改后的答复稿。")
     if action == Action.override_cosign:

@@ -67,6 +67,8 @@ ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx"
 DRAFT_LETTER_ENDPOINTS = {"api.draft_letter_pdf", "api.draft_letter_docx"}
 # The preview of the letter about to be issued: only for a signed reply.
 SIGNED_LETTER_ENDPOINTS = {"replies.issue_preview"}
+# An approved 会办意见's letter (the opinion of a_opinion).
+OPINION_ENDPOINTS = {"replies.opinion_letter", "api.opinion_letter_pdf"}
 ACTION_ARGS = {"name", "action"}
 # "code": the verification code printed on health's issued letter (public by design: it
 # opens /verify/<code> for whoever holds the letter).
@@ -88,6 +90,9 @@ ACTION_ALLOWED = {
     # The unit's clerk, or the drafter the item was passed to (health_drafter on item 1).
     "record_contact": {"health_clerk", "health_drafter"},
     "submit_opinion": {"health_clerk"},
+    # health's 会办意见: its signers (the principal leader is one) approve or return it.
+    "approve_opinion": {"health_signer", "health_leader"},
+    "return_opinion": {"health_signer", "health_leader"},
     "save_draft": {"health_clerk", "health_drafter"},
     "submit_review": {"health_clerk", "health_drafter"},
     "override_cosign": {"clerk"},
@@ -115,6 +120,7 @@ ACTION_TARGETS = {
     "approve_return": ["a_return_requested"], "reject_return": ["a_return_requested"],
     "dispatch": ["a_drafting"], "record_contact": ["a_drafting"],
     "submit_opinion": ["a_co_accepted"],
+    "approve_opinion": ["a_opinion_pending"], "return_opinion": ["a_opinion_pending"],
     "save_draft": ["a_drafting"], "override_cosign": ["a_drafting"],
     "submit_review": ["a_drafting"],
     "approve": ["a_first", "a_second", "a_final"],
@@ -124,7 +130,7 @@ ACTION_TARGETS = {
     "approve_extension": ["a_extension"], "reject_extension": ["a_extension"],
 }
 SCENARIO_ASSIGNMENTS = ("a_assigned", "a_return_requested", "a_drafting", "a_co_accepted",
-                        "a_opinion", "a_first", "a_second", "a_final", "a_awaiting",
+                        "a_opinion", "a_opinion_pending", "a_first", "a_second", "a_final", "a_awaiting",
                         "a_signed", "a_extension")
 # Pages only the supervising office's clerks (and for meetings, administrators) may use.
 SUPERVISOR_ONLY = {
@@ -423,6 +429,8 @@ class Scenario:
                 return ids.a_first  # its first version is the draft under review
             if rule.endpoint in SIGNED_LETTER_ENDPOINTS:
                 return ids.a_signed
+            if rule.endpoint in OPINION_ENDPOINTS:
+                return ids.a_opinion  # whose approved opinion is ids.opinion
             return ids.a_drafting
         if name == "number":
             return 1  # a draft's version number (of a_first)
@@ -532,6 +540,8 @@ class Scenario:
             "record_contact": {"stage": "before", "method": "phone",
                                "contacted_on": today().isoformat(), "summary": "电话沟通"},
             "submit_opinion": {"text": "同意主办单位意见。"},
+            "approve_opinion": {"note": "同意"},
+            "return_opinion": {"comment": "请补充政策依据"},
             "save_draft": {"body": "一、基本情况\n修改后的答复。", "result_class": "A",
                            "reply_form": "written", "disclosure": "public"},
             "override_cosign": {"reason": "会办单位逾期未复"},
@@ -741,6 +751,12 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     handling.accept_assignment(a2, w.health_clerk)
     opinion = handling.submit_opinion(a2, w.health_clerk, text=f"{SECRET}会办意见",
                                       attachment=pdf_upload(f"{SECRET}意见.pdf"))
+    handling.approve_opinion(a2, _user("health_signer"))
+    # 15: hr leads, health co-handles and its opinion waits for health's leader.
+    p15 = item(15)
+    _, a15 = factories.assign(p15, w.clerk, lead=w.hr, co=[w.health])
+    handling.accept_assignment(a15, w.health_clerk)
+    handling.submit_opinion(a15, w.health_clerk, text=f"{SECRET}待审批的会办意见")
     # 3: hr leads, health co-handles and has acknowledged (submit_opinion is next).
     p3 = item(3)
     _, a3 = factories.assign(p3, w.clerk, lead=w.hr, co=[w.health])
@@ -899,6 +915,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             "p_drafting": p1.id, "p_rated": rated_item, "p_opinion": p2.id, "p_co_accepted": p3.id,
             "p_assigned": p4.id, "p_return_requested": p5.id,
             "a_drafting": a1.id, "a_opinion": a2.id, "a_co_accepted": a3.id,
+            "a_opinion_pending": a15.id, "p_opinion_pending": p15.id,
             "a_assigned": a4.id, "a_return_requested": a5.id, **reviewed,
             "contact": contact.id, "opinion": opinion.id, "attachment": opinion.attachment_id,
             "health_token": health_token,

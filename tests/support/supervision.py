@@ -153,6 +153,7 @@ def build_figures_world(ids: SimpleNamespace) -> dict:
     h1, r1 = factories.assign(p1, w.clerk, lead=w.health, co=[w.hr])
     handling.accept_assignment(r1, rc)
     handling.submit_opinion(r1, rc, text="同意主办单位意见。")
+    handling.approve_opinion(r1, _user("hr_leader"))
     handling.accept_assignment(h1, hc)
     handling.dispatch_assignment(h1, hc, section_id=w.health.sections[0].id, drafter_id=hd.id)
     contact(h1, hd, ContactMethod.face)
@@ -222,10 +223,12 @@ def build_figures_world(ids: SimpleNamespace) -> dict:
     handling.dispatch_assignment(r9, rc, section_id=w.hr.sections[0].id, drafter_id=rd.id)
     handling.accept_assignment(h9, hc)
     handling.submit_opinion(h9, hc, text="会办意见。")
+    handling.approve_opinion(h9, hs)
     set_dates(h9, assigned_on=now - timedelta(days=60), return_due_on=now - timedelta(days=51),
               due_on=now - timedelta(days=30), accepted_at=late_stamp(now - timedelta(days=51)))
     for opinion in h9.opinions:
-        opinion.submitted_at = late_stamp(now - timedelta(days=30))
+        # Approved (sent) after its deadline: the approval is the opinion's date.
+        opinion.submitted_at = opinion.decided_at = late_stamp(now - timedelta(days=30))
     db.session.flush()
     out.update(p1=p1.id, p2=p2.id, p3=p3.id, p4=p4.id, p5=p5.id, p6=p6.id, p7=p7.id,
                p9=p9.id)

@@ -332,6 +332,45 @@ PREFIX_FIELDS = {"prefix_suggestion": "建议答复", "prefix_proposal": "提案
                  "prefix_co_opinion": "会办意见"}
 
 
+# A unit that typed no 会办意见 prefix numbers its opinions under its short name + 会字
+# (「省人社厅会字〔2026〕3号」): every unit has a series from the start, changeable in its settings.
+CO_OPINION_SUFFIX = "会字"
+
+
+def co_opinion_prefix(unit: Unit) -> str:
+    """The unit's 会办意见 prefix: the one typed in its settings, or the default."""
+    return unit.prefix_co_opinion or default_co_opinion_prefix(unit)
+
+
+def default_co_opinion_prefix(unit: Unit) -> str:
+    """The short name (or, when another unit shares it or uses the result, the full name)
+    followed by 会字; unique among the units, so no two opinions share a number."""
+    room = PREFIX_MAX - len(CO_OPINION_SUFFIX)
+    for base in dict.fromkeys(b for b in (unit.short_name, unit.name) if b):
+        prefix = base[:room] + CO_OPINION_SUFFIX
+        if not _prefix_user(prefix, unit):
+            return prefix
+    return f"{unit.name[:room - 6]}{unit.id}{CO_OPINION_SUFFIX}"
+
+
+def _prefix_user(prefix: str, unit: Unit) -> tuple[str, bool] | None:
+    """Another unit that has typed this prefix (its name, True) or might default to it (its
+    name, False): the same short name or name before 会字, and no prefix typed."""
+    typed = db.session.scalar(select(Unit.name).where(
+        Unit.id != unit.id,
+        (Unit.prefix_suggestion == prefix) | (Unit.prefix_proposal == prefix)
+        | (Unit.prefix_co_opinion == prefix)))
+    if typed:
+        return typed, True
+    if not prefix.endswith(CO_OPINION_SUFFIX):
+        return None
+    base = prefix.removesuffix(CO_OPINION_SUFFIX)
+    other = db.session.scalar(select(Unit.name).where(
+        Unit.id != unit.id, Unit.prefix_co_opinion == "",
+        (Unit.short_name == base) | (Unit.name == base)).limit(1))
+    return (other, False) if other else None
+
+
 def _prefix_problem(prefix: str) -> str | None:
     if len(prefix) > PREFIX_MAX:
         return f"发文字号前缀最多 {PREFIX_MAX} 个字符。"
@@ -374,12 +413,11 @@ def update_unit_settings(actor: User | None, unit: Unit, *, review_levels: list[
             problem = (f"与{PREFIX_FIELDS[seen[prefix]]}的前缀相同；"
                        "各类文件须用不同的前缀，否则字号会重复。")
         if problem is None:
-            other = db.session.scalar(select(Unit.name).where(
-                Unit.id != unit.id,
-                (Unit.prefix_suggestion == prefix) | (Unit.prefix_proposal == prefix)
-                | (Unit.prefix_co_opinion == prefix)))
-            if other:
-                problem = f"「{other}」已使用该前缀。"
+            other = _prefix_user(prefix, unit)
+            if other is not None:
+                other_name, typed = other
+                problem = (f"「{other_name}」已使用该前缀。" if typed
+                           else f"「{other_name}」未设会办意见前缀，按单位简称默认使用该前缀。")
         if problem:
             errors[name] = [problem]
         seen.setdefault(prefix, name)

@@ -16,7 +16,8 @@ class Role(LabelledEnum):
     reviewer_final = "reviewer_final", "终审人"
     signer = "signer", "签发人"
     # A leader who gives instructions (批示): of the supervising office (转办、签办、审阅办理结果)
-    # or of a handling unit (主要领导、分管领导办理意见). Sees their unit's items, acts on none.
+    # or of a handling unit (主要领导、分管领导办理意见). Sees their unit's items; of the
+    # workflow's moves makes one: approving (or returning) the unit's 会办意见.
     leader = "leader", "领导（批示）"
     admin = "admin", "系统管理员"
 

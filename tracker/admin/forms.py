@@ -24,7 +24,7 @@ from wtforms.validators import (
 )
 
 from tracker.accounts.models import Role, Section, TokenScope, Unit
-from tracker.accounts.operations import token_max_days
+from tracker.accounts.operations import default_co_opinion_prefix, token_max_days
 from tracker.core.forms import BaseForm, MultiCheckboxField
 from tracker.core.states import ReviewLevel
 from tracker.letters import fields
@@ -205,6 +205,12 @@ class UnitSettingsForm(BaseForm):
                                   description=PREFIX_HELP.format(example="吉卫复提字"))
     prefix_co_opinion = StringField("会办意见", [Optional(), Length(max=30)],
                                     description=PREFIX_HELP.format(example="吉卫会字"))
+
+    def show_default_prefix(self, unit: Unit) -> None:
+        """An empty 会办意见 prefix numbers under the unit's default: say which."""
+        default = default_co_opinion_prefix(unit)
+        self.prefix_co_opinion.render_kw = {"placeholder": default}
+        self.prefix_co_opinion.description = f"留空则使用「{default}」（单位简称＋会字）"
 
     def fill_leaders(self, unit: Unit) -> None:
         """Offer the unit's enabled users (and the current leader, even when disabled)."""

@@ -109,6 +109,7 @@ def _unit_page(unit: Unit, form: UnitEditForm, section_form: SectionForm,
         settings_form = UnitSettingsForm(formdata=None, prefix="settings")
         settings_form.load(unit)
     settings_form.fill_leaders(unit)
+    settings_form.show_default_prefix(unit)
     styles = letter_styles.styles_of(unit)
     style_forms = {}
     for kind, style in styles.items():

@@ -267,7 +267,9 @@ def _action_operation(target: str, actions: list[Action]) -> dict:
         "description": (
             f"各操作的请求体：{table}。先检查当前状态与调用者身份（409/403），再校验内容（422）；"
             "成功后返回事项的最新内容。带 version 时，若交办已被他人更新则返回 409。"
-            + ("提交会办意见可用 multipart/form-data 上传附件（字段 attachment）。"
+            + ("提交会办意见可用 multipart/form-data 上传附件（字段 attachment）；"
+               "提交后由会办单位的签发人、主要负责人或领导批准（approve_opinion，批准时编号）"
+               "或退回（return_opinion，须填 comment），seen_opinion_id 为所审的会办意见 id。"
                if Action.submit_opinion in actions else "")
             + ("保存答复稿（save_draft）可用 multipart/form-data 上传 Word 稿（字段 docx，"
                "以其正文代替 body）；base_number 为打开时的稿号（首稿为 0），"
@@ -461,6 +463,12 @@ def _letter_paths() -> dict:
             "parameters": [assignment, number],
             "responses": {**_file_ok("答复函草稿", mimetype), **_errors(401, 403, 404)},
         }}
+    paths["/assignments/{assignment_id}/opinions/{opinion_id}/letter.pdf"] = {"get": {
+        "tags": ["replies"], "operationId": "opinion_letter_pdf",
+        "summary": "已批准的会办意见的会办意见函（PDF）：主办单位、会办单位和交办员可取",
+        "parameters": [assignment, _id_param("opinion_id", "会办意见 id")],
+        "responses": {**_file_ok("会办意见函", PDF_TYPE), **_errors(401, 404)},
+    }}
     return paths
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, RootModel, W
 from pydantic.json_schema import DefsRef, GenerateJsonSchema, models_json_schema
 
 from tracker.accounts.models import Role
-from tracker.core.states import Grade, Satisfaction
+from tracker.core.states import Grade, OpinionStatus, Satisfaction
 from tracker.handling.models import ContactMethod, ContactStage, ExtensionStatus, UnitRole
 from tracker.handling.workflow import Action, AssignmentState, ProposalState
 from tracker.instructions.choices import InstructionKind, InstructionSource, InstructionStatus
@@ -206,8 +206,12 @@ class Opinion(Schema):
     attachment: Attachment | None
     submitted_by: UserRef
     submitted_at: UtcDateTime
+    status: choice(OpinionStatus, "待审批、已批准或已退回；主办单位只看到已批准的")
+    status_label: str
+    decided_by: UserRef | None = Field(description="批准或退回的领导（早期数据可能为空）")
+    decided_at: UtcDateTime | None = Field(description="批准或退回的时间；批准时间即会办意见的日期")
     doc_number: str | None = Field(
-        description="会办意见的发文字号（单位设置了前缀时），如 吉人社会字〔2026〕3号")
+        description="会办意见的发文字号（批准时编号），如 吉人社会字〔2026〕3号")
 
 
 class Instruction(Schema):

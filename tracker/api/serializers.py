@@ -316,6 +316,10 @@ def opinion(o: CoOpinion, a: Assignment) -> schemas.Opinion:
         attachment=attachment(o.attachment),
         submitted_by=user_ref(o.submitted_by),
         submitted_at=o.submitted_at,
+        status=o.status,
+        status_label=o.status_label,
+        decided_by=user_ref(o.decided_by),
+        decided_at=o.decided_at,
         doc_number=o.doc_number,
     )
 
@@ -399,7 +403,7 @@ def proposal_detail(p: Proposal, viewer: User,
         rating_rule=rating_rule(),
         contacts=[contact(c, a) for c, a in contacts],
         opinions=[opinion(o, a) for a in p.assignments if a.id in readable
-                  for o in a.opinions],
+                  for o in permissions.visible_opinions(viewer, a)],
         instructions=[instruction(i) for i in instruction_ops.visible_instructions(p, viewer)],
         # The same filtering as the page (opinions and drafts the viewer may not read).
         timeline=[event(e, details) for e, details in queries.visible_timeline(p, viewer)],

@@ -417,6 +417,13 @@ def issued_letter_docx(assignment_id: int):
     return documents.send(documents.issued_docx(assignment, reply))
 
 
+@bp.get("/assignments/<int:assignment_id>/opinions/<int:opinion_id>/letter.pdf")
+def opinion_letter_pdf(assignment_id: int, opinion_id: int):
+    """The 会办意见函 of an approved co-handling opinion."""
+    assignment = _visible_assignment(assignment_id)
+    return documents.send(documents.opinion_letter(g.api_user, assignment, opinion_id))
+
+
 @bp.get("/assignments/<int:assignment_id>/drafts/<int:number>/letter.pdf")
 def draft_letter_pdf(assignment_id: int, number: int):
     """A draft version's letter, watermarked 草稿, as the preview page shows it."""

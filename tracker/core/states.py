@@ -32,6 +32,8 @@ class AssignmentState(LabelledEnum):
     returned = "returned", "已退回"
     accepted = "accepted", "已签收"
     drafting = "drafting", "办理中"
+    # A co-handling unit's 会办意见 waits for its leader's approval before it goes out.
+    opinion_pending = "opinion_pending", "会办意见待审批"
     opinion_submitted = "opinion_submitted", "已提交会办意见"
     first_review = "first_review", "初审中"
     second_review = "second_review", "复审中"
@@ -52,6 +54,9 @@ class Action(LabelledEnum):
     dispatch = "dispatch", "指定承办人"
     record_contact = "record_contact", "登记联系情况"
     submit_opinion = "submit_opinion", "提交会办意见"
+    # The co-handling unit's leader approves its 会办意见 (it goes out, numbered) or returns it.
+    approve_opinion = "approve_opinion", "批准会办意见"
+    return_opinion = "return_opinion", "退回会办意见"
     save_draft = "save_draft", "撰写答复"
     override_cosign = "override_cosign", "会签例外"
     submit_review = "submit_review", "送审"
@@ -83,6 +88,12 @@ class ReviewLevel(LabelledEnum):
         return (cls.first, cls.second, cls.final)
 
 
+class OpinionStatus(LabelledEnum):
+    """A version of a co-handling unit's 会办意见: waiting for, given or refused approval."""
+
+    pending = "pending", "待审批"
+    approved = "approved", "已批准"
+    returned = "returned", "已退回"
 
 
 class ExtensionStatus(LabelledEnum):
@@ -107,7 +118,8 @@ REVIEW_STATES = {
 LEVEL_OF_STATE = {state: level for level, state in REVIEW_STATES.items()}
 
 # States in which an assignment no longer has a deadline running: the unit's part is done
-# (replied, rated, its 会办意见 sent) or it is no longer the unit's (returned).
+# (replied, rated, its 会办意见 approved and sent) or it is no longer the unit's (returned).
+# A 会办意见 waiting for its leader's approval is not sent yet: its deadline still runs.
 FINISHED_STATES = frozenset({
     AssignmentState.returned, AssignmentState.opinion_submitted, AssignmentState.replied,
     AssignmentState.rated})

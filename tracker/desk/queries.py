@@ -137,6 +137,8 @@ def _todo_states(user: User) -> set[str]:
         states.add(AssignmentState.awaiting_signature)
     if user.has_role(Role.unit_clerk, Role.signer):
         states.add(AssignmentState.signed)
+    if user.has_role(Role.signer, Role.leader) or leader:
+        states.add(AssignmentState.opinion_pending)
     return states
 
 
@@ -164,7 +166,11 @@ def _todo_what(assignment: Assignment, actions: list[Action]) -> str:
         if state == review_state:
             return label
     return {AssignmentState.awaiting_signature: "待签发",
-            AssignmentState.signed: "待发文"}.get(state, state)
+            AssignmentState.signed: "待发文",
+            AssignmentState.opinion_pending: "待审批会办意见"}.get(state, state)
+
+
+OPINION_DECISIONS = (Action.approve_opinion.value, Action.return_opinion.value)
 
 
 def timeline(proposal: Proposal) -> list[AuditEvent]:
@@ -181,17 +187,26 @@ def visible_timeline(proposal: Proposal, user: User) -> list[tuple[AuditEvent, d
         a.id for a in proposal.assignments
         if a.role.value == "co" and not permissions.can_view_opinion(user, a)
     }
+    # Outside the co-handling unit a 会办意见 is read once its leader approved it; the
+    # leader's comments stay within the unit.
+    own = {a.id for a in proposal.assignments if a.unit_id == user.unit_id}
+    approved = {o.id for a in proposal.assignments if a.role.value == "co"
+                for o in a.opinions if o.is_approved}
     hidden_drafts = {a.id for a in proposal.assignments
                      if not permissions.can_read_draft(user, a)}
-    own = {a.id for a in proposal.assignments if a.unit_id == user.unit_id}
     result = []
     for event in timeline(proposal):
         details = details_of(event)
-        if event.action == "submit_opinion" and event.object_id in hidden_opinions:
+        unapproved = ("opinion_id" in details and details["opinion_id"] not in approved
+                      and event.object_id not in own)
+        if event.action == "submit_opinion" and (event.object_id in hidden_opinions
+                                                 or unapproved):
             details = {k: v for k, v in details.items() if k not in {"text", "attachment"}}
         if (event.object_type == "instruction" and details.get("assignment_id") is not None
                 and details["assignment_id"] not in own and not permissions.oversees(user)):
             continue  # a unit's leaders' instructions are for the unit and the office
+        if event.action in OPINION_DECISIONS and event.object_id not in own:
+            details = {k: v for k, v in details.items() if k not in {"note", "comment"}}
         if event.action in DRAFT_ACTIONS and event.object_id in hidden_drafts:
             # Drafters' notes and reviewers' comments belong to the draft.
             details = {k: v for k, v in details.items() if k not in {"note", "comment"}}

@@ -14,7 +14,7 @@ from tracker.core.errors import ValidationFailed
 from tracker.core.forms import BaseForm
 from tracker.core.states import AssignmentState
 from tracker.extensions import db
-from tracker.handling import forms, operations
+from tracker.handling import forms, operations, permissions
 from tracker.handling.models import Assignment, ContactMethod, ContactStage, UnitRole
 from tracker.handling.workflow import Action
 from tracker.proposals.models import Proposal
@@ -79,6 +79,27 @@ def _setup_dispatch(form: forms.DispatchForm, assignment: Assignment) -> None:
     form.drafter_id.choices = [(u.id, u.full_name) for u in drafters if u.has_role(Role.drafter)]
     if form.section_id.data is None and assignment.section_id:
         form.section_id.data = assignment.section_id
+
+
+OPINION_TEMPLATE = "handling/opinion.html"
+
+
+def _opinion_context(assignment: Assignment, user: User) -> dict:
+    """The versions of the unit's 会办意见 so far (its own people and its leader see them)."""
+    return {"opinions": permissions.visible_opinions(user, assignment),
+            "pending": assignment.pending_opinion}
+
+
+def _setup_opinion(form: forms.OpinionForm, assignment: Assignment) -> None:
+    """A returned opinion is revised, not retyped: the form starts from the last version."""
+    if not form.is_submitted() and assignment.opinions:
+        form.text.data = assignment.opinions[-1].text
+
+
+def _setup_opinion_decision(form: forms.OpinionDecisionForm, assignment: Assignment) -> None:
+    pending = assignment.pending_opinion
+    if not form.is_submitted() and pending is not None:
+        form.seen_opinion_id.data = pending.id
 
 
 def form_version(form) -> int | None:
@@ -150,7 +171,20 @@ ACTIONS: dict[Action, ActionSpec] = {
     Action.submit_opinion: ActionSpec(
         forms.OpinionForm,
         lambda a, actor, f: operations.submit_opinion(
-            a, actor, text=f.text.data, attachment=f.attachment.data, version=form_version(f))),
+            a, actor, text=f.text.data, attachment=f.attachment.data, version=form_version(f)),
+        _setup_opinion, template=OPINION_TEMPLATE, context=_opinion_context),
+    Action.approve_opinion: ActionSpec(
+        forms.ApproveOpinionForm,
+        lambda a, actor, f: operations.approve_opinion(
+            a, actor, note=f.note.data or "", seen_opinion_id=f.seen_opinion_id.data,
+            version=form_version(f)),
+        _setup_opinion_decision, template=OPINION_TEMPLATE, context=_opinion_context),
+    Action.return_opinion: ActionSpec(
+        forms.ReturnOpinionForm,
+        lambda a, actor, f: operations.return_opinion(
+            a, actor, comment=f.comment.data, seen_opinion_id=f.seen_opinion_id.data,
+            version=form_version(f)),
+        _setup_opinion_decision, template=OPINION_TEMPLATE, context=_opinion_context),
     Action.request_extension: ActionSpec(
         forms.RequestExtensionForm,
         lambda a, actor, f: operations.request_extension(

@@ -62,6 +62,20 @@ class OpinionForm(VersionedForm):
     attachment = FileField("附件（可选，PDF/Word/图片）")
 
 
+class OpinionDecisionForm(VersionedForm):
+    # The pending version the leader read: a newer one gets a 409, not a blind decision.
+    seen_opinion_id = IntegerField("会办意见", [Optional()], widget=HiddenField.widget)
+
+
+class ApproveOpinionForm(OpinionDecisionForm):
+    note = TextAreaField("审批意见（可选）", [Optional(), Length(max=1000)])
+
+
+class ReturnOpinionForm(OpinionDecisionForm):
+    comment = TextAreaField("退回意见", [DataRequired(REQUIRED), Length(max=1000)],
+                            description="写明需要修改的内容，退回后由承办人（或联络员）修改后重新提交")
+
+
 class RequestExtensionForm(VersionedForm):
     reason = TextAreaField("延期理由", [DataRequired(REQUIRED), Length(max=1000)])
     due_on = DateField("延期至", [Optional()],

@@ -24,6 +24,7 @@ from tracker.core.states import (
     UNFINISHED_STATES,
     AssignmentState,
     ExtensionStatus,
+    OpinionStatus,
     Satisfaction,
 )
 from tracker.core.time import today, utcnow
@@ -98,12 +99,24 @@ class Assignment(db.Model):
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="assignment", order_by="Contact.contacted_on"
     )
+    # Every submitted version, approved, pending or returned (see CoOpinion).
     opinions: Mapped[list[CoOpinion]] = relationship(
-        back_populates="assignment", order_by="CoOpinion.submitted_at"
+        back_populates="assignment", order_by="[CoOpinion.submitted_at, CoOpinion.id]"
     )
     extension: Mapped[DeadlineExtension | None] = relationship(
         back_populates="assignment", uselist=False
     )
+
+    @property
+    def approved_opinion(self) -> CoOpinion | None:
+        """The 会办意见 its leader approved (the one the lead unit reads), if any."""
+        return next((o for o in reversed(self.opinions) if o.is_approved), None)
+
+    @property
+    def pending_opinion(self) -> CoOpinion | None:
+        """The 会办意见 waiting for the leader's approval, if any."""
+        return next((o for o in reversed(self.opinions)
+                     if o.status == OpinionStatus.pending), None)
 
     # The one definition of finished, overdue and due soon. Each works on a loaded row
     # (True/False) and on the class (SQL for a query): ``a.is_overdue()`` in Python and
@@ -195,9 +208,24 @@ class Contact(db.Model):
 
 
 class CoOpinion(db.Model):
-    """A co-handling unit's opinion (会办意见) sent to the lead unit."""
+    """A co-handling unit's opinion (会办意见) for the lead unit: one row per submission. It
+    waits for the unit's leader, who approves it (it goes out, numbered) or returns it with
+    a comment (the unit revises and submits a new row). Decided only through transition()."""
 
     __tablename__ = "co_opinions"
+    __table_args__ = (
+        one_of("status", OpinionStatus),
+        CheckConstraint("status <> 'returned' OR decision_note <> ''",
+                        name="return_has_note"),
+        CheckConstraint(
+            "status <> 'returned' OR (decided_by_id IS NOT NULL AND decided_at IS NOT NULL)",
+            name="return_has_decider"),
+        # Approved by somebody, at some time; opinions sent before approvals existed were
+        # approved by nobody (decided_at is their submission).
+        CheckConstraint("status <> 'approved' OR decided_at IS NOT NULL",
+                        name="approval_has_date"),
+        CheckConstraint("doc_number IS NULL OR status = 'approved'", name="number_when_approved"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
@@ -207,9 +235,25 @@ class CoOpinion(db.Model):
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     submitted_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    # Numbered from the unit's 会办意见 series when the unit has one configured.
+    status: Mapped[OpinionStatus] = mapped_column(
+        enum_type(OpinionStatus, 10), default=OpinionStatus.pending,
+        server_default=OpinionStatus.pending.value)
+    # The leader's decision: approval (the opinion's date) or return with a comment.
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Numbered from the unit's 会办意见 series at approval.
     doc_number: Mapped[str | None] = mapped_column(String(60), unique=True)
 
     assignment: Mapped[Assignment] = relationship(back_populates="opinions")
     attachment: Mapped[Attachment | None] = relationship()  # noqa: F821
-    submitted_by: Mapped[User] = relationship()  # noqa: F821
+    submitted_by: Mapped[User] = relationship(foreign_keys=[submitted_by_id])  # noqa: F821
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])  # noqa: F821
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == OpinionStatus.approved
+
+    @property
+    def status_label(self) -> str:
+        return OpinionStatus(self.status).label

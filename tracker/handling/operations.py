@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from tracker.accounts.models import Role, Section, Unit, User
 from tracker.core.enums import LabelledEnum
-from tracker.core.errors import ValidationFailed
+from tracker.core.errors import Conflict, ValidationFailed
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.files.storage import store_upload
@@ -25,6 +25,7 @@ from tracker.handling.models import (
     CoOpinion,
     DeadlineExtension,
     ExtensionStatus,
+    OpinionStatus,
     UnitRole,
 )
 from tracker.handling.workflow import Action, AssignmentState, check, return_window, transition
@@ -340,7 +341,7 @@ def record_contact(assignment: Assignment, actor: User, *, stage: ContactStage,
 def submit_opinion(assignment: Assignment, actor: User, *, text: str,
                    attachment: FileStorage | None = None,
                    version: int | None = None) -> CoOpinion:
-    """A co-handling unit sends its opinion (会办意见) to the lead unit."""
+    """A co-handling unit submits its opinion (会办意见) to its leader for approval."""
     text = (text or "").strip()
     if not text:
         raise ValidationFailed("请填写会办意见。", {"text": ["会办意见不能为空。"]})
@@ -355,17 +356,72 @@ def submit_opinion(assignment: Assignment, actor: User, *, text: str,
     def add() -> None:
         if stored is not None:
             db.session.flush()
-        # Its 会办意见 number, when the unit has a series, comes with the move's event.
         opinion = CoOpinion(assignment_id=assignment.id, text=text,
                             attachment_id=stored.id if stored else None,
-                            submitted_by_id=actor.id)
+                            submitted_by_id=actor.id, status=OpinionStatus.pending)
         db.session.add(opinion)
+        db.session.flush()
         created.append(opinion)
+        details["opinion_id"] = opinion.id
 
+    details = {"text": text[:200], "attachment": stored.original_name if stored else None}
     transition(assignment, Action.submit_opinion, actor, expected_version=version, effect=add,
-               details={"text": text[:200],
-                        "attachment": stored.original_name if stored else None})
+               details=details)
     return created[0]
+
+
+def _pending_opinion(assignment: Assignment, seen_opinion_id: int | None) -> CoOpinion:
+    opinion = db.session.scalar(select(CoOpinion).where(
+        CoOpinion.assignment_id == assignment.id,
+        CoOpinion.status == OpinionStatus.pending.value).order_by(CoOpinion.id.desc()).limit(1))
+    if opinion is None:
+        raise Conflict("该交办没有待审批的会办意见。")
+    if seen_opinion_id is not None and seen_opinion_id != opinion.id:
+        raise Conflict("待审批的会办意见在您打开之后已有变化，请刷新后重新查看。")
+    return opinion
+
+
+def approve_opinion(assignment: Assignment, actor: User, *, note: str = "",
+                    seen_opinion_id: int | None = None,
+                    version: int | None = None) -> CoOpinion:
+    """The co-handling unit's leader approves its 会办意见: it goes to the lead unit, with its
+    number (taken by the replies' subscriber to this move), dated today."""
+    check(assignment, Action.approve_opinion, actor)
+    opinion = _pending_opinion(assignment, seen_opinion_id)
+    note = (note or "").strip()
+    details: dict = {"opinion_id": opinion.id, **({"note": note[:500]} if note else {})}
+
+    def decide() -> None:
+        opinion.status = OpinionStatus.approved.value
+        opinion.decided_by_id, opinion.decided_at = actor.id, utcnow()
+        opinion.decision_note = note
+        db.session.flush()
+
+    transition(assignment, Action.approve_opinion, actor, expected_version=version,
+               effect=decide, details=details)
+    return opinion
+
+
+def return_opinion(assignment: Assignment, actor: User, *, comment: str,
+                   seen_opinion_id: int | None = None,
+                   version: int | None = None) -> CoOpinion:
+    """The leader returns the 会办意见 with a comment; the unit revises and submits again."""
+    check(assignment, Action.return_opinion, actor)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed("请填写退回会办意见的理由。",
+                               {"comment": ["退回时必须写明修改意见。"]})
+    opinion = _pending_opinion(assignment, seen_opinion_id)
+
+    def decide() -> None:
+        opinion.status = OpinionStatus.returned.value
+        opinion.decided_by_id, opinion.decided_at = actor.id, utcnow()
+        opinion.decision_note = comment
+        db.session.flush()
+
+    transition(assignment, Action.return_opinion, actor, expected_version=version,
+               effect=decide, details={"opinion_id": opinion.id, "comment": comment[:500]})
+    return opinion
 
 
 # --- deadline extension (申请延期): once per assignment, at most one month more ---------------

@@ -31,6 +31,16 @@ def is_handler_of(user: User, assignment: Assignment) -> bool:
     return user.has_role(Role.drafter) and assignment.drafter_id == user.id
 
 
+def is_opinion_approver_of(user: User, assignment: Assignment) -> bool:
+    """Who approves a co-handling unit's 会办意见: its signers, its principal leader, or a
+    leader (领导批示) of the unit."""
+    if user.unit_id != assignment.unit_id:
+        return False
+    if assignment.unit.principal_leader_id == user.id:
+        return True
+    return user.has_role(Role.signer, Role.leader)
+
+
 def can_view_proposal(user: User, proposal) -> bool:
     if oversees(user):
         return True
@@ -52,6 +62,22 @@ def can_view_opinion(user: User, assignment: Assignment) -> bool:
         a.unit_id == user.unit_id and a.role.value == "lead" and a.state != AssignmentState.returned
         for a in assignment.proposal.assignments
     )
+
+
+def can_read_opinion(user: User, opinion: CoOpinion) -> bool:
+    """One version of a 会办意见: the approved one as can_view_opinion says; the pending and
+    returned versions only within the co-handling unit (its leader approves the pending)."""
+    assignment = opinion.assignment
+    if user.unit_id == assignment.unit_id:
+        return True
+    return opinion.is_approved and can_view_opinion(user, assignment)
+
+
+def visible_opinions(user: User, assignment: Assignment) -> list[CoOpinion]:
+    """The versions of the assignment's 会办意见 this user may read, oldest first."""
+    if not can_view_opinion(user, assignment):
+        return []
+    return [o for o in assignment.opinions if can_read_opinion(user, o)]
 
 
 def can_read_draft(user: User, assignment: Assignment) -> bool:
@@ -91,5 +117,5 @@ def download_rule(user: User, attachment) -> bool | None:
         return False
     opinion = db.session.scalar(select(CoOpinion).where(CoOpinion.attachment_id == attachment.id))
     if opinion is not None:
-        return can_view_opinion(user, opinion.assignment)
+        return can_read_opinion(user, opinion)
     return None

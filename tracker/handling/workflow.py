@@ -62,6 +62,10 @@ def _handler(user: User, assignment: Assignment) -> bool:
     return permissions.is_handler_of(user, assignment)
 
 
+def _opinion_approver(user: User, assignment: Assignment) -> bool:
+    return permissions.is_opinion_approver_of(user, assignment)
+
+
 def _system(_user, _obj) -> bool:
     """Moves the tracker makes itself (never offered to a person as a button)."""
     return True
@@ -268,6 +272,14 @@ class Rule:
     tags: frozenset[str] = field(default_factory=frozenset)
 
 
+def _opinion_returned_to(assignment: Assignment) -> AssignmentState:
+    """A returned 会办意见 goes back to whoever revises it: the drafter, or the clerk when the
+    unit never passed the item on."""
+    return AssignmentState.drafting if assignment.drafter_id else AssignmentState.accepted
+
+
+OPINION_APPROVERS = "会办单位签发人、主要负责人或领导"
+
 A, P, S, L = AssignmentState, ProposalState, Action, ReviewLevel
 MAIN_ROLES = frozenset({UnitRole.lead, UnitRole.separate})
 CO_ROLE = frozenset({UnitRole.co})
@@ -284,11 +296,19 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
     (A.drafting, S.dispatch): Rule(A.drafting, _unit_clerk, "本单位联络员"),
     (A.accepted, S.record_contact): Rule(A.accepted, _handler, "本单位联络员或承办人"),
     (A.drafting, S.record_contact): Rule(A.drafting, _handler, "本单位联络员或承办人"),
+    # 会办意见: the co-handling unit submits it to its leader, who approves it (it goes to the
+    # lead unit, numbered, and the unit's deadline stops) or returns it for revision.
     (A.accepted, S.submit_opinion): Rule(
-        A.opinion_submitted, _handler, "会办单位联络员或承办人", unit_roles=CO_ROLE
+        A.opinion_pending, _handler, "会办单位联络员或承办人", unit_roles=CO_ROLE
     ),
     (A.drafting, S.submit_opinion): Rule(
-        A.opinion_submitted, _handler, "会办单位联络员或承办人", unit_roles=CO_ROLE
+        A.opinion_pending, _handler, "会办单位联络员或承办人", unit_roles=CO_ROLE
+    ),
+    (A.opinion_pending, S.approve_opinion): Rule(
+        A.opinion_submitted, _opinion_approver, OPINION_APPROVERS, unit_roles=CO_ROLE
+    ),
+    (A.opinion_pending, S.return_opinion): Rule(
+        _opinion_returned_to, _opinion_approver, OPINION_APPROVERS, unit_roles=CO_ROLE
     ),
     # Drafting, co-signing, three-level review, sign-off and issue (lead and 分办 units).
     (A.drafting, S.save_draft): Rule(
@@ -415,6 +435,7 @@ def derive_proposal_state(assignments: list[Assignment]) -> ProposalState:
 PROGRESS = {
     A.accepted: P.accepted,
     A.drafting: P.drafting,
+    A.opinion_pending: P.drafting,
     A.opinion_submitted: P.drafting,
     A.first_review: P.first_review,
     A.second_review: P.second_review,

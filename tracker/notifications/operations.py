@@ -45,6 +45,7 @@ NEXT_STEP: dict[AssignmentState, tuple[tuple[Action, str], ...]] = {
     A.accepted: ((Action.submit_opinion, "提交会办意见"), (Action.dispatch, Action.dispatch.label)),
     A.drafting: ((Action.submit_opinion, "提交会办意见"),
                  (Action.save_draft, "撰写答复并送审")),
+    A.opinion_pending: ((Action.approve_opinion, "审批会办意见"),),
     A.first_review: ((Action.approve, "初审答复稿"),),
     A.second_review: ((Action.approve, "复审答复稿"),),
     A.final_review: ((Action.approve, "终审答复稿"),),

@@ -230,17 +230,42 @@ def _dispatched(event: Transition, assignment: Assignment) -> None:
           f"请您承办：{_number(assignment)}", assignment)
 
 
+def _opinion_submitted(event: Transition, assignment: Assignment) -> None:
+    """会办意见 submitted: the co-handling unit's approvers are asked to approve it."""
+    _tell(event, recipients(assignment), K.co_opinion,
+          f"{item_name(assignment.proposal)}：{assignment.unit.name}（会办）的会办意见已由"
+          f"{event.actor.full_name}提交，请审批，会办期限 {_due(assignment)}。",
+          f"{_number(assignment)}会办意见待您审批，期限{_due(assignment)}。",
+          f"会办意见待审批：{_number(assignment)}", assignment)
+
+
+def _opinion_returned(event: Transition, assignment: Assignment) -> None:
+    """会办意见 returned: whoever revises it (the drafter, or the clerks) is told why."""
+    comment = event.details.get("comment", "")
+    _tell(event, recipients(assignment), K.draft_returned,
+          f"{item_name(assignment.proposal)}：{event.actor.full_name}退回了会办意见"
+          f"（意见：{comment}），请修改后重新提交，会办期限 {_due(assignment)}。",
+          f"{_number(assignment)}会办意见被退回修改，请登录系统查看意见。",
+          f"会办意见退回修改：{_number(assignment)}", assignment)
+
+
 def _opinion_in(event: Transition, assignment: Assignment) -> None:
-    """会办意见 in: the lead unit's drafter (or clerks) may now send the reply for review."""
+    """会办意见 approved and sent: the lead unit's drafter (or clerks) may now send the reply
+    for review."""
     for lead in assignment.proposal.assignments:
         if lead.role != UnitRole.lead or lead.state == A.returned:
             continue
         people = unit_people(lead)
         _tell(event, people, K.co_opinion,
-              f"{item_name(assignment.proposal)}：会办单位{assignment.unit.name}已提交会办意见，"
-              "请在答复中研究吸收。",
+              f"{item_name(assignment.proposal)}：会办单位{assignment.unit.name}的会办意见"
+              f"{_opinion_number(assignment)}已经领导审批送达，请在答复中研究吸收。",
               f"{assignment.unit.name}已提交{_number(assignment)}会办意见。",
               f"会办意见已到：{_number(assignment)}", lead)
+
+
+def _opinion_number(assignment: Assignment) -> str:
+    opinion = assignment.approved_opinion
+    return f"（{opinion.doc_number}）" if opinion is not None and opinion.doc_number else ""
 
 
 def _cosign_override(event: Transition, assignment: Assignment) -> None:
@@ -319,7 +344,9 @@ HANDLERS = {
     Action.approve_return: _reassigned,
     Action.reject_return: _return_decided,
     Action.dispatch: _dispatched,
-    Action.submit_opinion: _opinion_in,
+    Action.submit_opinion: _opinion_submitted,
+    Action.approve_opinion: _opinion_in,
+    Action.return_opinion: _opinion_returned,
     Action.override_cosign: _cosign_override,
     Action.submit_review: _next_in_chain,
     Action.approve: _next_in_chain,

@@ -13,7 +13,7 @@ def init_app(app) -> None:
                      missing_co_opinions=queries.missing_co_opinions,
                      wrote_this_round=queries.wrote_this_round,
                      levels_approved_by=queries.levels_approved_by)
-    events.subscribe(operations.number_submitted_opinion, workflow.Action.submit_opinion)
+    events.subscribe(operations.number_approved_opinion, workflow.Action.approve_opinion)
     service.provide_archive(by_hash=queries.issued_by_hash, by_code=queries.issued_by_code,
                             stored_file=letter.stored_letter)
     app.jinja_env.globals.update(Decision=Decision)

@@ -12,8 +12,9 @@ from flask import send_file
 
 from tracker.core.errors import Hidden, NotFound, PermissionDenied
 from tracker.core.time import to_local
+from tracker.extensions import db
 from tracker.handling import permissions
-from tracker.handling.models import Assignment
+from tracker.handling.models import Assignment, CoOpinion
 from tracker.replies import letter, queries
 from tracker.replies.models import DraftVersion, Reply
 
@@ -46,6 +47,22 @@ def readable(actor, assignment: Assignment) -> Assignment:
     if not permissions.can_read_draft(actor, assignment):
         raise PermissionDenied("分办单位的答复稿只有本单位和交办员可以查看。")
     return assignment
+
+
+def opinion_letter(actor, assignment: Assignment, opinion_id: int) -> LetterFile:
+    """The 会办意见函 of the assignment's approved opinion, for whoever may read the opinion;
+    Hidden when the item is not theirs, NotFound for another or an unapproved opinion."""
+    from tracker.replies import opinion_letter as letter_of_opinion
+
+    if not permissions.can_view_assignment(actor, assignment):
+        raise Hidden()
+    opinion = db.session.get(CoOpinion, opinion_id)
+    if opinion is None or opinion.assignment_id != assignment.id or not opinion.is_approved:
+        raise NotFound("找不到该会办意见函（会办意见尚未批准或不存在）。")
+    if not permissions.can_read_opinion(actor, opinion):
+        raise Hidden()
+    return LetterFile(letter_of_opinion.render_opinion_letter(assignment, opinion), None, PDF,
+                      letter_of_opinion.letter_filename(assignment, opinion))
 
 
 def draft_version(assignment: Assignment, number: int | None) -> DraftVersion:

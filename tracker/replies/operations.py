@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 
 from tracker.accounts.models import Unit, User
+from tracker.accounts.operations import co_opinion_prefix
 from tracker.core.errors import Conflict, InvalidTransition, ValidationFailed
 from tracker.core.states import ReviewLevel
 from tracker.core.time import today, utcnow
@@ -251,7 +252,7 @@ class NumberTaken(Exception):
 def _prefix(unit: Unit, kind: SeriesKind) -> str:
     return {SeriesKind.suggestion: unit.prefix_suggestion,
             SeriesKind.proposal: unit.prefix_proposal,
-            SeriesKind.co_opinion: unit.prefix_co_opinion}[kind]
+            SeriesKind.co_opinion: co_opinion_prefix(unit)}[kind]
 
 
 def series_kind(assignment: Assignment) -> SeriesKind:
@@ -302,20 +303,19 @@ def issue_reply(assignment: Assignment, actor: User, *, version: int | None = No
     return reply
 
 
-def number_submitted_opinion(event) -> None:
-    """A submitted 会办意见 takes the next number of its unit's series (subscribed to the move)."""
-    assignment = event.obj
-    opinion = db.session.scalar(select(CoOpinion).where(
-        CoOpinion.assignment_id == assignment.id).order_by(CoOpinion.id.desc()).limit(1))
-    opinion.doc_number = number_opinion(assignment.unit)
+def number_approved_opinion(event) -> None:
+    """An approved 会办意见 takes the next number of its unit's series (subscribed to the
+    approval), dated with the approval."""
+    opinion = db.session.get(CoOpinion, event.details["opinion_id"])
+    opinion.doc_number = number_opinion(event.obj.unit)
     db.session.flush()
+    event.details["doc_number"] = opinion.doc_number
 
 
-def number_opinion(unit: Unit) -> str | None:
-    """The next 会办意见 number of the unit, when it has a series prefix configured."""
-    prefix = unit.prefix_co_opinion
-    if not prefix:
-        return None
+def number_opinion(unit: Unit) -> str:
+    """The next 会办意见 number of the unit, in its series (the default prefix when none is
+    typed: tracker.accounts.operations.co_opinion_prefix)."""
+    prefix = co_opinion_prefix(unit)
     year = today().year
     _, n = allocate_number(unit, SeriesKind.co_opinion, year)
     return format_doc_number(prefix, year, n)

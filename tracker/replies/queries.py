@@ -31,7 +31,8 @@ def draft_by_number(assignment: Assignment, number: int) -> DraftVersion | None:
 
 
 def missing_co_opinions(assignment: Assignment) -> list[str]:
-    """Names of co-handling units of the item whose opinion has not arrived."""
+    """Names of co-handling units of the item whose opinion has not arrived (approved by
+    their leader: one pending approval has not)."""
     co = db.session.scalars(select(Assignment).where(
         Assignment.proposal_id == assignment.proposal_id,
         Assignment.role == UnitRole.co,
@@ -192,9 +193,10 @@ def review_context(assignment: Assignment, user) -> dict:
     if latest is not None and seen is not None and seen.id != latest.id:
         diff = side_by_side(seen.body, latest.body, f"您上次审核的第 {seen.number} 稿",
                             f"现在的第 {latest.number} 稿")
+    # The lead reads the approved opinions only (a pending one is still the co unit's).
     opinions = [
         (a, o) for a in assignment.proposal.assignments if a.role == UnitRole.co
-        for o in a.opinions
+        for o in a.opinions if o.is_approved
     ]
     return {
         "versions": versions,

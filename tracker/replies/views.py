@@ -113,6 +113,17 @@ def issued_letter(assignment_id: int):
         abort(404)
 
 
+@bp.get("/assignments/<int:assignment_id>/opinions/<int:opinion_id>/letter.pdf")
+@login_required
+def opinion_letter(assignment_id: int, opinion_id: int):
+    """The 会办意见函 of an approved opinion: for whoever may read the opinion."""
+    assignment = load_or_404(Assignment, assignment_id)
+    try:
+        return documents.send(documents.opinion_letter(current_user, assignment, opinion_id))
+    except NotFound:
+        abort(404)
+
+
 @bp.get("/assignments/<int:assignment_id>/letter.docx")
 @login_required
 def issued_letter_docx(assignment_id: int):

@@ -11,7 +11,8 @@ first_reply_on … opinion_on_time), computed here by one UPDATE from the source
 - latest_rating: the rating of the latest rated reply (after 不满意 and before the next
   rating that is the 不满意);
 - contacted / met_in_person: at least one contact / one 面商 with the authors;
-- opinion_on_time: (co-handling) an opinion submitted on or before due_on.
+- opinion_on_time: (co-handling) an opinion approved by the unit's leader on or before
+  due_on (the approval is the opinion's date: until then it has not gone out).
 
 Nothing sets them by hand: a session hook refreshes, after each flush, the facts of the
 assignments whose replies, contacts, opinions or own rows changed in it; bulk loads that go
@@ -24,7 +25,7 @@ from sqlalchemy import and_, event, exists, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from tracker.extensions import db
-from tracker.handling.models import Assignment, Contact, ContactMethod, CoOpinion
+from tracker.handling.models import Assignment, Contact, ContactMethod, CoOpinion, OpinionStatus
 from tracker.handling.workflow import MOVED_ASSIGNMENTS
 from tracker.replies.models import DraftVersion, Reply
 from tracker.supervision import rollup
@@ -54,7 +55,8 @@ def _computed() -> dict:
                                         Contact.method == ContactMethod.face),
         "opinion_on_time": exists().where(
             CoOpinion.assignment_id == Assignment.id,
-            on_or_before(CoOpinion.submitted_at, Assignment.due_on)),
+            CoOpinion.status == OpinionStatus.approved.value,
+            on_or_before(CoOpinion.decided_at, Assignment.due_on)),
     }
 
 

@@ -24,7 +24,7 @@ the unit had returned (退回); the 合计 row adds the units' figures up.
   contact with the authors, over the main assignments.
 - A/B/C: the result class of each main assignment's latest issued reply.
 - 重新办理: main assignments in round 2 or later (rated 不满意 once).
-- 会办意见按时: co assignments whose opinion was submitted on or before their due_on.
+- 会办意见按时: co assignments whose opinion was approved (sent) on or before their due_on.
 - 催办次数: the urges (催办) of the unit's assignments in scope, every urge counted (a
   whole-unit 催办 counts once per item).
 """
