@@ -250,3 +250,15 @@ def test_the_pending_opinion_is_shown_on_the_approval_page(app, make_client, wor
     home = make_client()
     home.login("health_clerk")
     assert "待批的意见" not in home.get(f"/proposals/{pid}").get_data(as_text=True)
+
+
+def test_a_unit_may_ask_for_more_time_while_its_opinion_waits_for_approval(w):
+    """The deadline still runs while the leader has not approved the 会办意见."""
+    from tracker.core.states import AssignmentState
+
+    co = bring_to(w, "accepted", role="co")
+    operations.submit_opinion(co, w.hr_clerk, text="同意主办单位意见。")
+    assert co.state == AssignmentState.opinion_pending
+    operations.request_extension(co, w.hr_clerk, reason="须经厅务会研究。", due_on=None,
+                                 one_month=True)
+    assert co.extension is not None and co.extension.status == "requested"

@@ -343,8 +343,9 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
 
 # 延期: once acknowledged and until sign-off the unit may ask once for a later deadline (at
 # most one month more); the supervising clerk approves or refuses. The state stays the same.
-EXTENSION_STATES = (A.accepted, A.drafting, A.first_review, A.second_review, A.final_review,
-                    A.awaiting_signature)
+# A 会办意见 waiting for its leader's approval still runs against its deadline.
+EXTENSION_STATES = (A.accepted, A.drafting, A.opinion_pending, A.first_review, A.second_review,
+                    A.final_review, A.awaiting_signature)
 for _state in EXTENSION_STATES:
     ASSIGNMENT_TABLE[(_state, S.request_extension)] = Rule(
         _state, _unit_clerk, "本单位联络员", guard=_may_request_extension)

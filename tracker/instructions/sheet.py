@@ -17,7 +17,7 @@ from tracker.core.states import AssignmentState, Grade, Satisfaction
 from tracker.core.time import to_local
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
-from tracker.handling.permissions import can_view_proposal, oversees
+from tracker.handling.permissions import can_view_proposal, oversees, visible_opinions
 from tracker.instructions.choices import InstructionKind, InstructionStatus
 from tracker.instructions.models import Instruction
 from tracker.instructions.permissions import can_view
@@ -105,6 +105,18 @@ def _office(proposal: Proposal) -> str:
     return ""
 
 
+def _unit_line(assignment: Assignment, user: User) -> str:
+    """A unit and its role; a co-handling unit's approved 会办意见 with its number."""
+    line = f"{assignment.unit.name}（{assignment.role.label}"
+    if assignment.role == UnitRole.co:
+        approved = [o for o in visible_opinions(user, assignment) if o.is_approved]
+        if approved and approved[-1].doc_number:
+            line += f"，会办意见{approved[-1].doc_number}"
+        elif approved:
+            line += "，已提出会办意见"
+    return line + "）"
+
+
 def build_sheet(proposal: Proposal, user: User) -> Sheet:
     """What the 办理单 of this item shows to this user (a unit's leaders' instructions only
     where the user may read them)."""
@@ -115,7 +127,7 @@ def build_sheet(proposal: Proposal, user: User) -> Sheet:
         title=f"{proposal.meeting.name}{word}办理单", word=word, author_word=f"{word}者",
         number=proposal.number, item_title=proposal.title,
         authors="、".join(a.name for a in proposal.authors), office=_office(proposal),
-        units="；".join(f"{a.unit.name}（{a.role.label}）" for a in proposal.assignments
+        units="；".join(_unit_line(a, user) for a in proposal.assignments
                        if a.state != AssignmentState.returned))
     instructions = db.session.scalars(
         select(Instruction).where(Instruction.proposal_id == proposal.id,
