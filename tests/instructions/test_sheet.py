@@ -145,3 +145,11 @@ def test_a_unit_leaders_instruction_is_left_out_for_whoever_may_not_read_it(w):
     assert said == []
     assert [s.text for s in build_sheet(co.proposal, w.clerk).said["unit_principal"]] == ["同意会办。"]
 
+
+
+def test_a_suggestions_sheet_speaks_of_deputies(w):
+    assignment = bring_to(w, "replied")
+    (page,) = rows_of(render_sheets([assignment.proposal], w.clerk))
+    assert page["建议号"][1] == "代表"
+    satisfaction = page["建议办理结果满意度评价"][0]
+    assert "代表签名：" in satisfaction and "建议者" not in satisfaction

@@ -53,7 +53,8 @@ class AuthorAnswer:
 class Sheet:
     title: str
     word: str                     # 提案 / 建议
-    author_word: str              # 提案者 / 建议者
+    author_word: str              # 提案者 / 代表 (who signs the satisfaction cell)
+    author_label: str             # 提案人 / 代表 (the first row: every author)
     number: str
     item_title: str
     authors: str
@@ -124,7 +125,9 @@ def build_sheet(proposal: Proposal, user: User) -> Sheet:
     word = "建议" if kind.value == "suggestion" else "提案"
     main = _main(proposal)
     sheet = Sheet(
-        title=f"{proposal.meeting.name}{word}办理单", word=word, author_word=f"{word}者",
+        title=f"{proposal.meeting.name}{word}办理单", word=word,
+        author_word="提案者" if word == "提案" else "代表",
+        author_label="提案人" if word == "提案" else "代表",
         number=proposal.number, item_title=proposal.title,
         authors="、".join(a.name for a in proposal.authors), office=_office(proposal),
         units="；".join(_unit_line(a, user) for a in proposal.assignments
