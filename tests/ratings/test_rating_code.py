@@ -40,6 +40,9 @@ def test_the_printed_code_typed_back_opens_the_rating_form(app, world, make_clie
     line = next(line for line in printed.splitlines() if "评价码：" in line)
     assert code in line and re.fullmatch(r"(\w{4} ){4}\w{4}", code)
     assert not set(code) & set("0O1IL")
+    # The page's address, typed by hand from the paper, is whole on a line of its own.
+    page_url = app.config["PUBLIC_BASE_URL"] + "/rate"
+    assert page_url in printed.splitlines()
     for typed in (code.lower(), code.replace(" ", "-"), code.replace(" ", "").lower(),
                   f"  {code.lower()} "):
         visitor, response = _typed(make_client, typed)
