@@ -112,6 +112,7 @@ bench: venv fonts
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_dashboard.py
 	$(BIN)/python bench/bench_notices.py
+	$(BIN)/python bench/bench_sheets.py
 
 .PHONY: load lock audit
 
