@@ -89,9 +89,14 @@ def upgrade():
 
 
 def downgrade():
+    # The scanned pages go with the instructions they belong to (their files stay on disk).
+    scans = [row[0] for row in op.get_bind().execute(
+        sa.text("SELECT scan_id FROM instructions WHERE scan_id IS NOT NULL"))]
     for column in ('proposal_id', 'assignment_id', 'status', 'leader_id'):
         op.drop_index(op.f(f'ix_instructions_{column}'), table_name='instructions')
     op.drop_table('instructions')
+    for scan_id in scans:
+        op.execute(sa.text("DELETE FROM attachments WHERE id = :id").bindparams(id=scan_id))
     op.execute("DELETE FROM notifications WHERE kind IN ('instruction_requested', 'instructed')")
     op.execute("DELETE FROM notification_preferences "
                "WHERE kind IN ('instruction_requested', 'instructed')")

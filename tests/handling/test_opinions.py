@@ -262,3 +262,20 @@ def test_a_unit_may_ask_for_more_time_while_its_opinion_waits_for_approval(w):
     operations.request_extension(co, w.hr_clerk, reason="须经厅务会研究。", due_on=None,
                                  one_month=True)
     assert co.extension is not None and co.extension.status == "requested"
+
+
+def test_who_submitted_an_opinion_does_not_approve_it(w):
+    """A small unit's clerk who also signs may not approve the opinion they submitted."""
+    lead, co = _co_item(w)
+    w.hr_clerk.set_roles({Role.unit_clerk, Role.signer})
+    db.session.flush()
+    operations.submit_opinion(co, w.hr_clerk, text="同意主办单位意见。")
+    co = _fresh(co)
+    assert Action.approve_opinion not in allowed_actions(co, w.hr_clerk)
+    with pytest.raises(InvalidTransition, match="提交与审批应由不同的人担任"):
+        operations.approve_opinion(co, w.hr_clerk)
+    # Another approver may; a unit that allows it (one-person offices) lets the author too.
+    assert Action.approve_opinion in allowed_actions(co, w.hr_leader)
+    w.hr.allow_author_approval = True
+    db.session.flush()
+    assert operations.approve_opinion(_fresh(co), w.hr_clerk).is_approved

@@ -183,3 +183,35 @@ def test_a_units_instructions_stay_off_other_units_timelines(w):
     assert seen["hr_clerk"] == ["由专技处办理。", TRANSFER]
     assert seen["clerk"] == ["由专技处办理。", TRANSFER]
     assert [i.text for i in operations.visible_instructions(co.proposal, w.health_clerk)] == [TRANSFER]
+
+
+def test_the_principal_and_the_deputy_each_give_their_own_kind(w):
+    """冯主任 is health's principal leader: the 主要领导办理意见 is his, the 分管领导意见 鲁朗's."""
+    assignment = bring_to(w, "accepted")
+    proposal = assignment.proposal
+    principal = operations.leaders_for(K.unit_principal, assignment)
+    deputy = operations.leaders_for(K.unit_deputy, assignment)
+    assert [u.username for u in principal] == ["health_leader"]
+    assert [u.username for u in deputy] == ["health_deputy"]
+    with pytest.raises(PermissionDenied):
+        operations.record_instruction(proposal, w.health_deputy, kind=K.unit_principal,
+                                      assignment=assignment, text="抓紧办理。", given_on=today())
+    with pytest.raises(ValidationFailed) as refused:
+        operations.request_instruction(proposal, w.health_clerk, kind=K.unit_deputy,
+                                       assignment=assignment, leader_id=w.health_leader.id)
+    assert "leader_id" in refused.value.errors
+    # Asked of the deputy, only the deputy (or a clerk from the paper) answers it.
+    asked = operations.request_instruction(proposal, w.health_clerk, kind=K.unit_deputy,
+                                           assignment=assignment, leader_id=w.health_deputy.id)
+    assert operations.waiting_for(w.health_leader) == []
+    assert operations.waiting_for(w.health_deputy) == [asked]
+
+
+def test_the_same_paper_instruction_is_not_entered_twice(w):
+    assignment = bring_to(w, "accepted")
+    values = dict(kind=K.transfer, text=TRANSFER, given_on=today(), leader_name="省政府办公厅",
+                  source="paper")
+    operations.record_instruction(assignment.proposal, w.clerk, **values)
+    with pytest.raises(Conflict, match="已经录入过了"):
+        operations.record_instruction(assignment.proposal, w.clerk, **values)
+    assert len(db.session.scalars(select(Instruction)).all()) == 1

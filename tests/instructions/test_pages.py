@@ -134,3 +134,41 @@ def test_the_unit_setting_is_saved_from_the_admin_page(app, world):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Unit, world.health).instruction_before_dispatch is True
+
+
+def _queries(app, client, url: str) -> int:
+    from sqlalchemy import event
+
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args):
+        statements.append(1)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def _acknowledged(app, world, n: int) -> None:
+    with app.test_request_context():
+        w = world_rows(world)
+        w.health.instruction_before_dispatch = True
+        for _ in range(n):
+            bring_to(w, "accepted")  # 签收 asks the principal leader
+        db.session.commit()
+
+
+@pytest.mark.parametrize("who", ["health_clerk", "health_leader"])
+def test_the_todo_page_asks_the_same_queries_for_1_and_8_rows(app, world, who):
+    """The dispatch guard's question (has a leader instructed?) is asked once for the page."""
+    client = _client(app, who)
+    _acknowledged(app, world, 1)
+    one = _queries(app, client, "/")
+    _acknowledged(app, world, 7)
+    page = client.get("/").get_data(as_text=True)
+    assert page.count("待领导批示" if who == "health_clerk" else "待批示（主要领导意见）") == 8
+    assert _queries(app, client, "/") == one

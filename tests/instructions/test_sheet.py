@@ -153,3 +153,12 @@ def test_a_suggestions_sheet_speaks_of_deputies(w):
     assert page["建议号"][1] == "代表"
     satisfaction = page["建议办理结果满意度评价"][0]
     assert "代表签名：" in satisfaction and "建议者" not in satisfaction
+
+
+def test_a_co_handling_units_leader_is_named_with_the_unit(w):
+    """hr co-handles; its leader's instruction never reads as the lead unit's principal's."""
+    co = bring_to(w, "accepted", role="co")
+    operations.record_instruction(co.proposal, w.hr_leader, kind=K.unit_principal, assignment=co,
+                                  text="同意会办。", given_on=today())
+    (page,) = rows_of(render_sheets([co.proposal], w.clerk))
+    assert "〔省人力资源和社会保障厅〕同意会办。" in page["承办单位主要领导办理意见"][0]

@@ -864,12 +864,13 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     notification = notify(w.health_clerk, NotificationKind.due_soon,
                           f"关于{SECRET}1号事项的建议：即将到期", key="scenario", assignment=a1)
 
-    # An instruction health's clerk asked of its principal leader, not given yet.
+    # An instruction health's clerk asked of its principal leader on health's co-handling part
+    # of item 2, not given yet (hr, which leads item 2, may not read it).
     from tracker.instructions import operations as instructions
 
     instruction = instructions.request_instruction(
-        p1, w.health_clerk, kind="unit_deputy", assignment=a1, leader_id=world_ids.health_leader,
-        note=f"{SECRET}呈批说明")
+        p2, w.health_clerk, kind="unit_principal", assignment=a2,
+        leader_id=world_ids.health_leader, note=f"{SECRET}呈批说明")
 
     # A batch of printed 征询意见表 that health's clerk asked for (its file made).
     from tracker.ratings.batch import batch_dir

@@ -86,13 +86,16 @@ def todo_for(user: User) -> list[TodoEntry]:
     if states:
         query = select(Assignment).where(
             Assignment.unit_id == user.unit_id, Assignment.state.in_(sorted(states)),
-        ).options(selectinload(Assignment.proposal), selectinload(Assignment.unit))
+        ).options(selectinload(Assignment.proposal), selectinload(Assignment.unit),
+                  selectinload(Assignment.extension))
         if not user.has_role(Role.unit_clerk):
             # A drafter sees only the items passed to them (reviewers see their level's).
             query = query.where(or_(Assignment.state.not_in(sorted(EARLY_STATES)),
                                     Assignment.drafter_id == user.id))
-        for assignment in db.session.scalars(query):
-            allowed = allowed_actions(assignment, user)
+        rows = list(db.session.scalars(query))
+        with instruction_ops.instructed_known(rows):
+            allowed_by_row = [(a, allowed_actions(a, user)) for a in rows]
+        for assignment, allowed in allowed_by_row:
             actions = [a for a in allowed if a not in SECONDARY_ACTIONS]
             mine = assignment.drafter_id == user.id and assignment.state == AssignmentState.drafting
             if not actions and not mine:

@@ -84,7 +84,7 @@ def index():
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.year.desc(), Meeting.name))
     units = db.session.scalars(
         select(Unit).where(Unit.is_supervising.is_(False)).order_by(Unit.name))
-    if not permissions.is_supervisor(current_user):
+    if not permissions.oversees(current_user):
         units = [u for u in units if u.id == current_user.unit_id]
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(

@@ -230,6 +230,16 @@ def _not_the_author(assignment: Assignment, actor) -> str | None:
     return None
 
 
+def _not_the_opinion_author(assignment: Assignment, actor) -> str | None:
+    """Separation of duties for a 会办意见 too: who submitted it does not approve it."""
+    if actor is None or assignment.unit.allow_author_approval:
+        return None
+    pending = assignment.pending_opinion
+    if pending is not None and pending.submitted_by_id == actor.id:
+        return "这份会办意见是您提交的，不能再由您批准：提交与审批应由不同的人担任。"
+    return None
+
+
 def _reviewer_guard(assignment: Assignment, actor) -> str | None:
     return _not_the_author(assignment, actor) or _not_second_level(assignment, actor)
 
@@ -305,7 +315,8 @@ ASSIGNMENT_TABLE: dict[tuple[AssignmentState, Action], Rule] = {
         A.opinion_pending, _handler, "会办单位联络员或承办人", unit_roles=CO_ROLE
     ),
     (A.opinion_pending, S.approve_opinion): Rule(
-        A.opinion_submitted, _opinion_approver, OPINION_APPROVERS, unit_roles=CO_ROLE
+        A.opinion_submitted, _opinion_approver, OPINION_APPROVERS, unit_roles=CO_ROLE,
+        guard=_not_the_opinion_author,
     ),
     (A.opinion_pending, S.return_opinion): Rule(
         _opinion_returned_to, _opinion_approver, OPINION_APPROVERS, unit_roles=CO_ROLE

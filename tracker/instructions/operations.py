@@ -5,6 +5,9 @@ leader it is asked of; once given, the clerks who asked and the people handling 
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 from sqlalchemy import exists, or_, select, update
@@ -51,7 +54,7 @@ def leaders_for(kind: InstructionKind, assignment: Assignment | None = None) -> 
         principal = assignment.unit.principal_leader
         if principal is not None and principal.is_enabled and principal not in leaders:
             leaders.insert(0, principal)
-        return leaders
+        return [u for u in leaders if permissions.leads_for(u, kind, assignment.unit)]
     from tracker.accounts.models import Unit
 
     return list(db.session.scalars(
@@ -59,8 +62,30 @@ def leaders_for(kind: InstructionKind, assignment: Assignment | None = None) -> 
         .order_by(User.full_name)))
 
 
+# What instructed_known() loaded for a page's rows: assignment id -> instructed.
+_KNOWN: ContextVar[dict[int, bool] | None] = ContextVar("instructed_known", default=None)
+
+
+@contextmanager
+def instructed_known(assignments: list[Assignment]) -> Iterator[None]:
+    """Answer unit_instructed() for these assignments from one query while the block runs (a
+    page that asks the workflow's guards for every row of a list)."""
+    ids = [a.id for a in assignments]
+    found = set(db.session.scalars(select(Instruction.assignment_id).where(
+        Instruction.assignment_id.in_(ids), Instruction.kind.in_(sorted(DISPATCH_KINDS)),
+        Instruction.status == InstructionStatus.given))) if ids else set()
+    token = _KNOWN.set({i: i in found for i in ids})
+    try:
+        yield
+    finally:
+        _KNOWN.reset(token)
+
+
 def unit_instructed(assignment: Assignment) -> bool:
     """Whether a leader of the unit has instructed on this assignment (主要/分管领导意见)."""
+    known = _KNOWN.get()
+    if known is not None and assignment.id in known:
+        return known[assignment.id]
     return bool(db.session.scalar(select(exists().where(
         Instruction.assignment_id == assignment.id,
         Instruction.kind.in_(sorted(DISPATCH_KINDS)),
@@ -103,7 +128,7 @@ def _provenance(actor: User, kind: InstructionKind, assignment: Assignment | Non
     entering a named leader's from the paper (with its scanned page when there is one)."""
     own = (leader is not None and leader.id == actor.id) or (
         leader is None and not leader_name and source in (None, "", InstructionSource.typed)
-        and (permissions.is_unit_leader(actor, assignment.unit) if kind.is_unit
+        and (permissions.leads_for(actor, kind, assignment.unit) if kind.is_unit
              else permissions.is_office_leader(actor)))
     if own:
         return {"source": InstructionSource.typed.value, "leader_id": actor.id,
@@ -153,6 +178,12 @@ def record_instruction(proposal: Proposal, actor: User, *, kind: InstructionKind
     given_on = _check_date(proposal, given_on)
     leader = _leader(leader_id, kind, assignment)
     lock_item(proposal.id)
+    if db.session.scalar(select(exists().where(
+            Instruction.proposal_id == proposal.id, Instruction.kind == kind,
+            Instruction.assignment_id == (assignment.id if assignment else None),
+            Instruction.status == InstructionStatus.given, Instruction.given_on == given_on,
+            Instruction.text == text))):
+        raise Conflict(f"这条{kind.label}已经录入过了（同一日期、同样内容），请勿重复录入。")
     who = _provenance(actor, kind, assignment, source=source, leader=leader,
                       leader_name=leader_name, scan=scan, proposal=proposal)
     now = utcnow()

@@ -30,6 +30,17 @@ def is_unit_leader(user: User, unit) -> bool:
     return unit.principal_leader_id == user.id or user.has_role(Role.leader)
 
 
+def leads_for(user: User, kind: InstructionKind, unit) -> bool:
+    """Whether the user is the unit's leader who gives this kind of instruction: the 主要领导
+    办理意见 is the principal leader's (any of the unit's leaders' while none is named), the
+    分管领导's a leader's other than the principal."""
+    if not is_unit_leader(user, unit):
+        return False
+    if InstructionKind(kind) == InstructionKind.unit_principal:
+        return unit.principal_leader_id in (None, user.id)
+    return unit.principal_leader_id != user.id
+
+
 def is_leader(user: User) -> bool:
     """Gives instructions somewhere (the 批示 pages and the to-do list's 待批示)."""
     return is_office_leader(user) or is_unit_leader(user, user.unit)
@@ -54,7 +65,7 @@ def can_enter(user: User, proposal, kind: InstructionKind,
         if not _open_part(assignment) or assignment.proposal_id != proposal.id:
             return False
         return user.unit_id == assignment.unit_id and (
-            user.has_role(Role.unit_clerk) or is_unit_leader(user, assignment.unit))
+            user.has_role(Role.unit_clerk) or leads_for(user, kind, assignment.unit))
     return is_supervisor(user) or is_office_leader(user)
 
 
@@ -75,7 +86,7 @@ def is_addressee(user: User, instruction: Instruction) -> bool:
     if instruction.leader_id is not None:
         return instruction.leader_id == user.id
     if InstructionKind(instruction.kind).is_unit:
-        return is_unit_leader(user, instruction.assignment.unit)
+        return leads_for(user, instruction.kind, instruction.assignment.unit)
     return is_office_leader(user)
 
 

@@ -143,10 +143,13 @@ def build_sheet(proposal: Proposal, user: User) -> Sheet:
     for instruction in instructions:
         if not can_view(user, instruction):
             continue
-        unit = instruction.assignment.unit.display_name if instruction.assignment else ""
+        # A unit's leader is named with the unit unless it is the item's one answering unit
+        # (a co-handling unit's leader never reads as the lead unit's).
+        part = instruction.assignment
+        named = part is not None and (len(main) > 1 or part not in main)
         sheet.said[InstructionKind(instruction.kind).value].append(Said(
             instruction.text, instruction.leader_name, instruction.given_on,
-            unit if len(main) > 1 else ""))
+            part.unit.display_name if named else ""))
     sheet.responsible = "；".join(
         "　".join(x for x in (a.unit.display_name if len(main) > 1 else "",
                               a.section.name if a.section else "",
