@@ -197,8 +197,7 @@ def next_doc_number(assignment: Assignment) -> str | None:
     from tracker.replies import operations
 
     kind = operations.series_kind(assignment)
-    prefix = {SeriesKind.suggestion: assignment.unit.prefix_suggestion,
-              SeriesKind.proposal: assignment.unit.prefix_proposal}[kind]
+    prefix = operations.unit_prefix(assignment.unit, kind)
     if not prefix:
         return None
     return operations.format_doc_number(prefix, today().year, _next_number(assignment, kind))

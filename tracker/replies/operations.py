@@ -249,7 +249,8 @@ class NumberTaken(Exception):
     """The series moved on since the letter was rendered with its next number."""
 
 
-def _prefix(unit: Unit, kind: SeriesKind) -> str:
+def unit_prefix(unit: Unit, kind: SeriesKind) -> str:
+    """The unit's prefix for the series ("" when it has none; 会办 has a default)."""
     return {SeriesKind.suggestion: unit.prefix_suggestion,
             SeriesKind.proposal: unit.prefix_proposal,
             SeriesKind.co_opinion: co_opinion_prefix(unit)}[kind]
@@ -262,7 +263,7 @@ def series_kind(assignment: Assignment) -> SeriesKind:
 
 def prefix_for(assignment: Assignment, kind: SeriesKind) -> str:
     """The unit's prefix for the series, or a refusal naming what is missing."""
-    prefix = _prefix(assignment.unit, kind)
+    prefix = unit_prefix(assignment.unit, kind)
     if not prefix:
         raise InvalidTransition(
             f"本单位尚未设置{kind.label}的发文字号前缀，请联系系统管理员在单位设置中填写。")
