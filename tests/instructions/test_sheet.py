@@ -162,3 +162,25 @@ def test_a_co_handling_units_leader_is_named_with_the_unit(w):
                                   text="同意会办。", given_on=today())
     (page,) = rows_of(render_sheets([co.proposal], w.clerk))
     assert "〔省人力资源和社会保障厅〕同意会办。" in page["承办单位主要领导办理意见"][0]
+
+
+def test_a_real_instruction_keeps_its_paragraphs_in_full_width_punctuation(w):
+    """Two paragraphs of a real provincial notice (../shared/samples), half-width as the page
+    gave them, typed in as a leader's review: one paragraph a line, Chinese punctuation."""
+    sample = Path(__file__).parents[2].parent / "shared/samples/yigai-tasks-jilin-2021.txt"
+    lines = [line.strip() for line in sample.read_text(encoding="utf-8").splitlines()
+             if line.strip().startswith("(")][:2]
+    assert lines[0].startswith("(一)") and "," in lines[0]
+    assignment = bring_to(w, "replied")
+    operations.record_instruction(assignment.proposal, w.office_leader, kind=K.result_review,
+                                  text="\n".join(lines), given_on=today())
+    with pdfplumber.open(io.BytesIO(render_sheets([assignment.proposal], w.clerk))) as pdf:
+        page = pdf.pages[0]
+        row = next(r for r in page.find_tables()[0].rows
+                   if "领导审阅" in page.crop(r.cells[0]).extract_text())
+        cell = page.crop(row.cells[1]).extract_text()
+    flat = re.sub(r"\s", "", cell)
+    assert "（一）大力推广三明市医改经验。以药品集中采购和使用为突破口，进一步" in flat
+    assert "," not in flat and "(" not in flat
+    # The second paragraph begins a line of its own.
+    assert any(line.startswith("（二）推进药品耗材集中采购") for line in cell.splitlines())

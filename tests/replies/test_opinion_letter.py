@@ -98,3 +98,28 @@ def test_a_pending_opinion_has_no_letter(app, make_client, world):
     client.login("hr_clerk")
     assert client.get(f"/assignments/{co_id + 1000}/opinions/{opinion_id}/letter.pdf"
                       ).status_code == 404
+
+
+def test_half_width_punctuation_as_offices_type_it_prints_full_width(app, world):
+    """Real text from a provincial notice (../shared/samples), typed with half-width commas
+    and brackets, prints in the letter's full-width punctuation, its paragraphs kept."""
+    from tracker.handling.models import CoOpinion
+    from tracker.replies.opinion_letter import paragraphs
+
+    typed = ("(一)大力推广三明市医改经验。以药品集中采购和使用为突破口,进一步深化医药卫生体制改革。"
+             "(省医改领导小组秘书处、各相关部门按职责分工负责)\n二、推进药品耗材集中采购")
+    assert [(p.level, p.text) for p in paragraphs(typed)] == [
+        (2, "（一）大力推广三明市医改经验。以药品集中采购和使用为突破口，进一步深化医药卫生体制改革。"
+            "（省医改领导小组秘书处、各相关部门按职责分工负责）"),
+        (1, "二、推进药品耗材集中采购")]
+    co_id, opinion_id, _ = _opinion(app, world)
+    with app.test_request_context():
+        from tracker.handling.models import Assignment
+        from tracker.replies.opinion_letter import render_opinion_letter
+
+        opinion = db.session.get(CoOpinion, opinion_id)
+        opinion.text = typed
+        text = pdf_text(render_opinion_letter(db.session.get(Assignment, co_id), opinion))
+        db.session.rollback()
+    flat = re.sub(r"\s+", "", text)
+    assert "突破口，进一步" in flat and "（省医改领导小组秘书处" in flat and "," not in flat

@@ -14,7 +14,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
-from tracker.accounts.models import Role, User, UserRole
+from tracker.accounts.models import Role, Unit, User, UserRole
 from tracker.audit import log as audit
 from tracker.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tracker.core.states import AssignmentState
@@ -55,8 +55,6 @@ def leaders_for(kind: InstructionKind, assignment: Assignment | None = None) -> 
         if principal is not None and principal.is_enabled and principal not in leaders:
             leaders.insert(0, principal)
         return [u for u in leaders if permissions.leads_for(u, kind, assignment.unit)]
-    from tracker.accounts.models import Unit
-
     return list(db.session.scalars(
         query.join(Unit, Unit.id == User.unit_id).where(Unit.is_supervising.is_(True))
         .order_by(User.full_name)))

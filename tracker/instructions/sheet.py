@@ -24,6 +24,7 @@ from tracker.instructions.permissions import can_view
 from tracker.letters.documents import render_pages
 from tracker.proposals.models import Proposal
 from tracker.ratings.models import Rating
+from tracker.replies import punctuation
 from tracker.replies.choices import ReplyForm
 from tracker.replies.models import Reply
 
@@ -81,6 +82,12 @@ class Sheet:
     @property
     def grades(self):
         return list(Grade)
+
+
+def _printed(text: str) -> str:
+    """Typed text as the form prints it: full-width punctuation where the text is Chinese
+    (instructions typed from paper often come with half-width commas and brackets)."""
+    return punctuation.normalize(text or "")[0]
 
 
 def can_print(user: User, proposal: Proposal) -> bool:
@@ -148,7 +155,7 @@ def build_sheet(proposal: Proposal, user: User) -> Sheet:
         part = instruction.assignment
         named = part is not None and (len(main) > 1 or part not in main)
         sheet.said[InstructionKind(instruction.kind).value].append(Said(
-            instruction.text, instruction.leader_name, instruction.given_on,
+            _printed(instruction.text), instruction.leader_name, instruction.given_on,
             part.unit.display_name if named else ""))
     sheet.responsible = "；".join(
         "　".join(x for x in (a.unit.display_name if len(main) > 1 else "",
@@ -181,7 +188,7 @@ def _reply_facts(sheet: Sheet, proposal: Proposal, main: list[Assignment]) -> No
         if rating is None:
             continue
         sheet.answers.append(AuthorAnswer(author.name, rating.result, rating.result_score,
-                                          rating.comments))
+                                          _printed(rating.comments)))
     if reply.rating is not None:
         sheet.satisfaction = Satisfaction(reply.rating)
     elif sheet.answers:
@@ -190,10 +197,9 @@ def _reply_facts(sheet: Sheet, proposal: Proposal, main: list[Assignment]) -> No
 
 def render_sheets(proposals: list[Proposal], user: User) -> bytes:
     """The 办理单 of each item, one page each, in one PDF."""
-    pages = [render_template("instructions/sheet.html", sheet=build_sheet(p, user))
-             for p in proposals]
-    title = "办理单" if len(proposals) != 1 else build_sheet(proposals[0], user).title
-    return render_pages(pages, title, "sheet.html")
+    sheets = [build_sheet(p, user) for p in proposals]
+    pages = [render_template("instructions/sheet.html", sheet=sheet) for sheet in sheets]
+    return render_pages(pages, sheets[0].title if len(sheets) == 1 else "办理单", "sheet.html")
 
 
 def sheet_filename(proposals: list[Proposal]) -> str:

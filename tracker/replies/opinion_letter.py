@@ -5,9 +5,6 @@ set in their faces and rendered like the 督办函 (tracker.letters.documents), 
 letter style (信函格式 or not) for the kind of item."""
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from flask import render_template
 
 from tracker.accounts.models import Unit, User
@@ -15,16 +12,10 @@ from tracker.core.states import AssignmentState
 from tracker.core.time import to_local
 from tracker.handling.models import Assignment, CoOpinion, UnitRole
 from tracker.letters.documents import render_page
+from tracker.letters.text import Paragraph
+from tracker.letters.text import paragraphs as letter_paragraphs
+from tracker.replies import punctuation
 from tracker.replies.styles import style_for
-
-# A paragraph opening with 一、 is a first-level heading (黑体), as in the reply letter.
-HEADING1 = re.compile(r"^[一二三四五六七八九十]+、")
-
-
-@dataclass
-class Paragraph:
-    text: str
-    heading: bool
 
 
 def opinion_title(assignment: Assignment) -> str:
@@ -46,8 +37,9 @@ def contact(assignment: Assignment, opinion: CoOpinion) -> User:
 
 
 def paragraphs(text: str) -> list[Paragraph]:
-    lines = (line.strip() for line in text.splitlines())
-    return [Paragraph(line, bool(HEADING1.match(line))) for line in lines if line]
+    """The opinion's paragraphs as the reply letter splits them (headings by their markers),
+    in full-width punctuation where the text is Chinese (as typed, often half-width)."""
+    return letter_paragraphs(punctuation.normalize(text)[0])
 
 
 def letter_filename(assignment: Assignment, opinion: CoOpinion) -> str:
