@@ -167,7 +167,8 @@ def test_a_co_handling_units_leader_is_named_with_the_unit(w):
 def test_a_real_instruction_keeps_its_paragraphs_in_full_width_punctuation(w):
     """Two paragraphs of a real provincial notice (../shared/samples), half-width as the page
     gave them, typed in as a leader's review: one paragraph a line, Chinese punctuation."""
-    sample = Path(__file__).parents[2].parent / "shared/samples/yigai-tasks-jilin-2021.txt"
+    # The repository's copy of ../shared/samples (tests/data/samples).
+    sample = Path(__file__).parents[1] / "data" / "samples" / "yigai-tasks-jilin-2021.txt"
     lines = [line.strip() for line in sample.read_text(encoding="utf-8").splitlines()
              if line.strip().startswith("(")][:2]
     assert lines[0].startswith("(一)") and "," in lines[0]
