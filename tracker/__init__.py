@@ -146,11 +146,12 @@ def _init_packages(app: Flask) -> None:
         notifications,
         ratings,
         replies,
+        search,
         signing,
     )
 
     for package in (jobs, accounts, letters, handling, signing, replies, notifications, ratings,
-                    instructions):
+                    instructions, search):
         package.init_app(app)
 
 
