@@ -13,18 +13,20 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 from sqlalchemy import (
-    Float,
-    Integer,
     Select,
     and_,
     case,
+    cast,
+    column,
     exists,
     func,
     literal,
     or_,
     select,
+    table,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from tracker.accounts.models import User
 from tracker.core.states import AssignmentState
@@ -34,7 +36,7 @@ from tracker.handling.models import Assignment
 from tracker.handling.queries import ListFilters, proposal_query
 from tracker.proposals.models import Proposal
 from tracker.search.models import Scope, SearchDocument, Source
-from tracker.search.text import Term, parse_query, snippet
+from tracker.search.text import Term, contains, parse_query, snippet
 
 HITS_PER_ITEM = 3
 
@@ -43,24 +45,22 @@ def _sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
-def _matches(terms: list[Term], *, any_term: bool = False):
-    """(doc_id, score) of the rows matching the terms (all of them, or any), as a subquery;
-    score higher is better."""
+# The most rows an item list is ranked over: a query matching more (one frequent character)
+# ranks the most recent CAP rows among those the user may read with the filters given, so
+# that its cost does not grow with the whole archive.
+CAP = 2000
+
+
+def _expression(terms: list[Term], *, any_term: bool = False) -> str:
     if _sqlite():
-        expression = (" OR " if any_term else " AND ").join(f"({t.fts5()})" for t in terms)
-        found = text("SELECT rowid AS doc_id, -rank AS score FROM search_fts "
-                     "WHERE search_fts MATCH :expression").bindparams(expression=expression)
-    else:
-        expression = (" | " if any_term else " & ").join(f"({t.tsquery()})" for t in terms)
-        found = text("SELECT id AS doc_id, ts_rank(tsv, CAST(:expression AS tsquery)) AS score "
-                     "FROM search_documents WHERE tsv @@ CAST(:expression AS tsquery)"
-                     ).bindparams(expression=expression)
-    return found.columns(doc_id=Integer, score=Float).subquery("matched")
+        return (" OR " if any_term else " AND ").join(f"({t.fts5()})" for t in terms)
+    return (" | " if any_term else " & ").join(f"({t.tsquery()})" for t in terms)
 
 
-def _weight():
-    return case(*((SearchDocument.source == source, weight)
-                  for source, weight in Source.WEIGHTS.items()), else_=1.0)
+def _weight(source_column=None):
+    column = SearchDocument.source if source_column is None else source_column
+    return case(*((column == source, weight) for source, weight in Source.WEIGHTS.items()),
+                else_=1.0)
 
 
 def readable(user: User):
@@ -80,22 +80,36 @@ def readable(user: User):
             and_(SearchDocument.scope == Scope.OPINION, Assignment.role == "lead"))))
 
 
-def matched_rows(user: User, terms: list[Term]) -> Select:
-    """The rows that match and that the user may read: id, item, source, label, body, score."""
-    found = _matches(terms)
-    query = select(SearchDocument.id, SearchDocument.proposal_id, SearchDocument.source,
-                   SearchDocument.label, SearchDocument.body,
-                   (found.c.score * _weight()).label("score")
-                   ).join(found, found.c.doc_id == SearchDocument.id)
-    condition = readable(user)
-    return query if condition is None else query.where(condition)
-
-
-def ranked_items(user: User, terms: list[Term]):
-    """(proposal_id, score) of the items with a matching readable row, as a subquery."""
-    rows = matched_rows(user, terms).subquery("rows")
-    return select(rows.c.proposal_id, func.max(rows.c.score).label("score")).group_by(
-        rows.c.proposal_id).subquery("ranked")
+def matched_docs(user: User | None, terms: list[Term], *, within=None, any_term: bool = False,
+                 limit: int = CAP, conditions=()):
+    """(doc_id, proposal_id, source, score) of the most recent `limit` rows that match the
+    terms, that the user may read and whose item is in `within` (a select of item ids), as
+    a subquery; score (higher is better) is the database's relevance times the source's
+    weight."""
+    expression = _expression(terms, any_term=any_term)
+    visible = readable(user) if user is not None else None
+    where = [c for c in (visible,) if c is not None] + list(conditions)
+    if within is not None:
+        where.append(SearchDocument.proposal_id.in_(within))
+    if _sqlite():
+        fts = table("search_fts", column("rowid"), column("rank"))
+        inner = select(SearchDocument.id.label("doc_id"), SearchDocument.proposal_id,
+                       SearchDocument.source, (-fts.c.rank).label("relevance")).join(
+            fts, fts.c.rowid == SearchDocument.id).where(
+            text("search_fts MATCH :expression").bindparams(expression=expression), *where
+        ).order_by(fts.c.rowid.desc()).limit(limit).subquery("recent")
+        return select(inner.c.doc_id, inner.c.proposal_id, inner.c.source,
+                      (inner.c.relevance * _weight(inner.c.source)).label("score")
+                      ).subquery("matched")
+    query = cast(literal(expression), TSQUERY)
+    inner = select(SearchDocument.id.label("doc_id"), SearchDocument.proposal_id,
+                   SearchDocument.source).where(
+        SearchDocument.tsv.op("@@")(query), *where).order_by(
+        SearchDocument.id.desc()).limit(limit).subquery("recent")
+    return select(inner.c.doc_id, inner.c.proposal_id, inner.c.source,
+                  (func.ts_rank(SearchDocument.tsv, query) * _weight(inner.c.source)
+                   ).label("score")).join(SearchDocument, SearchDocument.id == inner.c.doc_id
+                                          ).subquery("matched")
 
 
 def item_query(user: User, filters: ListFilters) -> Select:
@@ -108,10 +122,20 @@ def item_query(user: User, filters: ListFilters) -> Select:
     terms = parse_query(q)
     if not terms:
         return base.where(Proposal.number == q)
-    ranked = ranked_items(user, terms)
+    narrowed = _narrowed(user, filters)
+    within = base.with_only_columns(Proposal.id).order_by(None) if narrowed else None
+    docs = matched_docs(user, terms, within=within)
+    ranked = select(docs.c.proposal_id, func.max(docs.c.score).label("score")).group_by(
+        docs.c.proposal_id).subquery("ranked")
     return base.join(ranked, ranked.c.proposal_id == Proposal.id).order_by(None).order_by(
         case((Proposal.number == q, 0), else_=1), ranked.c.score.desc(),
         Proposal.received_on.desc(), Proposal.id.desc())
+
+
+def _narrowed(user: User, filters: ListFilters) -> bool:
+    """Whether the filters (or the user's visibility) leave fewer items than all."""
+    plain = _without_q(filters)
+    return not permissions.oversees(user) or plain != ListFilters()
 
 
 def _more_filters(query: Select, filters: ListFilters) -> Select:
@@ -159,15 +183,24 @@ class Hits:
 
 
 def hits(user: User, q: str, proposal_ids: list[int]) -> Hits:
-    """The best readable matching rows of each of these items, as highlighted snippets."""
+    """The best readable rows of each of these items that contain the query's terms, as
+    highlighted snippets (the page's rows are few: they are matched here, not in the index)."""
     terms = parse_query(q or "")
     result = Hits(terms=terms)
     if not terms or not proposal_ids:
         return result
-    rows = db.session.execute(matched_rows(user, terms).where(
-        SearchDocument.proposal_id.in_(proposal_ids))).all()
+    query = select(SearchDocument.proposal_id, SearchDocument.source, SearchDocument.label,
+                   SearchDocument.body).where(SearchDocument.proposal_id.in_(proposal_ids))
+    condition = readable(user)
+    if condition is not None:
+        query = query.where(condition)
     grouped = defaultdict(list)
-    for row in sorted(rows, key=lambda r: -r.score):
+    scored = []
+    for row in db.session.execute(query):
+        found = contains(row.body, terms)
+        if found:
+            scored.append((-found * Source.WEIGHTS.get(row.source, 1.0), row))
+    for _, row in sorted(scored, key=lambda pair: pair[0]):
         if len(grouped[row.proposal_id]) < HITS_PER_ITEM:
             grouped[row.proposal_id].append(
                 Hit(row.source, row.label, snippet(row.body, terms)))
@@ -187,10 +220,10 @@ def similar_candidates(text_: str, *, limit: int = 100, sources=(Source.ITEM,),
     terms = [Term(w, not w.isascii()) for w in chosen[:24]]
     if not terms:
         return []
-    found = _matches(terms, any_term=True)
-    query = select(SearchDocument.proposal_id, SearchDocument.id, found.c.score).join(
-        found, found.c.doc_id == SearchDocument.id).where(SearchDocument.source.in_(sources))
+    conditions = [SearchDocument.source.in_(sources)]
     if unit_id is not None:
-        query = query.where(SearchDocument.unit_id == unit_id)
-    query = query.order_by(found.c.score.desc(), SearchDocument.id.desc()).limit(limit)
+        conditions.append(SearchDocument.unit_id == unit_id)
+    found = matched_docs(None, terms, any_term=True, limit=CAP, conditions=conditions)
+    query = select(found.c.proposal_id, found.c.doc_id, found.c.score).order_by(
+        found.c.score.desc(), found.c.doc_id.desc()).limit(limit)
     return [(row[0], row[1], float(row[2])) for row in db.session.execute(query)]
