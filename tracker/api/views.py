@@ -275,11 +275,11 @@ def list_proposals():
     if inputs.unstorable(filters.q):
         # No stored title holds a NUL byte, and PostgreSQL would refuse the parameter.
         filters.q = ""
-        query = search.item_query(g.api_user, filters).where(false())
+        page = db.paginate(search.item_query(g.api_user, filters).where(false()),
+                           page=page_number, per_page=per_page, error_out=False)
     else:
-        query = search.item_query(g.api_user, filters)
-    page = db.paginate(query, page=page_number, per_page=per_page,
-                       max_per_page=openapi.MAX_PER_PAGE, error_out=False)
+        page = search.paginate(g.api_user, filters, page=page_number, per_page=per_page,
+                               max_per_page=openapi.MAX_PER_PAGE)
     hits = search.hits(g.api_user, filters.q, [p.id for p in page.items]) if filters.q else None
     return _send(serializers.proposal_page(page.items, page=page_number, per_page=per_page,
                                            total=page.total or 0, pages=page.pages, hits=hits))

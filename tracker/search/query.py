@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import (
     Select,
@@ -33,7 +34,7 @@ from tracker.core.states import AssignmentState
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment
-from tracker.handling.queries import ListFilters, proposal_query
+from tracker.handling.queries import ListFilters, proposal_query, with_list_loads
 from tracker.proposals.models import Proposal
 from tracker.search.models import Scope, SearchDocument, Source
 from tracker.search.text import Term, contains, parse_query, snippet
@@ -48,7 +49,7 @@ def _sqlite() -> bool:
 # The most rows an item list is ranked over: a query matching more (one frequent character)
 # ranks the most recent CAP rows among those the user may read with the filters given, so
 # that its cost does not grow with the whole archive.
-CAP = 2000
+CAP = 1000
 
 
 def _expression(terms: list[Term], *, any_term: bool = False) -> str:
@@ -122,8 +123,12 @@ def item_query(user: User, filters: ListFilters) -> Select:
     terms = parse_query(q)
     if not terms:
         return base.where(Proposal.number == q)
-    narrowed = _narrowed(user, filters)
-    within = base.with_only_columns(Proposal.id).order_by(None) if narrowed else None
+    if _without_q(filters) != ListFilters():
+        within = base.with_only_columns(Proposal.id).order_by(None)
+    elif not permissions.oversees(user):
+        within = _units_items(user)  # (its index: cheaper than the list's visibility test)
+    else:
+        within = None
     docs = matched_docs(user, terms, within=within)
     ranked = select(docs.c.proposal_id, func.max(docs.c.score).label("score")).group_by(
         docs.c.proposal_id).subquery("ranked")
@@ -132,10 +137,10 @@ def item_query(user: User, filters: ListFilters) -> Select:
         Proposal.received_on.desc(), Proposal.id.desc())
 
 
-def _narrowed(user: User, filters: ListFilters) -> bool:
-    """Whether the filters (or the user's visibility) leave fewer items than all."""
-    plain = _without_q(filters)
-    return not permissions.oversees(user) or plain != ListFilters()
+def _units_items(user: User) -> Select:
+    """The ids of the items the user's unit handles (what it may see)."""
+    return select(Assignment.proposal_id).where(
+        Assignment.unit_id == user.unit_id, Assignment.state != AssignmentState.returned)
 
 
 def _more_filters(query: Select, filters: ListFilters) -> Select:
@@ -160,6 +165,34 @@ def _more_filters(query: Select, filters: ListFilters) -> Select:
 def _without_q(filters: ListFilters) -> ListFilters:
     from dataclasses import replace
     return replace(filters, q="")
+
+
+class _Ranked(Pagination):
+    """A page of a search's items: their ids ranked once (at most CAP rows' items), the
+    page's items loaded by id."""
+
+    def _query_items(self) -> list:
+        ids = self._query_args["ids"][self._query_offset:self._query_offset + self.per_page]
+        if not ids:
+            return []
+        rows = {p.id: p for p in db.session.scalars(
+            with_list_loads(select(Proposal).where(Proposal.id.in_(ids))))}
+        return [rows[i] for i in ids if i in rows]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["ids"])
+
+
+def paginate(user: User, filters: ListFilters, *, page: int, per_page: int,
+             max_per_page: int | None = None) -> Pagination:
+    """A page of the item list (with a search text: ranked, the ranking done once)."""
+    query = item_query(user, filters)
+    if not filters.q:
+        return db.paginate(query, page=page, per_page=per_page, max_per_page=max_per_page,
+                           error_out=False)
+    ids = list(db.session.scalars(query.with_only_columns(Proposal.id)))
+    return _Ranked(page=page, per_page=per_page, max_per_page=max_per_page, error_out=False,
+                   ids=ids)
 
 
 @dataclass
