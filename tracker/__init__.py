@@ -143,14 +143,15 @@ def _init_packages(app: Flask) -> None:
         instructions,
         jobs,
         letters,
+        merging,
         notifications,
         ratings,
         replies,
         signing,
     )
 
-    for package in (jobs, accounts, letters, handling, signing, replies, notifications, ratings,
-                    instructions):
+    for package in (jobs, accounts, letters, handling, signing, replies, merging, notifications,
+                    ratings, instructions):
         package.init_app(app)
 
 
