@@ -23,16 +23,19 @@ def _visible(proposal_id: int) -> Proposal:
     return proposal
 
 
-def _members(meeting_id: int, numbers: list[str]) -> list[Proposal]:
-    """The items named by the form, or a refusal naming the numbers not found."""
+def _members(lead: Proposal, meeting_id: int, numbers: list[str]) -> list[Proposal]:
+    """The items named by the form, or a refusal naming every number that cannot join."""
     meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise ValidationFailed(operations.REFUSED, {"meeting_id": ["请选择会议。"]})
     found = {p.number: p for p in db.session.scalars(select(Proposal).where(
         Proposal.meeting_id == meeting_id, Proposal.number.in_(numbers)))}
-    missing = [n for n in numbers if n not in found]
-    if meeting is None or missing:
-        where = meeting.name if meeting else "所选会议"
-        raise ValidationFailed(operations.REFUSED, {"numbers": [
-            f"{where}没有第{n}号事项。" for n in missing] or ["请选择会议。"]})
+    missing = [f"{meeting.name}没有第{n}号事项。" for n in numbers if n not in found]
+    if missing:
+        # Said together with what is wrong with the numbers that were found.
+        problems = [operations.member_problem(lead, found[n]) for n in numbers if n in found]
+        raise ValidationFailed(operations.REFUSED,
+                               {"numbers": [p for p in problems if p] + missing})
     return [found[n] for n in numbers]
 
 
@@ -50,7 +53,7 @@ def join(proposal_id: int):
     problem = operations.lead_problem(lead)
     if problem is None and form.validate_on_submit():
         def run():
-            members = _members(form.meeting_id.data, split_numbers(form.numbers.data))
+            members = _members(lead, form.meeting_id.data, split_numbers(form.numbers.data))
             return operations.join_items(lead, members, current_user)
 
         done = attempt(form, run)
