@@ -51,7 +51,9 @@ def join(proposal_id: int):
     if form.meeting_id.data is None:
         form.meeting_id.data = lead.meeting_id
     problem = operations.lead_problem(lead)
-    if problem is None and form.validate_on_submit():
+    if problem is None and form.is_submitted() and not form.validate():
+        flash(operations.REFUSED, "danger")  # the form's own checks (an empty field)
+    elif problem is None and form.is_submitted():
         def run():
             members = _members(lead, form.meeting_id.data, split_numbers(form.numbers.data))
             return operations.join_items(lead, members, current_user)
@@ -60,8 +62,6 @@ def join(proposal_id: int):
         if done is not FAILED:
             flash(f"已将 {len(done)} 件事项并入本事项办理：各自单独成函、编号和评价。", "success")
             return redirect(url_for("proposals.detail", proposal_id=lead.id))
-    if form.errors:
-        flash("并案未完成，请按提示修改。", "danger")
     return render_template("merging/join.html", form=form, lead=lead, problem=problem), (
         422 if form.errors else 409 if problem else 200)
 
