@@ -85,6 +85,7 @@ FORM_PAGES = {
     "admin.revoke_token": lambda sc, row: f"/admin/users/{row.values['user_id']}/edit",
     "admin.delete_calendar_day": lambda sc, row: f"/admin/calendar?year={row.values['day'][:4]}",
     "notifications.mark_read": lambda sc, row: "/notifications",
+    "merging.split": lambda sc, row: f"/proposals/{sc.ids.p_member}",
     "notifications.mark_all_read": lambda sc, row: "/notifications",
     "ratings.rating_form_pdf": _issued_item_page,
     "instructions.sheets_pdf": lambda sc, row: "/proposals",

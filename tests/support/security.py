@@ -147,6 +147,9 @@ SUPERVISOR_ONLY = {
     # 催办: one assignment (a_drafting), or all of health's overdue ones (item 14).
     "supervision.urge_assignment": {"clerk"},
     "supervision.urge_unit": {"clerk"},
+    # 并案 (tracker.merging): the registering office joins and splits items.
+    "merging.join": {"clerk"},
+    "merging.split": {"clerk"},
 }
 
 UNKNOWN = "<unknown>"
@@ -419,6 +422,8 @@ class Scenario:
     def arg_value(self, rule, name: str, action: str | None):
         ids = self.ids
         if name == "proposal_id":
+            if rule.endpoint == "merging.split":
+                return ids.p_member  # a member of item 1's 并案 group
             if action is not None and "assignment_id" not in rule.arguments:
                 return self.proposal_for_action(action)
             return ids.p_drafting
@@ -605,6 +610,7 @@ class Scenario:
                                  "leader_id": ids.health_leader, "note": "越权呈批"},
             "instructions.give": {"text": "越权批示", "given_on": today().isoformat()},
             "instructions.sheets_pdf": {"ids": [ids.p_drafting]},
+            "merging.join": {"meeting_id": ids.meeting, "numbers": "7720"},
         }
         return dict(by_endpoint.get(row.rule.endpoint, {
             # Unknown routes: plausible values for the usual field names.
@@ -899,6 +905,12 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     db.session.add(failed_run)
     db.session.flush()
 
+    # 20: registered, free to join item 1's group; 21: already joined to item 1 (并案).
+    from tracker.merging import operations as merging
+
+    p20, p21 = item(20), item(21)
+    merging.join_items(p1, [p21], w.clerk)
+
     users = db.session.scalars(select(User)).all()
     tokens = {u.username: issue_token(u, "security tests") for u in users}
     health_token = db.session.scalar(
@@ -915,6 +927,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
         "ids": {
             "p_drafting": p1.id, "p_rated": rated_item, "p_opinion": p2.id, "p_co_accepted": p3.id,
             "p_assigned": p4.id, "p_return_requested": p5.id,
+            "p_free": p20.id, "p_member": p21.id,
             "a_drafting": a1.id, "a_opinion": a2.id, "a_co_accepted": a3.id,
             "a_opinion_pending": a15.id, "p_opinion_pending": p15.id,
             "a_assigned": a4.id, "a_return_requested": a5.id, **reviewed,

@@ -465,6 +465,16 @@ class ProposalPage(Schema):
     pages: int
 
 
+class JoinedItem(Schema):
+    """An item of a 并案 group: its lead, or one of the lead's members."""
+
+    id: int
+    meeting: MeetingRef
+    number: str
+    title: str
+    state: ProposalState
+
+
 class Proposal(ProposalCommon):
     body: str
     disclosure: choice(Disclosure)
@@ -480,6 +490,9 @@ class Proposal(ProposalCommon):
     timeline: list[Event]
     closing: Closing | None = Field(description="办结情况；未办结为 null")
     rating_rule: RatingRule
+    merged_into: JoinedItem | None = Field(
+        description="并案：本事项并入的主办事项（随其交办和办理，单独成函）；未并案为 null")
+    members: list[JoinedItem] = Field(description="并案：并入本事项办理的事项")
     # Only in the answer to an action that changed something on the way (save_draft: the
     # punctuation it normalised).
     notices: list[str] = Field(

@@ -404,6 +404,8 @@ def proposal_detail(p: Proposal, viewer: User,
         allowed_actions=allowed_actions(p, viewer),
         closing=closing(p),
         rating_rule=rating_rule(),
+        merged_into=joined_item(p.merged_into) if p.merged_into else None,
+        members=[joined_item(m) for m in p.members],
         contacts=[contact(c, a) for c, a in contacts],
         opinions=[opinion(o, a) for a in p.assignments if a.id in readable
                   for o in permissions.visible_opinions(viewer, a)],
@@ -412,6 +414,12 @@ def proposal_detail(p: Proposal, viewer: User,
         timeline=[event(e, details) for e, details in queries.visible_timeline(p, viewer)],
         **({"notices": notices} if notices else {}),
     )
+
+
+def joined_item(p: Proposal) -> schemas.JoinedItem:
+    return schemas.JoinedItem(id=p.id, meeting=schemas.MeetingRef(id=p.meeting.id,
+                              name=p.meeting.name), number=p.number, title=p.title,
+                              state=p.state)
 
 
 def closing(p: Proposal) -> schemas.Closing | None:

@@ -71,7 +71,7 @@ def readable(user: User):
     unit_id = user.unit_id
     if unit_id is None:
         return literal(False)
-    return exists(select(Assignment.id).where(
+    own = exists(select(Assignment.id).where(
         Assignment.proposal_id == SearchDocument.proposal_id,
         Assignment.unit_id == unit_id,
         Assignment.state != AssignmentState.returned,
@@ -79,6 +79,12 @@ def readable(user: User):
             SearchDocument.unit_id == unit_id,
             and_(SearchDocument.scope == Scope.REPLY, Assignment.role == "co"),
             and_(SearchDocument.scope == Scope.OPINION, Assignment.role == "lead"))))
+    # A 并案 member (no assignments of its own while joined) is seen by its lead's units.
+    through_lead = and_(SearchDocument.scope == Scope.ITEM, exists(
+        select(Assignment.id).join(Proposal, Proposal.merged_into_id == Assignment.proposal_id)
+        .where(Proposal.id == SearchDocument.proposal_id, Assignment.unit_id == unit_id,
+               Assignment.state != AssignmentState.returned)))
+    return or_(own, through_lead)
 
 
 def matched_docs(user: User | None, terms: list[Term], *, within=None, any_term: bool = False,
@@ -138,9 +144,11 @@ def item_query(user: User, filters: ListFilters) -> Select:
 
 
 def _units_items(user: User) -> Select:
-    """The ids of the items the user's unit handles (what it may see)."""
-    return select(Assignment.proposal_id).where(
+    """The ids of the items the user's unit handles, and of the 并案 members of those (what
+    it may see)."""
+    handled = select(Assignment.proposal_id).where(
         Assignment.unit_id == user.unit_id, Assignment.state != AssignmentState.returned)
+    return handled.union(select(Proposal.id).where(Proposal.merged_into_id.in_(handled)))
 
 
 def _more_filters(query: Select, filters: ListFilters) -> Select:
