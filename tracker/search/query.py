@@ -87,6 +87,19 @@ def readable(user: User):
     return or_(own, through_lead)
 
 
+def _scoped_readable(user: User):
+    """The rows of a unit's part that this user's unit may read (its own, a lead's reply for
+    a co-handling unit, an approved opinion for the lead unit)."""
+    unit_id = user.unit_id
+    return exists(select(Assignment.id).where(
+        Assignment.proposal_id == SearchDocument.proposal_id,
+        Assignment.unit_id == unit_id,
+        Assignment.state != AssignmentState.returned,
+        or_(SearchDocument.unit_id == unit_id,
+            and_(SearchDocument.scope == Scope.REPLY, Assignment.role == "co"),
+            and_(SearchDocument.scope == Scope.OPINION, Assignment.role == "lead"))))
+
+
 def matched_docs(user: User | None, terms: list[Term], *, within=None, any_term: bool = False,
                  limit: int = CAP, conditions=()):
     """(doc_id, proposal_id, source, score) of the most recent `limit` rows that match the
@@ -94,8 +107,11 @@ def matched_docs(user: User | None, terms: list[Term], *, within=None, any_term:
     a subquery; score (higher is better) is the database's relevance times the source's
     weight."""
     expression = _expression(terms, any_term=any_term)
-    visible = readable(user) if user is not None else None
-    where = [c for c in (visible,) if c is not None] + list(conditions)
+    where = list(conditions)
+    if user is not None and not permissions.oversees(user):
+        # `within` holds only items the user sees: their item-wide rows are readable.
+        assert within is not None, "a unit's search looks within the items it sees"
+        where.append(or_(SearchDocument.scope == Scope.ITEM, _scoped_readable(user)))
     if within is not None:
         where.append(SearchDocument.proposal_id.in_(within))
     if _sqlite():
