@@ -71,20 +71,24 @@ def readable(user: User):
     unit_id = user.unit_id
     if unit_id is None:
         return literal(False)
-    own = exists(select(Assignment.id).where(
-        Assignment.proposal_id == SearchDocument.proposal_id,
-        Assignment.unit_id == unit_id,
-        Assignment.state != AssignmentState.returned,
-        or_(SearchDocument.scope == Scope.ITEM,
+    def mine(*roles):
+        query = select(Assignment.proposal_id).where(
+            Assignment.unit_id == unit_id, Assignment.state != AssignmentState.returned)
+        return query.where(Assignment.role.in_(roles)) if roles else query
+
+    # Sets computed once from the index ix_assignments_unit_items, not a test per row.
+    return or_(
+        and_(SearchDocument.proposal_id.in_(mine()), or_(
+            SearchDocument.scope == Scope.ITEM,
             SearchDocument.unit_id == unit_id,
-            and_(SearchDocument.scope == Scope.REPLY, Assignment.role == "co"),
-            and_(SearchDocument.scope == Scope.OPINION, Assignment.role == "lead"))))
-    # A 并案 member (no assignments of its own while joined) is seen by its lead's units.
-    through_lead = and_(SearchDocument.scope == Scope.ITEM, exists(
-        select(Assignment.id).join(Proposal, Proposal.merged_into_id == Assignment.proposal_id)
-        .where(Proposal.id == SearchDocument.proposal_id, Assignment.unit_id == unit_id,
-               Assignment.state != AssignmentState.returned)))
-    return or_(own, through_lead)
+            and_(SearchDocument.scope == Scope.REPLY,
+                 SearchDocument.proposal_id.in_(mine("co"))),
+            and_(SearchDocument.scope == Scope.OPINION,
+                 SearchDocument.proposal_id.in_(mine("lead"))))),
+        # A 并案 member (no assignments of its own while joined) is seen by its lead's units.
+        and_(SearchDocument.scope == Scope.ITEM, SearchDocument.proposal_id.in_(
+            select(Proposal.id).where(Proposal.merged_into_id.is_not(None),
+                                      Proposal.merged_into_id.in_(mine())))))
 
 
 def _scoped_readable(user: User):
@@ -129,7 +133,9 @@ def matched_docs(user: User | None, terms: list[Term], *, within=None, any_term:
     inner = select(SearchDocument.id.label("doc_id"), SearchDocument.proposal_id,
                    SearchDocument.source).where(
         SearchDocument.tsv.op("@@")(query), *where).order_by(
-        SearchDocument.id.desc()).limit(limit).subquery("recent")
+        # (id + 0: not the primary key's order, which would test every row's terms walking
+        # back from the newest; the GIN index finds the matches, the newest are sorted out)
+        (SearchDocument.id + 0).desc()).limit(limit).subquery("recent")
     return select(inner.c.doc_id, inner.c.proposal_id, inner.c.source,
                   (func.ts_rank(SearchDocument.tsv, query) * _weight(inner.c.source)
                    ).label("score")).join(SearchDocument, SearchDocument.id == inner.c.doc_id
