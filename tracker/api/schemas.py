@@ -251,14 +251,14 @@ class Extension(Schema):
     decision_note: str
 
 
-DraftSource = Literal["form", "docx", "api"]
+DraftSource = Literal["form", "docx", "api", "template"]
 
 
 class DraftVersionRef(Schema):
     id: int = Field(description="稿件 id；审核、退回、签发时作为 seen_version_id")
     number: int = Field(description="第几稿；保存时作为 base_number")
     round: int
-    source: DraftSource = Field(description="form 页面填写，docx 上传 Word 稿")
+    source: DraftSource = Field(description="form 页面填写，docx 上传 Word 稿，api 接口提交，template 套用答复模板")
     note: str
     created_by: UserRef
     created_at: UtcDateTime

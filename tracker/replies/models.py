@@ -50,7 +50,7 @@ class DraftVersion(db.Model):
     closing: Mapped[str] = mapped_column(String(200), default="")
     salutation: Mapped[str] = mapped_column(String(100), default="")  # override, or empty
     opening: Mapped[str] = mapped_column(Text, default="")  # override, or empty
-    source: Mapped[str] = mapped_column(String(10), default="form")  # form | docx | api
+    source: Mapped[str] = mapped_column(String(10), default="form")  # form | docx | api | template
     note: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -281,8 +281,11 @@ def filled_values(assignment: Assignment, template: ReplyTemplate, values: dict,
         if position is None or not 0 <= position <= len(body):
             values["body"] = f"{body}\n{text}" if body else text
         else:
-            before, after = body[:position].rstrip("\n"), body[position:].lstrip("\n")
-            values["body"] = "\n".join(part for part in (before, text, after) if part)
+            # A paragraph of its own: after the line the cursor is in.
+            end = body.find("\n", position)
+            end = len(body) if end < 0 else end
+            values["body"] = "\n".join(part for part in (body[:end], text, body[end + 1:])
+                                       if part)
     else:
         if body and body != text and not replace:
             raise ReplaceNeedsConfirmation(
