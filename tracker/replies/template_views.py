@@ -68,9 +68,7 @@ def _list_url(unit: Unit | None) -> str:
 def my_templates():
     """The navigation's entry: the user's own unit, or the office-wide defaults."""
     unit = current_user.unit
-    if unit is None or unit.is_supervising:
-        return redirect(url_for("replies.office_templates"))
-    return redirect(url_for("replies.unit_templates", unit_id=unit.id))
+    return _page(None if unit is None or unit.is_supervising else unit, ReplyTemplateForm())
 
 
 @bp.route("/units/<int:unit_id>/reply-templates", methods=["GET", "POST"])
