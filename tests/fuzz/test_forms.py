@@ -91,6 +91,10 @@ FORM_PAGES = {
     "instructions.sheets_pdf": lambda sc, row: "/proposals",
     "replies.import_word":
         lambda sc, row: f"/assignments/{row.values['assignment_id']}/actions/save_draft",
+    # The editor's template picker submits the draft form to it (a button's formaction).
+    "replies.apply_template":
+        lambda sc, row: f"/assignments/{row.values['assignment_id']}/actions/save_draft",
+    "replies.toggle_template": lambda sc, row: f"/units/{sc.ids.health}/reply-templates",
 }
 # Routes that end or replace the client's session when they succeed: a fresh client each time.
 SESSION_ENDING = {"auth.login", "auth.logout", "auth.change_password"}

@@ -59,7 +59,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # carry the SECRET marker, so a page or API answer that shows them to another unit fails).
 OWNED_ARGS = {"notification_id", "urge_id", "batch_id", "instruction_id",
               "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
-              "user_id", "section_id", "token_id", "reply_id", "author_id"}
+              "user_id", "section_id", "token_id", "reply_id", "author_id", "template_id"}
 SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id"}
 # The letter's files: the issued one (PDF, .docx) and a draft version's (API).
 ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx",
@@ -448,7 +448,7 @@ class Scenario:
             "token": ids.rating_token, "notification_id": ids.notification,
             "run_id": ids.failed_run, "message_id": ids.failed_message,
             "urge_id": ids.urge, "batch_id": ids.print_batch,
-            "instruction_id": ids.instruction,
+            "instruction_id": ids.instruction, "template_id": ids.reply_template,
         }
         return simple[name]
 
@@ -649,6 +649,13 @@ class Scenario:
             return "clerk"
         if endpoint == "replies.import_word":
             return "health_drafter"  # who may save health's draft (a preview, saves nothing)
+        if endpoint == "replies.apply_template":
+            return "health_drafter"  # who may save health's draft (with a template of health)
+        if endpoint in ("replies.unit_templates", "replies.edit_template", "replies.my_templates",
+                        "replies.toggle_template"):
+            return "health_clerk"  # health's reply templates: its clerk keeps them
+        if endpoint == "replies.office_templates":
+            return "admin"  # the office-wide templates: the administrators keep them
         if endpoint in SELF_SERVICE_ENDPOINTS:
             return "health_clerk"
         if row.action is not None:
@@ -911,6 +918,12 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     p20, p21 = item(20), item(21)
     merging.join_items(p1, [p21], w.clerk)
 
+    # A reply template of health (its text carries the marker: no other unit may read it).
+    from tracker.replies import templates
+
+    reply_template = templates.create_template(
+        w.health, w.health_clerk, kind="closing", name="结束语", text=f"{SECRET}感谢您的支持。")
+
     users = db.session.scalars(select(User)).all()
     tokens = {u.username: issue_token(u, "security tests") for u in users}
     health_token = db.session.scalar(
@@ -939,7 +952,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             "rating_token": rating_token, "notification": notification,
             "failed_run": failed_run.id, "failed_message": failed_message.id,
             "urge": urge.id, "print_batch": print_batch.id,
-            "instruction": instruction.id,
+            "instruction": instruction.id, "reply_template": reply_template.id,
         },
         "tokens": tokens,
     }

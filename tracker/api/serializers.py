@@ -74,6 +74,13 @@ def unit(u: Unit, *, with_users: bool = False) -> schemas.Unit:
     )
 
 
+def reply_template(t) -> schemas.ReplyTemplate:
+    return schemas.ReplyTemplate(
+        id=t.id, unit_id=t.unit_id, kind=t.kind, kind_label=t.kind.label, name=t.name,
+        text=t.text, is_active=t.is_active, created_by=user_ref(t.created_by),
+        created_at=t.created_at)
+
+
 def unit_list(units, *, with_users: bool) -> schemas.UnitList:
     return schemas.UnitList(items=[unit(u, with_users=with_users) for u in units])
 

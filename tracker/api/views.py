@@ -31,7 +31,7 @@ from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
 from tracker.ratings import forms as rating_forms
 from tracker.ratings import operations as rating_operations
-from tracker.replies import documents
+from tracker.replies import documents, templates
 from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import DraftConflict
 from tracker.search import query as search
@@ -202,6 +202,17 @@ def get_unit(unit_id: int):
     unit = _get(Unit, unit_id, "找不到该单位。")
     with_users = permissions.is_admin(actor) or actor.unit_id == unit.id
     return _send(serializers.unit(unit, with_users=with_users))
+
+
+@bp.get("/units/<int:unit_id>/reply-templates")
+def list_reply_templates(unit_id: int):
+    """The unit's reply templates (stopped ones too), then the active office-wide ones."""
+    unit = _get(Unit, unit_id, "找不到该单位。")
+    if unit.is_supervising or not templates.can_view_templates(g.api_user, unit):
+        raise Hidden("找不到该单位。")
+    rows = templates.templates_of(unit) + templates.templates_of(None, active_only=True)
+    return _send(schemas.ReplyTemplateList(
+        items=[serializers.reply_template(t) for t in rows]))
 
 
 @bp.post("/units")
