@@ -203,3 +203,42 @@ def test_members_with_a_deadline_past_are_due_as_their_lead(w):
                                      due_on=today() + timedelta(days=30))
     assert same.state == lead.state
     assert assignment.due_on == today() + timedelta(days=30)
+
+
+def test_a_template_applied_to_a_group_fills_every_members_letter(w):
+    """One draft for the group: the template's item placeholders are kept in it and each
+    letter fills them with its own authors, title and number."""
+    from tracker.replies import templates
+    from tracker.replies.models import DraftVersion
+
+    lead, same, other = _group(w)
+    (assignment,) = factories.assign(lead, w.clerk, lead=w.health)
+    handling.accept_assignment(assignment, w.health_clerk)
+    handling.dispatch_assignment(assignment, w.health_clerk, section_id=w.health_section.id,
+                                 drafter_id=w.health_drafter.id)
+    write_draft(assignment, w.health_drafter)
+    opening = templates.create_template(
+        w.health, w.health_clerk, kind="opening", name="并案开头",
+        text="{您}提出的关于{建议标题}的第{编号}号建议收悉，{经商}现答复如下：")
+    steps = templates.create_template(
+        w.health, w.health_clerk, kind="next_steps", name="并案下一步",
+        text="下一步，我们将就{建议标题}继续听取{代表姓名}的意见。")
+    templates.apply_template(assignment, opening, w.health_drafter)
+    draft = templates.apply_template(assignment, steps, w.health_drafter)
+    # The shared draft keeps the item placeholders (the unit's are filled).
+    assert isinstance(draft, DraftVersion)
+    assert draft.opening == "{您}提出的关于{建议标题}的第{编号}号建议收悉，现答复如下："
+    assert draft.body.endswith("下一步，我们将就{建议标题}继续听取{代表姓名}的意见。")
+    replies.submit_review(assignment, w.health_drafter)
+    for reviewer in (w.health_first, w.health_second, w.health_final):
+        replies.approve_draft(assignment, reviewer, seen_version_id=latest_id(assignment))
+    replies.sign_reply(assignment, w.health_signer, seen_version_id=latest_id(assignment))
+    letter.issue_with_letter(assignment, w.health_clerk, release_locks=False)
+
+    for item, names in ((lead, "李华"), (same, "王芳等"), (other, "陈明等")):
+        reply = db.session.scalar(select(Reply).join(Assignment).where(
+            Assignment.proposal_id == item.id))
+        text = _text(letter.stored_letter(reply)).replace(" ", "").replace("\n", "")
+        assert f"的第{item.number}号建议收悉" in text, text
+        assert f"就{item.title.strip('《》')}继续听取{names}的意见" in text, text
+        assert "{" not in text and "｛" not in text

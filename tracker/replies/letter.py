@@ -22,6 +22,7 @@ from tracker.handling.workflow import Action, check
 from tracker.replies import queries
 from tracker.replies.models import DocSeries, DraftVersion, Reply, SeriesKind
 from tracker.replies.styles import SignerLine, style_for
+from tracker.replies.templates import fill_item, has_item_placeholders
 from tracker.signing import codes
 from tracker.signing.keys import SigningFailed, unit_key
 from tracker.signing.pdf import sign_letter
@@ -32,6 +33,7 @@ class LetterFailed(DomainError):
     """The letter could not be rendered: nothing was issued, the clerk may retry."""
 
     status = 503
+
 
 
 def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str | None = None,
@@ -83,9 +85,11 @@ def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str 
         "disclosure": draft.disclosure,
         "signer": style.signer(unit, signed_by),
         "salutation": (draft.salutation or None) if own_words else None,
-        "opening": (draft.opening or None) if own_words else None,
-        "body": draft.body,
-        "closing": draft.closing or unit.closing_default or "",
+        # An opening written with the item's placeholders (a template, 并案) fits every item.
+        "opening": (fill_item(draft.opening, proposal) or None)
+        if own_words or has_item_placeholders(draft.opening) else None,
+        "body": fill_item(draft.body, proposal),
+        "closing": fill_item(draft.closing, proposal) or unit.closing_default or "",
         "date": (on or today()).isoformat(),
         "contact": {"name": draft.contact_name, "phone": draft.contact_phone}
         if draft.contact_name or draft.contact_phone else None,

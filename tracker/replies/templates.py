@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from sqlalchemy import or_, select
 
@@ -97,13 +98,48 @@ def placeholder_problems(text: str) -> list[str]:
     return problems
 
 
-def fill(text: str, assignment: Assignment) -> str:
-    """The template's text with every placeholder replaced by the item's own data."""
+# The placeholders that name the item (its authors, title, number, meeting): in a 并案 group
+# they stay in the shared draft and each letter fills them with its own item's data.
+ITEM_PLACEHOLDERS = frozenset({"代表姓名", "委员姓名", "您", "建议标题", "提案标题", "编号",
+                               "会议名称"})
+
+
+def fill(text: str, assignment: Assignment, *, keep_item: bool = False) -> str:
+    """The template's text with every placeholder replaced by the item's own data (the
+    item's own placeholders kept when keep_item: a 并案 group's shared draft)."""
     def value(match: re.Match) -> str:
-        placeholder = BY_NAME.get(match.group(1).strip())
-        return match.group(0) if placeholder is None else str(placeholder.value(assignment))
+        name = match.group(1).strip()
+        placeholder = BY_NAME.get(name)
+        if placeholder is None or (keep_item and name in ITEM_PLACEHOLDERS):
+            return match.group(0)
+        return str(placeholder.value(assignment))
 
     return PLACEHOLDER_RE.sub(value, text)
+
+
+def has_item_placeholders(text: str | None) -> bool:
+    return any(m.group(1).strip() in ITEM_PLACEHOLDERS
+               for m in PLACEHOLDER_RE.finditer(text or ""))
+
+
+def fill_item(text: str | None, proposal) -> str | None:
+    """The item placeholders of a letter's text filled for the item the letter answers."""
+    if not text or not has_item_placeholders(text):
+        return text
+    item = SimpleNamespace(proposal=proposal)
+
+    def value(match: re.Match) -> str:
+        name = match.group(1).strip()
+        if name not in ITEM_PLACEHOLDERS:
+            return match.group(0)
+        return str(BY_NAME[name].value(item))
+
+    return PLACEHOLDER_RE.sub(value, text)
+
+
+def leads_group(assignment: Assignment) -> bool:
+    """Whether the assignment's draft is also the letter of 并案 members."""
+    return bool(getattr(assignment.proposal, "members", None))
 
 
 # -- who may do what -----------------------------------------------------------------------
@@ -266,7 +302,9 @@ def filled_values(assignment: Assignment, template: ReplyTemplate, values: dict,
     """The draft's fields with the template applied: an opening or a closing fills its
     field, a 下一步工作 paragraph goes in at position (a character offset of the body, at a
     line end) or after the body, a model reply becomes the body."""
-    text = fill(template.text, assignment)
+    # A 并案 lead's draft is every member's letter: the item placeholders stay, and each
+    # letter fills them with its own item's authors, title and number.
+    text = fill(template.text, assignment, keep_item=leads_group(assignment))
     values = dict(values)
     body = (values.get("body") or "").strip()
     kind = TemplateKind(template.kind)
