@@ -251,15 +251,27 @@ def hits(user: User, q: str, proposal_ids: list[int]) -> Hits:
     grouped = defaultdict(list)
     scored = []
     for row in db.session.execute(query):
-        found = contains(row.body, terms)
+        text_ = _shown_text(row.source, row.body, terms)
+        found = contains(text_, terms) if text_ else 0
         if found:
-            scored.append((-found * Source.WEIGHTS.get(row.source, 1.0), row))
-    for _, row in sorted(scored, key=lambda pair: pair[0]):
+            scored.append((-found * Source.WEIGHTS.get(row.source, 1.0), row, text_))
+    for _, row, text_ in sorted(scored, key=lambda entry: entry[0]):
         if len(grouped[row.proposal_id]) < HITS_PER_ITEM:
-            grouped[row.proposal_id].append(
-                Hit(row.source, row.label, snippet(row.body, terms)))
+            grouped[row.proposal_id].append(Hit(row.source, row.label, snippet(text_, terms)))
     result.by_item = dict(grouped)
     return result
+
+
+def _shown_text(source: str, body: str, terms: list[Term]) -> str | None:
+    """The part of a row a passage is cut from: for the item itself its body, category or
+    number, whichever holds the terms (its title is shown highlighted above the passages)."""
+    if source != Source.ITEM:
+        return body
+    number, _title, category, text_ = (body.split("\n", 3) + ["", "", "", ""])[:4]
+    for part in (text_, category, number):
+        if part and contains(part, terms):
+            return part
+    return None
 
 
 def similar_candidates(text_: str, *, limit: int = 100, sources=(Source.ITEM,),
