@@ -29,7 +29,10 @@ from tracker.extensions import db
 
 FORMAT = "tracker-backup/1"
 # Rows the migrations insert into an empty database: they do not make it "not empty".
-SEEDED_TABLES = frozenset({"alembic_version", "audit_head", "calendar_days"})
+SEEDED_TABLES = frozenset({"alembic_version", "audit_head", "calendar_days",
+                           # SQLite FTS5's own bookkeeping of the (empty) search index
+                           "search_fts_data", "search_fts_config", "search_fts_idx",
+                           "search_fts_docsize"})
 SUFFIX = {"sqlite": ".sqlite3", "postgresql": ".dump"}
 TOOL_TIMEOUT = 3600  # seconds; pg_dump/pg_restore of a large database
 
