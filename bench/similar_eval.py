@@ -215,9 +215,8 @@ def evaluate(build, corpus, pairs):
 def duplicate_threshold(corpus, pairs) -> None:
     """The cosine of the chosen method between a paraphrase and its original (the same ask:
     to flag) and its near miss (another ask: not to flag), and the threshold that separates
-    them best; tracker.similar.queries.DUPLICATE_THRESHOLD is set from it."""
-    from tracker.similar.queries import DUPLICATE_THRESHOLD
-    from tracker.similar.text import cosine, terms, weigh
+    them best; tracker.similar.text.DUPLICATE_THRESHOLD is set from it."""
+    from tracker.similar.text import DUPLICATE_THRESHOLD, cosine, terms, weigh
 
     df = Counter(t for title in corpus for t in set(terms(title)))
 

@@ -101,6 +101,7 @@ def _import_models() -> None:
     from tracker.ratings import models as _ra  # noqa: F401
     from tracker.replies import models as _r  # noqa: F401
     from tracker.replies import styles as _rs  # noqa: F401
+    from tracker.similar import index as _si  # noqa: F401  (the title index follows flushes)
     from tracker.workdays import models as _w  # noqa: F401
 
 
@@ -178,6 +179,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.ratings.views import bp as ratings_bp
     from tracker.replies.views import bp as replies_bp
     from tracker.signing.views import bp as verify_bp
+    from tracker.similar.views import bp as similar_bp
     from tracker.supervision.views import bp as supervision_bp
 
     for bp in (auth_bp, proposals_bp, handling_bp, replies_bp, admin_bp, files_bp, verify_bp):
@@ -188,6 +190,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(instructions_bp)
+    app.register_blueprint(similar_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, never reads the cookie session
 
