@@ -101,7 +101,6 @@ def _import_models() -> None:
     from tracker.ratings import models as _ra  # noqa: F401
     from tracker.replies import models as _r  # noqa: F401
     from tracker.replies import styles as _rs  # noqa: F401
-    from tracker.similar import index as _si  # noqa: F401  (the title index follows flushes)
     from tracker.workdays import models as _w  # noqa: F401
 
 
@@ -147,11 +146,12 @@ def _init_packages(app: Flask) -> None:
         notifications,
         ratings,
         replies,
+        search,
         signing,
     )
 
     for package in (jobs, accounts, letters, handling, signing, replies, notifications, ratings,
-                    instructions):
+                    instructions, search):
         package.init_app(app)
 
 

@@ -113,7 +113,7 @@ def test_list_filters_and_search(app, client, world):
         db.session.commit()
     client.login("clerk")
     page = client.get("/proposals?q=乡村").get_data(as_text=True)
-    assert "关于乡村医生的建议" in page and "关于城市交通的建议" not in page
+    assert "关于<mark>乡村</mark>医生的建议" in page and "关于城市交通的建议" not in page
     page = client.get("/proposals?key=1").get_data(as_text=True)
     assert "关于乡村医生的建议" in page and "关于城市交通的建议" not in page
     page = client.get(f"/proposals?unit={world.health}").get_data(as_text=True)

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from tracker.api import schemas
 from tracker.api.forms import SECTION_NAME_MAX, InstructionGiveInput, InstructionInput, UnitForm
 from tracker.core.forms import MAX_ID  # PostgreSQL's integer: the largest id stored
+from tracker.core.states import Satisfaction
 from tracker.handling.actions import ACTIONS
 from tracker.handling.workflow import ASSIGNMENT_TABLE, PROPOSAL_TABLE, Action
 from tracker.proposals.forms import MeetingForm, ProposalForm
@@ -241,7 +242,13 @@ def _list_parameters() -> list[dict]:
         query("state", _ref("ProposalState"), "事项状态"),
         query("overdue", {"type": "boolean"}, "仅逾期"),
         query("key", {"type": "boolean"}, "仅重点建议提案"),
-        query("q", {"type": "string", "maxLength": 100}, "案由关键词，或完整编号"),
+        query("q", {"type": "string", "maxLength": 100},
+              "全文检索：编号、案由、正文、类别、提出人及单位、答复、会办意见、联系记录、领导批示"
+              "（空格分开的词须同时出现；按相关度排序，items[].matches 给出匹配处）"),
+        query("year", {"type": "integer", "minimum": 1, "maximum": 9999}, "会议年度"),
+        query("class", {"type": "string", "maxLength": 5}, "已发出答复的类别（如 A、B、C）"),
+        query("rating", {"type": "string", "enum": [r.value for r in Satisfaction]},
+              "已发出答复的测评结果"),
         query("page", {"type": "integer", "minimum": 1, "maximum": MAX_ID, "default": 1},
               "页码"),
         query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE,

@@ -441,10 +441,20 @@ class ProposalCommon(Schema):
     is_overdue: bool
 
 
+class SearchHit(Schema):
+    source: str = Field(description="匹配的内容：item 建议提案、author 提出人、reply 答复、"
+                                    "opinion 会办意见、contact 联系记录、instruction 领导批示")
+    source_label: str
+    label: str
+    snippet: str = Field(description="匹配处前后的文字（HTML 转义，匹配词在 <mark> 中）")
+
+
 class ProposalSummary(ProposalCommon):
     lead_author: str | None
     author_count: int
     assignments: list[AssignmentBrief]
+    matches: list[SearchHit] = Field(
+        default_factory=list, description="有 q 时：调用者有权查看的最匹配的几处内容")
 
 
 class ProposalPage(Schema):

@@ -354,19 +354,22 @@ def _common(p: Proposal) -> dict:
     }
 
 
-def proposal_summary(p: Proposal) -> schemas.ProposalSummary:
+def proposal_summary(p: Proposal, hits=()) -> schemas.ProposalSummary:
     return schemas.ProposalSummary(
         **_common(p),
         lead_author=p.lead_author.name if p.lead_author else None,
         author_count=len(p.authors),
         assignments=[assignment_brief(a) for a in p.assignments],
+        matches=[schemas.SearchHit(source=h.source, source_label=h.source_label, label=h.label,
+                                   snippet=str(h.snippet)) for h in hits],
     )
 
 
 def proposal_page(proposals, *, page: int, per_page: int, total: int,
-                  pages: int) -> schemas.ProposalPage:
-    return schemas.ProposalPage(items=[proposal_summary(p) for p in proposals], page=page,
-                                per_page=per_page, total=total, pages=pages)
+                  pages: int, hits=None) -> schemas.ProposalPage:
+    return schemas.ProposalPage(
+        items=[proposal_summary(p, hits(p.id) if hits else ()) for p in proposals], page=page,
+        per_page=per_page, total=total, pages=pages)
 
 
 def instruction(i) -> schemas.Instruction:

@@ -16,6 +16,7 @@ from tracker.api import inputs, openapi, schemas, serializers
 from tracker.api.forms import UnitForm
 from tracker.audit import log as audit
 from tracker.core.errors import Conflict, Hidden, NotFound, PermissionDenied, ValidationFailed
+from tracker.core.states import Satisfaction
 from tracker.extensions import db
 from tracker.handling import permissions, queries
 from tracker.handling.actions import ACTIONS, build_form, run_action
@@ -33,6 +34,7 @@ from tracker.ratings import operations as rating_operations
 from tracker.replies import documents
 from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import DraftConflict
+from tracker.search import query as search
 
 bp = Blueprint("api", __name__)
 
@@ -256,6 +258,9 @@ def _list_filters() -> tuple[queries.ListFilters, int, int]:
         overdue=flag("overdue"),
         key_only=flag("key"),
         q=q,
+        year=integer("year", None, 9999),
+        result_class=choice("class", list(current_app.config["RESULT_CLASS_MAP"])),
+        rating=choice("rating", [r.value for r in Satisfaction]),
     )
     page = integer("page", 1)
     per_page = integer("per_page", current_app.config["ITEMS_PER_PAGE"], openapi.MAX_PER_PAGE)
@@ -270,13 +275,14 @@ def list_proposals():
     if inputs.unstorable(filters.q):
         # No stored title holds a NUL byte, and PostgreSQL would refuse the parameter.
         filters.q = ""
-        query = queries.proposal_query(g.api_user, filters).where(false())
+        query = search.item_query(g.api_user, filters).where(false())
     else:
-        query = queries.proposal_query(g.api_user, filters)
+        query = search.item_query(g.api_user, filters)
     page = db.paginate(query, page=page_number, per_page=per_page,
                        max_per_page=openapi.MAX_PER_PAGE, error_out=False)
+    hits = search.hits(g.api_user, filters.q, [p.id for p in page.items]) if filters.q else None
     return _send(serializers.proposal_page(page.items, page=page_number, per_page=per_page,
-                                           total=page.total or 0, pages=page.pages))
+                                           total=page.total or 0, pages=page.pages, hits=hits))
 
 
 @bp.post("/proposals")

@@ -17,17 +17,19 @@ from sqlalchemy import select
 from tracker.accounts.models import Unit
 from tracker.core.errors import Hidden, PermissionDenied
 from tracker.core.forms import strip_control
+from tracker.core.states import Satisfaction
 from tracker.core.views import FAILED, attempt, int_arg, load_or_404
 from tracker.desk import queries
 from tracker.extensions import db
 from tracker.handling import permissions
-from tracker.handling.queries import ListFilters, proposal_query
+from tracker.handling.queries import ListFilters
 from tracker.handling.workflow import ProposalState, allowed_actions
 from tracker.instructions import operations as instruction_ops
 from tracker.instructions import sheet
 from tracker.proposals import operations
 from tracker.proposals.forms import MeetingEditForm, MeetingForm, ProposalEditForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
+from tracker.search import query as search
 from tracker.supervision import exports
 from tracker.supervision.forms import UrgeForm
 from tracker.supervision.models import URGE_MESSAGE_MAX
@@ -68,29 +70,49 @@ def _list_filters() -> ListFilters:
         key_only=request.args.get("key") == "1",
         # No stored text holds control characters, and PostgreSQL refuses a NUL parameter.
         q=strip_control(request.args.get("q") or "").strip()[:100],
+        year=_int_arg("year"),
+        result_class=request.args.get("class")
+        if request.args.get("class") in current_app.config["RESULT_CLASS_MAP"] else None,
+        rating=request.args.get("rating")
+        if request.args.get("rating") in {r.value for r in Satisfaction} else None,
     )
+
+
+def _filter_choices() -> dict:
+    """What the list's and the search page's filters offer this user."""
+    meetings = list(db.session.scalars(
+        select(Meeting).order_by(Meeting.year.desc(), Meeting.name)))
+    units = db.session.scalars(
+        select(Unit).where(Unit.is_supervising.is_(False)).order_by(Unit.name))
+    if not permissions.oversees(current_user):
+        units = [u for u in units if u.id == current_user.unit_id]
+    return dict(meetings=meetings, units=list(units), kinds=list(ItemKind),
+                states=list(ProposalState), years=sorted({m.year for m in meetings}, reverse=True),
+                classes=current_app.config["RESULT_CLASS_MAP"], ratings=list(Satisfaction))
+
+
+def _list_page(template: str, per_page: int):
+    filters = _list_filters()
+    page = db.paginate(search.item_query(current_user, filters), page=_int_arg("page") or 1,
+                       per_page=per_page, error_out=False)
+    hits = search.hits(current_user, filters.q, [p.id for p in page.items])
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(template, page=page, filters=filters, hits=hits, args=args,
+                           **_filter_choices())
 
 
 @bp.get("/proposals")
 @login_required
 def index():
-    filters = _list_filters()
-    page = db.paginate(
-        proposal_query(current_user, filters),
-        page=_int_arg("page") or 1,
-        per_page=current_app.config["ITEMS_PER_PAGE"],
-        error_out=False,
-    )
-    meetings = db.session.scalars(select(Meeting).order_by(Meeting.year.desc(), Meeting.name))
-    units = db.session.scalars(
-        select(Unit).where(Unit.is_supervising.is_(False)).order_by(Unit.name))
-    if not permissions.oversees(current_user):
-        units = [u for u in units if u.id == current_user.unit_id]
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template(
-        "proposals/index.html", page=page, filters=filters, meetings=list(meetings),
-        units=list(units), kinds=list(ItemKind), states=list(ProposalState), args=args,
-    )
+    return _list_page("proposals/index.html", current_app.config["ITEMS_PER_PAGE"])
+
+
+@bp.get("/search")
+@login_required
+def search_page():
+    """全文检索: the items matching the text, each with its best matching passages (item,
+    authors, replies, opinions, contacts, instructions), as the user may read them."""
+    return _list_page("proposals/search.html", 20)
 
 
 @bp.get("/proposals/export.xlsx")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import selectinload
 
 from tracker.accounts.models import User
@@ -29,6 +29,10 @@ class ListFilters:
     overdue: bool = False
     key_only: bool = False
     q: str = ""
+    # Applied by tracker.search.query.item_query (they read replies and meetings).
+    year: int | None = None
+    result_class: str | None = None  # A / B / C of an issued reply
+    rating: str | None = None  # Satisfaction of an issued reply
 
 
 def proposal_query(user: User, filters: ListFilters) -> Select:
@@ -48,12 +52,8 @@ def proposal_query(user: User, filters: ListFilters) -> Select:
         query = query.where(overdue_clause())
     if filters.key_only:
         query = query.where(Proposal.is_key.is_(True))
-    if filters.q:
-        needle = filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(or_(
-            Proposal.title.ilike(f"%{needle}%", escape="\\"),
-            Proposal.number == filters.q,
-        ))
+    if filters.q:  # the full-text search (tracker.search.query.item_query) replaces this
+        query = query.where(Proposal.number == filters.q)
     return query.options(
         selectinload(Proposal.meeting),
         selectinload(Proposal.authors),

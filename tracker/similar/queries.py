@@ -1,5 +1,5 @@
-"""Similar items and a unit's past replies: candidates from the title index
-(tracker.similar.index), re-ranked by the measured method of tracker.similar.text, filtered
+"""Similar items and a unit's past replies: candidates from the full-text index
+(tracker.similar.candidates), re-ranked by the measured method of tracker.similar.text, filtered
 to what the user may see."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tracker.handling import permissions
 from tracker.handling.models import Assignment
 from tracker.proposals.models import Proposal
 from tracker.replies.models import Reply
-from tracker.similar import index
+from tracker.similar import candidates as index
 from tracker.similar.text import BODY_CHARS, DUPLICATE_THRESHOLD, cosine, terms, weigh
 
 # How many of the index's best matches are re-ranked.
@@ -116,7 +116,11 @@ def past_replies(assignment: Assignment, user: User, *, limit: int = 5) -> list[
     if user.unit_id != assignment.unit_id:
         return []
     proposal = assignment.proposal
-    ids = [i for i in _candidate_ids(proposal.title, proposal.body, unit_id=assignment.unit_id) if i != proposal.id]
+    # Items like this one, and items whose reply of this unit is like it (a reply need not
+    # repeat the title): the query below keeps those this unit replied to.
+    found = _candidate_ids(proposal.title, proposal.body) + _candidate_ids(
+        proposal.title, proposal.body, unit_id=assignment.unit_id)
+    ids = [i for i in dict.fromkeys(found) if i != proposal.id]
     if not ids:
         return []
     replies = db.session.scalars(

@@ -30,6 +30,7 @@ from tracker.handling.workflow import PROPOSAL_STATE_LABELS, ProposalState
 from tracker.proposals.models import Author, ItemKind, Meeting, Proposal
 from tracker.replies.choices import ReplyForm
 from tracker.replies.models import DraftVersion, Reply
+from tracker.search import query as search
 from tracker.supervision.tables import Column, Table, format_cell
 
 BOM = "\ufeff"
@@ -192,7 +193,7 @@ def ledger_rows(user: User, filters: list_queries.ListFilters) -> Iterator[list[
     time (plain column queries: an export of every item must not take minutes)."""
     on = today()
     items = db.session.execute(
-        list_queries.proposal_query(user, filters).with_only_columns(
+        search.item_query(user, filters).with_only_columns(
             Proposal.id, Proposal.meeting_id, Proposal.kind, Proposal.number, Proposal.title,
             Proposal.state, Proposal.category, Proposal.handling_grade)).all()
     meetings = dict(db.session.execute(select(Meeting.id, Meeting.name)).all())

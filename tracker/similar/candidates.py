@@ -1,0 +1,78 @@
+"""The candidates of a similar-items lookup, from the full-text index (tracker.search), and
+the document frequencies that weigh them.
+
+The index is asked for the query's rarest character bigrams, any of them matching (its
+bigram column, ranked by the database: FTS5 bm25 or ts_rank): the measurement
+(bench/similar_eval.py) found character bigrams survive a deputy's rewording where jieba's
+words do not. The document frequencies of the terms, which pick those bigrams and weigh the
+re-ranking, are counted from the item titles and kept per process until the number of items
+changes by a twentieth.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+
+from tracker.extensions import db
+from tracker.proposals.models import Proposal
+from tracker.search import index as search_index
+from tracker.search.models import Source
+from tracker.search.query import similar_candidates
+from tracker.similar.text import terms
+
+# Below this many items the document frequencies are counted afresh on every lookup.
+FRESH_BELOW = 2000
+# The index is asked for at most this many bigrams of the query, the rarest.
+MAX_BIGRAMS = 24
+BATCH = 5000
+
+
+class _DocumentFrequencies:
+    """How many item titles hold each term."""
+
+    def __init__(self):
+        self.key: tuple | None = None
+        self.count = 0
+        self.df: Counter = Counter()
+
+    def current(self) -> tuple[int, Counter]:
+        count = db.session.scalar(select(func.count(Proposal.id))) or 0
+        url = str(db.session.get_bind().engine.url)
+        if (self.key is None or self.key[0] != url or count < FRESH_BELOW
+                or abs(count - self.count) * 20 > count):
+            df: Counter = Counter()
+            for title in db.session.scalars(
+                    select(Proposal.title).execution_options(yield_per=BATCH)):
+                df.update(set(terms(title)))
+            self.key, self.count, self.df = (url, count), count, df
+        return self.count, self.df
+
+
+_frequencies = _DocumentFrequencies()
+
+
+def idf() -> Callable[[str], float]:
+    """The inverse document frequency of a term among the item titles (smoothed)."""
+    n, df = _frequencies.current()
+    return lambda term: math.log((n + 1) / (df.get(term, 0) + 1)) + 1
+
+
+def candidates(text: str, *, limit: int = 100, unit_id: int | None = None) -> list[int]:
+    """The ids of the items whose index rows share the most (rarest) bigrams with text, best
+    first; with unit_id, those whose issued reply of that unit does."""
+    # The lookup sees this transaction's own changes (the index writes them before commit).
+    search_index.settle(db.session)
+    _, df = _frequencies.current()
+    bigrams = sorted({t for t in terms(text) if len(t) == 2}, key=lambda t: (df.get(t, 0), t))
+    words = bigrams[:MAX_BIGRAMS] or sorted(set(terms(text)))[:MAX_BIGRAMS]
+    if not words:
+        return []
+    sources = (Source.REPLY,) if unit_id is not None else (Source.ITEM,)
+    ids: dict[int, None] = {}
+    for proposal_id, _row, _score in similar_candidates(
+            text, limit=limit, sources=sources, unit_id=unit_id, words=words):
+        ids.setdefault(proposal_id)
+    return list(ids)
