@@ -86,3 +86,34 @@ def test_the_draft_editor_offers_past_paragraphs(client, w):
     assert "关于提高乡村医生待遇的建议" in panel and "满意" in panel
     assert panel.count('data-insert-into="body"') == 2
     assert '<span class="past-paragraph">我委高度重视乡村医生队伍建设。</span>' in panel
+
+
+def _panel_queries(client, title: str) -> int:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    client.get(_query(title="乡村医生"))  # the user and the session loaded again first
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        page = client.get(_query(title=title)).get_data(as_text=True)
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    return len(statements), page.count('class="small similar-reply"')
+
+
+def test_the_panel_costs_the_same_queries_for_one_reply_or_three(client, w):
+    handled(w, "关于提高乡村医生待遇的建议", "rated")
+    db.session.commit()
+    client.login("clerk")
+    one = _panel_queries(client, "关于提高乡村医生待遇的建议")
+    handled(w, "关于提高乡村医生补助标准的建议", "rated")
+    handled(w, "关于提高乡村医生养老待遇的提案", "replied", meeting=w.cppcc)
+    db.session.commit()
+    three = _panel_queries(client, "关于提高乡村医生待遇的建议")
+    assert (one[1], three[1]) == (1, 3)
+    assert three[0] == one[0]

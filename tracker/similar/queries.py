@@ -50,12 +50,11 @@ def _ranked(text: str, candidates: list[Proposal], of) -> list[tuple[Proposal, f
 
 
 def _candidate_ids(title: str, body: str, **options) -> list[int]:
-    """Item ids the index finds for the title (and, apart, for the body's start), in order."""
-    ids: dict[int, None] = {}
-    for text in (title, body[:BODY_CHARS]):
-        if text.strip():
-            ids.update(dict.fromkeys(index.candidates(text, limit=CANDIDATES, **options)))
-    return list(ids)
+    """Item ids the index finds for the title, best first; for the body's start when there
+    is no title yet. (The ranking compares titles: an item found only by its body would rank
+    low anyway, and a body's set phrases, 现状与问题, are in every item.)"""
+    text = title if terms(title) else body[:BODY_CHARS]
+    return index.candidates(text, limit=CANDIDATES, **options) if terms(text) else []
 
 
 def similar_items(title: str, user: User, *, body: str = "", exclude_id: int | None = None,
@@ -98,6 +97,7 @@ def _attach_handling(items: list[SimilarItem], user: User) -> None:
         return
     replies = db.session.scalars(select(Reply).where(
         Reply.assignment_id.in_(assignments), Reply.issued_at.is_not(None))
+        .options(selectinload(Reply.assignment).selectinload(Assignment.unit))
         .order_by(Reply.assignment_id, Reply.round))
     for reply in replies:
         item, assignment = assignments[reply.assignment_id]
@@ -128,7 +128,8 @@ def past_replies(assignment: Assignment, user: User, *, limit: int = 5) -> list[
             Assignment.unit_id == assignment.unit_id, Assignment.proposal_id.in_(ids),
             Reply.issued_at.is_not(None))
         .options(selectinload(Reply.draft_version),
-                 selectinload(Reply.assignment).selectinload(Assignment.proposal))
+                 selectinload(Reply.assignment).selectinload(Assignment.proposal)
+                 .selectinload(Proposal.meeting))
         .order_by(Reply.round.desc())).all()
     latest: dict[int, Reply] = {}
     for reply in replies:  # the last round's reply of each item
