@@ -84,18 +84,20 @@ def candidates(text: str, *, limit: int = 100, unit_id: int | None = None) -> li
     n, df = _frequencies.current()
     grams = sorted(set(terms(text)), key=lambda t: (df.get(t, 0), t))
     bigrams = [t for t in grams if len(t) == 2]
-    rare = max(n * COMMON_SHARE, 100)
-    words = [t for t in bigrams if df.get(t, 0) <= rare][:MAX_BIGRAMS]
+    rare_below = max(n * COMMON_SHARE, 100)
+    rare = [t for t in bigrams if df.get(t, 0) <= rare_below][:MAX_BIGRAMS]
     # The subject's own words may be common where many items share a subject: the rarest few
-    # of those in up to MIDDLE_SHARE of the titles too.
-    words += [t for t in bigrams if rare < df.get(t, 0) <= n * MIDDLE_SHARE][:MIDDLE_BIGRAMS]
-    if len(words) < MIN_BIGRAMS:
-        words = (bigrams or grams)[:MIN_BIGRAMS]
-    if not words:
-        return []
+    # of those in up to MIDDLE_SHARE of the titles, asked apart, so that the items sharing a
+    # rare bigram are not crowded out (PostgreSQL's ts_rank does not weigh rarity).
+    middle = [t for t in bigrams if rare_below < df.get(t, 0) <= n * MIDDLE_SHARE]
+    asks = [rare, middle[:MIDDLE_BIGRAMS]]
+    if len(rare) + len(asks[1]) < MIN_BIGRAMS:
+        asks = [(bigrams or grams)[:MIN_BIGRAMS]]
     sources = (Source.REPLY,) if unit_id is not None else (Source.ITEM,)
     ids: dict[int, None] = {}
-    for proposal_id, _row, _score in similar_candidates(
-            text, limit=limit, sources=sources, unit_id=unit_id, words=words):
-        ids.setdefault(proposal_id)
+    for words in asks:
+        if words:
+            for proposal_id, _row, _score in similar_candidates(
+                    text, limit=limit, sources=sources, unit_id=unit_id, words=words):
+                ids.setdefault(proposal_id)
     return list(ids)
