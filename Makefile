@@ -106,13 +106,15 @@ $(FONTS_DIR)/.fandol:
 	fi
 
 # Warm render times of a 3-page and an 8-page letter, and a 200-letter batch on all cores;
-# a 5,000-row import; the dashboard and a filtered item list at 100,000 items.
+# a 5,000-row import; the dashboard and a filtered item list at 100,000 items; full-text
+# search at 100,000 items (index build, p95 per kind of query).
 bench: venv fonts
 	$(BIN)/python bench/bench_letters.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_dashboard.py
 	$(BIN)/python bench/bench_notices.py
 	$(BIN)/python bench/bench_sheets.py
+	$(BIN)/python bench/bench_search.py
 
 .PHONY: load lock audit
 

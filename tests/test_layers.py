@@ -30,6 +30,7 @@ LAYERS = [
     {"handling"},       # assignments, the workflow table, transition() and its events
     {"signing"},        # keys, PDF signatures, verification codes, /verify
     {"replies"},        # drafts, reviews, sign-off, numbering, issue with the letter
+    {"merging"},        # 并案: items joined under a lead item, split off again
     {"notifications"},  # in-app notices, reminders and the e-mail outbox
     {"ratings"},        # 满意度测评: links, answers, aggregation, 办结
     {"instructions"},   # 领导批示 and the 办理单

@@ -143,6 +143,7 @@ def _init_packages(app: Flask) -> None:
         instructions,
         jobs,
         letters,
+        merging,
         notifications,
         ratings,
         replies,
@@ -150,8 +151,8 @@ def _init_packages(app: Flask) -> None:
         signing,
     )
 
-    for package in (jobs, accounts, letters, handling, signing, replies, notifications, ratings,
-                    instructions, search):
+    for package in (jobs, accounts, letters, handling, signing, replies, merging, notifications,
+                    ratings, instructions, search):
         package.init_app(app)
 
 

@@ -170,7 +170,8 @@ def _demo_bulk(items: int) -> None:
     report = demo_bulk.generate(items, progress=lambda n: click.echo(f"  已生成 {n} 件……"))
     db.session.commit()
     click.echo(f"已批量生成 {report.items} 件演示建议提案（共 {report.rows} 行，"
-               f"{report.seconds:.1f} 秒；会议：{'、'.join(report.meetings)}）。"
+               f"{report.seconds:.1f} 秒，其中全文索引 {report.index_rows} 条 "
+               f"{report.index_seconds:.1f} 秒；会议：{'、'.join(report.meetings)}）。"
                "批量数据不写审计日志。")
 
 

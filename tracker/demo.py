@@ -210,7 +210,44 @@ def load() -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
     links = [(author.name, ratings.link_url(ratings.new_link(issued, author, actor=clerk)))
              for author in p87.authors]
     _instructions(units, users, accounts_out, {"212": p212, "0040": p40, "87": p87})
+    _reply_templates(units, users)
     return accounts_out, links
+
+
+# Reply templates (答复模板) the units keep: (unit index or None for office-wide, who adds
+# them, kind, name, text). The placeholders are filled from each item when applied.
+REPLY_TEMPLATES = [
+    (None, "admin", "opening", "通用开头语",
+     "{您}在{会议名称}上提出的《{建议标题}》收悉。{经商}现答复如下："),
+    (None, "admin", "closing", "通用结束语", "感谢您对我们工作的关心和支持。"),
+    (1, "wjw_lly", "opening", "卫生健康类开头语",
+     "{您}在{会议名称}上提出的《{建议标题}》收悉。您的建议对推动我省卫生健康事业高质量发展"
+     "具有重要意义，我委高度重视，组织相关处室认真研究。{经商}现答复如下："),
+    (1, "wjw_lly", "closing", "卫生健康类结束语",
+     "感谢您对卫生健康工作的关心和支持，欢迎继续提出宝贵意见和建议。"),
+    (1, "wjw_lly", "next_steps", "基层卫生人才（下一步工作）",
+     "下一步，我委将会同省人力资源和社会保障厅等部门，继续实施基层卫生人才培养项目，"
+     "落实乡村医生待遇保障政策，推动优质医疗资源下沉，不断提升基层医疗卫生服务能力。"),
+    (1, "wjw_qf", "next_steps", "医保与药品（下一步工作）",
+     "下一步，我委将持续做好基层医疗卫生机构药品配备使用和短缺药品监测工作，"
+     "配合医保部门完善支付政策，切实减轻群众就医负担。"),
+    (1, "wjw_lly", "model", "建议答复范文（A类）",
+     "一、基本情况\n近年来，我委认真贯彻落实党中央、国务院和省委、省政府决策部署，"
+     "围绕《{建议标题}》所提问题开展了以下工作：\n（一）完善政策措施\n……\n"
+     "（二）加大投入保障\n……\n二、下一步工作\n我委将认真吸纳{代表姓名}代表的意见建议，"
+     "进一步完善相关政策，推动各项措施落地见效。"),
+    (2, "rsj_lly", "closing", "人社类结束语",
+     "感谢您对人力资源和社会保障工作的关心和支持。"),
+    (3, "jyt_lly", "closing", "教育类结束语", "感谢您对全省教育事业的关心和支持。"),
+]
+
+
+def _reply_templates(units, users: dict[str, User]) -> None:
+    from tracker.replies import templates
+
+    for unit_index, username, kind, name, text in REPLY_TEMPLATES:
+        unit = units[unit_index] if unit_index is not None else None
+        templates.create_template(unit, users[username], kind=kind, name=name, text=text)
 
 
 # username, full name, unit index, section: the leaders who give instructions (领导批示)

@@ -48,6 +48,7 @@ from tracker.ratings.models import Rating, RatingChannel
 from tracker.replies.choices import Decision
 from tracker.replies.models import DocSeries, DraftVersion, Reply, ReviewDecision, SeriesKind
 from tracker.replies.operations import format_doc_number
+from tracker.search import index as search_index
 from tracker.supervision import facts, rollup
 from tracker.workdays.calendar import WorkCalendar
 
@@ -86,6 +87,19 @@ TOPICS = {
     "政府建设": ["政务服务一网通办", "减证便民", "基层减负", "数字政府"],
     "其他": ["边境地区发展", "对口合作", "民族团结进步", "档案信息化"],
 }
+# Sentences of the items' bodies and the replies (real-looking text for the search index and
+# the similar-items lookup), filled with the item's topic and a place.
+PROBLEMS = ["资金投入不足", "基层人才短缺", "政策落实不到位", "部门协同不够", "标准体系不健全",
+            "基础设施薄弱", "群众知晓率不高", "监管手段落后", "区域发展不平衡", "信息共享不充分",
+            "运行维护经费缺口大", "考核评价机制不完善"]
+MEASURES = ["加大财政投入", "完善配套政策", "建立部门联席会议制度", "开展专项督查",
+            "推广试点经验", "加强业务培训", "强化数字化手段", "健全长效机制", "落实属地责任",
+            "引导社会资本参与", "制定地方标准", "加强宣传引导"]
+PLACES = ["长春市", "吉林市", "四平市", "辽源市", "通化市", "白山市", "松原市", "白城市",
+          "延边州", "梅河口市", "公主岭市", "长白山管委会"]
+CONTACT_NOTES = ["就办理思路征求代表意见，代表表示认可。", "邀请委员实地调研，现场交流意见。",
+                 "电话沟通答复内容，代表对办理情况表示满意。", "上门走访，详细介绍下一步工作安排。",
+                 "座谈会听取意见，代表提出补充建议。"]
 COMMENTS = ["", "", "", "答复认真，措施具体。", "希望进一步加大落实力度。", "沟通充分，感谢支持。"]
 
 
@@ -107,6 +121,8 @@ class Report:
     rows: int = 0
     seconds: float = 0.0
     meetings: list[str] = field(default_factory=list)
+    index_rows: int = 0
+    index_seconds: float = 0.0
 
 
 def _pick(rng: random.Random, weights: dict):
@@ -129,6 +145,27 @@ def _move(row: dict, action: Action, chain: list[str], when: datetime) -> None:
         row["state_since"] = when
     row["state"] = AssignmentState(target).value
     row["version"] += 1
+
+
+def _item_body(rng: random.Random, topic: str, noun: str) -> str:
+    place = rng.choice(PLACES)
+    problems = rng.sample(PROBLEMS, 3)
+    measures = rng.sample(MEASURES, 3)
+    return (f"近年来，我省{topic}工作取得了积极进展，但在调研中发现，{place}等地仍存在"
+            f"{problems[0]}、{problems[1]}等问题，{problems[2]}的情况也较为突出，"
+            f"群众反映较为集中。\n为此{noun}：一是{measures[0]}，明确{topic}的目标任务和"
+            f"责任分工；二是{measures[1]}，统筹解决{place}{topic}中的突出问题；三是"
+            f"{measures[2]}，定期通报工作进展，确保各项措施落地见效。")
+
+
+def _reply_body(rng: random.Random, topic: str, unit: str) -> str:
+    place = rng.choice(PLACES)
+    measures = rng.sample(MEASURES, 4)
+    return (f"一、基本情况\n{unit}高度重视{topic}工作，近年来会同有关部门{measures[0]}，"
+            f"在{place}开展试点，取得了阶段性成效。\n二、主要措施\n（一）{measures[1]}。"
+            f"围绕{topic}制定工作方案，明确各地各部门职责。\n（二）{measures[2]}。"
+            f"加强对{place}等地的指导，推动问题整改。\n三、下一步工作\n我们将认真研究"
+            f"您提出的意见建议，{measures[3]}，持续推进{topic}工作，努力让群众有更多获得感。")
 
 
 def _name(rng: random.Random) -> str:
@@ -224,6 +261,7 @@ class Generator:
     def __init__(self, rng: random.Random, clerk: User, units: list[UnitInfo],
                  meetings: list[Meeting]):
         self.rng = rng
+        self.topics: dict[int, str] = {}  # item id -> its topic (the reply speaks of it)
         self.periods = {m.id: (m.reply_period_months, m.co_period_months) for m in meetings}
         self.clerk = clerk
         self.units = units
@@ -267,11 +305,12 @@ class Generator:
         topic = rng.choice(TOPICS[category])
         noun = "建议" if kind.value == "suggestion" else "提案"
         proposal_id = self.ids(Proposal)
+        self.topics[proposal_id] = topic
         disclosure = _pick(rng, {"public": 80, "on_request": 15, "not_public": 5})
         proposal = {
             "id": proposal_id, "meeting_id": meeting.id, "kind": kind.value, "number": number,
             "title": f"关于{rng.choice(ACTIONS)}{topic}的{noun}",
-            "body": f"关于{topic}的{noun}。\n一、现状与问题\n……\n二、具体建议\n……",
+            "body": _item_body(random.Random(proposal_id), topic, noun),
             "category": category, "is_key": rng.random() < 0.03, "disclosure": disclosure,
             "received_on": received, "state": ProposalState.registered.value, "lock_version": 0,
             "closed_at": None, "closed_by_id": None, "handling_grade": "", "grade_comment": "",
@@ -430,7 +469,8 @@ class Generator:
                 "id": self.ids(Contact), "assignment_id": row["id"],
                 "stage": ContactStage(stage).value, "method": ContactMethod(method).value,
                 "contacted_on": day,
-                "summary": f"{ContactMethod(method).label}联系提出人，{ContactStage(stage).label}沟通办理情况。",
+                "summary": f"{ContactMethod(method).label}联系提出人，{ContactStage(stage).label}沟通办理情况："
+                           + random.Random(row["id"] * 7 + day.toordinal()).choice(CONTACT_NOTES),
                 "created_by_id": unit.drafter[0], "created_at": _at(day, rng)})
 
     def handle_round(self, row, unit, proposal, authors, round_no, start, reply_day,
@@ -443,7 +483,8 @@ class Generator:
         draft_id = self.ids(DraftVersion)
         self.add(DraftVersion, {
             "id": draft_id, "assignment_id": row["id"], "number": round_no, "round": round_no,
-            "body": "一、基本情况\n……\n二、主要措施\n……\n三、下一步工作\n……",
+            "body": _reply_body(random.Random(draft_id), self.topics.get(proposal["id"], "相关"),
+                                unit.name),
             "result_class": _pick(rng, {"A": 45, "B": 40, "C": 15}),
             "reply_form": _pick(rng, {"written": 85, "face": 10, "meeting": 5}),
             "disclosure": proposal["disclosure"], "contact_name": unit.drafter[1],
@@ -613,6 +654,9 @@ def generate(count: int, *, seed: int = 20261123, progress=None) -> Report:
     rollup.rebuild()
     _reset_sequences([Proposal, Author, Assignment, Contact, CoOpinion, DraftVersion,
                       ReviewDecision, Reply, Rating])
+    # The search index, built from every item (the rows went in around the ORM's events).
+    built = search_index.rebuild()
+    report.index_rows, report.index_seconds = built["rows"], built["seconds"]
     # Fresh planner statistics: the tables just grew by orders of magnitude.
     db.session.execute(text("ANALYZE"))
     report.items = count

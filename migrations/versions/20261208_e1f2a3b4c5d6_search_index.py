@@ -58,6 +58,8 @@ def upgrade():
     )
     op.create_index(op.f('ix_search_documents_proposal_id'), 'search_documents',
                     ['proposal_id'])
+    op.create_index('ix_assignments_unit_items', 'assignments',
+                    ['unit_id', 'proposal_id', 'role', 'state'])
     if sqlite:
         for statement in SQLITE_FTS:
             op.execute(statement)
@@ -73,5 +75,6 @@ def downgrade():
         for name in ('ai', 'ad', 'au'):
             op.execute(f"DROP TRIGGER IF EXISTS search_documents_{name}")
         op.execute("DROP TABLE IF EXISTS search_fts")
+    op.drop_index('ix_assignments_unit_items', table_name='assignments')
     op.drop_index(op.f('ix_search_documents_proposal_id'), table_name='search_documents')
     op.drop_table('search_documents')

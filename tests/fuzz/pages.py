@@ -39,6 +39,8 @@ class _FormParser(HTMLParser):
         self.current: PageForm | None = None
         self.select: FormField | None = None
         self.textarea: FormField | None = None
+        # Buttons that submit the form elsewhere (formaction): the same fields, another action.
+        self.formactions: list[str] = []
 
     def _field(self, name: str, kind: str) -> FormField:
         return self.current.fields.setdefault(name, FormField(name, kind))
@@ -51,11 +53,16 @@ class _FormParser(HTMLParser):
                 self.current = PageForm(action, a.get("enctype", ""))
                 self.forms.append(self.current)
             return
+        if self.current is not None and tag in ("button", "input") and a.get("formaction") \
+                and not a.get("name"):
+            self.formactions.append(urlsplit(urljoin(self.page_url, a["formaction"])).path)
         if self.current is None or not a.get("name"):
             if tag == "option" and self.select is not None:
                 self._option(a)
             return
         name = a["name"]
+        if tag in ("button", "input") and a.get("formaction"):
+            self.formactions.append(urlsplit(urljoin(self.page_url, a["formaction"])).path)
         if tag == "input":
             kind = a.get("type", "text").lower()
             if kind in ("submit", "button", "reset", "image"):
@@ -90,7 +97,11 @@ class _FormParser(HTMLParser):
 
     def handle_endtag(self, tag):
         if tag == "form":
-            self.current = None
+            if self.current is not None:
+                for action in dict.fromkeys(self.formactions):
+                    self.forms.append(PageForm(action, self.current.enctype,
+                                               dict(self.current.fields)))
+            self.current, self.formactions = None, []
         elif tag == "select" and self.select is not None:
             if not self.select.values and self.select.kind == "select" and self.select.choices:
                 self.select.values = [self.select.choices[0]]  # what a browser submits

@@ -85,11 +85,16 @@ FORM_PAGES = {
     "admin.revoke_token": lambda sc, row: f"/admin/users/{row.values['user_id']}/edit",
     "admin.delete_calendar_day": lambda sc, row: f"/admin/calendar?year={row.values['day'][:4]}",
     "notifications.mark_read": lambda sc, row: "/notifications",
+    "merging.split": lambda sc, row: f"/proposals/{sc.ids.p_member}",
     "notifications.mark_all_read": lambda sc, row: "/notifications",
     "ratings.rating_form_pdf": _issued_item_page,
     "instructions.sheets_pdf": lambda sc, row: "/proposals",
     "replies.import_word":
         lambda sc, row: f"/assignments/{row.values['assignment_id']}/actions/save_draft",
+    # The editor's template picker submits the draft form to it (a button's formaction).
+    "replies.apply_template":
+        lambda sc, row: f"/assignments/{row.values['assignment_id']}/actions/save_draft",
+    "replies.toggle_template": lambda sc, row: f"/units/{sc.ids.health}/reply-templates",
 }
 # Routes that end or replace the client's session when they succeed: a fresh client each time.
 SESSION_ENDING = {"auth.login", "auth.logout", "auth.change_password"}

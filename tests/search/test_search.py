@@ -249,3 +249,29 @@ def test_the_ledger_export_follows_the_search(items, client):
     assert "关于推进异地就医直接结算的建议" in csv
     assert "乡村教师" not in csv
 
+
+
+def test_a_joined_item_is_found_by_its_lead_units_only(app, world, items, client):
+    """A 并案 member has no assignment of its own while joined: the lead's units find it."""
+    from tracker.merging import operations as merging
+
+    with app.test_request_context():
+        w = world_rows(world)
+        member = factories.make_proposal(w.clerk, w.meeting, number="0043",
+                                         title="关于跨省就医结算备案简化的建议")
+        member.authors[0].name = "欧阳娜"
+        merging.join_items(db.session.get(Proposal, items.other), [member], w.clerk)
+        db.session.commit()
+        member_id = member.id
+    client.login("edu_clerk")  # handles the lead
+    assert found(client, "欧阳娜") == ids(member_id)
+    switch(client, "hr_clerk")
+    assert found(client, "欧阳娜") == []
+    with app.test_request_context():
+        w = world_rows(world)
+        merging.split_item(db.session.get(Proposal, member_id), w.clerk)
+        db.session.commit()
+    switch(client, "edu_clerk")
+    assert found(client, "欧阳娜") == []  # split off: nobody handles it any more
+    switch(client, "clerk")
+    assert found(client, "欧阳娜") == ids(member_id)

@@ -59,7 +59,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # carry the SECRET marker, so a page or API answer that shows them to another unit fails).
 OWNED_ARGS = {"notification_id", "urge_id", "batch_id", "instruction_id",
               "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
-              "user_id", "section_id", "token_id", "reply_id", "author_id"}
+              "user_id", "section_id", "token_id", "reply_id", "author_id", "template_id"}
 SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id"}
 # The letter's files: the issued one (PDF, .docx) and a draft version's (API).
 ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx",
@@ -147,6 +147,9 @@ SUPERVISOR_ONLY = {
     # 催办: one assignment (a_drafting), or all of health's overdue ones (item 14).
     "supervision.urge_assignment": {"clerk"},
     "supervision.urge_unit": {"clerk"},
+    # 并案 (tracker.merging): the registering office joins and splits items.
+    "merging.join": {"clerk"},
+    "merging.split": {"clerk"},
 }
 
 UNKNOWN = "<unknown>"
@@ -419,6 +422,8 @@ class Scenario:
     def arg_value(self, rule, name: str, action: str | None):
         ids = self.ids
         if name == "proposal_id":
+            if rule.endpoint == "merging.split":
+                return ids.p_member  # a member of item 1's 并案 group
             if action is not None and "assignment_id" not in rule.arguments:
                 return self.proposal_for_action(action)
             return ids.p_drafting
@@ -443,7 +448,7 @@ class Scenario:
             "token": ids.rating_token, "notification_id": ids.notification,
             "run_id": ids.failed_run, "message_id": ids.failed_message,
             "urge_id": ids.urge, "batch_id": ids.print_batch,
-            "instruction_id": ids.instruction,
+            "instruction_id": ids.instruction, "template_id": ids.reply_template,
         }
         return simple[name]
 
@@ -605,6 +610,7 @@ class Scenario:
                                  "leader_id": ids.health_leader, "note": "越权呈批"},
             "instructions.give": {"text": "越权批示", "given_on": today().isoformat()},
             "instructions.sheets_pdf": {"ids": [ids.p_drafting]},
+            "merging.join": {"meeting_id": ids.meeting, "numbers": "7720"},
         }
         return dict(by_endpoint.get(row.rule.endpoint, {
             # Unknown routes: plausible values for the usual field names.
@@ -643,6 +649,13 @@ class Scenario:
             return "clerk"
         if endpoint == "replies.import_word":
             return "health_drafter"  # who may save health's draft (a preview, saves nothing)
+        if endpoint == "replies.apply_template":
+            return "health_drafter"  # who may save health's draft (with a template of health)
+        if endpoint in ("replies.unit_templates", "replies.edit_template", "replies.my_templates",
+                        "replies.toggle_template"):
+            return "health_clerk"  # health's reply templates: its clerk keeps them
+        if endpoint == "replies.office_templates":
+            return "admin"  # the office-wide templates: the administrators keep them
         if endpoint in SELF_SERVICE_ENDPOINTS:
             return "health_clerk"
         if row.action is not None:
@@ -899,6 +912,18 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     db.session.add(failed_run)
     db.session.flush()
 
+    # 20: registered, free to join item 1's group; 21: already joined to item 1 (并案).
+    from tracker.merging import operations as merging
+
+    p20, p21 = item(20), item(21)
+    merging.join_items(p1, [p21], w.clerk)
+
+    # A reply template of health (its text carries the marker: no other unit may read it).
+    from tracker.replies import templates
+
+    reply_template = templates.create_template(
+        w.health, w.health_clerk, kind="closing", name="结束语", text=f"{SECRET}感谢您的支持。")
+
     users = db.session.scalars(select(User)).all()
     tokens = {u.username: issue_token(u, "security tests") for u in users}
     health_token = db.session.scalar(
@@ -915,6 +940,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
         "ids": {
             "p_drafting": p1.id, "p_rated": rated_item, "p_opinion": p2.id, "p_co_accepted": p3.id,
             "p_assigned": p4.id, "p_return_requested": p5.id,
+            "p_free": p20.id, "p_member": p21.id,
             "a_drafting": a1.id, "a_opinion": a2.id, "a_co_accepted": a3.id,
             "a_opinion_pending": a15.id, "p_opinion_pending": p15.id,
             "a_assigned": a4.id, "a_return_requested": a5.id, **reviewed,
@@ -926,7 +952,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             "rating_token": rating_token, "notification": notification,
             "failed_run": failed_run.id, "failed_message": failed_message.id,
             "urge": urge.id, "print_batch": print_batch.id,
-            "instruction": instruction.id,
+            "instruction": instruction.id, "reply_template": reply_template.id,
         },
         "tokens": tokens,
     }

@@ -393,6 +393,12 @@ def _paths() -> dict:
             "parameters": [_id_param("unit_id", "单位 id")],
             "responses": {**_ok("单位", "Unit"), **_errors(401, 404)},
         }},
+        "/units/{unit_id}/reply-templates": {"get": {
+            "tags": ["units"], "operationId": "list_reply_templates",
+            "summary": "单位的答复模板（含已停用的）及各单位通用模板（仅本单位用户和系统管理员）",
+            "parameters": [_id_param("unit_id", "单位 id")],
+            "responses": {**_ok("答复模板", "ReplyTemplateList"), **_errors(401, 404)},
+        }},
         "/proposals": {
             "get": {
                 "tags": ["proposals"], "operationId": "list_proposals",

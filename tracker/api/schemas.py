@@ -26,6 +26,7 @@ from tracker.notifications.choices import NotificationKind
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level
 from tracker.ratings.models import RatingChannel
 from tracker.ratings.models import RatingRule as RatingRuleChoice
+from tracker.replies.choices import TemplateKind
 from tracker.replies.models import ReplyForm
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -251,14 +252,14 @@ class Extension(Schema):
     decision_note: str
 
 
-DraftSource = Literal["form", "docx", "api"]
+DraftSource = Literal["form", "docx", "api", "template"]
 
 
 class DraftVersionRef(Schema):
     id: int = Field(description="稿件 id；审核、退回、签发时作为 seen_version_id")
     number: int = Field(description="第几稿；保存时作为 base_number")
     round: int
-    source: DraftSource = Field(description="form 页面填写，docx 上传 Word 稿")
+    source: DraftSource = Field(description="form 页面填写，docx 上传 Word 稿，api 接口提交，template 套用答复模板")
     note: str
     created_by: UserRef
     created_at: UtcDateTime
@@ -465,6 +466,16 @@ class ProposalPage(Schema):
     pages: int
 
 
+class JoinedItem(Schema):
+    """An item of a 并案 group: its lead, or one of the lead's members."""
+
+    id: int
+    meeting: MeetingRef
+    number: str
+    title: str
+    state: ProposalState
+
+
 class Proposal(ProposalCommon):
     body: str
     disclosure: choice(Disclosure)
@@ -480,6 +491,9 @@ class Proposal(ProposalCommon):
     timeline: list[Event]
     closing: Closing | None = Field(description="办结情况；未办结为 null")
     rating_rule: RatingRule
+    merged_into: JoinedItem | None = Field(
+        description="并案：本事项并入的主办事项（随其交办和办理，单独成函）；未并案为 null")
+    members: list[JoinedItem] = Field(description="并案：并入本事项办理的事项")
     # Only in the answer to an action that changed something on the way (save_draft: the
     # punctuation it normalised).
     notices: list[str] = Field(
@@ -518,13 +532,29 @@ class ConflictError(Schema):
 
 
 # Every class the document names; the classes they use come along.
+class ReplyTemplate(Schema):
+    id: int
+    unit_id: int | None = Field(description="所属单位；null 为各单位通用模板（系统管理员维护）")
+    kind: choice(TemplateKind, "opening 开头语，closing 结束语，next_steps 下一步工作，model 整篇范文")
+    kind_label: str
+    name: str
+    text: str = Field(description="模板原文，套用时占位符（如 {代表姓名}、{建议标题}、{编号}）换成本件的信息")
+    is_active: bool = Field(description="停用的模板不再在编辑器中提供")
+    created_by: UserRef
+    created_at: UtcDateTime
+
+
+class ReplyTemplateList(Schema):
+    items: list[ReplyTemplate]
+
+
 RESOURCES: tuple[type[BaseModel], ...] = (
     Error, ConflictError, ValidationError, FieldErrors,
     Meeting, MeetingList, Unit, UnitList, UnitUser, Section, UnitRef, UserRef,
     ProposalPage, ProposalSummary, Proposal, Author, AssignmentBrief, Assignment, Extension,
     Draft, DraftVersionRef, ReviewDecision, Reply, ReplyRatings, AuthorRating, RatingAnswer,
     RatingRule, Closing, Contact, Opinion, Attachment, Event, Notification, NotificationPage,
-    Instruction,
+    Instruction, ReplyTemplate, ReplyTemplateList,
 )
 
 

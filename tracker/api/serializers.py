@@ -74,6 +74,13 @@ def unit(u: Unit, *, with_users: bool = False) -> schemas.Unit:
     )
 
 
+def reply_template(t) -> schemas.ReplyTemplate:
+    return schemas.ReplyTemplate(
+        id=t.id, unit_id=t.unit_id, kind=t.kind, kind_label=t.kind.label, name=t.name,
+        text=t.text, is_active=t.is_active, created_by=user_ref(t.created_by),
+        created_at=t.created_at)
+
+
 def unit_list(units, *, with_users: bool) -> schemas.UnitList:
     return schemas.UnitList(items=[unit(u, with_users=with_users) for u in units])
 
@@ -404,6 +411,8 @@ def proposal_detail(p: Proposal, viewer: User,
         allowed_actions=allowed_actions(p, viewer),
         closing=closing(p),
         rating_rule=rating_rule(),
+        merged_into=joined_item(p.merged_into) if p.merged_into else None,
+        members=[joined_item(m) for m in p.members],
         contacts=[contact(c, a) for c, a in contacts],
         opinions=[opinion(o, a) for a in p.assignments if a.id in readable
                   for o in permissions.visible_opinions(viewer, a)],
@@ -412,6 +421,12 @@ def proposal_detail(p: Proposal, viewer: User,
         timeline=[event(e, details) for e, details in queries.visible_timeline(p, viewer)],
         **({"notices": notices} if notices else {}),
     )
+
+
+def joined_item(p: Proposal) -> schemas.JoinedItem:
+    return schemas.JoinedItem(id=p.id, meeting=schemas.MeetingRef(id=p.meeting.id,
+                              name=p.meeting.name), number=p.number, title=p.title,
+                              state=p.state)
 
 
 def closing(p: Proposal) -> schemas.Closing | None:

@@ -31,7 +31,7 @@ from tracker.proposals.forms import MeetingForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
 from tracker.ratings import forms as rating_forms
 from tracker.ratings import operations as rating_operations
-from tracker.replies import documents
+from tracker.replies import documents, templates
 from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import DraftConflict
 from tracker.search import query as search
@@ -204,6 +204,17 @@ def get_unit(unit_id: int):
     return _send(serializers.unit(unit, with_users=with_users))
 
 
+@bp.get("/units/<int:unit_id>/reply-templates")
+def list_reply_templates(unit_id: int):
+    """The unit's reply templates (stopped ones too), then the active office-wide ones."""
+    unit = _get(Unit, unit_id, "找不到该单位。")
+    if unit.is_supervising or not templates.can_view_templates(g.api_user, unit):
+        raise Hidden("找不到该单位。")
+    rows = templates.templates_of(unit) + templates.templates_of(None, active_only=True)
+    return _send(schemas.ReplyTemplateList(
+        items=[serializers.reply_template(t) for t in rows]))
+
+
 @bp.post("/units")
 def create_unit():
     actor = g.api_user
@@ -275,11 +286,11 @@ def list_proposals():
     if inputs.unstorable(filters.q):
         # No stored title holds a NUL byte, and PostgreSQL would refuse the parameter.
         filters.q = ""
-        query = search.item_query(g.api_user, filters).where(false())
+        page = db.paginate(search.item_query(g.api_user, filters).where(false()),
+                           page=page_number, per_page=per_page, error_out=False)
     else:
-        query = search.item_query(g.api_user, filters)
-    page = db.paginate(query, page=page_number, per_page=per_page,
-                       max_per_page=openapi.MAX_PER_PAGE, error_out=False)
+        page = search.paginate(g.api_user, filters, page=page_number, per_page=per_page,
+                               max_per_page=openapi.MAX_PER_PAGE)
     hits = search.hits(g.api_user, filters.q, [p.id for p in page.items]) if filters.q else None
     return _send(serializers.proposal_page(page.items, page=page_number, per_page=per_page,
                                            total=page.total or 0, pages=page.pages, hits=hits))

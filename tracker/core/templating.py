@@ -31,6 +31,8 @@ def register(app: Flask) -> None:
 EVENT_LABELS = {
     "register": "登记",
     "update_proposal": "修改登记信息",
+    "join_items": "并案",
+    "split_item": "拆分并案",
     "login": "登录",
     "login_failed": "登录失败",
     "login_locked": "账户锁定中登录",

@@ -93,8 +93,8 @@ def _filter_choices() -> dict:
 
 def _list_page(template: str, per_page: int):
     filters = _list_filters()
-    page = db.paginate(search.item_query(current_user, filters), page=_int_arg("page") or 1,
-                       per_page=per_page, error_out=False)
+    page = search.paginate(current_user, filters, page=_int_arg("page") or 1,
+                           per_page=per_page)
     hits = search.hits(current_user, filters.q, [p.id for p in page.items])
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(template, page=page, filters=filters, hits=hits, args=args,

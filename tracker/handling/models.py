@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -37,6 +38,9 @@ class Assignment(db.Model):
 
     __tablename__ = "assignments"
     __table_args__ = (
+        # A unit's items (and its part in them) from the index alone: the search's test of
+        # what a unit may read.
+        Index("ix_assignments_unit_items", "unit_id", "proposal_id", "role", "state"),
         CheckConstraint("due_on >= assigned_on", name="due_after_assigned"),
         one_of("state", AssignmentState),
         one_of("role", UnitRole),

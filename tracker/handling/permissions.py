@@ -44,10 +44,14 @@ def is_opinion_approver_of(user: User, assignment: Assignment) -> bool:
 def can_view_proposal(user: User, proposal) -> bool:
     if oversees(user):
         return True
-    return any(
+    if any(a.unit_id == user.unit_id and a.state != AssignmentState.returned
+           for a in proposal.assignments):
+        return True
+    # A 并案 member is seen by the units that handle its lead item.
+    lead = proposal.merged_into
+    return lead is not None and any(
         a.unit_id == user.unit_id and a.state != AssignmentState.returned
-        for a in proposal.assignments
-    )
+        for a in lead.assignments)
 
 
 def can_view_assignment(user: User, assignment: Assignment) -> bool:
@@ -105,7 +109,15 @@ def visible_proposals(user: User, query: Select) -> Select:
             Assignment.state != AssignmentState.returned,
         )
     )
-    return query.where(mine)
+    # A 并案 member is seen by the units that handle its lead item.
+    lead = exists(
+        select(Assignment.id).where(
+            Assignment.proposal_id == Proposal.merged_into_id,
+            Assignment.unit_id == user.unit_id,
+            Assignment.state != AssignmentState.returned,
+        )
+    )
+    return query.where(mine | lead)
 
 
 def download_rule(user: User, attachment) -> bool | None:

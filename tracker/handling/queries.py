@@ -54,8 +54,13 @@ def proposal_query(user: User, filters: ListFilters) -> Select:
         query = query.where(Proposal.is_key.is_(True))
     if filters.q:  # the full-text search (tracker.search.query.item_query) replaces this
         query = query.where(Proposal.number == filters.q)
+    return with_list_loads(query).order_by(Proposal.received_on.desc(), Proposal.id.desc())
+
+
+def with_list_loads(query: Select) -> Select:
+    """What a list row shows, loaded for the whole page at once."""
     return query.options(
         selectinload(Proposal.meeting),
         selectinload(Proposal.authors),
         selectinload(Proposal.assignments).selectinload(Assignment.unit),
-    ).order_by(Proposal.received_on.desc(), Proposal.id.desc())
+    )

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
 from tracker.accounts.models import Role, User
 from tracker.audit import log as audit
@@ -366,8 +366,17 @@ for _state in EXTENSION_STATES:
         _state, _supervisor, "交办员", guard=_extension_pending)
 del _state
 
+def _not_joined(proposal: Proposal, _actor=None) -> str | None:
+    """A 并案 member is assigned and handled with its lead item, never on its own."""
+    lead = proposal.merged_into
+    if lead is not None:
+        return (f"该事项已并案到{lead.meeting.name}{lead.display_number}，随该事项交办和办理；"
+                "如需单独交办，请先拆分。")
+    return None
+
+
 PROPOSAL_TABLE: dict[tuple[ProposalState, Action], Rule] = {
-    (state, S.assign): Rule(DERIVED, _supervisor, "交办员")
+    (state, S.assign): Rule(DERIVED, _supervisor, "交办员", guard=_not_joined)
     for state in (P.registered, P.assigned, P.return_requested, P.accepted, P.drafting,
                   P.first_review, P.second_review, P.final_review, P.awaiting_signature)
 }
@@ -490,12 +499,25 @@ def _lock_proposal(proposal_id: int, expected_state: str | None = None) -> bool:
 
 
 def sync_proposal_state(proposal: Proposal) -> ProposalState:
-    """Recompute and store the item's derived state."""
+    """Recompute and store the item's derived state.
+
+    A 并案 member without assignments of its own (not issued yet) is where its lead is; the
+    lead's change is passed on to such members here.
+    """
     assignments = db.session.execute(
         select(Assignment).where(Assignment.proposal_id == proposal.id)
     ).scalars().all()
-    closed = db.session.scalar(select(Proposal.closed_at).where(Proposal.id == proposal.id))
-    new_state = P.closed if closed is not None else derive_proposal_state(assignments)
+    closed, lead_id = db.session.execute(
+        select(Proposal.closed_at, Proposal.merged_into_id).where(Proposal.id == proposal.id)
+    ).one()
+    active = [a for a in assignments if a.state != A.returned]
+    if closed is not None:
+        new_state = P.closed
+    elif lead_id is not None and not active:
+        lead_state = db.session.scalar(select(Proposal.state).where(Proposal.id == lead_id))
+        new_state = ProposalState(lead_state)
+    else:
+        new_state = derive_proposal_state(assignments)
     db.session.execute(
         update(Proposal)
         .where(Proposal.id == proposal.id)
@@ -503,7 +525,36 @@ def sync_proposal_state(proposal: Proposal) -> ProposalState:
         .execution_options(synchronize_session=False)
     )
     db.session.expire(proposal, ["state", "lock_version", "assignments"])
+    followers = select(Assignment.id).where(Assignment.proposal_id == Proposal.id,
+                                            Assignment.state != A.returned)
+    db.session.execute(
+        update(Proposal)
+        .where(Proposal.merged_into_id == proposal.id, Proposal.closed_at.is_(None),
+               ~followers.exists())
+        .values(state=new_state.value)
+        .execution_options(synchronize_session=False)
+    )
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Proposal) and inspect(obj).dict.get("merged_into_id") == proposal.id:
+            db.session.expire(obj, ["state"])
     return new_state
+
+
+def open_member_assignment(lead: Assignment, member: Proposal) -> Assignment:
+    """At 发文, a 并案 member's own assignment: the lead unit's handling, copied in the state
+    it has reached (signed), so the member's letter is issued, rated and counted as itself."""
+    if AssignmentState(lead.state) != A.signed:
+        raise InvalidTransition("并案事项只能在主办事项签发后随之发文。")
+    assignment = Assignment(
+        proposal_id=member.id, unit_id=lead.unit_id, role=lead.role, state=lead.state,
+        assigned_at=lead.assigned_at, assigned_on=lead.assigned_on, due_on=lead.due_on,
+        due_basis=lead.due_basis, return_due_on=lead.return_due_on,
+        assigned_by_id=lead.assigned_by_id, accepted_at=lead.accepted_at,
+        section_id=lead.section_id, drafter_id=lead.drafter_id, round=lead.round,
+        review_cycle=lead.review_cycle, cosign_override_reason=lead.cosign_override_reason)
+    db.session.add(assignment)
+    db.session.flush()
+    return assignment
 
 
 def check(obj, action: Action, actor: User) -> Rule:

@@ -64,6 +64,7 @@ class Proposal(db.Model):
         one_of("disclosure", Disclosure),
         one_of("handling_grade", Grade, also=("",)),  # "" until 办结
         one_of("state", ProposalState),
+        CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_itself"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,8 +91,16 @@ class Proposal(db.Model):
     grade_comment: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # 并案: a member points to its lead item, which is assigned and handled for the group;
+    # each member still gets its own letter, number and rating (tracker.merging).
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
 
     meeting: Mapped[Meeting] = relationship()
+    merged_into: Mapped[Proposal | None] = relationship(
+        remote_side="Proposal.id", back_populates="members")
+    members: Mapped[list[Proposal]] = relationship(
+        back_populates="merged_into", order_by="Proposal.id")
     authors: Mapped[list[Author]] = relationship(
         back_populates="proposal", order_by="Author.position", cascade="all, delete-orphan"
     )
@@ -106,6 +115,11 @@ class Proposal(db.Model):
     @property
     def display_number(self) -> str:
         return f"第{self.number}号"
+
+    @property
+    def is_joined(self) -> bool:
+        """A member of a 并案 group (handled under its lead item)."""
+        return self.merged_into_id is not None
 
 
 class Author(db.Model):

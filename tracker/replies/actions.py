@@ -29,22 +29,31 @@ def _setup_draft(form, assignment: Assignment) -> None:
 
 def fill_draft_form(form, assignment: Assignment) -> None:
     """The editor's fields as the latest version has them, or the unit's defaults."""
+    for name, value in draft_values(assignment).items():
+        form[name].data = value
+
+
+# The editor's fields that a draft version keeps.
+DRAFT_FIELDS = ("body", "result_class", "reply_form", "disclosure", "contact_name",
+                "contact_phone", "cc", "closing", "salutation", "opening")
+
+
+def draft_values(assignment: Assignment) -> dict:
+    """The latest version's fields with base_number, or a blank draft's defaults (the item's
+    disclosure, the unit's closing and 抄送, the drafter as contact)."""
     latest = latest_draft(assignment)
     if latest is None:
-        form.base_number.data = 0
-        form.disclosure.data = assignment.proposal.disclosure.value
-        form.closing.data = assignment.unit.closing_default
-        form.cc.data = style_for(assignment.unit, assignment.proposal.kind).cc_default
+        values = {"base_number": 0, "disclosure": assignment.proposal.disclosure.value,
+                  "closing": assignment.unit.closing_default,
+                  "cc": style_for(assignment.unit, assignment.proposal.kind).cc_default}
         drafter = assignment.drafter
         if drafter is not None:
-            form.contact_name.data = drafter.full_name
-            form.contact_phone.data = drafter.phone
-        return
-    form.base_number.data = latest.number
-    for name in ("body", "result_class", "disclosure", "contact_name", "contact_phone",
-                 "cc", "closing", "salutation", "opening"):
-        form[name].data = getattr(latest, name)
-    form.reply_form.data = latest.reply_form.value
+            values.update(contact_name=drafter.full_name, contact_phone=drafter.phone)
+        return values
+    values = {name: getattr(latest, name) for name in DRAFT_FIELDS}
+    values["reply_form"] = latest.reply_form.value
+    values["base_number"] = latest.number
+    return values
 
 
 def _setup_review(form, assignment: Assignment) -> None:

@@ -44,3 +44,12 @@ class ClassMark(LabelledEnum):
 
     def text(self, result_class: str) -> str:
         return f"{result_class}类" if self == ClassMark.letter_class else result_class
+
+
+class TemplateKind(LabelledEnum):
+    """What a reply template fills in the draft editor (tracker.replies.templates)."""
+
+    opening = "opening", "开头语"
+    closing = "closing", "结束语"
+    next_steps = "next_steps", "下一步工作"
+    model = "model", "整篇范文"

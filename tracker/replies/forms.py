@@ -11,6 +11,7 @@ from tracker.core.states import ReviewLevel
 from tracker.handling.forms import REQUIRED, VersionedForm
 from tracker.letters import fields
 from tracker.proposals.models import Disclosure
+from tracker.replies.choices import TemplateKind
 from tracker.replies.models import ReplyForm
 
 
@@ -77,3 +78,13 @@ class SignForm(ReviewForm):
 
 class IssueForm(VersionedForm):
     pass
+
+
+class ReplyTemplateForm(BaseForm):
+    """A reply template's shape; its rules (length by kind, placeholders, unique names) are
+    tracker.replies.templates'."""
+
+    kind = SelectField("模板类别", choices=[("", "（请选择）")] + TemplateKind.choices())
+    name = StringField("模板名称", [Optional(), Length(max=60)],
+                       description="如“通用开头语”“医保类下一步工作”，起草人在编辑器中按名称选择。")
+    text = TextAreaField("模板内容", [Optional(), Length(max=fields.BODY_MAX)])

@@ -22,6 +22,7 @@ from tracker.handling.workflow import Action, check
 from tracker.replies import queries
 from tracker.replies.models import DocSeries, DraftVersion, Reply, SeriesKind
 from tracker.replies.styles import SignerLine, style_for
+from tracker.replies.templates import fill_item, has_item_placeholders
 from tracker.signing import codes
 from tracker.signing.keys import SigningFailed, unit_key
 from tracker.signing.pdf import sign_letter
@@ -34,20 +35,29 @@ class LetterFailed(DomainError):
     status = 503
 
 
+
 def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str | None = None,
                 reply: Reply | None = None, watermark: str | None = None,
-                verify_code: str | None = None, on: date | None = None) -> dict:
+                verify_code: str | None = None, on: date | None = None,
+                item=None) -> dict:
     """The renderer's input (see tracker.letters.render_letter) for this assignment's draft.
 
     The letter is laid out for the signature's seal and carries the verification line: the
     code and QR code of ``verify_code`` (a placeholder in previews).
+
+    ``item`` is a 并案 member the letter answers instead of the assignment's own item: the
+    same reply body, with the member's title line, number and authors. A salutation or
+    opening typed for the lead item would address the wrong people, so the member's are
+    built from its own data (and so for a member's own assignment showing the lead's draft).
     """
-    proposal = assignment.proposal
+    handled = assignment.proposal
+    proposal = item if item is not None else handled
+    own_words = item is None and draft.assignment_id in (None, assignment.id)
     unit = assignment.unit
     style = style_for(unit, proposal.kind)
     co_units = []
     if assignment.role == UnitRole.lead:
-        co_units = [a.unit.display_name for a in proposal.assignments
+        co_units = [a.unit.display_name for a in handled.assignments
                     if a.role == UnitRole.co and a.state != AssignmentState.returned]
     reviewers = None
     if reply is not None and style.print_review_trail:
@@ -74,10 +84,12 @@ def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str 
         "result_class_label": style.class_label(draft.result_class),
         "disclosure": draft.disclosure,
         "signer": style.signer(unit, signed_by),
-        "salutation": draft.salutation or None,
-        "opening": draft.opening or None,
-        "body": draft.body,
-        "closing": draft.closing or unit.closing_default or "",
+        "salutation": (draft.salutation or None) if own_words else None,
+        # An opening written with the item's placeholders (a template, 并案) fits every item.
+        "opening": (fill_item(draft.opening, proposal) or None)
+        if own_words or has_item_placeholders(draft.opening) else None,
+        "body": fill_item(draft.body, proposal),
+        "closing": fill_item(draft.closing, proposal) or unit.closing_default or "",
         "date": (on or today()).isoformat(),
         "contact": {"name": draft.contact_name, "phone": draft.contact_phone}
         if draft.contact_name or draft.contact_phone else None,
@@ -115,8 +127,11 @@ def check_letter(assignment: Assignment, draft: DraftVersion) -> None:
     """
     from tracker.letters.inputs import LetterInputError, parse
 
+    # A 并案 lead's reply is also every member's letter: each must be buildable.
+    items = [None, *(queries.members_to_issue(assignment) if assignment.id else [])]
     try:
-        parse(letter_data(assignment, draft), _result_classes())
+        for item in items:
+            parse(letter_data(assignment, draft, item=item), _result_classes())
     except LetterInputError as exc:
         if exc.field in DRAFT_FIELDS:
             raise ValidationFailed(f"答复函无法生成：{exc.reason}。",
@@ -234,41 +249,56 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
 
     check(assignment, Action.issue, actor)
     key = unit_key(assignment.unit)
-    code = codes.new_code()
     assignment_id = assignment.id
     for _ in range(attempts):
         assignment = db.session.get(Assignment, assignment_id)
-        kind = operations.series_kind(assignment)
-        prefix = operations.prefix_for(assignment, kind)
-        number = _next_number(assignment, kind)
         reply = queries.current_reply(assignment)
         draft = reply.draft_version
-        doc_number = operations.format_doc_number(prefix, today().year, number)
-        data = letter_data(assignment, draft, doc_number=doc_number, reply=reply,
-                           verify_code=code)
+        # The lead's letter, then one per 并案 member, numbered in the order issue_reply takes
+        # the numbers: each letter its own number in its item's series.
+        items = [None, *queries.members_to_issue(assignment)]
+        taken: dict[SeriesKind, int] = {}
+        planned = []
+        for item in items:
+            kind = operations.item_series_kind(item or assignment.proposal)
+            prefix = operations.prefix_for(assignment, kind)
+            taken.setdefault(kind, _next_number(assignment, kind))
+            number, taken[kind] = taken[kind], taken[kind] + 1
+            code = codes.new_code()
+            data = letter_data(assignment, draft,
+                               doc_number=operations.format_doc_number(prefix, today().year, number),
+                               reply=reply, verify_code=code, item=item)
+            planned.append((item, number, code, data))
         if release_locks:
             transactions.release()  # hold no lock while the letter renders (in a request)
-        pdf = sign(*render(data), key)
-        name = f"{secrets.token_hex(16)}.pdf"
-        path = letters_dir() / name
-        # Removed again unless the issue commits: a letter whose number was never given
-        # must not stay on disk (the retry's letter carries that number too).
-        write_in_transaction(path, pdf)
+        letters, paths = [], []
         try:
+            for item, number, code, data in planned:
+                pdf = sign(*render(data), key)
+                name = f"{secrets.token_hex(16)}.pdf"
+                path = letters_dir() / name
+                # Removed again unless the issue commits: a letter whose number was never
+                # given must not stay on disk (the retry's letter carries that number too).
+                write_in_transaction(path, pdf)
+                paths.append(path)
+                letters.append((item, number, {
+                    "pdf_name": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
+                    "pdf_size": len(pdf), "verify_code": code, "signed_by_cert": key.subject,
+                    "letter_data": json.dumps(data, ensure_ascii=False, sort_keys=True)}))
             assignment = db.session.get(Assignment, assignment_id)
+            (_, number, letter), members = letters[0], letters[1:]
             return operations.issue_reply(
-                assignment, actor, version=version, expected_number=number,
-                letter={"pdf_name": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
-                        "pdf_size": len(pdf), "verify_code": code,
-                        "signed_by_cert": key.subject,
-                        "letter_data": json.dumps(data, ensure_ascii=False, sort_keys=True)})
+                assignment, actor, version=version, expected_number=number, letter=letter,
+                member_letters={item.id: (n, data) for item, n, data in members})
         except operations.NumberTaken:
-            path.unlink(missing_ok=True)
+            for path in paths:
+                path.unlink(missing_ok=True)
             # Another try needs a new transaction: only the request that owns it may end it.
             if not (release_locks and transactions.release()):
                 raise
         except Exception:
-            path.unlink(missing_ok=True)
+            for path in paths:
+                path.unlink(missing_ok=True)
             raise
     raise LetterFailed("发文字号被频繁占用，请稍后重试。")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -19,7 +20,7 @@ from tracker.core.states import ReviewLevel, Satisfaction
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.proposals.choices import Disclosure
-from tracker.replies.choices import Decision, ReplyForm, SeriesKind
+from tracker.replies.choices import Decision, ReplyForm, SeriesKind, TemplateKind
 
 
 class DraftVersion(db.Model):
@@ -49,7 +50,7 @@ class DraftVersion(db.Model):
     closing: Mapped[str] = mapped_column(String(200), default="")
     salutation: Mapped[str] = mapped_column(String(100), default="")  # override, or empty
     opening: Mapped[str] = mapped_column(Text, default="")  # override, or empty
-    source: Mapped[str] = mapped_column(String(10), default="form")  # form | docx | api
+    source: Mapped[str] = mapped_column(String(10), default="form")  # form | docx | api | template
     note: Mapped[str] = mapped_column(String(200), default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -148,3 +149,33 @@ class Reply(db.Model):
 
     draft_version: Mapped[DraftVersion] = relationship()
     assignment = relationship("Assignment", viewonly=True)
+
+
+class ReplyTemplate(db.Model):
+    """A unit's reusable reply text (an office-wide default when unit_id is NULL): an
+    opening, a closing, a 下一步工作 paragraph or a whole model reply, with placeholders
+    filled from the item when applied (tracker.replies.templates)."""
+
+    __tablename__ = "reply_templates"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "kind", "name", name="uq_reply_templates_unit_kind_name"),
+        CheckConstraint("length(trim(name)) > 0", name="name_not_empty"),
+        CheckConstraint("length(trim(text)) > 0", name="text_not_empty"),
+        one_of("kind", TemplateKind),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[TemplateKind] = mapped_column(enum_type(TemplateKind, 20))
+    name: Mapped[str] = mapped_column(String(60))
+    text: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    unit = relationship("Unit")
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])  # noqa: F821
+    updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])  # noqa: F821

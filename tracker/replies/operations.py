@@ -12,7 +12,14 @@ from tracker.core.states import ReviewLevel
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
 from tracker.handling.models import Assignment, CoOpinion
-from tracker.handling.workflow import LEVEL_OF_STATE, Action, AssignmentState, check, transition
+from tracker.handling.workflow import (
+    LEVEL_OF_STATE,
+    Action,
+    AssignmentState,
+    check,
+    open_member_assignment,
+    transition,
+)
 from tracker.letters import fields
 from tracker.proposals.models import Disclosure, ItemKind
 from tracker.replies import punctuation, queries
@@ -257,8 +264,12 @@ def unit_prefix(unit: Unit, kind: SeriesKind) -> str:
 
 
 def series_kind(assignment: Assignment) -> SeriesKind:
-    return (SeriesKind.suggestion if assignment.proposal.kind == ItemKind.suggestion
-            else SeriesKind.proposal)
+    return item_series_kind(assignment.proposal)
+
+
+def item_series_kind(item) -> SeriesKind:
+    """The series an item's reply is numbered in: 议 for a suggestion, 提 for a proposal."""
+    return SeriesKind.suggestion if item.kind == ItemKind.suggestion else SeriesKind.proposal
 
 
 def prefix_for(assignment: Assignment, kind: SeriesKind) -> str:
@@ -271,17 +282,51 @@ def prefix_for(assignment: Assignment, kind: SeriesKind) -> str:
 
 
 def issue_reply(assignment: Assignment, actor: User, *, version: int | None = None,
-                expected_number: int | None = None, letter: dict | None = None) -> Reply:
+                expected_number: int | None = None, letter: dict | None = None,
+                member_letters: dict[int, tuple[int, dict]] | None = None) -> Reply:
     """发文: the signed reply gets the next number of the unit's series and is issued.
 
     With expected_number (the number the stored letter was rendered with), a different
     allocation raises NumberTaken and the caller renders again.
+
+    A 并案 lead's 发文 issues a letter for every member too, in the same transaction: each
+    member gets its own assignment (the lead unit's handling), its own reply with the same
+    body, numbered next in its own series, and so its own rating links and statistics.
+    member_letters gives, per member id, the number its letter was rendered with and the
+    letter; without letters (tests, tools) the members are numbered all the same.
     """
     check(assignment, Action.issue, actor)
     reply = queries.current_reply(assignment)
+    members = queries.members_to_issue(assignment)
+    if letter is not None and any(m.id not in (member_letters or {}) for m in members):
+        raise NumberTaken(None)  # a member joined after the letters were rendered
+    prefixes = [prefix_for(assignment, item_series_kind(item))
+                for item in (assignment.proposal, *members)]
+    own = [open_member_assignment(assignment, member) for member in members]
+    for member_assignment in own:
+        db.session.add(Reply(
+            assignment_id=member_assignment.id, round=reply.round,
+            draft_version_id=reply.draft_version_id, first_reviewer=reply.first_reviewer,
+            second_reviewer=reply.second_reviewer, final_reviewer=reply.final_reviewer,
+            signer_id=reply.signer_id, signer_name=reply.signer_name,
+            signed_at=reply.signed_at))
+    db.session.flush()
+    _issue_one(assignment, reply, actor, prefixes[0], version=version,
+               expected_number=expected_number, letter=letter,
+               extra={"members": [m.id for m in members]} if members else None)
+    for member, member_assignment, prefix in zip(members, own, prefixes[1:]):
+        expected, member_letter = (member_letters or {}).get(member.id, (None, None))
+        _issue_one(member_assignment, queries.current_reply(member_assignment), actor, prefix,
+                   expected_number=expected, letter=member_letter,
+                   extra={"joined_to": assignment.proposal_id, "lead_assignment": assignment.id})
+    return reply
+
+
+def _issue_one(assignment: Assignment, reply: Reply, actor: User, prefix: str, *,
+               version: int | None = None, expected_number: int | None = None,
+               letter: dict | None = None, extra: dict | None = None) -> None:
     kind = series_kind(assignment)
-    prefix = prefix_for(assignment, kind)
-    details: dict = {}
+    details: dict = dict(extra or {})
 
     def number() -> None:
         year = today().year
@@ -301,7 +346,6 @@ def issue_reply(assignment: Assignment, actor: User, *, version: int | None = No
 
     transition(assignment, Action.issue, actor, expected_version=version, effect=number,
                details=details)
-    return reply
 
 
 def number_approved_opinion(event) -> None:

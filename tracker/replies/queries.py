@@ -209,3 +209,18 @@ def review_context(assignment: Assignment, user) -> dict:
         "missing_opinions": missing_co_opinions(assignment)
         if assignment.role == UnitRole.lead else [],
     }
+
+
+def members_to_issue(assignment: Assignment) -> list:
+    """The 并案 members that this assignment's 发文 answers too: the lead item's members
+    without their own assignment at this unit yet (a 会办 unit writes no letter)."""
+    from tracker.proposals.models import Proposal
+
+    if assignment.role == UnitRole.co:
+        return []
+    own = select(Assignment.id).where(
+        Assignment.proposal_id == Proposal.id, Assignment.unit_id == assignment.unit_id,
+        Assignment.state != AssignmentState.returned)
+    return list(db.session.scalars(
+        select(Proposal).where(Proposal.merged_into_id == assignment.proposal_id, ~own.exists())
+        .order_by(Proposal.id)))

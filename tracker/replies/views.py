@@ -23,7 +23,7 @@ WAITING_STATES = frozenset(
     {s.value for s in REVIEW_STATES.values()}
     | {AssignmentState.awaiting_signature.value, AssignmentState.signed.value})
 
-SOURCE_LABELS = {"form": "页面填写", "docx": "Word 上传", "api": "接口提交"}
+SOURCE_LABELS = {"form": "页面填写", "docx": "Word 上传", "api": "接口提交", "template": "套用模板"}
 
 
 can_read_draft = permissions.can_read_draft
@@ -292,3 +292,7 @@ def _disclosure_labels() -> dict[str, str]:
 
 
 bp.add_app_template_global(_disclosure_labels(), "DISCLOSURE_LABELS")
+
+
+# The reply templates' pages and the editor's "apply template" (their own module).
+from tracker.replies import template_views  # noqa: E402,F401

@@ -51,9 +51,10 @@ def documents(conn: Connection, proposal_ids: Iterable[int]) -> list[dict]:
 
     for p in _rows(conn, "SELECT id, number, title, category, body FROM proposals "
                          "WHERE id IN :ids", ids):
+        # Four lines: number, title, category, body (tracker.search.query.hits reads them).
         add(p["id"], Source.ITEM, p["id"], Scope.ITEM, None, "建议提案",
-            "\n".join(part for part in (f"第{p['number']}号", p["title"], p["category"],
-                                        p["body"]) if part))
+            "\n".join((f"第{p['number']}号", p["title"], p["category"] or "",
+                       p["body"] or "")))
     authors = defaultdict(list)
     for a in _rows(conn, "SELECT proposal_id, name, organisation FROM authors "
                          "WHERE proposal_id IN :ids ORDER BY proposal_id, position, id", ids):

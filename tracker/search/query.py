@@ -11,30 +11,33 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_sqlalchemy.pagination import Pagination
 from markupsafe import Markup
 from sqlalchemy import (
-    Float,
-    Integer,
     Select,
     and_,
     case,
+    cast,
+    column,
     exists,
     func,
     literal,
     or_,
     select,
+    table,
     text,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from tracker.accounts.models import User
 from tracker.core.states import AssignmentState
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment
-from tracker.handling.queries import ListFilters, proposal_query
+from tracker.handling.queries import ListFilters, proposal_query, with_list_loads
 from tracker.proposals.models import Proposal
 from tracker.search.models import Scope, SearchDocument, Source
-from tracker.search.text import Term, parse_query, snippet
+from tracker.search.text import Term, contains, parse_query, snippet
 
 HITS_PER_ITEM = 3
 
@@ -43,24 +46,22 @@ def _sqlite() -> bool:
     return db.session.get_bind().dialect.name == "sqlite"
 
 
-def _matches(terms: list[Term], *, any_term: bool = False):
-    """(doc_id, score) of the rows matching the terms (all of them, or any), as a subquery;
-    score higher is better."""
+# The most rows an item list is ranked over: a query matching more (one frequent character)
+# ranks the most recent CAP rows among those the user may read with the filters given, so
+# that its cost does not grow with the whole archive.
+CAP = 1000
+
+
+def _expression(terms: list[Term], *, any_term: bool = False) -> str:
     if _sqlite():
-        expression = (" OR " if any_term else " AND ").join(f"({t.fts5()})" for t in terms)
-        found = text("SELECT rowid AS doc_id, -rank AS score FROM search_fts "
-                     "WHERE search_fts MATCH :expression").bindparams(expression=expression)
-    else:
-        expression = (" | " if any_term else " & ").join(f"({t.tsquery()})" for t in terms)
-        found = text("SELECT id AS doc_id, ts_rank(tsv, CAST(:expression AS tsquery)) AS score "
-                     "FROM search_documents WHERE tsv @@ CAST(:expression AS tsquery)"
-                     ).bindparams(expression=expression)
-    return found.columns(doc_id=Integer, score=Float).subquery("matched")
+        return (" OR " if any_term else " AND ").join(f"({t.fts5()})" for t in terms)
+    return (" | " if any_term else " & ").join(f"({t.tsquery()})" for t in terms)
 
 
-def _weight():
-    return case(*((SearchDocument.source == source, weight)
-                  for source, weight in Source.WEIGHTS.items()), else_=1.0)
+def _weight(source_column=None):
+    column = SearchDocument.source if source_column is None else source_column
+    return case(*((column == source, weight) for source, weight in Source.WEIGHTS.items()),
+                else_=1.0)
 
 
 def readable(user: User):
@@ -70,32 +71,75 @@ def readable(user: User):
     unit_id = user.unit_id
     if unit_id is None:
         return literal(False)
+    def mine(*roles):
+        query = select(Assignment.proposal_id).where(
+            Assignment.unit_id == unit_id, Assignment.state != AssignmentState.returned)
+        return query.where(Assignment.role.in_(roles)) if roles else query
+
+    # Sets computed once from the index ix_assignments_unit_items, not a test per row.
+    return or_(
+        and_(SearchDocument.proposal_id.in_(mine()), or_(
+            SearchDocument.scope == Scope.ITEM,
+            SearchDocument.unit_id == unit_id,
+            and_(SearchDocument.scope == Scope.REPLY,
+                 SearchDocument.proposal_id.in_(mine("co"))),
+            and_(SearchDocument.scope == Scope.OPINION,
+                 SearchDocument.proposal_id.in_(mine("lead"))))),
+        # A 并案 member (no assignments of its own while joined) is seen by its lead's units.
+        and_(SearchDocument.scope == Scope.ITEM, SearchDocument.proposal_id.in_(
+            select(Proposal.id).where(Proposal.merged_into_id.is_not(None),
+                                      Proposal.merged_into_id.in_(mine())))))
+
+
+def _scoped_readable(user: User):
+    """The rows of a unit's part that this user's unit may read (its own, a lead's reply for
+    a co-handling unit, an approved opinion for the lead unit)."""
+    unit_id = user.unit_id
     return exists(select(Assignment.id).where(
         Assignment.proposal_id == SearchDocument.proposal_id,
         Assignment.unit_id == unit_id,
         Assignment.state != AssignmentState.returned,
-        or_(SearchDocument.scope == Scope.ITEM,
-            SearchDocument.unit_id == unit_id,
+        or_(SearchDocument.unit_id == unit_id,
             and_(SearchDocument.scope == Scope.REPLY, Assignment.role == "co"),
             and_(SearchDocument.scope == Scope.OPINION, Assignment.role == "lead"))))
 
 
-def matched_rows(user: User, terms: list[Term]) -> Select:
-    """The rows that match and that the user may read: id, item, source, label, body, score."""
-    found = _matches(terms)
-    query = select(SearchDocument.id, SearchDocument.proposal_id, SearchDocument.source,
-                   SearchDocument.label, SearchDocument.body,
-                   (found.c.score * _weight()).label("score")
-                   ).join(found, found.c.doc_id == SearchDocument.id)
-    condition = readable(user)
-    return query if condition is None else query.where(condition)
-
-
-def ranked_items(user: User, terms: list[Term]):
-    """(proposal_id, score) of the items with a matching readable row, as a subquery."""
-    rows = matched_rows(user, terms).subquery("rows")
-    return select(rows.c.proposal_id, func.max(rows.c.score).label("score")).group_by(
-        rows.c.proposal_id).subquery("ranked")
+def matched_docs(user: User | None, terms: list[Term], *, within=None, any_term: bool = False,
+                 limit: int = CAP, conditions=()):
+    """(doc_id, proposal_id, source, score) of the most recent `limit` rows that match the
+    terms, that the user may read and whose item is in `within` (a select of item ids), as
+    a subquery; score (higher is better) is the database's relevance times the source's
+    weight."""
+    expression = _expression(terms, any_term=any_term)
+    where = list(conditions)
+    if user is not None and not permissions.oversees(user):
+        if within is None:
+            where.append(readable(user))
+        else:  # `within` holds only items the user sees: their item-wide rows are readable
+            where.append(or_(SearchDocument.scope == Scope.ITEM, _scoped_readable(user)))
+    if within is not None:
+        where.append(SearchDocument.proposal_id.in_(within))
+    if _sqlite():
+        fts = table("search_fts", column("rowid"), column("rank"))
+        inner = select(SearchDocument.id.label("doc_id"), SearchDocument.proposal_id,
+                       SearchDocument.source, (-fts.c.rank).label("relevance")).join(
+            fts, fts.c.rowid == SearchDocument.id).where(
+            text("search_fts MATCH :expression").bindparams(expression=expression), *where
+        ).order_by(fts.c.rowid.desc()).limit(limit).subquery("recent")
+        return select(inner.c.doc_id, inner.c.proposal_id, inner.c.source,
+                      (inner.c.relevance * _weight(inner.c.source)).label("score")
+                      ).subquery("matched")
+    query = cast(literal(expression), TSQUERY)
+    inner = select(SearchDocument.id.label("doc_id"), SearchDocument.proposal_id,
+                   SearchDocument.source).where(
+        SearchDocument.tsv.op("@@")(query), *where).order_by(
+        # (id + 0: not the primary key's order, which would test every row's terms walking
+        # back from the newest; the GIN index finds the matches, the newest are sorted out)
+        (SearchDocument.id + 0).desc()).limit(limit).subquery("recent")
+    return select(inner.c.doc_id, inner.c.proposal_id, inner.c.source,
+                  (func.ts_rank(SearchDocument.tsv, query) * _weight(inner.c.source)
+                   ).label("score")).join(SearchDocument, SearchDocument.id == inner.c.doc_id
+                                          ).subquery("matched")
 
 
 def item_query(user: User, filters: ListFilters) -> Select:
@@ -108,7 +152,13 @@ def item_query(user: User, filters: ListFilters) -> Select:
     terms = parse_query(q)
     if not terms:
         return base.where(Proposal.number == q)
-    ranked = ranked_items(user, terms)
+    # With filters, the rows of the filtered items (which the user sees); without, every row
+    # the user may read (a test per row, stopping at CAP: cheaper than listing a unit's items).
+    within = (base.with_only_columns(Proposal.id).order_by(None)
+              if _without_q(filters) != ListFilters() else None)
+    docs = matched_docs(user, terms, within=within)
+    ranked = select(docs.c.proposal_id, func.max(docs.c.score).label("score")).group_by(
+        docs.c.proposal_id).subquery("ranked")
     return base.join(ranked, ranked.c.proposal_id == Proposal.id).order_by(None).order_by(
         case((Proposal.number == q, 0), else_=1), ranked.c.score.desc(),
         Proposal.received_on.desc(), Proposal.id.desc())
@@ -138,6 +188,34 @@ def _without_q(filters: ListFilters) -> ListFilters:
     return replace(filters, q="")
 
 
+class _Ranked(Pagination):
+    """A page of a search's items: their ids ranked once (at most CAP rows' items), the
+    page's items loaded by id."""
+
+    def _query_items(self) -> list:
+        ids = self._query_args["ids"][self._query_offset:self._query_offset + self.per_page]
+        if not ids:
+            return []
+        rows = {p.id: p for p in db.session.scalars(
+            with_list_loads(select(Proposal).where(Proposal.id.in_(ids))))}
+        return [rows[i] for i in ids if i in rows]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["ids"])
+
+
+def paginate(user: User, filters: ListFilters, *, page: int, per_page: int,
+             max_per_page: int | None = None) -> Pagination:
+    """A page of the item list (with a search text: ranked, the ranking done once)."""
+    query = item_query(user, filters)
+    if not filters.q:
+        return db.paginate(query, page=page, per_page=per_page, max_per_page=max_per_page,
+                           error_out=False)
+    ids = list(db.session.scalars(query.with_only_columns(Proposal.id)))
+    return _Ranked(page=page, per_page=per_page, max_per_page=max_per_page, error_out=False,
+                   ids=ids)
+
+
 @dataclass
 class Hit:
     source: str
@@ -159,20 +237,41 @@ class Hits:
 
 
 def hits(user: User, q: str, proposal_ids: list[int]) -> Hits:
-    """The best readable matching rows of each of these items, as highlighted snippets."""
+    """The best readable rows of each of these items that contain the query's terms, as
+    highlighted snippets (the page's rows are few: they are matched here, not in the index)."""
     terms = parse_query(q or "")
     result = Hits(terms=terms)
     if not terms or not proposal_ids:
         return result
-    rows = db.session.execute(matched_rows(user, terms).where(
-        SearchDocument.proposal_id.in_(proposal_ids))).all()
+    query = select(SearchDocument.proposal_id, SearchDocument.source, SearchDocument.label,
+                   SearchDocument.body).where(SearchDocument.proposal_id.in_(proposal_ids))
+    condition = readable(user)
+    if condition is not None:
+        query = query.where(condition)
     grouped = defaultdict(list)
-    for row in sorted(rows, key=lambda r: -r.score):
+    scored = []
+    for row in db.session.execute(query):
+        text_ = _shown_text(row.source, row.body, terms)
+        found = contains(text_, terms) if text_ else 0
+        if found:
+            scored.append((-found * Source.WEIGHTS.get(row.source, 1.0), row, text_))
+    for _, row, text_ in sorted(scored, key=lambda entry: entry[0]):
         if len(grouped[row.proposal_id]) < HITS_PER_ITEM:
-            grouped[row.proposal_id].append(
-                Hit(row.source, row.label, snippet(row.body, terms)))
+            grouped[row.proposal_id].append(Hit(row.source, row.label, snippet(text_, terms)))
     result.by_item = dict(grouped)
     return result
+
+
+def _shown_text(source: str, body: str, terms: list[Term]) -> str | None:
+    """The part of a row a passage is cut from: for the item itself its body, category or
+    number, whichever holds the terms (its title is shown highlighted above the passages)."""
+    if source != Source.ITEM:
+        return body
+    number, _title, category, text_ = (body.split("\n", 3) + ["", "", "", ""])[:4]
+    for part in (text_, category, number):
+        if part and contains(part, terms):
+            return part
+    return None
 
 
 def similar_candidates(text_: str, *, limit: int = 100, sources=(Source.ITEM,),
@@ -187,10 +286,10 @@ def similar_candidates(text_: str, *, limit: int = 100, sources=(Source.ITEM,),
     terms = [Term(w, not w.isascii()) for w in chosen[:24]]
     if not terms:
         return []
-    found = _matches(terms, any_term=True)
-    query = select(SearchDocument.proposal_id, SearchDocument.id, found.c.score).join(
-        found, found.c.doc_id == SearchDocument.id).where(SearchDocument.source.in_(sources))
+    conditions = [SearchDocument.source.in_(sources)]
     if unit_id is not None:
-        query = query.where(SearchDocument.unit_id == unit_id)
-    query = query.order_by(found.c.score.desc(), SearchDocument.id.desc()).limit(limit)
+        conditions.append(SearchDocument.unit_id == unit_id)
+    found = matched_docs(None, terms, any_term=True, limit=CAP, conditions=conditions)
+    query = select(found.c.proposal_id, found.c.doc_id, found.c.score).order_by(
+        found.c.score.desc(), found.c.doc_id.desc()).limit(limit)
     return [(row[0], row[1], float(row[2])) for row in db.session.execute(query)]

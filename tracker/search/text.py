@@ -256,6 +256,19 @@ def normalise_for_search(text: str) -> str:
         chr(ord(c) - 0xFEE0) if "\uff10" <= c <= "\uff5a" else c for c in text)
 
 
+def contains(text: str, terms: list[Term]) -> int:
+    """How often the terms occur in the text, 0 unless every one of them does (the index's
+    match, checked on a few rows in Python)."""
+    haystack = normalise_for_search(text or "").lower()
+    total = 0
+    for term in terms:
+        count = haystack.count(term.text)
+        if not count:
+            return 0
+        total += count
+    return total
+
+
 def _marked(text: str, terms: list[Term], start: int, end: int) -> Markup:
     pattern = _pattern(terms)
     piece = text[start:end]
