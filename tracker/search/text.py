@@ -63,15 +63,18 @@ class Tokens:
 
     def tsvector(self) -> str:
         """The PostgreSQL tsvector literal (no text search parser involved: the terms are
-        the application's): 'term':pos,pos ..."""
+        the application's): 'term':pos,pos ... (each term is of one kind, its positions in
+        order; PostgreSQL keeps positions up to MAX_POSITION, at most 256 a term)."""
         positions: dict[str, list[int]] = {}
-        for position, term in (*self.uni, *self.bi, *self.words):
-            found = positions.setdefault(term, [])
-            if len(found) < MAX_POSITIONS_PER_TERM:
-                found.append(min(position, MAX_POSITION))
-        return " ".join(
-            f"'{term}':{','.join(str(p) for p in sorted(set(found)))}"
-            for term, found in positions.items())
+        for kind in (self.uni, self.bi, self.words):
+            for position, term in kind:
+                found = positions.get(term)
+                if found is None:
+                    positions[term] = [position]
+                elif len(found) < MAX_POSITIONS_PER_TERM and position <= MAX_POSITION:
+                    found.append(position)
+        return " ".join(f"'{term}':{','.join(map(str, found))}"
+                        for term, found in positions.items())
 
 
 def tokens(text: str) -> Tokens:
@@ -81,10 +84,9 @@ def tokens(text: str) -> Tokens:
     for match in _RUN.finditer(normalise(text)):
         cjk, word = match.groups()
         if cjk:
-            for i, char in enumerate(cjk):
-                uni.append((position + i, char))
-                if i + 1 < len(cjk):
-                    bi.append((position + i, cjk[i:i + 2]))
+            places = range(position, position + len(cjk))
+            uni.extend(zip(places, cjk))
+            bi.extend(zip(places, map("".join, zip(cjk, cjk[1:]))))
             position += len(cjk) + 1
         else:
             words.append((position, word[:60]))
