@@ -180,6 +180,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.ratings.views import bp as ratings_bp
     from tracker.replies.views import bp as replies_bp
     from tracker.signing.views import bp as verify_bp
+    from tracker.similar.views import bp as similar_bp
     from tracker.supervision.views import bp as supervision_bp
 
     for bp in (auth_bp, proposals_bp, handling_bp, replies_bp, admin_bp, files_bp, verify_bp):
@@ -190,6 +191,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(instructions_bp)
+    app.register_blueprint(similar_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, never reads the cookie session
 
