@@ -65,6 +65,9 @@ def upgrade():
             op.execute(statement)
     else:
         op.execute("CREATE INDEX ix_search_documents_tsv ON search_documents USING gin (tsv)")
+        # The rows' texts and terms stored out of line: a search's matches are read from
+        # narrow heap rows (id, item, source, scope, unit).
+        op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 128)")
     from tracker.search import index
 
     index.rebuild_on(op.get_bind())
