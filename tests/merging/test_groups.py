@@ -242,3 +242,29 @@ def test_a_template_applied_to_a_group_fills_every_members_letter(w):
         assert f"的第{item.number}号建议收悉" in text, text
         assert f"就{item.title.strip('《》')}继续听取{names}的意见" in text, text
         assert "{" not in text and "｛" not in text
+
+
+def test_a_member_of_the_other_kind_copies_its_own_kinds_recipients(w):
+    """The draft's 抄送 is the 人大 default: the 政协 member's letter copies the 政协 default."""
+    from tracker.replies import styles
+
+    for kind, cc in (("suggestion", "省人大常委会代表人事选举委员会"), ("proposal", "省政协提案委员会")):
+        style = styles.style_for(w.health, kind)
+        styles.update_letter_style(
+            w.admin, w.health, kind, print_doc_number=style.print_doc_number,
+            signer_line=style.signer_line, print_review_trail=style.print_review_trail,
+            cc_default=cc, class_mark=style.class_mark, letterhead=style.letterhead)
+    lead, same, other = _group(w)
+    (assignment,) = factories.assign(lead, w.clerk, lead=w.health)
+    handling.accept_assignment(assignment, w.health_clerk)
+    handling.dispatch_assignment(assignment, w.health_clerk, section_id=w.health_section.id,
+                                 drafter_id=w.health_drafter.id)
+    draft = write_draft(assignment, w.health_drafter, cc="省人大常委会代表人事选举委员会")
+    data = {item.id: letter.letter_data(assignment, draft, item=item) for item in (same, other)}
+    assert data[same.id]["cc"] == ["省人大常委会代表人事选举委员会"]
+    assert data[other.id]["cc"] == ["省政协提案委员会"]
+    assert letter.letter_data(assignment, draft)["cc"] == ["省人大常委会代表人事选举委员会"]
+    # A 抄送 typed for this reply is kept as typed.
+    typed = write_draft(assignment, w.health_drafter, cc="省医保局",
+                        base_number=draft.number)
+    assert letter.letter_data(assignment, typed, item=other)["cc"] == ["省医保局"]

@@ -36,6 +36,19 @@ class LetterFailed(DomainError):
 
 
 
+def _cc(draft: DraftVersion, unit, handled, proposal) -> list[str]:
+    """The draft's 抄送; for a 并案 member of the other kind (a 政协 proposal joined to a
+    人大 suggestion), the draft's 抄送 when it is the lead kind's default is that kind's
+    default instead (the 人大 office is not told of a 政协 proposal's reply)."""
+    cc = draft.cc_list
+    if proposal.kind == handled.kind:
+        return cc
+    lead_default = [line for line in style_for(unit, handled.kind).cc_default.splitlines() if line]
+    if cc != lead_default:
+        return cc
+    return [line for line in style_for(unit, proposal.kind).cc_default.splitlines() if line]
+
+
 def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str | None = None,
                 reply: Reply | None = None, watermark: str | None = None,
                 verify_code: str | None = None, on: date | None = None,
@@ -93,7 +106,7 @@ def letter_data(assignment: Assignment, draft: DraftVersion, *, doc_number: str 
         "date": (on or today()).isoformat(),
         "contact": {"name": draft.contact_name, "phone": draft.contact_phone}
         if draft.contact_name or draft.contact_phone else None,
-        "cc": draft.cc_list or None,
+        "cc": _cc(draft, unit, handled, proposal) or None,
         "reviewers": reviewers,
         "style_name": style.name,  # for the pages; the renderer ignores it
     }
