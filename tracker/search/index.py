@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, cast, event, insert, text
+from sqlalchemy import bindparam, cast, event, insert, inspect, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -168,30 +168,50 @@ def rebuild(progress=None) -> dict:
 
 # --- following changes ------------------------------------------------------------------------
 
-def _proposal_of(obj) -> tuple[str, int | None] | None:
-    """Which item (or assignment, resolved later) a changed row belongs to."""
+# What a row's change must touch to change the index (a workflow move changes states only).
+_INDEXED = {
+    "Proposal": ("number", "title", "body", "category"),
+    "Author": None,  # any change
+    "Assignment": ("unit_id", "role", "proposal_id"),
+    "Reply": ("issued_at", "doc_number", "draft_version_id"),
+    "CoOpinion": ("text", "status", "doc_number"),
+    "Contact": None,
+    "Instruction": ("text", "kind", "leader_name", "assignment_id"),
+}
+
+
+def _proposal_of(obj, changed: bool) -> tuple[str, int | None] | None:
+    """Which item (or assignment, resolved later) a changed row belongs to, when the change
+    touches what the index holds (changed: a new or deleted row)."""
     from tracker.handling.models import Assignment, Contact, CoOpinion
     from tracker.instructions.models import Instruction
     from tracker.proposals.models import Author, Proposal
     from tracker.replies.models import Reply
 
     kind = type(obj)
+    if kind not in (Proposal, Author, Assignment, Reply, CoOpinion, Contact, Instruction):
+        return None
+    names = _INDEXED[kind.__name__]
+    if not changed and names is not None:
+        state = inspect(obj)
+        if not any(state.attrs[name].history.has_changes() for name in names):
+            return None
     if kind is Proposal:
         return "p", obj.id
     if kind in (Author, Instruction, Assignment):
         return "p", obj.proposal_id
-    if kind in (Reply, Contact, CoOpinion):
-        return "a", obj.assignment_id
-    return None
+    return "a", obj.assignment_id
 
 
 def _note_after_flush(session: Session, _context) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        found = _proposal_of(obj)
-        if found is None or found[1] is None:
-            continue
-        key = PENDING if found[0] == "p" else PENDING_ASSIGNMENTS
-        session.info.setdefault(key, set()).add(found[1])
+    for objects, changed in ((session.new, True), (session.dirty, False),
+                             (session.deleted, True)):
+        for obj in objects:
+            found = _proposal_of(obj, changed)
+            if found is None or found[1] is None:
+                continue
+            key = PENDING if found[0] == "p" else PENDING_ASSIGNMENTS
+            session.info.setdefault(key, set()).add(found[1])
 
 
 def settle(session: Session) -> None:
