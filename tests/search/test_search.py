@@ -275,3 +275,16 @@ def test_a_joined_item_is_found_by_its_lead_units_only(app, world, items, client
     assert found(client, "欧阳娜") == []  # split off: nobody handles it any more
     switch(client, "clerk")
     assert found(client, "欧阳娜") == ids(member_id)
+
+
+def test_the_rebuild_command_restores_a_lost_index(app, items, client):
+    """`flask search rebuild` after the index was emptied: the search finds again."""
+    with app.test_request_context():
+        db.session.execute(text("DELETE FROM search_documents"))
+        db.session.commit()
+    client.login("clerk")
+    assert found(client, "慢特病") == []
+    result = app.test_cli_runner().invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "已重建：3 件建议提案" in result.output
+    assert found(client, "慢特病") == ids(items.item)
