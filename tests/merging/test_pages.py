@@ -56,6 +56,9 @@ def test_the_clerk_joins_on_the_lead_page_and_splits_again(app, world, make_clie
     assert "王芳" in page and "陈明" in page
     member_page = clerk.get(f"/proposals/{ids.same}").get_data(as_text=True)
     assert "本事项已并入" in member_page and "拆分" in member_page
+    # Its 承办单位: its lead's (the lead is not assigned yet), not 尚未交办.
+    assert "随并案主办事项第212号办理（主办事项尚未交办）" in member_page
+    assert "尚未交办。" not in member_page
     assert "并案" in member_page  # the timeline's event
 
     # A member cannot lead a group of its own.
