@@ -60,6 +60,7 @@ def upgrade():
                     ['proposal_id'])
     op.create_index('ix_assignments_unit_items', 'assignments',
                     ['unit_id', 'proposal_id', 'role', 'state'])
+    op.create_index('ix_proposals_number', 'proposals', ['number'])
     if sqlite:
         for statement in SQLITE_FTS:
             op.execute(statement)
@@ -78,6 +79,7 @@ def downgrade():
         for name in ('ai', 'ad', 'au'):
             op.execute(f"DROP TRIGGER IF EXISTS search_documents_{name}")
         op.execute("DROP TABLE IF EXISTS search_fts")
+    op.drop_index('ix_proposals_number', table_name='proposals')
     op.drop_index('ix_assignments_unit_items', table_name='assignments')
     op.drop_index(op.f('ix_search_documents_proposal_id'), table_name='search_documents')
     op.drop_table('search_documents')

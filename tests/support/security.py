@@ -424,6 +424,8 @@ class Scenario:
         if name == "proposal_id":
             if rule.endpoint == "merging.split":
                 return ids.p_member  # a member of item 1's 并案 group
+            if rule.endpoint == "merging.join":
+                return ids.p_free  # no draft begun: it may take members
             if action is not None and "assignment_id" not in rule.arguments:
                 return self.proposal_for_action(action)
             return ids.p_drafting
@@ -610,7 +612,7 @@ class Scenario:
                                  "leader_id": ids.health_leader, "note": "越权呈批"},
             "instructions.give": {"text": "越权批示", "given_on": today().isoformat()},
             "instructions.sheets_pdf": {"ids": [ids.p_drafting]},
-            "merging.join": {"meeting_id": ids.meeting, "numbers": "7720"},
+            "merging.join": {"meeting_id": ids.meeting, "numbers": "7722"},
         }
         return dict(by_endpoint.get(row.rule.endpoint, {
             # Unknown routes: plausible values for the usual field names.
@@ -755,6 +757,13 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     handling.accept_assignment(a1, w.health_clerk)
     handling.dispatch_assignment(a1, w.health_clerk, section_id=section.id,
                                  drafter_id=w.health_drafter.id)
+    # 20: assigned to health, no draft (it may take members: 22); 21: joined to item 1 (并案)
+    # before its draft is begun (afterwards item 1 takes no more members).
+    from tracker.merging import operations as merging
+
+    p20, p21, _p22 = item(20), item(21), item(22)  # 22: free, for 20 to take in
+    merging.join_items(p1, [p21], w.clerk)
+    factories.assign(p20, w.clerk, lead=w.health)  # seen by health, no draft: may take members
     contact = handling.record_contact(a1, w.health_clerk, stage=ContactStage.before,
                                       method=ContactMethod.phone, contacted_on=today(),
                                       summary=f"{SECRET}联系摘要")
@@ -911,12 +920,6 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
                         args=f"[{failed_message.id}]", status=JobStatus.failed, error="OSError")
     db.session.add(failed_run)
     db.session.flush()
-
-    # 20: registered, free to join item 1's group; 21: already joined to item 1 (并案).
-    from tracker.merging import operations as merging
-
-    p20, p21 = item(20), item(21)
-    merging.join_items(p1, [p21], w.clerk)
 
     # A reply template of health (its text carries the marker: no other unit may read it).
     from tracker.replies import templates

@@ -31,6 +31,7 @@ from tracker.audit.log import record_many
 from tracker.core.errors import PermissionDenied
 from tracker.core.states import ProposalState
 from tracker.core.time import today
+from tracker.core.touched import items_touched
 from tracker.extensions import db
 from tracker.handling import events as transitions
 from tracker.handling import permissions
@@ -372,6 +373,7 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
                      for proposal_id, plan in zip(ids, plans)
                      for position, a in enumerate(plan.authors)])
     proposals = _load(Proposal, Proposal.id, ids)
+    items_touched(db.session, ids)  # inserted around the ORM: the search index is told
 
     # 交办: the workflow's check of the move for each item, then the assignments as
     # assign_proposal builds them (deadlines in working days, the return window).

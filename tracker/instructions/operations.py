@@ -19,6 +19,7 @@ from tracker.audit import log as audit
 from tracker.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tracker.core.states import AssignmentState
 from tracker.core.time import today, utcnow
+from tracker.core.touched import items_touched
 from tracker.extensions import db
 from tracker.files.storage import store_upload
 from tracker.handling.models import Assignment
@@ -271,6 +272,7 @@ def give_instruction(instruction: Instruction, actor: User, *, text: str,
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise Conflict("该批示已由他人录入，请刷新后查看。")
+    items_touched(db.session, [proposal.id])  # (the search index: its text)
     db.session.expire(instruction)
     _log("instruction_given", actor, instruction)
     _tell_given(instruction, actor)

@@ -54,7 +54,22 @@ def lead_problem(lead: Proposal) -> str | None:
         return f"本事项已并入{_name(lead.merged_into)}，不能作为并案主办事项。"
     if is_issued(lead):
         return "本事项已发文答复，不能再并入其他事项。"
+    if _drafted(lead):
+        # The draft was written to this item's authors (a template fills in their names,
+        # the title and the number): the members would get letters naming them.
+        return ("本事项已开始撰写答复稿，答复稿是按本事项的提出人、标题和编号写的，"
+                "不能再并入其他事项；请在撰写答复前并案。")
     return None
+
+
+def _drafted(lead: Proposal) -> bool:
+    from sqlalchemy import exists, select
+
+    from tracker.handling.models import Assignment
+    from tracker.replies.models import DraftVersion
+
+    return bool(db.session.scalar(select(exists().where(
+        DraftVersion.assignment_id == Assignment.id, Assignment.proposal_id == lead.id))))
 
 
 def join_items(lead: Proposal, members: list[Proposal], actor: User) -> list[Proposal]:

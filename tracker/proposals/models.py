@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -60,6 +61,7 @@ class Proposal(db.Model):
     __tablename__ = "proposals"
     __table_args__ = (
         UniqueConstraint("meeting_id", "number", name="uq_proposals_meeting_number"),
+        Index("ix_proposals_number", "number"),  # an item found by its number alone
         one_of("kind", ItemKind),
         one_of("disclosure", Disclosure),
         one_of("handling_grade", Grade, also=("",)),  # "" until 办结

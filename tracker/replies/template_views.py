@@ -190,7 +190,9 @@ def reply_template_picker(assignment: Assignment) -> dict:
     """What the editor's picker offers: the usable templates, each filled for this item."""
     rows = templates.usable_templates(assignment)
     return {
-        "groups": [(kind, [(t, templates.fill(t.text, assignment)) for t in rows
+        "groups": [(kind, [(t, templates.fill(t.text, assignment,
+                                              keep_item=templates.leads_group(assignment)))
+                            for t in rows
                            if t.kind == kind]) for kind in TemplateKind],
         "count": len(rows),
         "places": templates.PLACES,

@@ -303,7 +303,8 @@ def filled_values(assignment: Assignment, template: ReplyTemplate, values: dict,
     field, a 下一步工作 paragraph goes in at position (a character offset of the body, at a
     line end) or after the body, a model reply becomes the body."""
     # A 并案 lead's draft is every member's letter: the item placeholders stay, and each
-    # letter fills them with its own item's authors, title and number.
+    # letter fills them with its own item's authors, title and number. (Items join a group
+    # only before its draft is begun: tracker.merging.operations.lead_problem.)
     text = fill(template.text, assignment, keep_item=leads_group(assignment))
     values = dict(values)
     body = (values.get("body") or "").strip()

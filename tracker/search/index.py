@@ -7,6 +7,7 @@ same code at its own revision.
 """
 from __future__ import annotations
 
+import json
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from tracker.core.time import utcnow
+from tracker.core.touched import KEY as TOUCHED
 from tracker.extensions import db
 from tracker.search.models import Scope, SearchDocument, Source
 from tracker.search.text import tokens
@@ -68,8 +70,8 @@ def documents(conn: Connection, proposal_ids: Iterable[int]) -> list[dict]:
               "WHERE a.proposal_id IN :ids", ids)}
     if assignments:
         part_ids = sorted(assignments)
-        for r in _rows(conn, "SELECT r.id, r.assignment_id, r.doc_number, d.opening, d.body, "
-                             "d.closing FROM replies r JOIN draft_versions d "
+        for r in _rows(conn, "SELECT r.id, r.assignment_id, r.doc_number, r.letter_data, "
+                             "d.opening, d.body, d.closing FROM replies r JOIN draft_versions d "
                              "ON d.id = r.draft_version_id "
                              "WHERE r.issued_at IS NOT NULL AND r.assignment_id IN :ids",
                        part_ids):
@@ -78,7 +80,7 @@ def documents(conn: Connection, proposal_ids: Iterable[int]) -> list[dict]:
             scope = Scope.REPLY if a["role"] == "lead" else Scope.UNIT
             add(a["proposal_id"], Source.REPLY, r["id"], scope, a["unit_id"],
                 f"{a['unit_name']}答复 {r['doc_number'] or ''}".strip(),
-                "\n".join(part for part in (r["opening"], r["body"], r["closing"]) if part))
+                "\n".join(part for part in _letter_text(r) if part))
         for o in _rows(conn, "SELECT id, assignment_id, text, status, doc_number "
                              "FROM co_opinions WHERE assignment_id IN :ids", part_ids):
             a = assignments[o["assignment_id"]]
@@ -102,6 +104,15 @@ def documents(conn: Connection, proposal_ids: Iterable[int]) -> list[dict]:
         add(i["proposal_id"], Source.INSTRUCTION, i["id"], scope, unit_id,
             f"{i['leader_name']}{kind.short}".strip(), i["text"])
     return out
+
+
+def _letter_text(reply) -> tuple:
+    """A reply's words as its letter printed them (the input kept at issue: a 并案 member's
+    letter fills the shared draft's placeholders with its own item), else the draft's."""
+    if reply["letter_data"]:
+        data = json.loads(reply["letter_data"])
+        return data.get("opening"), data.get("body"), data.get("closing")
+    return reply["opening"], reply["body"], reply["closing"]
 
 
 def _with_terms(conn: Connection, rows: list[dict]) -> list[dict]:
@@ -214,12 +225,18 @@ def _note_after_flush(session: Session, _context) -> None:
             session.info.setdefault(key, set()).add(found[1])
 
 
+def _pending(session: Session) -> bool:
+    return bool(session.info.get(PENDING) or session.info.get(PENDING_ASSIGNMENTS)
+                or session.info.get(TOUCHED))
+
+
 def settle(session: Session) -> None:
-    """Write the rows of the items changed in this transaction (before it commits)."""
-    while session.info.get(PENDING) or session.info.get(PENDING_ASSIGNMENTS):
+    """Write the rows of the items changed in this transaction (before it commits): those
+    the ORM flushed, and those Core statements changed (tracker.core.touched)."""
+    while _pending(session):
         if session.new or session.dirty or session.deleted:
             session.flush()
-        ids = set(session.info.pop(PENDING, ()))
+        ids = set(session.info.pop(PENDING, ())) | set(session.info.pop(TOUCHED, ()))
         parts = session.info.pop(PENDING_ASSIGNMENTS, ())
         conn = session.connection()
         if parts:
@@ -231,13 +248,13 @@ def settle(session: Session) -> None:
 
 
 def _settle_before_commit(session: Session) -> None:
-    if session.info.get(PENDING) or session.info.get(PENDING_ASSIGNMENTS) or session.new \
-            or session.dirty or session.deleted:
+    if _pending(session) or session.new or session.dirty or session.deleted:
         session.flush()
         settle(session)
 
 
 def _forget(session: Session, *_args) -> None:
+    session.info.pop(TOUCHED, None)
     session.info.pop(PENDING, None)
     session.info.pop(PENDING_ASSIGNMENTS, None)
 

@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     table,
     text,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import TSQUERY
 
@@ -157,8 +158,13 @@ def item_query(user: User, filters: ListFilters) -> Select:
     within = (base.with_only_columns(Proposal.id).order_by(None)
               if _without_q(filters) != ListFilters() else None)
     docs = matched_docs(user, terms, within=within)
-    ranked = select(docs.c.proposal_id, func.max(docs.c.score).label("score")).group_by(
-        docs.c.proposal_id).subquery("ranked")
+    # The item numbered as typed comes first, even when more than CAP newer rows hold the
+    # number (its score 0 + the number's rank below): added to the matches, then filtered.
+    numbered = select(Proposal.id.label("proposal_id"), literal(0.0).label("score")).where(
+        Proposal.number == q)
+    found = union_all(select(docs.c.proposal_id, docs.c.score), numbered).subquery("found")
+    ranked = select(found.c.proposal_id, func.max(found.c.score).label("score")).group_by(
+        found.c.proposal_id).subquery("ranked")
     return base.join(ranked, ranked.c.proposal_id == Proposal.id).order_by(None).order_by(
         case((Proposal.number == q, 0), else_=1), ranked.c.score.desc(),
         Proposal.received_on.desc(), Proposal.id.desc())

@@ -3,6 +3,7 @@
 to what the user may see."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -137,5 +138,14 @@ def past_replies(assignment: Assignment, user: User, *, limit: int = 5) -> list[
     by_proposal = {r.assignment.proposal_id: r for r in latest.values()}
     ranked = _ranked(proposal.title, [r.assignment.proposal for r in latest.values()],
                      lambda p: p.title)
-    return [PastReply(by_proposal[p.id], p, score, paragraphs(by_proposal[p.id].draft_version.body))
+    return [PastReply(by_proposal[p.id], p, score, paragraphs(_issued_body(by_proposal[p.id])))
             for p, score in ranked[:limit]]
+
+
+def _issued_body(reply: Reply) -> str:
+    """The body as the letter printed it (a 并案 member's with its own names filled in)."""
+    if reply.letter_data:
+        body = json.loads(reply.letter_data).get("body")
+        if body:
+            return body
+    return reply.draft_version.body
