@@ -5,12 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from tests import factories
-from tests.merging.test_groups import _group
-from tests.support.handling import latest_id, write_draft
+from tests.merging.test_groups import _drafting, _group, _sign
+from tests.support.handling import write_draft
 from tracker.extensions import db
-from tracker.handling import operations as handling
 from tracker.replies import letter, templates
-from tracker.replies import operations as replies
 from tracker.search.query import hits, matched_docs
 from tracker.search.text import parse_query
 
@@ -22,19 +20,13 @@ def _found(user, q):
 
 def test_the_index_holds_the_letters_as_issued_not_the_placeholders(w):
     lead, same, other = _group(w)
-    (assignment,) = factories.assign(lead, w.clerk, lead=w.health)
-    handling.accept_assignment(assignment, w.health_clerk)
-    handling.dispatch_assignment(assignment, w.health_clerk, section_id=w.health_section.id,
-                                 drafter_id=w.health_drafter.id)
+    assignment = _drafting(w, lead)
     write_draft(assignment, w.health_drafter)
     steps = templates.create_template(
         w.health, w.health_clerk, kind="next_steps", name="并案下一步",
         text="下一步，我们将继续听取{代表姓名}对鹿茸产业的意见。")
     templates.apply_template(assignment, steps, w.health_drafter)
-    replies.submit_review(assignment, w.health_drafter)
-    for reviewer in (w.health_first, w.health_second, w.health_final):
-        replies.approve_draft(assignment, reviewer, seen_version_id=latest_id(assignment))
-    replies.sign_reply(assignment, w.health_signer, seen_version_id=latest_id(assignment))
+    _sign(w, assignment)
     letter.issue_with_letter(assignment, w.health_clerk, release_locks=False)
     db.session.commit()
 
@@ -58,10 +50,7 @@ def test_an_item_whose_draft_is_begun_takes_no_members(w):
                                    title="关于发展梅花鹿产业的建议", authors=[{"name": "李华"}])
     same = factories.make_proposal(w.clerk, w.meeting, number="0040",
                                    title="关于扶持鹿茸加工的建议", authors=[{"name": "王芳"}])
-    (assignment,) = factories.assign(lead, w.clerk, lead=w.health)
-    handling.accept_assignment(assignment, w.health_clerk)
-    handling.dispatch_assignment(assignment, w.health_clerk, section_id=w.health_section.id,
-                                 drafter_id=w.health_drafter.id)
+    assignment = _drafting(w, lead)
     write_draft(assignment, w.health_drafter)
     steps = templates.create_template(
         w.health, w.health_clerk, kind="next_steps", name="下一步",

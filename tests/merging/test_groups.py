@@ -44,16 +44,27 @@ def _group(w):
     return lead, same, other
 
 
-def _signed(w, lead):
+def _drafting(w, lead):
+    """The lead's assignment to health, passed to its drafter (no draft yet)."""
     (assignment,) = factories.assign(lead, w.clerk, lead=w.health)
     handling.accept_assignment(assignment, w.health_clerk)
     handling.dispatch_assignment(assignment, w.health_clerk, section_id=w.health_section.id,
                                  drafter_id=w.health_drafter.id)
-    write_draft(assignment, w.health_drafter, salutation="李华代表：")
+    return assignment
+
+
+def _sign(w, assignment):
+    """The draft through the three reviews to sign-off."""
     replies.submit_review(assignment, w.health_drafter)
     for reviewer in (w.health_first, w.health_second, w.health_final):
         replies.approve_draft(assignment, reviewer, seen_version_id=latest_id(assignment))
     replies.sign_reply(assignment, w.health_signer, seen_version_id=latest_id(assignment))
+
+
+def _signed(w, lead):
+    assignment = _drafting(w, lead)
+    write_draft(assignment, w.health_drafter, salutation="李华代表：")
+    _sign(w, assignment)
     return assignment
 
 
@@ -138,10 +149,7 @@ def test_joining_and_splitting_are_audited_and_end_at_issue(w):
     handling.dispatch_assignment(assignment, w.health_clerk, section_id=w.health_section.id,
                                  drafter_id=w.health_drafter.id)
     write_draft(assignment, w.health_drafter)
-    replies.submit_review(assignment, w.health_drafter)
-    for reviewer in (w.health_first, w.health_second, w.health_final):
-        replies.approve_draft(assignment, reviewer, seen_version_id=latest_id(assignment))
-    replies.sign_reply(assignment, w.health_signer, seen_version_id=latest_id(assignment))
+    _sign(w, assignment)
     replies.issue_reply(assignment, w.health_clerk)
     assert {_own(same).state, _own(other).state} == {"replied"}
     with pytest.raises(InvalidTransition, match="已发文"):
@@ -212,10 +220,7 @@ def test_a_template_applied_to_a_group_fills_every_members_letter(w):
     from tracker.replies.models import DraftVersion
 
     lead, same, other = _group(w)
-    (assignment,) = factories.assign(lead, w.clerk, lead=w.health)
-    handling.accept_assignment(assignment, w.health_clerk)
-    handling.dispatch_assignment(assignment, w.health_clerk, section_id=w.health_section.id,
-                                 drafter_id=w.health_drafter.id)
+    assignment = _drafting(w, lead)
     write_draft(assignment, w.health_drafter)
     opening = templates.create_template(
         w.health, w.health_clerk, kind="opening", name="并案开头",
@@ -229,10 +234,7 @@ def test_a_template_applied_to_a_group_fills_every_members_letter(w):
     assert isinstance(draft, DraftVersion)
     assert draft.opening == "{您}提出的关于{建议标题}的第{编号}号建议收悉，现答复如下："
     assert draft.body.endswith("下一步，我们将就{建议标题}继续听取{代表姓名}的意见。")
-    replies.submit_review(assignment, w.health_drafter)
-    for reviewer in (w.health_first, w.health_second, w.health_final):
-        replies.approve_draft(assignment, reviewer, seen_version_id=latest_id(assignment))
-    replies.sign_reply(assignment, w.health_signer, seen_version_id=latest_id(assignment))
+    _sign(w, assignment)
     letter.issue_with_letter(assignment, w.health_clerk, release_locks=False)
 
     for item, names in ((lead, "李华"), (same, "王芳等"), (other, "陈明等")):
@@ -255,10 +257,7 @@ def test_a_member_of_the_other_kind_copies_its_own_kinds_recipients(w):
             signer_line=style.signer_line, print_review_trail=style.print_review_trail,
             cc_default=cc, class_mark=style.class_mark, letterhead=style.letterhead)
     lead, same, other = _group(w)
-    (assignment,) = factories.assign(lead, w.clerk, lead=w.health)
-    handling.accept_assignment(assignment, w.health_clerk)
-    handling.dispatch_assignment(assignment, w.health_clerk, section_id=w.health_section.id,
-                                 drafter_id=w.health_drafter.id)
+    assignment = _drafting(w, lead)
     draft = write_draft(assignment, w.health_drafter, cc="省人大常委会代表人事选举委员会")
     data = {item.id: letter.letter_data(assignment, draft, item=item) for item in (same, other)}
     assert data[same.id]["cc"] == ["省人大常委会代表人事选举委员会"]
