@@ -28,7 +28,7 @@ class ListFilters:
     state: str | None = None
     overdue: bool = False
     key_only: bool = False
-    q: str = ""
+    q: str = ""  # the full-text search: tracker.search.query.item_query, not here
     # Applied by tracker.search.query.item_query (they read replies and meetings).
     year: int | None = None
     result_class: str | None = None  # A / B / C of an issued reply
@@ -52,8 +52,6 @@ def proposal_query(user: User, filters: ListFilters) -> Select:
         query = query.where(overdue_clause())
     if filters.key_only:
         query = query.where(Proposal.is_key.is_(True))
-    if filters.q:  # the full-text search (tracker.search.query.item_query) replaces this
-        query = query.where(Proposal.number == filters.q)
     return with_list_loads(query).order_by(Proposal.received_on.desc(), Proposal.id.desc())
 
 

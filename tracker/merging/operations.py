@@ -8,16 +8,18 @@ back exactly what was there before: an item registered and not assigned.
 """
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import exists, select, update
 
 from tracker.accounts.models import User
 from tracker.accounts.permissions import can_register
 from tracker.audit import log as audit
 from tracker.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from tracker.extensions import db
+from tracker.handling.models import Assignment
 from tracker.handling.workflow import lock_item, sync_proposal_state
 from tracker.merging.permissions import active_units, is_issued
 from tracker.proposals.models import Proposal
+from tracker.replies.models import DraftVersion
 
 REFUSED = "并案未完成：请按提示修改。"
 
@@ -63,11 +65,6 @@ def lead_problem(lead: Proposal) -> str | None:
 
 
 def _drafted(lead: Proposal) -> bool:
-    from sqlalchemy import exists, select
-
-    from tracker.handling.models import Assignment
-    from tracker.replies.models import DraftVersion
-
     return bool(db.session.scalar(select(exists().where(
         DraftVersion.assignment_id == Assignment.id, Assignment.proposal_id == lead.id))))
 
@@ -91,22 +88,27 @@ def join_items(lead: Proposal, members: list[Proposal], actor: User) -> list[Pro
     if problems:
         raise ValidationFailed(REFUSED, {"numbers": problems})
     for member in unique:
-        before = member.state
-        db.session.execute(update(Proposal).where(Proposal.id == member.id)
-                           .values(merged_into_id=lead.id)
-                           .execution_options(synchronize_session=False))
-        db.session.expire(member)
-        sync_proposal_state(member)
-        audit.record("join_items", actor=actor, object_type="proposal", object_id=member.id,
-                     proposal_id=member.id,
-                     details={"lead_id": lead.id, "lead": _name(lead), "from": before,
-                              "to": member.state})
+        _move(member, lead, joined=True, actor=actor)
     audit.record("join_items", actor=actor, object_type="proposal", object_id=lead.id,
                  proposal_id=lead.id,
                  details={"members": [m.id for m in unique],
                           "numbers": [_name(m) for m in unique]})
     db.session.expire(lead, ["members"])
     return unique
+
+
+def _move(member: Proposal, lead: Proposal, *, joined: bool, actor: User) -> None:
+    """Join the member to the lead or take it out, its state following, audited on it."""
+    before = member.state
+    db.session.execute(update(Proposal).where(Proposal.id == member.id)
+                       .values(merged_into_id=lead.id if joined else None)
+                       .execution_options(synchronize_session=False))
+    db.session.expire(member)
+    sync_proposal_state(member)
+    audit.record("join_items" if joined else "split_item", actor=actor, object_type="proposal",
+                 object_id=member.id, proposal_id=member.id,
+                 details={"lead_id": lead.id, "lead": _name(lead), "from": before,
+                          "to": member.state})
 
 
 def split_item(member: Proposal, actor: User) -> Proposal:
@@ -123,16 +125,7 @@ def split_item(member: Proposal, actor: User) -> Proposal:
         raise InvalidTransition("该事项的并案已被他人更改，请刷新后查看。")
     if is_issued(lead) or active_units(member):
         raise InvalidTransition("该并案已发文答复，不能再拆分。")
-    before = member.state
-    db.session.execute(update(Proposal).where(Proposal.id == member.id)
-                       .values(merged_into_id=None)
-                       .execution_options(synchronize_session=False))
-    db.session.expire(member)
-    sync_proposal_state(member)
-    audit.record("split_item", actor=actor, object_type="proposal", object_id=member.id,
-                 proposal_id=member.id,
-                 details={"lead_id": lead.id, "lead": _name(lead), "from": before,
-                          "to": member.state})
+    _move(member, lead, joined=False, actor=actor)
     audit.record("split_item", actor=actor, object_type="proposal", object_id=lead.id,
                  proposal_id=lead.id, details={"member_id": member.id, "member": _name(member)})
     db.session.expire(lead, ["members"])

@@ -21,7 +21,7 @@ from tracker.core.time import utcnow
 from tracker.core.touched import KEY as TOUCHED
 from tracker.extensions import db
 from tracker.search.models import Scope, SearchDocument, Source
-from tracker.search.text import tokens
+from tracker.search.text import chunks, tokens
 
 PENDING = "search_pending"  # session.info: the items whose rows must be rebuilt
 PENDING_ASSIGNMENTS = "search_pending_assignments"
@@ -45,18 +45,21 @@ def documents(conn: Connection, proposal_ids: Iterable[int]) -> list[dict]:
     unit_kinds = {k.value for k in InstructionKind if k.is_unit}
     out: list[dict] = []
 
-    def add(proposal_id, source, source_id, scope, unit_id, label, body):
-        if body and body.strip():
+    def add(proposal_id, source, source_id, scope, unit_id, label, body, head=""):
+        """A row per piece of a long text (tracker.search.text.chunks), each with head."""
+        if not (head + (body or "")).strip():
+            return
+        for piece in chunks(body or ""):
             out.append({"proposal_id": proposal_id, "source": source, "source_id": source_id,
                         "scope": scope, "unit_id": unit_id, "label": label[:120],
-                        "body": body})
+                        "body": head + piece})
 
     for p in _rows(conn, "SELECT id, number, title, category, body FROM proposals "
                          "WHERE id IN :ids", ids):
-        # Four lines: number, title, category, body (tracker.search.query.hits reads them).
-        add(p["id"], Source.ITEM, p["id"], Scope.ITEM, None, "建议提案",
-            "\n".join((f"第{p['number']}号", p["title"], p["category"] or "",
-                       p["body"] or "")))
+        # Four lines: number, title, category, body (tracker.search.query.hits reads them);
+        # a long body in pieces, each after the same three lines.
+        add(p["id"], Source.ITEM, p["id"], Scope.ITEM, None, "建议提案", p["body"],
+            head="\n".join((f"第{p['number']}号", p["title"], p["category"] or "")) + "\n")
     authors = defaultdict(list)
     for a in _rows(conn, "SELECT proposal_id, name, organisation FROM authors "
                          "WHERE proposal_id IN :ids ORDER BY proposal_id, position, id", ids):
@@ -265,8 +268,3 @@ def install() -> None:
         event.listen(Session, "after_flush", _note_after_flush)
         event.listen(Session, "before_commit", _settle_before_commit)
         event.listen(Session, "after_rollback", _forget)
-
-
-def pending_ids(session: Session) -> set[int]:
-    return set(session.info.get(PENDING, ()))
-

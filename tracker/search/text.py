@@ -77,6 +77,32 @@ class Tokens:
                         for term, found in positions.items())
 
 
+# A long text goes into the index in pieces of at most CHUNK characters, each overlapping the
+# previous by OVERLAP (a phrase of up to OVERLAP characters across a cut is still found):
+# PostgreSQL keeps term positions up to 16,383 and 256 positions a term, past which a
+# phrase could not be matched. A query's words must then appear in the same piece.
+CHUNK = 8000
+OVERLAP = 60
+
+
+def chunks(text: str) -> list[str]:
+    """The pieces a text is indexed in (the text itself when it is short), cut at a line
+    end where one is near."""
+    if len(text) <= CHUNK:
+        return [text]
+    pieces, start = [], 0
+    while start < len(text):
+        end = min(len(text), start + CHUNK)
+        if end < len(text):
+            line_end = text.rfind("\n", start + CHUNK // 2, end)
+            end = line_end + 1 if line_end > 0 else end
+        pieces.append(text[start:end])
+        if end >= len(text):
+            break
+        start = end - OVERLAP
+    return pieces
+
+
 def tokens(text: str) -> Tokens:
     """The index terms of a text. Runs are separated by a gap of one position."""
     uni, bi, words = [], [], []
@@ -226,11 +252,17 @@ def cut_words(text: str) -> list[str]:
 
 # --- highlighting -----------------------------------------------------------------------------
 
+def _regex(term: Term) -> str:
+    """A term as the index matches it: Chinese anywhere, a Latin or digit word from the
+    start of a word ("12" marks 12月, not the 12 of 2012年)."""
+    return re.escape(term.text) if term.cjk else r"(?<![0-9a-z])" + re.escape(term.text)
+
+
 def _pattern(terms: list[Term]) -> re.Pattern | None:
-    texts = sorted({t.text for t in terms if t.text}, key=len, reverse=True)
-    if not texts:
+    kept = sorted({t for t in terms if t.text}, key=lambda t: len(t.text), reverse=True)
+    if not kept:
         return None
-    return re.compile("|".join(re.escape(t) for t in texts), re.IGNORECASE)
+    return re.compile("|".join(_regex(t) for t in kept), re.IGNORECASE)
 
 
 def highlight(text: str, terms: list[Term]) -> Markup:
@@ -264,7 +296,7 @@ def contains(text: str, terms: list[Term]) -> int:
     haystack = normalise_for_search(text or "").lower()
     total = 0
     for term in terms:
-        count = haystack.count(term.text)
+        count = len(re.findall(_regex(term), haystack))
         if not count:
             return 0
         total += count
