@@ -202,7 +202,16 @@ SESSION_ENDED = "登录已失效，请重新登录。"
 
 
 def _register_session_checks(app: Flask) -> None:
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import joinedload
+
     from tracker.accounts.models import User
+    from tracker.notifications import operations as notification_ops
+    from tracker.notifications import views as notification_views
+
+    user_query = (select(User, notification_ops.unread_count_of(User.id))
+                  .options(joinedload(User.role_rows), joinedload(User.unit))
+                  .where(User.id == bindparam("uid")))
 
     @login_manager.user_loader
     def load_user(user_id: str):
@@ -210,9 +219,14 @@ def _register_session_checks(app: Flask) -> None:
             uid, version = (int(part) for part in user_id.split(":"))
         except ValueError:
             return None
-        user = db.session.get(User, uid)
-        if user is None or user.session_version != version or not user.is_enabled:
+        # One query for the user, its roles, its unit and the navbar's unread count.
+        row = db.session.execute(user_query, {"uid": uid}).unique().first()
+        if row is None:
             return None
+        user, unread = row
+        if user.session_version != version or not user.is_enabled:
+            return None
+        notification_views.remember_unread(user, unread)
         return user
 
     @app.before_request

@@ -139,11 +139,18 @@ class User(UserMixin, db.Model):
         return self.is_enabled
 
     @property
-    def roles(self) -> set[Role]:
-        return {r.role for r in self.role_rows}
+    def roles(self) -> frozenset[Role]:
+        # Asked for every row of a list (the workflow's who-may checks): kept until the
+        # rows change (set_roles, or a reload that gives a new list).
+        rows = self.role_rows
+        cached = self.__dict__.get("_roles_cache")
+        if cached is None or cached[0] is not rows or cached[1] != len(rows):
+            cached = self.__dict__["_roles_cache"] = (rows, len(rows),
+                                                      frozenset(r.role for r in rows))
+        return cached[2]
 
     def has_role(self, *roles: Role) -> bool:
-        return bool(self.roles.intersection(roles))
+        return not self.roles.isdisjoint(roles)
 
     def set_roles(self, roles: set[Role]) -> None:
         """Replace the user's roles with exactly these."""
@@ -153,6 +160,7 @@ class User(UserMixin, db.Model):
                 self.role_rows.remove(row)
         for role in roles - set(current):
             self.role_rows.append(UserRole(role=role))
+        self.__dict__.pop("_roles_cache", None)
 
     @property
     def role_labels(self) -> list[str]:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from tracker.accounts.models import ApiToken, Role, Section, TokenScope, Unit, User
 from tracker.accounts.passwords import DUMMY_HASH, hash_password, policy_problems, verify_password
@@ -291,7 +292,10 @@ def issue_token_by(actor: User, user: User, *, name: str, days: int,
 
 def token_in_use(token: str) -> ApiToken | None:
     """The working token with this value, its use recorded (flushed); None when refused."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    user = joinedload(ApiToken.user)
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == token_digest(token))
+        .options(user.joinedload(User.role_rows), user.joinedload(User.unit)))
     now: datetime = utcnow()
     if row is None or row.refusal(now) is not None:
         return None

@@ -4,17 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Role, User
 from tracker.audit.log import details_of
 from tracker.audit.models import AuditEvent
+from tracker.core import batch
 from tracker.core.states import DRAFT_ACTIONS, AssignmentState, ProposalState, ReviewLevel
 from tracker.extensions import db
 from tracker.handling import permissions
 from tracker.handling.models import Assignment, DeadlineExtension, ExtensionStatus
-from tracker.handling.workflow import Action, allowed_actions
+from tracker.handling.workflow import EXTENSION_STATES, Action, allowed_actions
 from tracker.instructions import operations as instruction_ops
 from tracker.instructions import permissions as instruction_permissions
 from tracker.instructions.choices import InstructionKind
@@ -42,79 +44,152 @@ class TodoEntry:
 SECONDARY_ACTIONS = frozenset({Action.record_contact})
 
 
+class TodoPage(Pagination):
+    """A page of the to-do list: every row counted and ordered, the page's rows loaded."""
+
+    def _query_items(self) -> list[TodoEntry]:
+        refs = self._query_args["refs"][self._query_offset:self._query_offset + self.per_page]
+        return _todo_entries(self._query_args["user"], refs)
+
+    def _query_count(self) -> int:
+        return len(self._query_args["refs"])
+
+
+# A to-do row before it is loaded, enough to count, order and page it: (deadline, item,
+# source (the order of the sources, for rows of the same item and day), kind, id, and the
+# instruction for an instruction's row). Plain tuples: sorted in C, hundreds per page.
+_Ref = tuple
+
+
+FAR = date.max
+
+
 def todo_for(user: User) -> list[TodoEntry]:
-    """What waits for this user, soonest deadline first."""
-    entries: list[TodoEntry] = []
+    """Everything that waits for this user, soonest deadline first (tests, small lists)."""
+    return _todo_entries(user, sorted(_todo_refs(user)))
+
+
+def todo_page(user: User, page: int = 1, per_page: int = 30) -> TodoPage:
+    """One page of what waits for this user, soonest deadline first.
+
+    The rows are counted and ordered from a few narrow queries (ids, item and deadline);
+    only the page's rows are loaded, and the workflow's questions about them are answered
+    for the whole page at once: the cost of a page does not grow with the backlog.
+    """
+    return TodoPage(page=page, per_page=per_page, error_out=False, user=user,
+                    refs=sorted(_todo_refs(user)))
+
+
+def _todo_refs(user: User) -> list[_Ref]:
+    refs: list[_Ref] = []
     if permissions.is_supervisor(user):
-        unassigned = db.session.scalars(
-            select(Proposal).where(Proposal.state == ProposalState.registered)
-            .options(selectinload(Proposal.meeting))
-        )
-        for proposal in unassigned:
-            entries.append(TodoEntry(proposal, None, [Action.assign], None, "待交办"))
-        returns = db.session.scalars(
-            select(Assignment).where(Assignment.state == AssignmentState.return_requested)
-            .options(selectinload(Assignment.unit), selectinload(Assignment.proposal))
-        )
-        closable = db.session.scalars(
-            select(Proposal).where(or_(
+        for pid in db.session.scalars(
+                select(Proposal.id).where(Proposal.state == ProposalState.registered)):
+            refs.append((FAR, pid, 0, "assign", pid, None))
+        for pid in db.session.scalars(select(Proposal.id).where(or_(
                 Proposal.state == ProposalState.rated,
-                and_(Proposal.state == ProposalState.replied, rating_period_over_clause())))
-            .options(selectinload(Proposal.meeting), selectinload(Proposal.assignments)))
-        for proposal in closable:
-            if Action.close in allowed_actions(proposal, user):
-                entries.append(TodoEntry(proposal, None, [Action.close], None,
-                                         f"待{Action.close.label}"))
-        for assignment in returns:
-            entries.append(TodoEntry(
-                assignment.proposal, assignment, allowed_actions(assignment, user),
-                assignment.return_due_on, f"{assignment.unit.name}申请退回"))
-        extensions = db.session.scalars(
-            select(Assignment)
-            .join(DeadlineExtension, DeadlineExtension.assignment_id == Assignment.id)
-            .where(DeadlineExtension.status == ExtensionStatus.requested.value)
-            .options(selectinload(Assignment.unit), selectinload(Assignment.proposal),
-                     selectinload(Assignment.extension)))
-        for assignment in extensions:
-            actions = [a for a in allowed_actions(assignment, user)
-                       if a in (Action.approve_extension, Action.reject_extension)]
-            if actions:
-                entries.append(TodoEntry(
-                    assignment.proposal, assignment, actions, assignment.due_on,
-                    f"{assignment.unit.name}申请延期至{assignment.extension.requested_due_on}"))
-    states = _todo_states(user)
-    if states:
-        query = select(Assignment).where(
-            Assignment.unit_id == user.unit_id, Assignment.state.in_(sorted(states)),
-        ).options(selectinload(Assignment.proposal), selectinload(Assignment.unit),
-                  selectinload(Assignment.extension))
-        if not user.has_role(Role.unit_clerk):
-            # A drafter sees only the items passed to them (reviewers see their level's).
-            query = query.where(or_(Assignment.state.not_in(sorted(EARLY_STATES)),
-                                    Assignment.drafter_id == user.id))
-        rows = list(db.session.scalars(query))
-        with instruction_ops.instructed_known(rows):
-            allowed_by_row = [(a, allowed_actions(a, user)) for a in rows]
-        for assignment, allowed in allowed_by_row:
-            actions = [a for a in allowed if a not in SECONDARY_ACTIONS]
-            mine = assignment.drafter_id == user.id and assignment.state == AssignmentState.drafting
-            if not actions and not mine:
-                continue
-            entries.append(TodoEntry(
-                assignment.proposal, assignment, actions, assignment.due_on,
-                _todo_what(assignment, actions),
-                secondary=[a for a in allowed if a in SECONDARY_ACTIONS]))
+                and_(Proposal.state == ProposalState.replied, rating_period_over_clause())))):
+            refs.append((FAR, pid, 1, "close", pid, None))
+        for aid, pid, due in db.session.execute(
+                select(Assignment.id, Assignment.proposal_id, Assignment.return_due_on)
+                .where(Assignment.state == AssignmentState.return_requested)):
+            refs.append((due or FAR, pid, 2, "return", aid, None))
+        for aid, pid, due in db.session.execute(
+                select(Assignment.id, Assignment.proposal_id, Assignment.due_on)
+                .join(DeadlineExtension, DeadlineExtension.assignment_id == Assignment.id)
+                .join(Proposal, Proposal.id == Assignment.proposal_id)
+                .where(DeadlineExtension.status == ExtensionStatus.requested.value,
+                       # what _extension_pending asks: the request is about today's deadline
+                       DeadlineExtension.original_due_on == Assignment.due_on,
+                       Assignment.state.in_(sorted(EXTENSION_STATES)),
+                       Proposal.state != ProposalState.closed)):
+            refs.append((due or FAR, pid, 3, "extension", aid, None))
+    query = _work_query(user)
+    if query is not None:
+        for aid, pid, due in db.session.execute(query):
+            refs.append((due or FAR, pid, 4, "work", aid, None))
     for instruction in instruction_ops.waiting_for(user):
         assignment = instruction.assignment
-        own = instruction_permissions.is_addressee(user, instruction)
-        entries.append(TodoEntry(
-            instruction.proposal, assignment, [],
-            assignment.due_on if assignment is not None else None,
-            f"待批示（{InstructionKind(instruction.kind).short}）" if own
-            else f"待{instruction.leader_name or '领导'}批示（{InstructionKind(instruction.kind).short}）",
-            instruction=instruction))
-    far = date.max
-    entries.sort(key=lambda e: (e.due_on or far, e.proposal.id))
+        due = assignment.due_on if assignment is not None else None
+        refs.append((due or FAR, instruction.proposal_id, 5, "instruction", instruction.id,
+                     instruction))
+    return refs
+
+
+def _work_query(user: User):
+    """The unit's assignments in a state where this user has a part (ids, item, deadline)."""
+    states = _todo_states(user)
+    if not states:
+        return None
+    query = (select(Assignment.id, Assignment.proposal_id, Assignment.due_on)
+             .join(Proposal, Proposal.id == Assignment.proposal_id)
+             .where(Assignment.unit_id == user.unit_id, Assignment.state.in_(sorted(states)),
+                    Proposal.state != ProposalState.closed))
+    if not user.has_role(Role.unit_clerk):
+        # A drafter sees only the items passed to them (reviewers see their level's).
+        query = query.where(or_(Assignment.state.not_in(sorted(EARLY_STATES)),
+                                Assignment.drafter_id == user.id))
+    # A key item is signed by the unit's principal leader, any other by a signer (_signer).
+    leader = user.unit is not None and user.unit.principal_leader_id == user.id
+    signer = user.has_role(Role.signer)
+    if leader != signer:
+        query = query.where(or_(Assignment.state != AssignmentState.awaiting_signature,
+                                Proposal.is_key.is_(leader)))
+    return query
+
+
+def _todo_entries(user: User, refs: list[_Ref]) -> list[TodoEntry]:
+    """The page's rows, loaded in a fixed number of queries."""
+    proposal_ids = {key for _, _, _, kind, key, _ in refs if kind in ("assign", "close")}
+    assignment_ids = {key for _, _, _, kind, key, _ in refs
+                      if kind in ("return", "extension", "work")}
+    proposals = {p.id: p for p in db.session.scalars(
+        select(Proposal).where(Proposal.id.in_(proposal_ids))
+        .options(joinedload(Proposal.meeting), selectinload(Proposal.assignments)))
+    } if proposal_ids else {}
+    assignments = {a.id: a for a in db.session.scalars(
+        select(Assignment).where(Assignment.id.in_(assignment_ids))
+        .options(joinedload(Assignment.unit),
+                 joinedload(Assignment.proposal).joinedload(Proposal.meeting),
+                 joinedload(Assignment.extension)))
+    } if assignment_ids else {}
+    entries: list[TodoEntry] = []
+    # The guards' questions and the wording's are answered for all the page's rows at once.
+    with batch.rows([*proposals.values(), *assignments.values()]):
+        for _, _, _, kind, key, instruction in refs:
+            if kind == "assign":
+                entries.append(TodoEntry(proposals[key], None, [Action.assign], None,
+                                         "待交办"))
+            elif kind == "close":
+                entries.append(TodoEntry(proposals[key], None, [Action.close], None,
+                                         f"待{Action.close.label}"))
+            elif kind == "return":
+                a = assignments[key]
+                entries.append(TodoEntry(a.proposal, a, allowed_actions(a, user),
+                                         a.return_due_on, f"{a.unit.name}申请退回"))
+            elif kind == "extension":
+                a = assignments[key]
+                actions = [x for x in allowed_actions(a, user)
+                           if x in (Action.approve_extension, Action.reject_extension)]
+                entries.append(TodoEntry(
+                    a.proposal, a, actions, a.due_on,
+                    f"{a.unit.name}申请延期至{a.extension.requested_due_on}"))
+            elif kind == "work":
+                a = assignments[key]
+                allowed = allowed_actions(a, user)
+                actions = [x for x in allowed if x not in SECONDARY_ACTIONS]
+                entries.append(TodoEntry(
+                    a.proposal, a, actions, a.due_on, _todo_what(a, actions),
+                    secondary=[x for x in allowed if x in SECONDARY_ACTIONS]))
+            else:
+                own = instruction_permissions.is_addressee(user, instruction)
+                kind = InstructionKind(instruction.kind).short
+                entries.append(TodoEntry(
+                    instruction.proposal, instruction.assignment, [],
+                    instruction.assignment.due_on if instruction.assignment else None,
+                    f"待批示（{kind}）" if own
+                    else f"待{instruction.leader_name or '领导'}批示（{kind}）",
+                    instruction=instruction))
     return entries
 
 

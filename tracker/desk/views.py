@@ -53,8 +53,9 @@ def _int_arg(name: str) -> int | None:
 @bp.get("/")
 @login_required
 def todo():
-    entries = queries.todo_for(current_user)
-    return render_template("proposals/todo.html", entries=entries)
+    page = queries.todo_page(current_user, _int_arg("page") or 1,
+                             current_app.config["ITEMS_PER_PAGE"])
+    return render_template("proposals/todo.html", page=page, entries=page.items)
 
 
 def _list_filters() -> ListFilters:

@@ -414,14 +414,34 @@ def rule_for(obj, action: Action) -> Rule | None:
     return rule
 
 
+# The rules of each state in the order of Action, rebuilt when a table grows (the packages
+# above add their actions when the app is built).
+_BY_STATE: dict[int, tuple[int, dict]] = {}
+
+
+def _rules_of_state(obj) -> list[tuple[Action, Rule]]:
+    table = _table_for(obj)
+    size, by_state = _BY_STATE.get(id(table), (-1, {}))
+    if size != len(table):
+        order = {action: i for i, action in enumerate(Action)}
+        by_state = {}
+        for (state, action), rule in sorted(table.items(), key=lambda kv: order[kv[0][1]]):
+            by_state.setdefault(state, []).append((action, rule))
+        _BY_STATE[id(table)] = (len(table), by_state)
+    return by_state.get(state_of(obj), [])
+
+
 def allowed_actions(obj, user: User) -> list[Action]:
     """The actions this user may take on obj now (for pages, the API and the to-do list)."""
     if user is None or not user.is_authenticated:
         return []
+    if isinstance(obj, Assignment) and _closed(obj):
+        return []  # a closed item is read-only, whatever state its units are in
     result = []
-    for action in Action:
-        rule = rule_for(obj, action)
-        if rule is None or "system" in rule.tags or not rule.who(user, obj):
+    for action, rule in _rules_of_state(obj):
+        if rule.unit_roles is not None and obj.role not in rule.unit_roles:
+            continue
+        if "system" in rule.tags or not rule.who(user, obj):
             continue
         if rule.guard is not None and rule.guard(obj, user):
             continue  # a precondition fails: no button that can only be refused

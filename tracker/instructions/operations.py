@@ -5,17 +5,15 @@ leader it is asked of; once given, the clerks who asked and the people handling 
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import bindparam, exists, or_, select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
 from tracker.accounts.models import Role, Unit, User, UserRole
 from tracker.audit import log as audit
+from tracker.core.batch import batched
 from tracker.core.errors import Conflict, PermissionDenied, ValidationFailed
 from tracker.core.states import AssignmentState
 from tracker.core.time import today, utcnow
@@ -61,30 +59,18 @@ def leaders_for(kind: InstructionKind, assignment: Assignment | None = None) -> 
         .order_by(User.full_name)))
 
 
-# What instructed_known() loaded for a page's rows: assignment id -> instructed.
-_KNOWN: ContextVar[dict[int, bool] | None] = ContextVar("instructed_known", default=None)
+_INSTRUCTED = select(Instruction.assignment_id).distinct().where(
+    Instruction.assignment_id.in_(bindparam("ids", expanding=True)),
+    Instruction.kind.in_(sorted(DISPATCH_KINDS)), Instruction.status == InstructionStatus.given)
 
 
-@contextmanager
-def instructed_known(assignments: list[Assignment]) -> Iterator[None]:
-    """Answer unit_instructed() for these assignments from one query while the block runs (a
-    page that asks the workflow's guards for every row of a list)."""
-    ids = [a.id for a in assignments]
-    found = set(db.session.scalars(select(Instruction.assignment_id).where(
-        Instruction.assignment_id.in_(ids), Instruction.kind.in_(sorted(DISPATCH_KINDS)),
-        Instruction.status == InstructionStatus.given))) if ids else set()
-    token = _KNOWN.set({i: i in found for i in ids})
-    try:
-        yield
-    finally:
-        _KNOWN.reset(token)
+def _instructed(ids: list[int]) -> dict[int, bool]:
+    return dict.fromkeys(db.session.scalars(_INSTRUCTED, {"ids": ids}), True)
 
 
+@batched(_instructed, default=False)
 def unit_instructed(assignment: Assignment) -> bool:
     """Whether a leader of the unit has instructed on this assignment (主要/分管领导意见)."""
-    known = _KNOWN.get()
-    if known is not None and assignment.id in known:
-        return known[assignment.id]
     return bool(db.session.scalar(select(exists().where(
         Instruction.assignment_id == assignment.id,
         Instruction.kind.in_(sorted(DISPATCH_KINDS)),

@@ -421,9 +421,15 @@ def for_user(user: User, *, unread_only: bool = False):
     return query.order_by(Notification.created_at.desc(), Notification.id.desc())
 
 
+def unread_count_of(user_id):
+    """The unread count as a scalar subquery (the user loader reads it with the user)."""
+    return (select(func.count(Notification.id))
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+            .correlate_except(Notification).scalar_subquery())
+
+
 def unread_count(user: User) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(select(unread_count_of(user.id))) or 0
 
 
 def own_notification(user: User, notification_id: int) -> Notification | None:

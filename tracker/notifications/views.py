@@ -1,7 +1,17 @@
 """The notification list, marking notifications read, and the unread count in the navbar."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -12,17 +22,30 @@ from tracker.notifications import operations
 bp = Blueprint("notifications", __name__)
 
 
+def remember_unread(user, count: int) -> None:
+    """The unread count the user loader read with the user, for this request's navbar."""
+    g.unread_notifications = (user.id, count)
+
+
 @bp.app_context_processor
 def _navbar_count():
     def unread_notifications() -> int | None:
-        """One count query, only for pages that show the navbar to a logged-in user."""
+        """The count read with the user, or one count query; only for pages that show the
+        navbar to a logged-in user."""
         if not current_user.is_authenticated:
             return None
         try:
-            return operations.unread_count(current_user)
+            return _unread_count()
         except SQLAlchemyError:  # an error page after a database failure still renders
             return None
     return {"unread_notifications": unread_notifications}
+
+
+def _unread_count() -> int:
+    known = g.get("unread_notifications")
+    if known is not None and known[0] == current_user.id:
+        return known[1]
+    return operations.unread_count(current_user)
 
 
 def _own_or_404(notification_id: int):
@@ -39,7 +62,7 @@ def index():
     page = db.paginate(operations.for_user(current_user), page=number,
                        per_page=current_app.config["ITEMS_PER_PAGE"], error_out=False)
     return render_template("notifications/index.html", page=page,
-                           unread=operations.unread_count(current_user))
+                           unread=_unread_count())
 
 
 @bp.post("/notifications/<int:notification_id>/read")

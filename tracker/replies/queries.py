@@ -2,17 +2,35 @@
 from __future__ import annotations
 
 import difflib
+from collections import defaultdict
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
 
+from tracker.accounts.models import Unit
+from tracker.core.batch import batched
 from tracker.core.states import AssignmentState
 from tracker.extensions import db
 from tracker.handling.models import Assignment, UnitRole
 from tracker.replies.choices import Decision
 from tracker.replies.models import DraftVersion, Reply, ReviewDecision
 
+# The batch loaders' statements are built once: a page asks them with its rows' ids.
+_IDS = bindparam("ids", expanding=True)
+_NEWEST = (select(DraftVersion.assignment_id, func.max(DraftVersion.number).label("number"))
+           .where(DraftVersion.assignment_id.in_(_IDS))
+           .group_by(DraftVersion.assignment_id).subquery())
+_LATEST_DRAFTS = select(DraftVersion).join(
+    _NEWEST, (DraftVersion.assignment_id == _NEWEST.c.assignment_id)
+    & (DraftVersion.number == _NEWEST.c.number))
 
+
+def _latest_drafts(ids: list[int]) -> dict[int, DraftVersion]:
+    return {d.assignment_id: d for d in db.session.scalars(_LATEST_DRAFTS, {"ids": ids})}
+
+
+@batched(_latest_drafts)
 def latest_draft(assignment: Assignment) -> DraftVersion | None:
     return db.session.scalar(
         select(DraftVersion).where(DraftVersion.assignment_id == assignment.id)
@@ -30,6 +48,23 @@ def draft_by_number(assignment: Assignment, number: int) -> DraftVersion | None:
         DraftVersion.assignment_id == assignment.id, DraftVersion.number == number))
 
 
+_LEAD, _CO = aliased(Assignment), aliased(Assignment)
+_MISSING_CO = (select(_LEAD.id, Unit.name)
+               .join(_CO, _CO.proposal_id == _LEAD.proposal_id).join(Unit, Unit.id == _CO.unit_id)
+               .where(_LEAD.id.in_(_IDS), _CO.role == UnitRole.co,
+                      _CO.state.not_in([AssignmentState.returned,
+                                        AssignmentState.opinion_submitted]))
+               .order_by(_CO.id))
+
+
+def _missing_co_opinions(ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for lead_id, name in db.session.execute(_MISSING_CO, {"ids": ids}):
+        found[lead_id].append(name)
+    return found
+
+
+@batched(_missing_co_opinions, default=list)
 def missing_co_opinions(assignment: Assignment) -> list[str]:
     """Names of co-handling units of the item whose opinion has not arrived (approved by
     their leader: one pending approval has not)."""
@@ -41,6 +76,18 @@ def missing_co_opinions(assignment: Assignment) -> list[str]:
     return [a.unit.name for a in co if a.state != AssignmentState.opinion_submitted]
 
 
+_DECISIONS = (select(ReviewDecision).where(ReviewDecision.assignment_id.in_(_IDS))
+              .order_by(ReviewDecision.decided_at, ReviewDecision.id))
+
+
+def _decisions(ids: list[int]) -> dict[int, list[ReviewDecision]]:
+    found: dict[int, list[ReviewDecision]] = defaultdict(list)
+    for decision in db.session.scalars(_DECISIONS, {"ids": ids}):
+        found[decision.assignment_id].append(decision)
+    return found
+
+
+@batched(_decisions, default=list)
 def decisions(assignment: Assignment) -> list[ReviewDecision]:
     return list(db.session.scalars(
         select(ReviewDecision).where(ReviewDecision.assignment_id == assignment.id)
@@ -58,6 +105,17 @@ def levels_approved_by(assignment: Assignment, user_id: int) -> set[str]:
             if d.reviewer_id == user_id and d.decision == Decision.approve}
 
 
+_WROTE = (select(DraftVersion.assignment_id).distinct()
+          .join(Assignment, Assignment.id == DraftVersion.assignment_id)
+          .where(DraftVersion.assignment_id.in_(_IDS), DraftVersion.round == Assignment.round,
+                 DraftVersion.created_by_id == bindparam("user_id")))
+
+
+def _wrote_this_round(ids: list[int], user_id: int) -> dict[int, bool]:
+    return dict.fromkeys(db.session.scalars(_WROTE, {"ids": ids, "user_id": user_id}), True)
+
+
+@batched(_wrote_this_round, default=False)
 def wrote_this_round(assignment: Assignment, user_id: int) -> bool:
     """Whether this person saved a version of the draft in the assignment's current round."""
     return db.session.scalar(select(DraftVersion.id).where(

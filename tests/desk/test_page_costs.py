@@ -1,0 +1,132 @@
+"""Pages whose cost does not grow with the backlog: the to-do list, the item list, the search
+page, the dashboard and the API list ask the same number of queries with 10 items as with 300,
+and none of them loads a relationship lazily (one query per row) while it renders."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from tests.factories import PASSWORD
+from tests.support.handling import bring_to, world_rows
+from tracker.accounts.models import User
+from tracker.accounts.operations import issue_token
+from tracker.demo_bulk import generate
+from tracker.extensions import db
+from tracker.proposals.models import Proposal
+
+# Who opens what: every kind of to-do list (unit clerk, drafter, reviewers, signer, the
+# supervising clerk), the item list plain, filtered and searched, the dashboard, the API list.
+PAGES = [
+    ("health_clerk", "/"),
+    ("health_drafter", "/"),
+    ("health_first", "/"),
+    ("health_final", "/"),
+    ("health_signer", "/"),
+    ("clerk", "/"),
+    ("clerk", "/proposals"),
+    ("health_clerk", "/proposals"),
+    ("clerk", "/proposals?state=drafting&key=0"),
+    ("clerk", "/proposals?q=建议"),
+    ("clerk", "/search?q=办理"),
+    ("clerk", "/supervision/"),
+    ("health_clerk", "/supervision/"),
+]
+API_PAGES = [("clerk", "/api/v1/proposals"), ("health_clerk", "/api/v1/proposals?per_page=100")]
+
+
+class LazyLoad(AssertionError):
+    pass
+
+
+class Counter:
+    """Statements sent while a page is served; a lazy relationship load fails the page."""
+
+    def __init__(self, app):
+        with app.app_context():
+            self.engine = db.engine
+        self.count = 0
+
+    def _statement(self, *_args):
+        self.count += 1
+
+    def _orm(self, state):
+        if state.is_select and state.lazy_loaded_from is not None:
+            raise LazyLoad(f"lazy load of {state.lazy_loaded_from.class_.__name__}: "
+                           f"{state.statement}")
+
+    def measure(self, send) -> int:
+        self.count = 0
+        event.listen(self.engine, "before_cursor_execute", self._statement)
+        event.listen(db.session, "do_orm_execute", self._orm)
+        try:
+            response = send()
+        finally:
+            event.remove(self.engine, "before_cursor_execute", self._statement)
+            event.remove(db.session, "do_orm_execute", self._orm)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        return self.count
+
+
+# A few rows on every to-do list before the bulk items come: each page is measured with rows.
+FIRST_ROWS = ("assigned", "accepted", "drafting", "first_review", "final_review",
+              "awaiting_signature", "signed")
+
+
+def _first_rows(app, world) -> None:
+    with app.test_request_context():
+        w = world_rows(world)
+        for state in FIRST_ROWS:
+            bring_to(w, state)
+        db.session.commit()
+
+
+def _grow(app, count: int, seed: int) -> None:
+    with app.test_request_context():
+        generate(count, seed=seed)
+        db.session.commit()
+
+
+def _items(app) -> int:
+    with app.app_context():
+        return db.session.query(Proposal).count()
+
+
+@pytest.fixture
+def clients(app, world, make_client):
+    made = {}
+
+    def client_for(username: str):
+        if username not in made:
+            made[username] = make_client()
+            assert made[username].login(username, PASSWORD).status_code == 302
+        return made[username]
+    return client_for
+
+
+def _counts(app, clients, tokens) -> dict:
+    counter = Counter(app)
+    counts = {}
+    for username, path in PAGES:
+        c = clients(username)
+        c.get(path)  # warm: first-use caches (jieba, calendars) are not the page's cost
+        counts[username, path] = counter.measure(lambda: c.get(path))
+    for username, path in API_PAGES:
+        c = clients(username)
+        headers = {"Authorization": f"Bearer {tokens[username]}"}
+        c.get(path, headers=headers)
+        counts[username, path] = counter.measure(lambda: c.get(path, headers=headers))
+    return counts
+
+
+def test_pages_ask_the_same_queries_for_10_and_300_items(app, world, clients):
+    with app.test_request_context():
+        tokens = {name: issue_token(db.session.get(User, getattr(world, name)), "t")
+                  for name in ("clerk", "health_clerk")}
+        db.session.commit()
+    _first_rows(app, world)
+    _grow(app, 10 - len(FIRST_ROWS), seed=1)
+    few = _counts(app, clients, tokens)
+    _grow(app, 290, seed=2)
+    assert _items(app) >= 300
+    many = _counts(app, clients, tokens)
+    assert many == few
