@@ -19,6 +19,7 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_url, logout_user
 from flask_wtf.csrf import CSRFError
+from itsdangerous import BadSignature
 from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import OperationalError
 
@@ -80,13 +81,65 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+# The idle clock is the cookie's signature time: a cookie signed less than this long ago is
+# not signed again (a page costs one HMAC less), so the 30-minute idle timeout runs from the
+# last request within the last minute.
+COOKIE_REFRESH_SECONDS = 60
+
+
 class _PageSessionInterface(SecureCookieSessionInterface):
-    """The cookie session belongs to the pages: API calls neither read nor refresh it."""
+    """The cookie session belongs to the pages: API calls neither read nor refresh it. An
+    unchanged session's cookie is re-signed at most once a minute."""
+
+    def open_session(self, app: Flask, request):
+        serializer = self.get_signing_serializer(app)
+        value = request.cookies.get(self.get_cookie_name(app)) if serializer else None
+        if not value:
+            return super().open_session(app, request)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        session = self.session_class(data)
+        session.signed_at = signed_at
+        return session
 
     def should_set_cookie(self, app: Flask, session) -> bool:
         if request.blueprint == "api" or request.path.startswith("/api/"):
             return False
-        return super().should_set_cookie(app, session)
+        if session.modified:
+            return True
+        if not (session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]):
+            return False
+        signed_at = getattr(session, "signed_at", None)
+        return signed_at is None or (
+            datetime.now(UTC) - signed_at).total_seconds() >= COOKIE_REFRESH_SECONDS
+
+
+def _check_connections_on_checkout(engine) -> None:
+    """Instead of pool_pre_ping's round trip on every checkout: an idle connection the server
+    closed (a restart, an administrator's termination) has its goodbye or end of stream
+    waiting on the socket; only then is it pinged, and a failed ping makes the pool replace
+    it before the request uses it."""
+    import select
+
+    from sqlalchemy.exc import DisconnectionError
+
+    @event.listens_for(engine, "checkout")
+    def _alive(dbapi_connection, _record, _proxy):
+        try:
+            readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        except (OSError, ValueError) as exc:  # closed already
+            raise DisconnectionError() from exc
+        if not readable:
+            return
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as exc:
+            raise DisconnectionError() from exc
 
 
 def _import_models() -> None:
@@ -105,7 +158,10 @@ def _import_models() -> None:
 
 
 def _tune_engine(engine) -> None:
-    """SQLite: foreign keys, WAL, a busy timeout, and real transactions (savepoints work)."""
+    """PostgreSQL: a dead pooled connection is found without a round trip. SQLite: foreign
+    keys, WAL, a busy timeout, and real transactions (savepoints work)."""
+    if engine.dialect.name == "postgresql":
+        _check_connections_on_checkout(engine)
     if engine.dialect.name != "sqlite":
         return
     from tracker.files.storage import private_sqlite_file

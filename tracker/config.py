@@ -131,7 +131,9 @@ def load(overrides: dict | None = None) -> dict:
     cfg["PUBLIC_BASE_URL"] = base_url
     cfg["RESULT_CLASS_MAP"] = parse_result_classes(str(cfg["RESULT_CLASSES"]))
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(str(cfg["DATABASE_URL"]))
-    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    # No pool_pre_ping: a dead PostgreSQL connection is found on checkout without a round
+    # trip (tracker._check_connections_on_checkout).
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {}
     cfg["MAX_CONTENT_LENGTH"] = int(cfg["MAX_UPLOAD_MB"]) * 1024 * 1024 + 64 * 1024
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=int(cfg["SESSION_IDLE_MINUTES"]))
     cfg["SESSION_REFRESH_EACH_REQUEST"] = True

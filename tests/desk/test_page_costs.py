@@ -10,8 +10,11 @@ from tests.factories import PASSWORD
 from tests.support.handling import bring_to, world_rows
 from tracker.accounts.models import User
 from tracker.accounts.operations import issue_token
+from tracker.core.time import today
 from tracker.demo_bulk import generate
 from tracker.extensions import db
+from tracker.handling.models import Assignment, ContactMethod, ContactStage
+from tracker.handling.operations import record_contact
 from tracker.proposals.models import Proposal
 
 # Who opens what: every kind of to-do list (unit clerk, drafter, reviewers, signer, the
@@ -109,12 +112,13 @@ def _counts(app, clients, tokens) -> dict:
     for username, path in PAGES:
         c = clients(username)
         c.get(path)  # warm: first-use caches (jieba, calendars) are not the page's cost
-        counts[username, path] = counter.measure(lambda: c.get(path))
+        counts[username, path] = counter.measure(lambda c=c, path=path: c.get(path))
     for username, path in API_PAGES:
         c = clients(username)
         headers = {"Authorization": f"Bearer {tokens[username]}"}
         c.get(path, headers=headers)
-        counts[username, path] = counter.measure(lambda: c.get(path, headers=headers))
+        counts[username, path] = counter.measure(
+            lambda c=c, path=path, headers=headers: c.get(path, headers=headers))
     return counts
 
 
@@ -130,3 +134,54 @@ def test_pages_ask_the_same_queries_for_10_and_300_items(app, world, clients):
     assert _items(app) >= 300
     many = _counts(app, clients, tokens)
     assert many == few
+
+
+DETAIL_STATES = ("assigned", "drafting", "first_review", "signed", "replied", "rated")
+
+
+@pytest.mark.parametrize("username", ["clerk", "health_clerk", "health_drafter"])
+def test_an_item_page_loads_nothing_lazily(app, world, clients, username):
+    with app.test_request_context():
+        w = world_rows(world)
+        ids = [bring_to(w, state).proposal_id for state in DETAIL_STATES]
+        ids.append(bring_to(w, "opinion_pending", role="co").proposal_id)
+        db.session.commit()
+    counter = Counter(app)
+    c = clients(username)
+    for proposal_id in ids:
+        c.get(f"/proposals/{proposal_id}")
+        counter.measure(lambda path=f"/proposals/{proposal_id}": c.get(path))
+
+
+def _contacts(app, assignment_id: int, user_id: int, first: int, count: int) -> None:
+    with app.test_request_context():
+        assignment = db.session.get(Assignment, assignment_id)
+        actor = db.session.get(User, user_id)
+        for n in range(first, first + count):
+            record_contact(assignment, actor, stage=ContactStage.during,
+                           method=ContactMethod.phone, contacted_on=today(),
+                           summary=f"电话联系代表，沟通办理进展（第{n + 1}次）。")
+        db.session.commit()
+
+
+def test_an_item_page_asks_the_same_queries_for_10_and_300_contacts(app, world, clients):
+    with app.test_request_context():
+        w = world_rows(world)
+        lead = bring_to(w, "drafting")
+        co = [a for a in lead.proposal.assignments if a.id != lead.id]
+        ids = (lead.id, lead.proposal_id)
+        db.session.commit()
+    assert co == []
+    counter = Counter(app)
+    pages = {name: clients(name) for name in ("clerk", "health_clerk")}
+    counts = []
+    for first, more in ((0, 10), (10, 290)):
+        _contacts(app, ids[0], world.health_clerk, first, more)
+        row = {}
+        for name, c in pages.items():
+            c.get(f"/proposals/{ids[1]}")
+            row[name] = counter.measure(lambda c=c: c.get(f"/proposals/{ids[1]}"))
+        counts.append(row)
+    page = pages["health_clerk"].get(f"/proposals/{ids[1]}").get_data(as_text=True)
+    assert "第1次" in page and "第300次" in page
+    assert counts[0] == counts[1]

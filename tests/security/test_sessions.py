@@ -189,6 +189,20 @@ def test_idle_timeout_after_30_minutes(app, users):
     assert COOKIE in " ".join(recent.headers.getlist("Set-Cookie"))
 
 
+def test_an_unchanged_cookie_is_signed_again_at_most_once_a_minute(app, users):
+    """The idle clock moves on with activity, but a page within a minute of the cookie's
+    signature does not pay for signing it again."""
+    client = new_client(app)
+    sign_in(app, client, "health_clerk")
+    value = cookie_of(client)
+    fresh = replay(app, aged(app, value, 5))
+    assert fresh.status_code == 200
+    assert COOKIE not in " ".join(fresh.headers.getlist("Set-Cookie"))
+    older = replay(app, aged(app, value, 61))
+    assert older.status_code == 200
+    assert COOKIE in " ".join(older.headers.getlist("Set-Cookie"))
+
+
 def test_login_cookie_expires_with_the_idle_timeout(app, users):
     client = new_client(app)
     client.fetch_token("/login")

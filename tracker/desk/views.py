@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -13,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Unit
 from tracker.core.errors import Hidden, PermissionDenied
@@ -22,6 +24,7 @@ from tracker.core.views import FAILED, attempt, int_arg, load_or_404
 from tracker.desk import queries
 from tracker.extensions import db
 from tracker.handling import permissions
+from tracker.handling.models import Assignment, Contact, CoOpinion, DeadlineExtension
 from tracker.handling.queries import ListFilters
 from tracker.handling.workflow import ProposalState, allowed_actions
 from tracker.instructions import operations as instruction_ops
@@ -38,9 +41,13 @@ from tracker.supervision.permissions import can_urge
 bp = Blueprint("proposals", __name__)
 
 
-def load_visible_proposal(proposal_id: int) -> Proposal:
+def load_visible_proposal(proposal_id: int, *options) -> Proposal:
     """The item, or 404 when it does not exist or belongs to other units."""
-    proposal = load_or_404(Proposal, proposal_id)
+    proposal = (db.session.scalar(select(Proposal).where(Proposal.id == proposal_id)
+                                  .options(*options)) if options
+                else load_or_404(Proposal, proposal_id))
+    if proposal is None:
+        abort(404)
     if not permissions.can_view_proposal(current_user, proposal):
         raise Hidden()
     return proposal
@@ -173,10 +180,29 @@ def register():
     return render_template("proposals/new.html", form=form), 422 if form.errors else 200
 
 
+# Everything the item page shows, loaded with the item (a fixed number of queries, however
+# many units, contacts and opinions it has).
+_ASSIGNMENT_LOADS = (
+    joinedload(Assignment.unit), joinedload(Assignment.section), joinedload(Assignment.drafter),
+    joinedload(Assignment.extension).options(joinedload(DeadlineExtension.requested_by),
+                                             joinedload(DeadlineExtension.decided_by)),
+    selectinload(Assignment.contacts).joinedload(Contact.created_by),
+    selectinload(Assignment.opinions).options(
+        joinedload(CoOpinion.attachment), joinedload(CoOpinion.submitted_by),
+        joinedload(CoOpinion.decided_by)),
+)
+DETAIL_LOADS = (
+    joinedload(Proposal.meeting), selectinload(Proposal.authors),
+    selectinload(Proposal.members).joinedload(Proposal.meeting),
+    joinedload(Proposal.merged_into).joinedload(Proposal.meeting),
+    selectinload(Proposal.assignments).options(*_ASSIGNMENT_LOADS),
+)
+
+
 @bp.get("/proposals/<int:proposal_id>")
 @login_required
 def detail(proposal_id: int):
-    proposal = load_visible_proposal(proposal_id)
+    proposal = load_visible_proposal(proposal_id, *DETAIL_LOADS)
     urging = any(can_urge(current_user, a) for a in proposal.assignments)
     return render_template(
         "proposals/detail.html",

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import joinedload
 
 from tracker.accounts.models import User
 from tracker.accounts.permissions import is_supervisor
@@ -57,7 +58,8 @@ def issued_reply(assignment) -> Reply | None:
 def ratings_of(reply: Reply) -> dict[int, Rating]:
     """The answers in so far, by author id."""
     return {r.author_id: r for r in db.session.scalars(
-        select(Rating).where(Rating.reply_id == reply.id))}
+        select(Rating).where(Rating.reply_id == reply.id)
+        .options(joinedload(Rating.entered_by)))}
 
 
 def outcome(assignment) -> Satisfaction | None:
