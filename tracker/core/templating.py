@@ -2,15 +2,66 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import quote
 
-from flask import Flask
+from flask import Flask, g, url_for
+from werkzeug.routing import BuildError
 
 from tracker.core.time import to_local, today
 
 
+# What werkzeug's converters leave unquoted in a path segment (BaseConverter.to_url).
+_SAFE = "!$&'()*+,/:;=@"
+
+
+class UrlPattern:
+    """An endpoint's address with its variable parts left open, built once per request: a
+    list page links every row without asking the URL map again (url_for costs ~20 µs)."""
+
+    __slots__ = ("_parts",)
+
+    def __init__(self, parts: list[str | int]) -> None:
+        self._parts = parts  # text, and the positions of the values in between
+
+    def __call__(self, *values) -> str:
+        return "".join(part if isinstance(part, str) else quote(str(values[part]), safe=_SAFE)
+                       for part in self._parts)
+
+
+# Values no real address holds, to find where each variable part lands.
+_SENTINEL_INT = 1_987_654_321
+
+
+def url_pattern(endpoint: str, *names: str) -> UrlPattern:
+    """``url_pattern("proposals.detail", "proposal_id")(7) == url_for(..., proposal_id=7)``."""
+    cache = g.setdefault("url_patterns", {})
+    key = (endpoint, names)
+    if key not in cache:
+        samples: dict[str, object] = {}
+        for i, name in enumerate(names):
+            samples[name] = _SENTINEL_INT + i
+        try:
+            url = url_for(endpoint, **samples)
+        except BuildError:  # a non-integer part: a text sentinel instead
+            samples = {name: f"zzsentinel{i}zz" for i, name in enumerate(names)}
+            url = url_for(endpoint, **samples)
+        parts: list[str | int] = [url]
+        for i, value in enumerate(samples.values()):
+            expanded: list[str | int] = []
+            for part in parts:
+                if isinstance(part, str) and str(value) in part:
+                    before, after = part.split(str(value), 1)
+                    expanded += [before, i, after]
+                else:
+                    expanded.append(part)
+            parts = expanded
+        cache[key] = UrlPattern([p for p in parts if p != ""])
+    return cache[key]
+
+
 def register(app: Flask) -> None:
     """The helpers of every page; each package adds its own in its init_app()."""
-    app.jinja_env.globals.update(today=today)
+    app.jinja_env.globals.update(today=today, url_pattern=url_pattern)
 
     @app.template_filter("localtime")
     def _localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
