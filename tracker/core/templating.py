@@ -9,7 +9,6 @@ from werkzeug.routing import BuildError
 
 from tracker.core.time import to_local, today
 
-
 # What werkzeug's converters leave unquoted in a path segment (BaseConverter.to_url).
 _SAFE = "!$&'()*+,/:;=@"
 
