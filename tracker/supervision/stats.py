@@ -218,11 +218,11 @@ def _assignment_counts(scope: Scope, on: date, figures: dict[int, UnitFigures]) 
     """Every per-unit figure but 超期未办 from the running totals (tracker.supervision.rollup),
     by unit, role and state; 超期未办 from the open assignments past their deadline."""
     query = _in_scope(
-        select(FigureCount.unit_id, FigureCount.role, FigureCount.state,
+        select(FigureCount.unit_id, FigureCount.role,
                *[func.sum(getattr(FigureCount, name)) for name in COUNTERS])
-        .group_by(FigureCount.unit_id, FigureCount.role, FigureCount.state),
+        .group_by(FigureCount.unit_id, FigureCount.role),
         FigureCount, scope)
-    for unit_id, role, _state, *values in db.session.execute(query):
+    for unit_id, role, *values in db.session.execute(query):
         unit = figures.get(unit_id)
         if unit is None:
             continue
