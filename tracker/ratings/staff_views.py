@@ -9,7 +9,8 @@ from tracker.accounts.permissions import admin_required
 from tracker.core.errors import Hidden, PermissionDenied, ValidationFailed
 from tracker.core.views import FAILED, apply_errors, attempt, load_or_404
 from tracker.extensions import db
-from tracker.files.storage import path_of
+from tracker.files.storage import attachment_key
+from tracker.files.store import store
 from tracker.handling import permissions
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import AssignmentState
@@ -54,7 +55,7 @@ def enter_rating(reply_id: int):
             except Exception:
                 db.session.rollback()
                 if scan is not None:
-                    path_of(scan).unlink(missing_ok=True)
+                    store().delete(attachment_key(scan))
                 raise
             flash(_saved_message(rating, assignment), "success")
             return redirect(url_for("proposals.detail", proposal_id=assignment.proposal_id,
