@@ -1,13 +1,22 @@
 """Files written for a transaction (the signed letter of 发文) live or die with it: removed
-when it rolls back or is abandoned, kept for good once it commits — savepoints included."""
+when it rolls back or is abandoned, kept for good once it commits — savepoints included; on
+the local folders and on an S3 server alike."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from tracker.accounts.models import User
 from tracker.extensions import db
 from tracker.files.storage import put_in_transaction
 from tracker.files.store import store
+
+
+@pytest.fixture(autouse=True, params=["local", "s3"])
+def backend(request):
+    if request.param == "s3":
+        request.getfixturevalue("on_s3")
+    return request.param
 
 
 def _touch_database() -> None:
