@@ -90,7 +90,10 @@ def test_the_signing_passwords_file_is_never_an_object(app, ctx, monkeypatch):
     inside = units / "passwords.json"
     inside.write_text('{"k.p12": "secret"}')
     monkeypatch.setitem(app.config, "SIGNING_PASSWORDS_FILE", str(inside))
-    listed = [key for key, _ in store().iterate("signing/")]
+    try:
+        listed = [key for key, _ in store().iterate("signing/")]
+    finally:
+        inside.unlink()  # the folder is the session's: leave no stray file to later tests
     assert "signing/units/k.p12" in listed
     assert not any("passwords" in key for key in listed)
 
