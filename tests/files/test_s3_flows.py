@@ -156,3 +156,32 @@ def test_a_key_and_seal_installed_on_s3_sign_the_letter(app, on_s3, world, make_
         pdf = stored_letter(reply)
         assert read_object(on_s3, f"letters/{reply.pdf_name}") == pdf
         assert inspect(pdf, keys.trust_roots()).ok
+
+
+def test_an_unreachable_store_refuses_the_upload_with_a_503(app, world, make_client,
+                                                           monkeypatch):
+    from tests.support.storage import s3_settings
+
+    with app.test_request_context():
+        w = _rows(world)
+        proposal = make_proposal(w.clerk, w.meeting)
+        lead, co = assign(proposal, w.clerk, lead=w.health, co=[w.hr])
+        operations.accept_assignment(lead, w.health_clerk)
+        operations.accept_assignment(co, w.hr_clerk)
+        operations.dispatch_assignment(co, w.hr_clerk, section_id=w.hr_section.id,
+                                       drafter_id=w.hr_drafter.id)
+        db.session.commit()
+        co_id = co.id
+    for key, value in s3_settings("http://127.0.0.1:9", "s3://tracker-down/files").items():
+        monkeypatch.setitem(app.config, key, value)
+    hr = make_client()
+    hr.login("hr_drafter")
+    response = hr.post_form(f"/assignments/{co_id}/actions/submit_opinion", {
+        "text": "同意主办单位意见。", "attachment": (io.BytesIO(PDF), "会办意见.pdf"),
+    }, content_type="multipart/form-data")
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "文件存储暂时不可用" in page and "127.0.0.1:9" not in page
+    with app.app_context():
+        assert db.session.scalar(select(CoOpinion).where(CoOpinion.assignment_id == co_id)) \
+            is None

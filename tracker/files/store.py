@@ -29,6 +29,7 @@ from typing import Protocol
 from flask import current_app
 
 from tracker.config import check_storage_url, s3_bucket_and_prefix
+from tracker.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +38,29 @@ NAMESPACES = ("uploads/", "letters/", "signing/units/")
 _SEGMENT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}")
 
 
-class StoreError(Exception):
-    """The store could not be used (unreachable, refused, misconfigured)."""
+class StoreError(DomainError):
+    """The store could not be used (unreachable, refused, misconfigured). A request that
+    meets it answers 503 with a message for the user (and rolls back, deleting what its
+    transaction put); ``str()`` is the detail, for the log and the operator."""
+
+    status = 503
+
+    def __init__(self, detail: str,
+                 message: str = "文件存储暂时不可用，操作未完成，请稍后重试；如持续出现请联系系统管理员。"):
+        super().__init__(message)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 class MissingObject(StoreError, KeyError):
     """No object under that key."""
+
+    status = 404
+
+    def __init__(self, key: str):
+        super().__init__(key, "找不到该文件。")
 
 
 def check_key(key: str) -> str:
@@ -219,11 +237,13 @@ class S3Store:
             if code in ("NoSuchKey", "404", "NotFound"):
                 raise MissingObject(key) from None
             if code == "NoSuchBucket":
-                raise StoreError(f"存储桶 {self.bucket} 不存在（请先运行 flask storage init）。") \
-                    from exc
-            raise StoreError(f"{what} {key}: {code or exc}") from exc
+                detail = f"存储桶 {self.bucket} 不存在（请先运行 flask storage init）。"
+            else:
+                detail = f"{what} {key}: {code or exc}"
         except BotoCoreError as exc:  # connection refused, timeouts, bad credentials setup
-            raise StoreError(f"{what} {key}: {exc}") from exc
+            detail = f"{what} {key}: {exc}"
+        logger.error("S3 store %s: %s", self.url, detail)
+        raise StoreError(detail)
 
     def put(self, key: str, data: bytes) -> None:
         self._call("put", key, "put_object", Key=self._name(key), Body=data,
