@@ -110,7 +110,8 @@ class LocalStore:
 
         path = self._path(key)
         private_folder(path.parent)
-        # Written beside and renamed: a reader never sees half a file, a crash leaves none.
+        # Written beside and renamed: a reader never sees half a file; a crash leaves at most
+        # a hidden .partial file, which is never listed.
         partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
         try:
             write_private(partial, data)
