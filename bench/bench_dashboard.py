@@ -61,7 +61,7 @@ def build(url: str, folder: Path):
     app = create_app({
         "DATABASE_URL": url, "SECRET_KEY": "bench-" + "x" * 40, "ENV": "development",
         "UPLOAD_DIR": str(folder / "uploads"), "LETTER_DIR": str(folder / "letters"),
-        "SIGNING_DIR": str(folder / "signing"),
+        "SIGNING_DIR": str(folder / "signing"), "STORAGE_URL": "",
         "SIGNING_PASSWORDS_FILE": str(folder / "signing" / "passwords.json"),
         "TESTING": True,  # (keeps the demo from writing its accounts file)
     })

@@ -97,7 +97,7 @@ def one_run(url: str, folder: Path, content: bytes) -> tuple[float, float, int]:
     app = create_app({
         "DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "bench-" + "x" * 40,
         "UPLOAD_DIR": str(folder / "uploads"), "LETTER_DIR": str(folder / "letters"),
-        "SIGNING_DIR": str(folder / "signing"), "ENV": "development",
+        "SIGNING_DIR": str(folder / "signing"), "STORAGE_URL": "", "ENV": "development",
     })
     with app.app_context():
         flask_migrate.upgrade()

@@ -36,6 +36,7 @@ def main() -> None:
         "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}", "TESTING": True,
         "SECRET_KEY": "bench-" + "x" * 40, "UPLOAD_DIR": str(folder / "uploads"),
         "LETTER_DIR": str(folder / "letters"), "SIGNING_DIR": str(folder / "signing"),
+        "STORAGE_URL": "",
         "ENV": "development", "QUEUE_URL": "memory://", "SMTP_HOST": "127.0.0.1",
         "SMS_GATEWAY_URL": "http://127.0.0.1:9/sms", "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_KIB": 8, "ARGON2_PARALLELISM": 1,

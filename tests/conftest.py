@@ -127,3 +127,22 @@ def empty_job_queue():
 
     clear()
     yield
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3 protocol server (moto_server) in its own process: the app talks HTTP to it,
+    nothing of boto3 is mocked. One per session (per xdist worker); its URL."""
+    from tests.support.storage import start_s3_server
+
+    with start_s3_server(tmp_path_factory.mktemp("s3")) as url:
+        yield url
+
+
+@pytest.fixture
+def on_s3(app, s3_server, monkeypatch):
+    """The app's store switched, for this test, to a fresh prefix of a bucket on the S3
+    server, configured as production would be (STORAGE_URL, S3_* settings)."""
+    from tests.support.storage import use_s3
+
+    yield use_s3(app, s3_server, monkeypatch)

@@ -79,17 +79,19 @@ def assign(proposal, clerk: User, lead: Unit | None = None, co=(), separate=(), 
     return handling.assign_proposal(proposal, clerk, choices, **kw)
 
 
-_KEYS: dict[tuple[str, str], dict] = {}
+_KEYS: dict[tuple[str, str, str], dict] = {}
 KEY_COLUMNS = ("sign_p12_name", "seal_name", "sign_subject", "sign_not_after")
 
 
 def give_keys(unit: Unit) -> None:
     """A demo-CA certificate and seal for ``unit``, as an administrator would upload them.
 
-    Made and installed once per signing folder and unit name; later worlds reuse the files
-    (key generation and PKCS#12 password hashing are the slow part).
+    Made and installed once per store, signing folder and unit name; later worlds reuse the
+    files (key generation and PKCS#12 password hashing are the slow part).
     """
-    cache_key = (current_app.config["SIGNING_DIR"], unit.name)
+    from tracker.files.store import store
+
+    cache_key = (store().url, current_app.config["SIGNING_DIR"], unit.name)
     if cache_key not in _KEYS:
         password = "pw-" + unit.name
         p12 = democa.unit_p12(democa.ensure_ca(), unit.name, password)

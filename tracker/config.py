@@ -25,6 +25,16 @@ DEFAULTS: dict[str, object] = {
     # their passwords in TRACKER_SIGNING_PASSWORD_<unit id> or in the JSON file named here.
     "SIGNING_DIR": str(INSTANCE_DIR / "signing"),
     "SIGNING_PASSWORDS_FILE": str(INSTANCE_DIR / "signing" / "passwords.json"),
+    # Where uploads, issued letters and the units' keys and seals are kept (tracker/files/
+    # store.py): "" = the local folders above (UPLOAD_DIR, LETTER_DIR, SIGNING_DIR/units);
+    # "s3://bucket[/prefix]" = an S3-compatible server shared by every app server. The
+    # signing passwords and trust roots stay local files whatever this says.
+    "STORAGE_URL": "",
+    # The S3 server (empty: AWS itself), its region, and keys (empty: boto3's usual chain).
+    "S3_ENDPOINT_URL": "",
+    "S3_REGION": "us-east-1",
+    "S3_ACCESS_KEY": "",
+    "S3_SECRET_KEY": "",
     # Trusted root certificates for verification: PEM/DER files or folders separated by
     # os.pathsep; empty means every certificate file in SIGNING_DIR/trust.
     "TRUST_ROOTS": "",
@@ -129,6 +139,10 @@ def load(overrides: dict | None = None) -> dict:
         raise RuntimeError(
             f"TRACKER_PUBLIC_BASE_URL 应为 http(s)://主机[/路径]，现在是「{base_url}」。")
     cfg["PUBLIC_BASE_URL"] = base_url
+    try:
+        cfg["STORAGE_URL"] = check_storage_url(str(cfg["STORAGE_URL"] or ""))
+    except ValueError as exc:
+        raise RuntimeError(f"TRACKER_STORAGE_URL 有误：{exc}") from None
     cfg["RESULT_CLASS_MAP"] = parse_result_classes(str(cfg["RESULT_CLASSES"]))
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_db_url(str(cfg["DATABASE_URL"]))
     # No pool_pre_ping: a dead PostgreSQL connection is found on checkout without a round
@@ -160,6 +174,27 @@ def parse_result_classes(text: str) -> dict[str, str]:
     if not classes:
         raise RuntimeError("TRACKER_RESULT_CLASSES 至少要有一个办理结果类别。")
     return classes
+
+
+_S3_URL = re.compile(r"s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(/[A-Za-z0-9_.\-/]*)?")
+
+
+def check_storage_url(url: str) -> str:
+    """A store address (tracker.files.store), normalised: "" or "file:" (the configured
+    folders), "file:/root", or "s3://bucket[/prefix]"; ValueError otherwise."""
+    url = url.strip()
+    if url in ("", "file:") or url.startswith("file:/"):
+        return url
+    if _S3_URL.fullmatch(url):
+        return url.rstrip("/")
+    raise ValueError(f"存储地址应为空、file: 或 s3://存储桶[/前缀]，现在是「{url}」。")
+
+
+def s3_bucket_and_prefix(url: str) -> tuple[str, str]:
+    match = _S3_URL.fullmatch(check_storage_url(url))
+    if match is None:
+        raise ValueError(f"不是 S3 存储地址：「{url}」。")
+    return match.group(1), (match.group(2) or "").strip("/")
 
 
 def normalise_db_url(url: str) -> str:

@@ -25,8 +25,8 @@ from tracker.replies.models import Reply
 from tracker.supervision import stats
 
 
-def _text(path) -> str:
-    with pdfplumber.open(io.BytesIO(path.read_bytes())) as doc:
+def _text(pdf: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
         return "\n".join(page.extract_text() or "" for page in doc.pages)
 
 

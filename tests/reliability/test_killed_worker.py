@@ -26,7 +26,7 @@ from tracker.extensions import db
 from tracker.handling.models import Assignment
 
 CONFIG_KEYS = ("DATABASE_URL", "SECRET_KEY", "UPLOAD_DIR", "LETTER_DIR", "SIGNING_DIR",
-               "SIGNING_PASSWORDS_FILE", "ENV", "TESTING")
+               "SIGNING_PASSWORDS_FILE", "STORAGE_URL", "ENV", "TESTING")
 
 # action -> (the state it starts from, the actor's world key, the state it leads to)
 STEPS = {

@@ -208,15 +208,20 @@ def test_uploads_and_letters_are_private(app, ctx, tmp_path, usual_umask):
 
     folder = tmp_path / "letters"
     folder.mkdir(mode=0o755)
-    storage.write_in_transaction(folder / "letter.pdf", b"%PDF-1.7 letter")
-    ctx.commit()
+    app.config["LETTER_DIR"], before = str(folder), app.config["LETTER_DIR"]
+    try:
+        storage.put_in_transaction("letters/letter.pdf", b"%PDF-1.7 letter")
+        ctx.commit()
+    finally:
+        app.config["LETTER_DIR"] = before
     assert mode(folder / "letter.pdf") == 0o600
     assert mode(folder) == 0o700
+    assert [p.name for p in folder.iterdir()] == ["letter.pdf"]  # no partial file left
 
     content, _ = storage.check_upload(
         FileStorage(io.BytesIO(b"%PDF-1.7 upload"), filename="a.pdf"), "file")
     target = storage.upload_dir() / "probe.pdf"
-    storage.write_in_transaction(target, content)
+    storage.put_in_transaction("uploads/probe.pdf", content)
     ctx.commit()
     try:
         assert mode(target) == 0o600

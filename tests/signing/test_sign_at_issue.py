@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from tests.handling.conftest import w  # noqa: F401 — the fixture
 from tests.support.handling import bring_to
 from tracker.core.errors import DomainError
 from tracker.extensions import db
+from tracker.files.store import store
 from tracker.replies import letter
 from tracker.replies.models import DocSeries
 from tracker.signing import codes, democa, keys
@@ -30,7 +30,7 @@ def _issue(w):
 
 
 def _stored(reply) -> bytes:
-    return letter.stored_letter(reply).read_bytes()
+    return letter.stored_letter(reply)
 
 
 def _validate(data: bytes, roots):
@@ -125,11 +125,15 @@ def _nothing_issued(assignment, before_files: set[str]):
     assert assignment.state == "signed"
     reply = letter.queries.current_reply(assignment)
     assert reply.issued_at is None and reply.doc_number is None and reply.pdf_name is None
-    assert set(os.listdir(letter.letters_dir())) == before_files
+    assert _letters() == before_files
+
+
+def _letters() -> set[str]:
+    return {key for key, _ in store().iterate("letters/")}
 
 
 def _attempt(w, assignment) -> SigningFailed:
-    before = set(os.listdir(letter.letters_dir()))
+    before = _letters()
     series_before = db.session.scalar(select(func.coalesce(func.sum(DocSeries.last_number), 0))
                                       .where(DocSeries.unit_id == assignment.unit_id))
     with pytest.raises(SigningFailed) as failure:
@@ -159,8 +163,7 @@ def test_an_expired_certificate_leaves_the_reply_unissued(w):
     # An administrator could not upload it (the form refuses), so put it in place directly.
     p12 = democa.unit_p12(democa.ensure_ca(), "省卫生健康委员会", "old",
                           days=5, not_before=datetime.now(UTC) - timedelta(days=30))
-    folder = keys.signing_dir() / "units"
-    (folder / "expired.p12").write_bytes(p12)
+    store().put(keys.unit_file_key("expired.p12"), p12)
     passwords = Path(current_app.config["SIGNING_PASSWORDS_FILE"])
     stored = json.loads(passwords.read_text())
     stored["expired.p12"] = "old"

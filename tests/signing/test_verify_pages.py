@@ -39,7 +39,7 @@ def issue_letter(app, world) -> SimpleNamespace:
         proposal = assignment.proposal
         letter = SimpleNamespace(
             code=reply.verify_code, doc_number=reply.doc_number, sha256=reply.pdf_sha256,
-            pdf=stored_letter(reply).read_bytes(), cert=reply.signed_by_cert,
+            pdf=stored_letter(reply), cert=reply.signed_by_cert,
             issued_at=reply.issued_at, meeting=proposal.meeting.name, number=proposal.number)
         db.session.remove()
     return letter
@@ -241,17 +241,17 @@ def test_a_broken_pdf_gets_a_verdict_not_an_error(make_client, database, content
 def test_a_letter_stored_before_signing_existed_is_recognised(app, world, make_client):
     """Letters issued before letters were signed have no verification code."""
     from tracker.accounts.models import User
+    from tracker.files.store import store
     from tracker.letters import render_letter
     from tracker.letters.samples import sample_letter
     from tracker.replies import operations
-    from tracker.replies.letter import letters_dir
 
     with app.test_request_context():
         pdf = render_letter(sample_letter(1))
         w = SimpleNamespace(**{k: db.session.get(_model_for(k), v)
                                for k, v in vars(world).items()})
         assignment = bring_to(w, "signed")
-        (letters_dir() / "before-signing.pdf").write_bytes(pdf)
+        store().put("letters/before-signing.pdf", pdf)
         clerk = db.session.scalar(select(User).where(User.username == "health_clerk"))
         reply = operations.issue_reply(assignment, clerk, letter={
             "pdf_name": "before-signing.pdf", "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
@@ -380,13 +380,14 @@ def test_an_unknown_or_malformed_code_is_a_clear_404(make_client, database, code
 
 
 def test_a_letter_whose_file_went_missing_is_a_clear_404(app, world, make_client):
-    from tracker.replies.letter import stored_letter
+    from tracker.files.store import store
+    from tracker.replies.letter import letter_key
     from tracker.replies.models import Reply
 
     letter = issue_letter(app, world)
     with app.app_context():
         reply = db.session.scalar(select(Reply).where(Reply.verify_code == letter.code))
-        stored_letter(reply).unlink()
+        store().delete(letter_key(reply))
     response = make_client().get(f"/verify/{letter.code}/letter.pdf")
     assert response.status_code == 404
     assert "暂时无法提供" in text_of(response)

@@ -145,6 +145,7 @@ def build_app(url: str, tmp_path, **extra):
         "LETTER_DIR": str(tmp_path / "letters"),
         "SIGNING_DIR": str(tmp_path / "signing"),
         "SIGNING_PASSWORDS_FILE": str(tmp_path / "signing" / "passwords.json"),
+        "STORAGE_URL": "",  # the local folders above, whatever the environment says
         "ENV": "development",
         "QUEUE_URL": "memory://",
         **CHEAP_ARGON2,

@@ -78,6 +78,7 @@ def flask_cli(app, tmp_path: Path, *args: str, timeout: float = 60) -> subproces
         "TRACKER_LETTER_DIR": app.config["LETTER_DIR"],
         "TRACKER_SIGNING_DIR": app.config["SIGNING_DIR"],
         "TRACKER_SIGNING_PASSWORDS_FILE": app.config["SIGNING_PASSWORDS_FILE"],
+        "TRACKER_STORAGE_URL": app.config["STORAGE_URL"],
         "TRACKER_ENV": "development",
         "PYTHONWARNINGS": "ignore",
     })

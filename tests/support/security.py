@@ -829,11 +829,11 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
         replies.approve_draft(issued, user, seen_version_id=reply_queries.latest_draft(issued).id)
     signer = db.session.scalar(select(User).where(User.username == "health_signer"))
     replies.sign_reply(issued, signer, seen_version_id=reply_queries.latest_draft(issued).id)
-    from tracker.replies.letter import letters_dir
+    from tracker.files.store import store
 
     pdf = b"%PDF-1.4\n% security scenario letter\n%%EOF\n"
     name = f"scenario-{issued.id}-{SECRET[:8]}.pdf"
-    (letters_dir() / name).write_bytes(pdf)
+    store().put(f"letters/{name}", pdf)
     replies.issue_reply(issued, w.health_clerk, letter={
         "pdf_name": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(), "pdf_size": len(pdf),
         "verify_code": VERIFY_CODE})
@@ -895,7 +895,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
         leader_id=world_ids.health_leader, note=f"{SECRET}呈批说明")
 
     # A batch of printed 征询意见表 that health's clerk asked for (its file made).
-    from tracker.ratings.batch import batch_dir
+    from tracker.files.store import store
     from tracker.ratings.choices import PrintStatus
     from tracker.ratings.models import PrintBatch
 
@@ -904,7 +904,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
                              file_name="scenario.pdf")
     db.session.add(print_batch)
     db.session.flush()
-    (batch_dir() / "scenario.pdf").write_bytes(PDF)
+    store().put("uploads/batches/scenario.pdf", PDF)
 
     # A job that failed and a message given up, for the administrators' queue page.
     from tracker.core.time import utcnow

@@ -1,4 +1,5 @@
-"""Checked, randomly named storage for uploads; files that live or die with a transaction."""
+"""Checked, randomly named uploads; private local files; objects that live or die with a
+transaction (on whichever store is configured: tracker.files.store)."""
 from __future__ import annotations
 
 import hashlib
@@ -17,6 +18,7 @@ from tracker.config import ALLOWED_UPLOADS
 from tracker.core.errors import ValidationFailed
 from tracker.extensions import db
 from tracker.files.models import Attachment
+from tracker.files.store import MissingObject, Store, store
 
 # The first bytes each allowed type must start with: the type is judged by content.
 MAGIC = {
@@ -29,7 +31,11 @@ MAGIC = {
 }
 
 
+UPLOADS = "uploads/"
+
+
 def upload_dir() -> Path:
+    """The local uploads folder (the local backend's ``uploads/``)."""
     return private_folder(Path(current_app.config["UPLOAD_DIR"]))
 
 
@@ -122,7 +128,7 @@ def store_upload(upload: FileStorage, *, field: str, proposal_id: int, unit_id: 
     """
     content, ext = check_upload(upload, field)
     stored = f"{secrets.token_hex(16)}.{ext}"
-    write_in_transaction(upload_dir() / stored, content)
+    put_in_transaction(UPLOADS + stored, content)
     original = Path((upload.filename or "").replace("\\", "/")).name[:200] or f"附件.{ext}"
     attachment = Attachment(
         proposal_id=proposal_id,
@@ -138,26 +144,35 @@ def store_upload(upload: FileStorage, *, field: str, proposal_id: int, unit_id: 
     return attachment
 
 
-def path_of(attachment: Attachment) -> Path:
-    return upload_dir() / attachment.stored_name
+def attachment_key(attachment: Attachment) -> str:
+    return UPLOADS + attachment.stored_name
+
+
+def read_attachment(attachment: Attachment) -> bytes | None:
+    """The stored file's content, or None when the store has no such object."""
+    try:
+        return store().get(attachment_key(attachment))
+    except MissingObject:
+        return None
 
 
 # --- files that belong to a transaction ----------------------------------------------------
 #
-# A file written for rows that are not committed yet (the signed letter of 发文) must not
-# outlive them: it is removed when its transaction ends without committing (rollback, a
-# failed COMMIT, the session closed), and kept for good once the outermost transaction has
-# committed. A savepoint that commits hands its files to the enclosing transaction.
+# An object put for rows that are not committed yet (the signed letter of 发文, an upload)
+# must not outlive them: it is deleted from the store when its transaction ends without
+# committing (rollback, a failed COMMIT, the session closed), and kept for good once the
+# outermost transaction has committed. A savepoint that commits hands its objects to the
+# enclosing transaction. The same holds on every backend (local folders, S3).
 
 _WRITTEN = "files_written"  # session.info: {owning transaction: _Written}
 logger = logging.getLogger(__name__)
 
 
 class _Written:
-    __slots__ = ("committed", "paths")
+    __slots__ = ("committed", "objects")
 
     def __init__(self) -> None:
-        self.paths: list[Path] = []
+        self.objects: list[tuple[Store, str]] = []
         self.committed = False
 
 
@@ -168,16 +183,17 @@ def _owner(transaction: SessionTransaction) -> SessionTransaction:
     return transaction
 
 
-def write_in_transaction(path: Path, content: bytes) -> None:
-    """Write a file that is removed unless the session's current transaction commits."""
+def put_in_transaction(key: str, content: bytes) -> None:
+    """Put an object that is deleted again unless the session's current transaction
+    commits."""
+    target = store()
     session = db.session()
     transaction = session.get_nested_transaction() or session.get_transaction()
     if transaction is None:
-        transaction = session.begin()  # the file belongs to the next commit, not to none
+        transaction = session.begin()  # the object belongs to the next commit, not to none
     written = session.info.setdefault(_WRITTEN, {})
-    written.setdefault(_owner(transaction), _Written()).paths.append(path)
-    private_folder(path.parent)
-    write_private(path, content)  # registered first: a partial write is removed too
+    written.setdefault(_owner(transaction), _Written()).objects.append((target, key))
+    target.put(key, content)  # registered first: a put that fails half-way is deleted too
 
 
 @event.listens_for(db.session, "after_commit")
@@ -199,10 +215,11 @@ def _ended(session: Session, transaction: SessionTransaction) -> None:
     if entry.committed:
         if transaction.parent is not None:  # a savepoint: the outer transaction decides
             outer = written.setdefault(_owner(transaction.parent), _Written())
-            outer.paths.extend(entry.paths)
+            outer.objects.extend(entry.objects)
         return
-    for path in entry.paths:
+    for target, key in entry.objects:
         try:
-            path.unlink(missing_ok=True)
-        except OSError:  # cleanup must not break the rollback; the file is named in the log
-            logger.exception("could not remove %s after its transaction rolled back", path)
+            target.delete(key)
+        except Exception:  # cleanup must not break the rollback; the object is named in the log
+            logger.exception("could not delete %s from %s after its transaction rolled back",
+                             key, target.url)

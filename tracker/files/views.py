@@ -1,6 +1,7 @@
 """Authorised downloads of uploaded files."""
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 from flask import Blueprint, abort, send_file
@@ -9,7 +10,7 @@ from flask_login import current_user, login_required
 from tracker.core.errors import Hidden
 from tracker.core.views import load_or_404
 from tracker.files.models import Attachment
-from tracker.files.storage import path_of
+from tracker.files.storage import read_attachment
 
 bp = Blueprint("files", __name__)
 
@@ -39,8 +40,10 @@ def download(attachment_id: int):
     attachment = load_or_404(Attachment, attachment_id)
     if not can_download(current_user, attachment):
         raise Hidden()
-    path = path_of(attachment)
-    if not path.is_file():
+    content = read_attachment(attachment)
+    if content is None:
         abort(404)
-    return send_file(path, mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.original_name, max_age=0)
+    # At most MAX_UPLOAD_MB: read whole from any store (an S3 object as from a file).
+    return send_file(io.BytesIO(content), mimetype=attachment.content_type,
+                     as_attachment=True, download_name=attachment.original_name, max_age=0,
+                     etag=attachment.sha256)

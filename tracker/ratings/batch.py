@@ -7,9 +7,7 @@ batch page; a batch that fails is retried by the queue, then shown as failed wit
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
-from flask import current_app
 from huey import crontab
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,7 +18,7 @@ from tracker.core.errors import PermissionDenied, ValidationFailed
 from tracker.core.states import AssignmentState
 from tracker.core.time import utcnow
 from tracker.extensions import db
-from tracker.files.storage import private_folder, write_private
+from tracker.files.store import MissingObject, store
 from tracker.handling import permissions as handling_permissions
 from tracker.handling.models import Assignment
 from tracker.jobs import queue
@@ -37,8 +35,12 @@ from tracker.replies.models import Reply
 NOTHING = "没有待评价的答复：所选范围内的答复均已收到提出人的评价，或尚未发文。"
 
 
-def batch_dir() -> Path:
-    return private_folder(Path(current_app.config["UPLOAD_DIR"]) / "batches")
+BATCHES = "uploads/batches/"  # locally UPLOAD_DIR/batches, as before the store
+
+
+def batch_key(batch: PrintBatch) -> str | None:
+    """The store key of a batch's PDF (None until it is made)."""
+    return BATCHES + batch.file_name if batch.file_name else None
 
 
 def may_print(user: User) -> bool:
@@ -99,7 +101,7 @@ def build(batch: PrintBatch) -> int:
     pdf = render_pages([form_page(reply, author) for reply, author in forms], TITLE,
                        "rating-forms.html")
     name = f"batch-{batch.id}.pdf"
-    write_private(batch_dir() / name, pdf)
+    store().put(BATCHES + name, pdf)  # the worker writes it, any web server serves it
     batch.file_name = name
     return len(forms)
 
@@ -157,8 +159,11 @@ def batches_of(user: User, limit: int = 20) -> list[PrintBatch]:
         .order_by(PrintBatch.id.desc()).limit(limit)))
 
 
-def file_of(batch: PrintBatch) -> Path | None:
+def file_of(batch: PrintBatch) -> bytes | None:
+    """The finished batch's PDF, or None (not made yet, or not in the store)."""
     if batch.status != PrintStatus.done or not batch.file_name:
         return None
-    path = batch_dir() / batch.file_name
-    return path if path.exists() else None
+    try:
+        return store().get(batch_key(batch))
+    except MissingObject:
+        return None

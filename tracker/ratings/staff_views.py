@@ -9,7 +9,6 @@ from tracker.accounts.permissions import admin_required
 from tracker.core.errors import Hidden, PermissionDenied, ValidationFailed
 from tracker.core.views import FAILED, apply_errors, attempt, load_or_404
 from tracker.extensions import db
-from tracker.files.storage import path_of
 from tracker.handling import permissions
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import AssignmentState
@@ -48,14 +47,8 @@ def enter_rating(reply_id: int):
             apply_errors(form, exc)
             status = 422
         else:
-            scan = rating.scan
-            try:
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                if scan is not None:
-                    path_of(scan).unlink(missing_ok=True)
-                raise
+            # A failed COMMIT rolls back, and the scan's object goes with it (put_in_transaction).
+            db.session.commit()
             flash(_saved_message(rating, assignment), "success")
             return redirect(url_for("proposals.detail", proposal_id=assignment.proposal_id,
                                     _anchor=f"ratings-{assignment.id}"))

@@ -187,8 +187,9 @@ def print_batch_pdf(batch_id: int):
     found = db.session.get(PrintBatch, batch_id)
     if found is None or found.requested_by_id != current_user.id:
         abort(404)
-    path = batches.file_of(found)
-    if path is None:
+    content = batches.file_of(found)
+    if content is None:
         abort(404)
-    return send_file(path, mimetype="application/pdf", as_attachment=True, max_age=0,
+    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
+                     max_age=0,
                      download_name=f"征询意见表-{found.meeting.name}-{found.id}.pdf")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import send_file
 
@@ -24,17 +23,13 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 @dataclass
 class LetterFile:
-    content: bytes | None
-    path: Path | None
+    content: bytes
     mimetype: str
     filename: str
 
 
 def send(file: LetterFile):
     """The file as a response: PDFs shown in the browser, Word files downloaded."""
-    if file.path is not None:
-        return send_file(file.path, mimetype=file.mimetype, as_attachment=False,
-                         download_name=file.filename, max_age=0)
     return send_file(io.BytesIO(file.content), mimetype=file.mimetype,
                      as_attachment=file.mimetype != PDF, download_name=file.filename,
                      max_age=0)
@@ -61,7 +56,7 @@ def opinion_letter(actor, assignment: Assignment, opinion_id: int) -> LetterFile
         raise NotFound("找不到该会办意见函（会办意见尚未批准或不存在）。")
     if not permissions.can_read_opinion(actor, opinion):
         raise Hidden()
-    return LetterFile(letter_of_opinion.render_opinion_letter(assignment, opinion), None, PDF,
+    return LetterFile(letter_of_opinion.render_opinion_letter(assignment, opinion), PDF,
                       letter_of_opinion.letter_filename(assignment, opinion))
 
 
@@ -83,25 +78,25 @@ def issued_reply(assignment: Assignment, round_number: int | None) -> Reply:
 
 
 def draft_pdf(assignment: Assignment, draft: DraftVersion) -> LetterFile:
-    return LetterFile(letter.preview(assignment, draft), None, PDF,
+    return LetterFile(letter.preview(assignment, draft), PDF,
                       f"答复函草稿（第{draft.number}稿）.pdf")
 
 
 def draft_docx(assignment: Assignment, draft: DraftVersion) -> LetterFile:
     data = letter.letter_data(assignment, draft, watermark="草稿")
-    return LetterFile(letter.docx(data), None, DOCX, f"答复函草稿（第{draft.number}稿）.docx")
+    return LetterFile(letter.docx(data), DOCX, f"答复函草稿（第{draft.number}稿）.docx")
 
 
 def issue_preview_pdf(assignment: Assignment, actor) -> LetterFile:
-    return LetterFile(letter.issue_preview(assignment, actor), None, PDF,
+    return LetterFile(letter.issue_preview(assignment, actor), PDF,
                       f"发文预览稿（{letter.next_doc_number(assignment)}）.pdf")
 
 
 def issued_pdf(reply: Reply) -> LetterFile:
-    path = letter.stored_letter(reply)
-    if path is None or not path.is_file():
+    content = letter.stored_letter(reply)
+    if content is None:
         raise NotFound("找不到该答复函文件。")
-    return LetterFile(None, path, PDF, f"{reply.doc_number}.pdf")
+    return LetterFile(content, PDF, f"{reply.doc_number}.pdf")
 
 
 def issued_docx(assignment: Assignment, reply: Reply) -> LetterFile:
@@ -113,4 +108,4 @@ def issued_docx(assignment: Assignment, reply: Reply) -> LetterFile:
         data = letter.letter_data(assignment, reply.draft_version, doc_number=reply.doc_number,
                                   reply=reply, verify_code=reply.verify_code,
                                   on=to_local(reply.issued_at).date())
-    return LetterFile(letter.docx(data), None, DOCX, f"{reply.doc_number}.docx")
+    return LetterFile(letter.docx(data), DOCX, f"{reply.doc_number}.docx")

@@ -6,7 +6,6 @@ import hashlib
 import json
 import secrets
 from datetime import date
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -16,7 +15,8 @@ from tracker.core.errors import DomainError, ValidationFailed
 from tracker.core.states import AssignmentState
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.files.storage import write_in_transaction
+from tracker.files.storage import put_in_transaction
+from tracker.files.store import MissingObject, StoreError, store
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import Action, check
 from tracker.replies import queries
@@ -197,16 +197,25 @@ def sign(pdf: bytes, report: dict, key) -> bytes:
         raise SigningFailed(f"答复函签名失败（{exc}），事项未发文，请联系系统管理员。") from exc
 
 
-def letters_dir() -> Path:
-    path = Path(current_app.config["LETTER_DIR"])
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+LETTERS = "letters/"
 
 
-def stored_letter(reply: Reply) -> Path | None:
-    if not reply.pdf_name:
+def letter_key(reply: Reply) -> str | None:
+    """The store key of the reply's issued letter (None before issue)."""
+    return LETTERS + reply.pdf_name if reply.pdf_name else None
+
+
+def stored_letter(reply: Reply) -> bytes | None:
+    """The issued letter exactly as stored at issue, or None (not issued, or not found)."""
+    key = letter_key(reply)
+    if key is None:
         return None
-    return letters_dir() / reply.pdf_name
+    try:
+        return store().get(key)
+    except MissingObject:
+        current_app.logger.error("the letter of reply %s is missing from the store (%s)",
+                                 reply.id, key)
+        return None
 
 
 def _next_number(assignment: Assignment, kind: SeriesKind) -> int:
@@ -284,16 +293,20 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
             planned.append((item, number, code, data))
         if release_locks:
             transactions.release()  # hold no lock while the letter renders (in a request)
-        letters, paths = [], []
+        letters, stored = [], []
         try:
             for item, number, code, data in planned:
                 pdf = sign(*render(data), key)
                 name = f"{secrets.token_hex(16)}.pdf"
-                path = letters_dir() / name
-                # Removed again unless the issue commits: a letter whose number was never
-                # given must not stay on disk (the retry's letter carries that number too).
-                write_in_transaction(path, pdf)
-                paths.append(path)
+                # Deleted again unless the issue commits: a letter whose number was never
+                # given must not stay in the store (the retry's letter carries that number).
+                stored.append(LETTERS + name)
+                try:
+                    put_in_transaction(LETTERS + name, pdf)
+                except StoreError as exc:
+                    current_app.logger.exception("the letter could not be stored")
+                    raise LetterFailed("答复函无法存档（文件存储暂时不可用），事项未发文，"
+                                       "请稍后重试或联系系统管理员。") from exc
                 letters.append((item, number, {
                     "pdf_name": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(),
                     "pdf_size": len(pdf), "verify_code": code, "signed_by_cert": key.subject,
@@ -304,16 +317,23 @@ def issue_with_letter(assignment: Assignment, actor, *, version: int | None = No
                 assignment, actor, version=version, expected_number=number, letter=letter,
                 member_letters={item.id: (n, data) for item, n, data in members})
         except operations.NumberTaken:
-            for path in paths:
-                path.unlink(missing_ok=True)
+            _delete(stored)
             # Another try needs a new transaction: only the request that owns it may end it.
             if not (release_locks and transactions.release()):
                 raise
         except Exception:
-            for path in paths:
-                path.unlink(missing_ok=True)
+            _delete(stored)
             raise
     raise LetterFailed("发文字号被频繁占用，请稍后重试。")
+
+
+def _delete(keys: list[str]) -> None:
+    """Delete letters that were not issued (their transaction would too, on rollback)."""
+    for each in keys:
+        try:
+            store().delete(each)
+        except StoreError:
+            current_app.logger.exception("could not delete the unissued letter %s", each)
 
 
 def docx(data: dict) -> bytes:

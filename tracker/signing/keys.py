@@ -1,8 +1,10 @@
 """Each unit's signing key (a PKCS#12 file) and seal image, their passwords, trusted roots.
 
-Files live under SIGNING_DIR with random names; the unit row names them. A unit's password
-is read from the environment (TRACKER_SIGNING_PASSWORD_<unit id>) or from the JSON file
-SIGNING_PASSWORDS_FILE ({"<key file name>": "…"}, mode 600), never from the database.
+Keys and seals are objects of the file store (tracker.files.store) under ``signing/units/``
+with random names (locally: SIGNING_DIR/units); the unit row names them. A unit's password
+is read from the environment (TRACKER_SIGNING_PASSWORD_<unit id>) or from the local JSON
+file SIGNING_PASSWORDS_FILE ({"<key file name>": "…"}, mode 600): never from the database,
+never from the shared store. Trusted roots are local files too.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from flask import current_app
 
 from tracker.core.errors import DomainError, ValidationFailed
 from tracker.files.storage import private_folder
+from tracker.files.store import MissingObject, StoreError, store
 
 SEAL_MAX_BYTES = 2 * 1024 * 1024
 P12_MAX_BYTES = 1024 * 1024
@@ -49,8 +52,12 @@ def signing_dir() -> Path:
     return private_folder(Path(current_app.config["SIGNING_DIR"]))
 
 
-def _units_dir() -> Path:
-    return private_folder(signing_dir() / "units")
+UNITS = "signing/units/"
+
+
+def unit_file_key(name: str) -> str:
+    """The store key of a unit's key or seal file named ``name`` on the unit row."""
+    return UNITS + name
 
 
 def _env_name(unit_id: int) -> str:
@@ -186,40 +193,43 @@ def install_unit_keys(unit, *, p12: bytes | None, password: str | None,
     elif not unit.seal_name:
         raise ValidationFailed("请同时上传本单位的印章图片（透明背景 PNG）。",
                                {"seal": ["请同时上传本单位的印章图片（透明背景 PNG）。"]})
-    folder = _units_dir()
-    written: list[Path] = []
+    target = store()
+    written: list[str] = []
     try:
         if p12 is not None:
             name = f"{secrets.token_hex(16)}.p12"
-            _write_private(folder / name, p12)
-            written.append(folder / name)
+            written.append(unit_file_key(name))
+            target.put(unit_file_key(name), p12)
             store_password(unit, name, password or "")
             unit.sign_p12_name = name
             unit.sign_subject = subject_name(cert)
             unit.sign_not_after = cert.not_valid_after_utc.replace(tzinfo=None)
         if seal is not None:
             name = f"{secrets.token_hex(16)}.png"
-            _write_private(folder / name, seal)
-            written.append(folder / name)
+            written.append(unit_file_key(name))
+            target.put(unit_file_key(name), seal)
             unit.seal_name = name
-    except Exception:
-        for path in written:
-            path.unlink(missing_ok=True)
+    except Exception as exc:
+        for key in written:
+            try:
+                target.delete(key)
+            except StoreError:
+                current_app.logger.exception("could not delete %s", key)
+        if isinstance(exc, StoreError):
+            raise SigningFailed("证书或印章无法保存（文件存储暂时不可用），请稍后重试。") from exc
         raise
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as stream:
-        stream.write(data)
-
-
 def seal_bytes(unit) -> bytes | None:
+    """The unit's seal image, or None (none uploaded, or not in the store)."""
     if not unit.seal_name:
         return None
     try:
-        return (_units_dir() / unit.seal_name).read_bytes()
-    except OSError:
+        return store().get(unit_file_key(unit.seal_name))
+    except MissingObject:
+        return None
+    except StoreError:
+        current_app.logger.exception("the seal of unit %s could not be read", unit.id)
         return None
 
 
@@ -235,10 +245,14 @@ def unit_key(unit) -> UnitKey:
     if seal is None:
         raise SigningFailed(f"{name}尚未上传印章图片，答复函无法签名，未发文。")
     try:
-        data = (_units_dir() / unit.sign_p12_name).read_bytes()
-    except OSError:
+        data = store().get(unit_file_key(unit.sign_p12_name))
+    except MissingObject:
         raise SigningFailed(f"{name}的签名证书文件不见了，答复函无法签名，未发文。"
                             "请系统管理员重新上传证书。") from None
+    except StoreError:
+        current_app.logger.exception("the key of unit %s could not be read", unit.id)
+        raise SigningFailed(f"{name}的签名证书文件暂时无法读取（文件存储不可用），答复函未发文，"
+                            "请稍后重试。") from None
     password = unit_password(unit)
     if password is None:
         raise SigningFailed(f"{name}的签名证书密码未配置（环境变量 {_env_name(unit.id)} "

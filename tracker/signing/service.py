@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app
 
@@ -25,7 +24,7 @@ class Archive:
 
     by_hash: Callable[[str], object | None] | None = None  # sha256 -> issued reply
     by_code: Callable[[str], object | None] | None = None  # normalised code -> issued reply
-    stored_file: Callable[[object], Path | None] | None = None  # reply -> its PDF file
+    stored_file: Callable[[object], bytes | None] | None = None  # reply -> its stored PDF
 
 
 ARCHIVE = Archive()
@@ -46,7 +45,8 @@ def reply_by_code(text: str):
     return ARCHIVE.by_code(code)
 
 
-def stored_letter(reply) -> Path | None:
+def stored_letter(reply) -> bytes | None:
+    """The reply's issued letter as stored at issue (None: not found in the store)."""
     return ARCHIVE.stored_file(reply)
 
 

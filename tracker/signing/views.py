@@ -2,6 +2,8 @@
 uploading the file, or open an issued letter's record by the code printed on it."""
 from __future__ import annotations
 
+import io
+
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
@@ -113,10 +115,10 @@ def letter(code: str):
 def letter_pdf(code: str):
     """The issued letter exactly as stored at issue, as a download."""
     reply = service.reply_by_code(code)
-    path = service.stored_letter(reply) if reply is not None else None
-    if path is None or not path.is_file():
+    content = service.stored_letter(reply) if reply is not None else None
+    if content is None:
         return _unknown_code(code, missing_file=reply is not None)
-    return send_file(path, mimetype="application/pdf", as_attachment=True,
+    return send_file(io.BytesIO(content), mimetype="application/pdf", as_attachment=True,
                      download_name=f"{reply.doc_number}.pdf", max_age=0)
 
 
