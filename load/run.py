@@ -314,11 +314,12 @@ def saturate(work: Path, port: int, locust_env: dict, page_users: int, sat_users
         pages = [p for p in pages if not p.startswith("todo_")]
     plan = [(page, page, page_users) for page in pages]
     plan += [(f"mix@{n}", "mix", n) for n in sat_users]
+    short, long = (probes.split(",") + ["?", "?"])[:2] if probes else ("?", "?")
     reports = {}
     for name, page, n in plan:
         report_path = work / f"report-{name}.json"
         report_path.unlink(missing_ok=True)
-        step(f"saturate: {LABELS[page].format(short='?', long='?')}, {n} users, "
+        step(f"saturate: {LABELS[page].format(short=short, long=long)}, {n} users, "
              f"{window} s window")
         # The run time is only a safety net: the locustfile stops itself after the window.
         cap = int(float(window) + float(warmup) + 120)
