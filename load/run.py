@@ -79,17 +79,21 @@ class Cluster:
         return subprocess.Popen([str(c) for c in cmd], cwd=ROOT, env=env_vars, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
-    def stop(self) -> None:
-        for process in [p for p, _, _ in self.servers] + self.others:
+    def stop(self, processes: list[subprocess.Popen] | None = None) -> None:
+        """Stop these processes (default: all, the object store last) and wait for them."""
+        if processes is None:
+            processes = [p for p, _, _ in self.servers] + self.others
+        for process in processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        for process in [p for p, _, _ in self.servers] + self.others:
+        for process in processes:
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-        for log in self.logs:
-            log.close()
+        if all(p.poll() is not None for p in [p for p, _, _ in self.servers] + self.others):
+            for log in self.logs:
+                log.close()
 
 
 def main() -> int:
@@ -174,6 +178,7 @@ def main() -> int:
             step(f"gunicorn {i + 1}/{n_servers}: {per_server} workers, production mode, "
                  f"127.0.0.1:{p} (gunicorn.conf.py)")
             (work / f"server-{i + 1}").mkdir(exist_ok=True)
+            (work / f"access-{i + 1}.log").unlink(missing_ok=True)  # gunicorn appends
             process = runner.spawn(
                 [BIN / "gunicorn", "--config", ROOT / "gunicorn.conf.py",
                  "--workers", per_server, "--bind", f"127.0.0.1:{p}", "--timeout", "120",
@@ -212,12 +217,29 @@ def main() -> int:
             reports = {"realistic": load_report(report_path)}
         else:
             reports = saturate(work, ports[0], locust_env, page_users, sat_users, probes)
+        queue_left = 0
         if consumer is not None:
             step("job queue: waiting for the consumer to finish what the run queued")
             queue_left = drain_queue(prod_env)
+        # The app servers and the consumer stop before the checks (their logs complete); the
+        # object store stays up for `flask storage verify`.
+        runner.stop([p for p, _, _ in runner.servers] + ([consumer] if consumer else []))
+        return check_and_report(locals())
     finally:
         runner.stop()
 
+
+def check_and_report(run_vars: dict) -> int:
+    """The checks after the run, the summary, the JSON report; the exit status."""
+    reports, work, pg, database = (run_vars[k] for k in ("reports", "work", "pg", "database"))
+    prod_env, run_started, cluster = (run_vars[k] for k in ("prod_env", "run_started",
+                                                             "cluster"))
+    use_storage, queue_left, ports = (run_vars[k] for k in ("use_storage", "queue_left",
+                                                             "ports"))
+    runner, consumer, mode = run_vars["runner"], run_vars["consumer"], run_vars["mode"]
+    users, run_time, workers = run_vars["users"], run_vars["run_time"], run_vars["workers"]
+    n_servers, page_users, probes = (run_vars[k] for k in ("n_servers", "page_users",
+                                                            "probes"))
     if any(report is None for report in reports.values()):
         print("locust wrote no report for: "
               + ", ".join(k for k, r in reports.items() if r is None) + " (see above)")
@@ -244,6 +266,7 @@ def main() -> int:
                 problems.append("flask storage verify failed")
         else:
             print("NOT CHECKED: `flask storage` does not exist in this tree (LOAD_NO_STORAGE=1)")
+            problems.append("the object store was NOT checked (LOAD_NO_STORAGE=1)")
         step("job queue")
         runs = job_runs(pg, database, run_started)
         print("job runs since the start: " + (", ".join(f"{k} {v}" for k, v in runs.items())
