@@ -105,11 +105,13 @@ $(FONTS_DIR)/.fandol:
 		echo "         the letters will use Noto CJK (fonts-noto-cjk) instead of Fandol."; \
 	fi
 
-# Warm render times of a 3-page and an 8-page letter, and a 200-letter batch on all cores;
+# Warm render times of a 3-page and an 8-page letter, and a 200-letter batch on all cores; a new
+# process's first letter with and without the warm-up gunicorn's workers run;
 # a 5,000-row import; the dashboard and a filtered item list at 100,000 items; full-text
 # search at 100,000 items (index build, p95 per kind of query).
 bench: venv fonts
 	$(BIN)/python bench/bench_letters.py
+	$(BIN)/python bench/first_letter.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_dashboard.py
 	$(BIN)/python bench/bench_notices.py

@@ -41,6 +41,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -224,22 +225,24 @@ def main() -> int:
         # The app servers and the consumer stop before the checks (their logs complete); the
         # object store stays up for `flask storage verify`.
         runner.stop([p for p, _, _ in runner.servers] + ([consumer] if consumer else []))
-        return check_and_report(locals())
+        return check_and_report(SimpleNamespace(
+            mode=mode, reports=reports, work=work, pg=pg, database=database,
+            prod_env=prod_env, run_started=run_started, cluster=cluster,
+            use_storage=use_storage, queue_left=queue_left, ports=ports, runner=runner,
+            consumer=consumer, users=users, run_time=run_time, workers=workers,
+            n_servers=n_servers, page_users=page_users, probes=probes))
     finally:
         runner.stop()
 
 
-def check_and_report(run_vars: dict) -> int:
+def check_and_report(done: SimpleNamespace) -> int:
     """The checks after the run, the summary, the JSON report; the exit status."""
-    reports, work, pg, database = (run_vars[k] for k in ("reports", "work", "pg", "database"))
-    prod_env, run_started, cluster = (run_vars[k] for k in ("prod_env", "run_started",
-                                                             "cluster"))
-    use_storage, queue_left, ports = (run_vars[k] for k in ("use_storage", "queue_left",
-                                                             "ports"))
-    runner, consumer, mode = run_vars["runner"], run_vars["consumer"], run_vars["mode"]
-    users, run_time, workers = run_vars["users"], run_vars["run_time"], run_vars["workers"]
-    n_servers, page_users, probes = (run_vars[k] for k in ("n_servers", "page_users",
-                                                            "probes"))
+    reports, work, pg, database = done.reports, done.work, done.pg, done.database
+    prod_env, run_started, cluster = done.prod_env, done.run_started, done.cluster
+    use_storage, queue_left, ports = done.use_storage, done.queue_left, done.ports
+    runner, consumer, mode = done.runner, done.consumer, done.mode
+    users, run_time, workers = done.users, done.run_time, done.workers
+    n_servers, page_users, probes = done.n_servers, done.page_users, done.probes
     if any(report is None for report in reports.values()):
         print("locust wrote no report for: "
               + ", ".join(k for k, r in reports.items() if r is None) + " (see above)")
