@@ -338,19 +338,21 @@ def saturate(work: Path, port: int, locust_env: dict, page_users: int, sat_users
     pages = [p for p in env("LOAD_SAT_PAGES", ",".join(SAT_PAGES)).split(",") if p]
     if not probes:
         pages = [p for p in pages if not p.startswith("todo_")]
-    plan = [(page, page, page_users) for page in pages]
-    plan += [(f"mix@{n}", "mix", n) for n in sat_users]
+    # The mix varies more from request to request than one kind of page: a longer window.
+    mix_window = env("LOAD_MIX_WINDOW", str(2 * float(window)))
+    plan = [(page, page, page_users, window) for page in pages]
+    plan += [(f"mix@{n}", "mix", n, mix_window) for n in sat_users]
     short, long = (probes.split(",") + ["?", "?"])[:2] if probes else ("?", "?")
     reports = {}
-    for name, page, n in plan:
+    for name, page, n, seconds in plan:
         report_path = work / f"report-{name}.json"
         report_path.unlink(missing_ok=True)
         step(f"saturate: {LABELS[page].format(short=short, long=long)}, {n} users, "
-             f"{window} s window")
+             f"{seconds} s window")
         # The run time is only a safety net: the locustfile stops itself after the window.
-        cap = int(float(window) + float(warmup) + 120)
+        cap = int(float(seconds) + float(warmup) + 120)
         locust(work, f"http://127.0.0.1:{port}", n, str(n), f"{cap}s",
-               {**locust_env, "LOAD_PAGE": page, "LOAD_WINDOW": window, "LOAD_WARMUP": warmup,
+               {**locust_env, "LOAD_PAGE": page, "LOAD_WINDOW": seconds, "LOAD_WARMUP": warmup,
                 "LOAD_REPORT": str(report_path)}, f"locust-{name}")
         reports[name] = load_report(report_path)
         r = reports[name]
