@@ -164,11 +164,22 @@ def main() -> int:
                  "--users", str(accounts_needed),
                  "--stock", env("LOAD_STOCK", "20" if mode == "saturate" else "12"),
                  "--bulk", env("LOAD_BULK", "3000"), "--probes", probes,
-                 "--out", accounts], dev_env)
+                 *(["--emails"] if cluster else []), "--out", accounts], dev_env)
 
         prod_env = {**base_env, "TRACKER_ENV": "production",
                     "TRACKER_SECRET_KEY": secrets.token_hex(32),
                     "TRACKER_PUBLIC_BASE_URL": "https://tracker.example.gov.cn"}
+        if cluster:
+            # A local SMTP server that accepts and drops every message: the moves' e-mails
+            # go through the job queue and its consumer as in production.
+            smtp_port = free_port()
+            step(f"mail: an SMTP sink on 127.0.0.1:{smtp_port} (aiosmtpd)")
+            sink = runner.spawn([BIN / "python", "-m", "aiosmtpd", "-n", "-c",
+                                 "aiosmtpd.handlers.Sink", "-l", f"127.0.0.1:{smtp_port}"],
+                                dict(os.environ), "smtp.log")
+            runner.others.append(sink)
+            wait_port(smtp_port, sink, runner.work / "smtp.log")
+            prod_env.update(TRACKER_SMTP_HOST="127.0.0.1", TRACKER_SMTP_PORT=str(smtp_port))
         ports = [port + i for i in range(n_servers)]
         per_server = max(1, workers // n_servers)
         for p in ports:
@@ -278,6 +289,11 @@ def check_and_report(done: SimpleNamespace) -> int:
             problems.append("jobs failed on the queue (see jobs-worker.log and job_runs)")
         if queue_left:
             problems.append(f"{queue_left} jobs still on the queue")
+        mail = outbox(pg, database, run_started)
+        print("e-mails written since the start: " + (", ".join(
+            f"{k} {v}" for k, v in mail.items()) or "none"))
+        if mail.get("failed"):
+            problems.append("e-mails failed (see outbox.last_error)")
         counts = [count_lines(work / f"access-{i + 1}.log") for i in range(n_servers)]
         print("requests per server: " + ", ".join(
             f"127.0.0.1:{p} {c}" for p, c in zip(ports, counts)))
@@ -505,10 +521,14 @@ def start_moto(runner: Cluster, port: int) -> None:
     process = runner.spawn([moto, "-H", "127.0.0.1", "-p", str(port)], dict(os.environ),
                            "moto.log")
     runner.others.append(process)
-    deadline = time.monotonic() + 30
+    wait_port(port, process, runner.work / "moto.log")
+
+
+def wait_port(port: int, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
     while not port_in_use(port):
         if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"moto_server did not start (see {runner.work / 'moto.log'})")
+            raise SystemExit(f"{log.stem} did not start on port {port} (see {log})")
         time.sleep(0.2)
 
 
@@ -620,6 +640,17 @@ def job_runs(pg: str, database: str, since: float) -> dict[str, int]:
             "SELECT status, count(*) FROM job_runs "
             "WHERE started_at >= to_timestamp(%s) AT TIME ZONE 'UTC' GROUP BY 1 ORDER BY 1",
             (since,)).fetchall()
+    return dict(rows)
+
+
+def outbox(pg: str, database: str, since: float) -> dict[str, int]:
+    """The e-mail and SMS messages written since the start, by what became of them."""
+    with connect(pg, database) as conn:
+        rows = conn.execute("""
+            SELECT CASE WHEN sent_at IS NOT NULL THEN 'sent'
+                        WHEN failed_at IS NOT NULL THEN 'failed' ELSE 'waiting' END, count(*)
+            FROM outbox WHERE created_at >= to_timestamp(%s) AT TIME ZONE 'UTC'
+            GROUP BY 1 ORDER BY 1""", (since,)).fetchall()
     return dict(rows)
 
 

@@ -72,6 +72,9 @@ def main() -> None:
                         help="SHORT,LONG: two more units whose clerk has SHORT and LONG items "
                              "waiting for 签收 (the to-do page's cost against its length)")
     parser.add_argument("--bulk", type=int, default=3000, help="bulk demo items for volume")
+    parser.add_argument("--emails", action="store_true",
+                        help="give the simulated users e-mail addresses once the work is made "
+                             "(their moves then send mail through the job queue)")
     parser.add_argument("--out", required=True, help="where to write the accounts (JSON)")
     args = parser.parse_args()
 
@@ -170,6 +173,16 @@ def build(args) -> list[dict]:
         out += make_probes(supervisors[0], password, short, long, first_number=made + 1)
         print(f"setup: to-do probes with {short} and {long} items "
               f"({time.perf_counter() - t:.1f} s)")
+
+    if args.emails:
+        # After the stock, so that only the run's own moves send mail (not a backlog of the
+        # setup's notices).
+        names = {a["username"] for a in out}
+        for user in db.session.scalars(select(User).where(User.username.in_(names))).all():
+            accounts.update_user(admin, user, full_name=user.full_name, unit=user.unit,
+                                 section=user.section, roles=user.roles, phone=user.phone,
+                                 email=f"{user.username}@load.example.gov.cn", is_enabled=True)
+        db.session.commit()
 
     # Production refuses to start while a demo account is usable or the demo CA is trusted.
     for user in db.session.scalars(select(User).where(User.is_demo.is_(True),
