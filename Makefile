@@ -139,7 +139,7 @@ load-saturate: venv
 # the store. Afterwards also `flask storage verify` and the queue's runs.
 load-cluster: venv
 	test -x $(BIN)/locust -a -x $(BIN)/moto_server || $(BIN)/pip install --quiet -e '.[load]'
-	LOAD_SERVERS=2 LOAD_WAIT=$${LOAD_WAIT:-1,3} LOAD_TIME=$${LOAD_TIME:-1m} $(BIN)/python load/run.py
+	LOAD_SERVERS=2 LOAD_WAIT=$${LOAD_WAIT:-1,3} LOAD_TIME=$${LOAD_TIME:-2m} $(BIN)/python load/run.py
 
 # requirements.lock: the runtime dependencies (the install_requires closure, extras followed,
 # no test or tool packages) pinned at the versions installed in the venv.
