@@ -55,9 +55,9 @@ MODE = os.environ.get("LOAD_MODE", "realistic")
 PAGE = os.environ.get("LOAD_PAGE", "mix")
 HOSTS = [h.rstrip("/") for h in os.environ.get("LOAD_HOSTS", "").split(",") if h.strip()]
 # The to-do probes' clerks (setup_data.py --probes) take part only in their own window.
-PROBES = {"todo_short": "todo_short", "todo_long": "todo_long"}
-ACCOUNTS = ([a for a in ALL_ACCOUNTS if a["role"] == PROBES[PAGE]] if PAGE in PROBES
-            else [a for a in ALL_ACCOUNTS if not a["role"].startswith("todo_")])
+PROBES = ("todo_short", "todo_long")
+ACCOUNTS = ([a for a in ALL_ACCOUNTS if a["role"] == PAGE] if PAGE in PROBES
+            else [a for a in ALL_ACCOUNTS if a["role"] not in PROBES])
 SEARCHES = ["关于", "负载测试", "建议", "卫生", "教育 改革", "交通", "第12号", "乡村振兴"]
 
 COOKIE = "tracker_session"
