@@ -131,7 +131,7 @@ def main() -> int:
                 "`flask storage` does not exist in this tree (the S3-compatible store is not "
                 "merged yet): the two-server run needs it to keep the letters in one store. "
                 "LOAD_NO_STORAGE=1 runs it anyway with each letter on the local disk and "
-                "`flask storage verify` NOT run.")
+                "`flask storage verify` NOT run, and then ends FAILED for that.")
     accounts = work / "accounts.json"
     runner = Cluster(work)
     try:
