@@ -105,11 +105,13 @@ $(FONTS_DIR)/.fandol:
 		echo "         the letters will use Noto CJK (fonts-noto-cjk) instead of Fandol."; \
 	fi
 
-# Warm render times of a 3-page and an 8-page letter, and a 200-letter batch on all cores;
+# Warm render times of a 3-page and an 8-page letter, and a 200-letter batch on all cores; a new
+# process's first letter with and without the warm-up gunicorn's workers run;
 # a 5,000-row import; the dashboard and a filtered item list at 100,000 items; full-text
 # search at 100,000 items (index build, p95 per kind of query).
 bench: venv fonts
 	$(BIN)/python bench/bench_letters.py
+	$(BIN)/python bench/first_letter.py
 	$(BIN)/python bench/bench_import.py
 	$(BIN)/python bench/bench_dashboard.py
 	$(BIN)/python bench/bench_notices.py
@@ -117,13 +119,27 @@ bench: venv fonts
 	$(BIN)/python bench/bench_search.py
 	$(BIN)/python bench/similar_eval.py
 
-.PHONY: load lock audit
+.PHONY: load load-saturate load-cluster lock audit
 
 # Load test: 50 simulated users against gunicorn in production mode on PostgreSQL for 2 minutes,
 # then the audit chain and the document numbers (README "Load test"; LOAD_* settings).
+# LOAD_MODE=saturate (or make load-saturate): each kind of page alone, then the mix, without
+# pauses; requests/s, latencies and the app's and the database's CPU ms per request.
 load: venv
 	test -x $(BIN)/locust || $(BIN)/pip install --quiet -e '.[load]'
 	$(BIN)/python load/run.py
+
+load-saturate: venv
+	test -x $(BIN)/locust || $(BIN)/pip install --quiet -e '.[load]'
+	LOAD_MODE=saturate $(BIN)/python load/run.py
+
+# Two app servers (2 gunicorn workers each) on two ports sharing one PostgreSQL database, one
+# S3-compatible object store (a local moto_server) and one job queue on PostgreSQL with one
+# consumer; the users' requests alternate between the servers, and 发文 stores its letters in
+# the store. Afterwards also `flask storage verify` and the queue's runs.
+load-cluster: venv
+	test -x $(BIN)/locust -a -x $(BIN)/moto_server || $(BIN)/pip install --quiet -e '.[load]'
+	LOAD_SERVERS=2 LOAD_WAIT=$${LOAD_WAIT:-1,3} LOAD_TIME=$${LOAD_TIME:-2m} $(BIN)/python load/run.py
 
 # requirements.lock: the runtime dependencies (the install_requires closure, extras followed,
 # no test or tool packages) pinned at the versions installed in the venv.

@@ -1,7 +1,10 @@
-"""gunicorn settings for `make serve-prod`: files private to the service's user, and an access
-log without the secrets some addresses carry (rating tokens, verification codes).
+"""gunicorn settings for `make serve-prod` and the load test: files private to the service's
+user, an access log without the secrets some addresses carry (rating tokens, verification
+codes), and workers that prepare the letters' fonts before they take requests.
 
-WORKERS, BIND and TIMEOUT in the environment override the defaults, as before.
+WORKERS, BIND and TIMEOUT in the environment override the defaults, as before; so do
+gunicorn's command-line options (the load test sets the workers, the address and the logs).
+TRACKER_WARM_LETTERS=0 skips the fonts' warm-up.
 """
 from __future__ import annotations
 
@@ -43,3 +46,27 @@ class MaskingLogger(Logger):
 
 
 logger_class = MaskingLogger
+
+
+def post_worker_init(worker):
+    """Render one throw-away letter in the new worker (tracker.letters.warm): without it the
+    first letter a worker renders takes about half a second longer than the others.
+
+    post_worker_init rather than post_fork: the app is loaded in the worker only after
+    post_fork (no preload_app), and the warm-up needs its configuration (the font folder and
+    preferences)."""
+    if os.environ.get("TRACKER_WARM_LETTERS", "1") == "0":
+        return
+    import time
+
+    from tracker.letters.warm import warm_up
+
+    app = worker.wsgi
+    started = time.perf_counter()
+    with app.app_context():
+        seconds = warm_up()
+    if seconds is None:
+        worker.log.warning("worker %s: letter warm-up failed (see above)", worker.pid)
+    else:
+        worker.log.info("worker %s: letter fonts warmed in %.2f s", worker.pid,
+                        time.perf_counter() - started)

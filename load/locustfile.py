@@ -1,12 +1,29 @@
 """The daily mix of the tracker's users, for locust (run by load/run.py).
 
 Each simulated user logs in with an account of its own (LOAD_ACCOUNTS, written by
-load/setup_data.py) and, between pauses, opens the to-do list, the item list with filters and
-item pages, and does its role's work: the unit clerk 签收 and 指定承办人, the drafter saves a new
-version of a reply and sometimes 送审, the reviewers approve at their level (初审/复审/终审),
-supervising clerks only read. Work is taken from the user's own to-do list, every POST carries
-the CSRF token and the hidden fields of the page's form, and nobody shares an account, so no
-two users act on the same assignment: any answer outside 2xx/3xx is an error.
+load/setup_data.py) and, between pauses, opens the to-do list, the item list with filters or a
+search and item pages, and does its role's work: the unit clerk 签收, 指定承办人 and 发文 (which
+renders, signs and stores the letter), the drafter saves a new version of a reply and sometimes
+送审, the reviewers approve at their level (初审/复审/终审), the signer 签发; supervising clerks
+read the item list and the dashboard. Work is taken from the user's own to-do list, every POST
+carries the CSRF token and the hidden fields of the page's form, and nobody shares an account,
+so no two users act on the same assignment: any answer outside 2xx/3xx is an error.
+
+Two modes (LOAD_MODE):
+
+- realistic (the default): pauses of LOAD_WAIT seconds between a user's tasks; figures for the
+  whole run and the steady state, written to LOAD_REPORT when locust quits.
+- saturate: no pause at all (a closed loop: each user sends its next request when the last
+  one is answered), and one kind of page only (LOAD_PAGE, see PAGES) or the whole mix
+  (LOAD_PAGE=mix). Once every user is logged in and LOAD_WARMUP seconds have passed, a window
+  of LOAD_WINDOW seconds is measured: the requests answered in it, their times, and the CPU
+  time (user + system, from /proc through psutil) spent in it by the app servers (LOAD_APP_PIDS:
+  gunicorn masters, with their workers), the PostgreSQL processes serving LOAD_DATABASE, all
+  PostgreSQL processes, and this locust process. Then locust stops itself.
+
+LOAD_HOSTS (comma-separated base addresses) spreads the requests over several app servers:
+each user sends its requests to them in turn, as a load balancer without sticky sessions
+would, so a session cookie and a form's CSRF token must work on every server.
 
 The session cookie is `Secure` in production and the app is reached over plain HTTP here (as
 behind the office's TLS proxy), so the cookie is carried by hand and redirects are followed
@@ -26,12 +43,22 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from locust import FastHttpUser, between, events, task
+import cpu
+import gevent
+from locust import FastHttpUser, between, constant, events
 
-ACCOUNTS = json.loads(Path(os.environ.get("LOAD_ACCOUNTS", "accounts.json"))
-                      .read_text(encoding="utf-8"))
+ALL_ACCOUNTS = json.loads(Path(os.environ.get("LOAD_ACCOUNTS", "accounts.json"))
+                          .read_text(encoding="utf-8"))
 _next_account = itertools.count()
 WAIT = [float(x) for x in os.environ.get("LOAD_WAIT", "5,15").split(",")]
+MODE = os.environ.get("LOAD_MODE", "realistic")
+PAGE = os.environ.get("LOAD_PAGE", "mix")
+HOSTS = [h.rstrip("/") for h in os.environ.get("LOAD_HOSTS", "").split(",") if h.strip()]
+# The to-do probes' clerks (setup_data.py --probes) take part only in their own window.
+PROBES = ("todo_short", "todo_long")
+ACCOUNTS = ([a for a in ALL_ACCOUNTS if a["role"] == PAGE] if PAGE in PROBES
+            else [a for a in ALL_ACCOUNTS if a["role"] not in PROBES])
+SEARCHES = ["关于", "负载测试", "建议", "卫生", "教育 改革", "交通", "第12号", "乡村振兴"]
 
 COOKIE = "tracker_session"
 ROW = re.compile(r"<tr[^>]*>(.*?)</tr>", re.DOTALL)
@@ -102,12 +129,18 @@ class FormParser(HTMLParser):
             self.form = None
 
 
-def page_form(text: str) -> dict[str, str] | None:
+def page_form(text: str, path: str | None = None) -> dict[str, str] | None:
+    """The fields of the page's form that posts to path (or to the page itself); without
+    path, of its first form. A draft page can have other forms first (a reply template)."""
     parser = FormParser()
     parser.feed(text)
-    if not parser.forms:
+    forms = parser.forms
+    if path is not None:
+        forms = [f for f in forms if f["action"] in ("", path)
+                 or urlsplit(f["action"]).path == path]
+    if not forms:
         return None
-    form = parser.forms[0]
+    form = forms[0]
     fields = dict(form["fields"])
     for name, values in form["multi"].items():
         fields[name] = values[0]
@@ -130,8 +163,9 @@ def todo_rows(text: str) -> list[tuple[str, str, dict[str, str]]]:
 
 
 class TrackerUser(FastHttpUser):
-    wait_time = between(*WAIT)
-    # One account per simulated user: they never collide on the same assignment.
+    wait_time = constant(0) if MODE == "saturate" else between(*WAIT)
+    # One account per simulated user: they never collide on the same assignment (the to-do
+    # probes' readers share theirs: they only read).
 
     def on_start(self):
         account = ACCOUNTS[next(_next_account) % len(ACCOUNTS)]
@@ -140,7 +174,15 @@ class TrackerUser(FastHttpUser):
         self.cookie = ""
         self.items: list[str] = []
         self.meetings: list[str] = []
+        self.turn = itertools.count(random.randrange(len(HOSTS) or 1))
+        if PAGE == "login_form":
+            _logged_in(self.environment)  # anonymous: the login form only
+            return
         self.login()
+        if MODE == "saturate" and PAGE == "detail":
+            self.todo()  # the items to open, before the measured window
+            if not self.items:
+                self.item_list()
 
     # -- HTTP with the session cookie carried by hand ----------------------------------
     def go(self, method: str, path: str, name: str, data: dict | None = None,
@@ -152,7 +194,8 @@ class TrackerUser(FastHttpUser):
                   "allow_redirects": False}
         if data is not None:
             kwargs["data"] = data
-        with self.client.request(method, path, **kwargs) as response:
+        url = HOSTS[next(self.turn) % len(HOSTS)] + path if HOSTS else path
+        with self.client.request(method, url, **kwargs) as response:
             self._keep_cookie(response)
             status = response.status_code or 0
             if not 200 <= status < 400:
@@ -190,21 +233,26 @@ class TrackerUser(FastHttpUser):
         _logged_in(self.environment)
 
     # -- reading -------------------------------------------------------------------------
-    @task(4)
     def todo(self):
         response = self.go("GET", "/", "page: todo", expect="我的待办")
         if response is not None:
             self.items = [row[0] for row in todo_rows(response.text) if row[0]] or self.items
 
-    @task(3)
-    def item_list(self):
-        params = random.choice([
-            "", f"state={random.choice(STATES)}", "overdue=1", "q=关于", "key=1", "page=2",
-            "meeting={m}", "kind=suggestion", "state=drafting&overdue=1"])
+    def item_list(self, kind: str = "any"):
+        """The item list: plain, with a filter, or with a search (kind any picks one as the
+        daily mix does: one time in nine each plain and a search)."""
+        filters = [f"state={random.choice(STATES)}", "overdue=1", "key=1", "page=2",
+                   "meeting={m}", "kind=suggestion", "state=drafting&overdue=1"]
+        if kind == "any":
+            params = random.choice(["", "q=关于", *filters])
+        else:
+            params = {"plain": "", "search": f"q={random.choice(SEARCHES)}",
+                      "filtered": random.choice(filters)}[kind]
         if "{m}" in params:
-            params = f"meeting={random.choice(self.meetings)}" if self.meetings else ""
-        response = self.go("GET", "/proposals" + (f"?{params}" if params else ""),
-                           "page: item list" + (" (filtered)" if params else ""))
+            params = f"meeting={random.choice(self.meetings)}" if self.meetings else "page=2"
+        label = ("page: item list (search)" if params.startswith("q=")
+                 else "page: item list (filtered)" if params else "page: item list")
+        response = self.go("GET", "/proposals" + (f"?{params}" if params else ""), label)
         if response is not None:
             links = ITEM_LINK.findall(response.text)
             if links:
@@ -213,17 +261,31 @@ class TrackerUser(FastHttpUser):
                 self.meetings = MEETING_OPTION.findall(response.text.split('name="meeting"', 1)[-1]
                                                        .split("</select>", 1)[0])
 
-    @task(3)
     def item_detail(self):
         if not self.items:
             return self.todo()
         self.go("GET", random.choice(self.items), "page: item detail")
 
+    def dashboard(self):
+        self.go("GET", "/supervision/", "page: dashboard", expect="督办")
+
+    def floor(self):
+        """The cheapest logged-in page (the password form): the session, the user, a template;
+        the saturation mode's baseline."""
+        self.go("GET", "/account/password", "page: floor (password form)")
+
+    def login_form(self):
+        """The login form without a session: the cheapest page the app serves."""
+        self.go("GET", "/login", "page: login form")
+
+    def relogin(self):
+        self.login()
+
     # -- work ----------------------------------------------------------------------------
-    @task(4)
     def work(self):
         if self.role == "supervisor":
-            return self.item_list()
+            # A supervising clerk's own work is watching: the dashboard or the item list.
+            return self.dashboard() if random.random() < 0.5 else self.item_list()
         response = self.go("GET", "/", "page: todo", expect="我的待办")
         if response is None:
             return
@@ -234,7 +296,10 @@ class TrackerUser(FastHttpUser):
             kinds = {"accept": [a["accept"] for _, what, a in rows
                                 if what == "待签收" and "accept" in a],
                      "dispatch": [a["dispatch"] for _, what, a in rows
-                                  if what == "待指定承办人" and "dispatch" in a]}
+                                  if what == "待指定承办人" and "dispatch" in a],
+                     "issue": [a["issue"] for _, _, a in rows if "issue" in a]}
+        elif self.role == "signer":
+            kinds = {"sign": [a["sign"] for _, _, a in rows if "sign" in a]}
         elif self.role == "drafter":
             kinds = {"save_draft": [a["save_draft"] for _, _, a in rows if "save_draft" in a],
                      "submit_review": [a["submit_review"] for _, _, a in rows
@@ -245,13 +310,14 @@ class TrackerUser(FastHttpUser):
             kinds = {"approve": [a["approve"] for _, _, a in rows if "approve" in a]}
         kinds = {kind: paths for kind, paths in kinds.items() if paths}
         if not kinds:
+            IDLE[0] += 1  # nothing to do: only the to-do list was opened
             return
         action = random.choice(list(kinds))
         path = random.choice(kinds[action][:10])
         page = self.go("GET", path, f"page: {action} form")
         if page is None:
             return
-        form = page_form(page.text)
+        form = page_form(page.text, path)
         if form is None:
             events.request.fire(request_type="FORM", name=f"form: {action}", response_time=0,
                                 response_length=0, exception=RuntimeError(f"no form on {path}"),
@@ -261,11 +327,38 @@ class TrackerUser(FastHttpUser):
             if not form.get("body", "").strip():
                 form["body"] = DRAFT
             form["body"] = form["body"].rstrip() + f"\n（{time.strftime('%H:%M:%S')} 修改）"
+            form["result_class"] = form.get("result_class") or "B"  # a first version's
             form["note"] = "根据意见修改"
         elif action == "dispatch":
             pass  # the unit's only drafter is preselected (the first option)
         self.go("POST", path, f"post: {action}", data=form, follow="page: item detail",
                 expect="已完成")
+
+
+# What each kind of page runs (LOAD_PAGE in the saturation mode); "mix" is the daily mix:
+# to-do 4, item list 3 (plain, filtered or a search), item page 3, the role's work 4.
+PAGES = {
+    "mix": {TrackerUser.todo: 4, TrackerUser.item_list: 3, TrackerUser.item_detail: 3,
+            TrackerUser.work: 4},
+    "login_form": [TrackerUser.login_form],
+    "floor": [TrackerUser.floor],
+    "todo": [TrackerUser.todo],
+    "todo_short": [TrackerUser.todo],
+    "todo_long": [TrackerUser.todo],
+    "list": [lambda user: user.item_list("plain")],
+    "filtered": [lambda user: user.item_list("filtered")],
+    "search": [lambda user: user.item_list("search")],
+    "detail": [TrackerUser.item_detail],
+    "dashboard": [TrackerUser.dashboard],
+    "actions": [TrackerUser.work],
+    "login": [TrackerUser.relogin],
+}
+if PAGE not in PAGES:
+    raise SystemExit(f"LOAD_PAGE={PAGE!r}: one of {', '.join(PAGES)}")
+if not ACCOUNTS:
+    raise SystemExit(f"no account for LOAD_PAGE={PAGE} (setup_data.py --probes?)")
+TrackerUser.tasks = PAGES[PAGE]
+IDLE = [0]
 
 
 DRAFT = """一、基本情况
@@ -304,12 +397,22 @@ def _message(text: str | None) -> str:
 
 # -- figures by kind of request --------------------------------------------------------------
 # The figures are kept for the whole run and for the steady state (from the moment every
-# user is logged in): the ramp-up is dominated by the logins' argon2id hashing.
+# user is logged in): the ramp-up is dominated by the logins' argon2id hashing. The saturation
+# mode keeps them for its measured window instead ("window").
 TIMES: dict[str, dict[str, list[float]]] = {
-    phase: {"pages": [], "posts": [], "login": []} for phase in ("all", "steady")}
-COUNTS = {phase: {"requests": 0, "errors": 0} for phase in ("all", "steady")}
+    phase: {"pages": [], "posts": [], "login": [], "every": []}
+    for phase in ("all", "steady", "window")}
+BY_NAME: dict[str, dict[str, list[float]]] = {"steady": {}, "window": {}}
+COUNTS = {phase: {"requests": 0, "errors": 0, "posts": 0, "logins": 0}
+          for phase in ("all", "steady", "window")}
 STARTED = {"all": 0.0, "steady": 0.0}
 PHASES = ["all"]
+CPU: dict = {}
+WARMUP = float(os.environ.get("LOAD_WARMUP", "3"))
+WINDOW = float(os.environ.get("LOAD_WINDOW", "15"))
+APP_PIDS = cpu.pids_from_env("LOAD_APP_PIDS")
+EXTRA_PIDS = cpu.pids_from_env("LOAD_EXTRA_PIDS")
+DATABASE = os.environ.get("LOAD_DATABASE", "tracker_load")
 
 
 def _kind(name: str) -> str:
@@ -320,9 +423,35 @@ def _kind(name: str) -> str:
     return "login"
 
 
+def _snapshot() -> dict | None:
+    return cpu.snapshot(APP_PIDS, DATABASE, EXTRA_PIDS) if APP_PIDS else None
+
+
 @events.test_start.add_listener
 def _start(environment, **_):
     STARTED["all"] = time.time()
+    if MODE == "saturate":
+        gevent.spawn(_measure, environment)
+
+
+def _measure(environment) -> None:
+    """The saturation mode's window: from LOAD_WARMUP seconds after the last login, for
+    LOAD_WINDOW seconds; then stop the test."""
+    target = environment.parsed_options.num_users
+    while LOGGED_IN[0] < target:
+        gevent.sleep(0.05)
+    gevent.sleep(WARMUP)
+    before = _snapshot()
+    started = time.monotonic()
+    IDLE[0] = 0
+    PHASES.append("window")
+    gevent.sleep(WINDOW)
+    PHASES.remove("window")
+    after = _snapshot()
+    CPU["window"] = cpu.spent(before, after) if before else None
+    CPU["window_seconds"] = time.monotonic() - started
+    CPU["idle_work"] = IDLE[0]
+    environment.runner.quit()
 
 
 LOGGED_IN = [0]
@@ -332,8 +461,9 @@ def _logged_in(environment) -> None:
     """Count a finished login; the steady state starts when every user is in."""
     LOGGED_IN[0] += 1
     target = getattr(environment.runner, "target_user_count", None) or 0
-    if LOGGED_IN[0] >= target and "steady" not in PHASES:
+    if LOGGED_IN[0] >= target and "steady" not in PHASES and MODE != "saturate":
         STARTED["steady"] = time.time()
+        CPU["steady_before"] = _snapshot()
         PHASES.append("steady")
 
 
@@ -345,6 +475,13 @@ def _record(request_type, name, response_time, response_length, exception=None, 
             COUNTS[phase]["errors"] += 1
         if request_type != "FORM":
             TIMES[phase][_kind(name)].append(response_time)
+            TIMES[phase]["every"].append(response_time)
+            if _kind(name) == "posts":
+                COUNTS[phase]["posts"] += 1
+            elif _kind(name) == "login":
+                COUNTS[phase]["logins"] += 1
+            if phase in BY_NAME:
+                BY_NAME[phase].setdefault(name, []).append(response_time)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -355,25 +492,64 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
+def _figures(values: list[float]) -> dict:
+    return {"count": len(values), **{f"p{p}": round(percentile(values, p)) for p in (50, 95, 99)},
+            "max": round(max(values)) if values else 0}
+
+
+def _cpu_per_request(spent: dict | None, requests: int, posts: int) -> dict | None:
+    """CPU ms per request of each group over a window (and app+db per POST: the actions'
+    window, where each POST comes with its to-do list, form and redirect; or per login)."""
+    if not spent:
+        return None
+    out = {"seconds": round(spent["seconds"], 2), "loadavg": spent["loadavg"]}
+    for group in ("app", "db", "pg_all", "extra", "locust"):
+        out[f"{group}_s"] = round(spent[group], 3)
+        out[f"{group}_ms_per_request"] = (round(1000 * spent[group] / requests, 2)
+                                          if requests else None)
+    if posts:
+        out["app_db_ms_per_post"] = round(1000 * (spent["app"] + spent["db"]) / posts, 1)
+    # Cores' worth of CPU each group used on average over the window.
+    out["cores"] = {g: round(spent[g] / spent["seconds"], 2)
+                    for g in ("app", "db", "pg_all", "extra", "locust") if spent["seconds"]}
+    return out
+
+
 @events.quitting.add_listener
 def _report(environment, **_):
     now = time.time()
-    summary = {}
-    for phase in ("all", "steady"):
-        elapsed = max(1e-9, now - STARTED[phase]) if STARTED[phase] else 0
-        part = {"seconds": round(elapsed, 1), "requests": COUNTS[phase]["requests"],
-                "errors": COUNTS[phase]["errors"],
-                "rps": round(COUNTS[phase]["requests"] / elapsed, 1) if elapsed else 0}
+    summary = {"mode": MODE, "page": PAGE, "users": environment.parsed_options.num_users,
+               "hosts": HOSTS}
+    phases = ("window",) if MODE == "saturate" else ("all", "steady")
+    if MODE != "saturate" and CPU.get("steady_before"):
+        CPU["steady"] = cpu.spent(CPU["steady_before"], _snapshot())
+    for phase in phases:
+        if phase == "window":
+            elapsed = CPU.get("window_seconds", 0)
+        else:
+            elapsed = max(1e-9, now - STARTED[phase]) if STARTED[phase] else 0
+        count = COUNTS[phase]
+        part = {"seconds": round(elapsed, 1), "requests": count["requests"],
+                "errors": count["errors"], "post_count": count["posts"],
+                "rps": round(count["requests"] / elapsed, 1) if elapsed else 0}
         for kind, values in TIMES[phase].items():
-            part[kind] = {"count": len(values),
-                          **{f"p{p}": round(percentile(values, p)) for p in (50, 95, 99)},
-                          "max": round(max(values)) if values else 0}
+            part[kind] = _figures(values)
+        if phase in BY_NAME:
+            part["by_name"] = {name: _figures(values)
+                               for name, values in sorted(BY_NAME[phase].items())}
+        part["login_count"] = count["logins"]
+        part["cpu"] = _cpu_per_request(CPU.get(phase), count["requests"],
+                                       count["logins"] if PAGE == "login" else count["posts"])
         summary[phase] = part
+    if MODE == "saturate":
+        summary["window"]["idle_work"] = CPU.get("idle_work", 0)
     summary["by_name"] = {
         name: {"count": s.num_requests, "failures": s.num_failures,
                "p50": s.get_response_time_percentile(0.5),
                "p95": s.get_response_time_percentile(0.95)}
         for (name, _method), s in sorted(environment.stats.entries.items())}
+    summary["requests_total"] = environment.stats.total.num_requests
+    summary["errors_total"] = environment.stats.total.num_failures
     # Exceptions raised in this file's tasks (not requests): a broken scenario, also an error.
     summary["exceptions"] = [
         {"error": e["msg"], "count": e["count"]}

@@ -7,8 +7,15 @@ Run by load/run.py in development mode against a freshly created PostgreSQL data
     .venv/bin/python load/setup_data.py --users 50 --stock 12 --bulk 3000 --out accounts.json
 
 Every simulated user gets an account of its own, so that no two of them ever act on the same
-assignment: each load unit has one clerk (签收, 指定承办人), one drafter (撰写答复, 送审) and one reviewer
-per level (初审, 复审, 终审); a few supervising clerks only read. The work waiting for them is
+assignment: each load unit has one clerk (签收, 指定承办人, 发文), one drafter (撰写答复, 送审), one reviewer
+per level (初审, 复审, 终审) and one signer (签发); a few supervising clerks read the item list
+and the dashboard. Each load unit gets a demo certificate and seal, so that 发文 renders, signs
+and stores a letter as in production.
+
+With --probes (the saturation mode), two more units each have only a clerk and a to-do list of
+a chosen length (10 and 300 items waiting for 签收 by default): the same page measured with a
+short and a long list. Their accounts have the roles "todo_short" and "todo_long" and take
+part in nothing else. The work waiting for them is
 made through the app's operations (so it is in the audit chain) and, for volume, by the bulk
 generator. Afterwards the demo accounts are disabled and the demo CA is no longer trusted, so
 that the app starts in production mode.
@@ -28,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-UNIT_ROLES = ("clerk", "drafter", "first", "second", "final")
+UNIT_ROLES = ("clerk", "drafter", "first", "second", "final", "signer")
 CHINESE = "一二三四五六七八九十"
 
 DRAFT = """一、基本情况
@@ -59,8 +66,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--stock", type=int, default=12,
-                        help="items per unit waiting at each step (签收, 指定承办人, 撰写, 初审, 复审, 终审)")
+                        help="items per unit waiting at each step (签收, 指定承办人, 撰写, 初审, 复审, "
+                             "终审, 签发, 发文)")
+    parser.add_argument("--probes", default="",
+                        help="SHORT,LONG: two more units whose clerk has SHORT and LONG items "
+                             "waiting for 签收 (the to-do page's cost against its length)")
     parser.add_argument("--bulk", type=int, default=3000, help="bulk demo items for volume")
+    parser.add_argument("--emails", action="store_true",
+                        help="give the simulated users e-mail addresses once the work is made "
+                             "(their moves then send mail through the job queue)")
     parser.add_argument("--out", required=True, help="where to write the accounts (JSON)")
     args = parser.parse_args()
 
@@ -99,14 +113,15 @@ def build(args) -> list[dict]:
     office = db.session.scalar(select(Unit).where(Unit.is_supervising.is_(True)))
     section = office.sections[0]
     out: list[dict] = []
+    readers: list[dict] = []
     supervisors = []
     for i in range(1, n_supervisors + 1):
         user = accounts.create_user(
             None, username=f"load_jb{i:02d}", full_name=f"交办员{CHINESE[(i - 1) % 10]}",
             password=password, unit=office, section=section, roles={Role.supervisor})
         supervisors.append(user)
-        out.append({"username": user.username, "password": password, "role": "supervisor",
-                    "unit": office.name})
+        readers.append({"username": user.username, "password": password, "role": "supervisor",
+                        "unit": office.name})
     admin = accounts.create_user(
         None, username="load_admin", full_name="负载测试管理员", password=password, unit=office,
         roles={Role.admin})
@@ -114,7 +129,7 @@ def build(args) -> list[dict]:
     units: list[tuple[Unit, dict[str, User]]] = []
     role_of = {"clerk": Role.unit_clerk, "drafter": Role.drafter,
                "first": Role.reviewer_first, "second": Role.reviewer_second,
-               "final": Role.reviewer_final}
+               "final": Role.reviewer_final, "signer": Role.signer}
     for n in range(1, n_units + 1):
         unit = accounts.create_unit(None, name=unit_name(n), short_name=f"负载{n}厅",
                                     sections=["办公室", "综合处"])
@@ -131,9 +146,15 @@ def build(args) -> list[dict]:
             prefix_proposal=f"吉负{CHINESE[(n - 1) % 10]}{n:02d}复提字",
             prefix_co_opinion=f"吉负{CHINESE[(n - 1) % 10]}{n:02d}会字")
         units.append((unit, people))
-        for role in UNIT_ROLES:
-            out.append({"username": people[role].username, "password": password,
-                        "role": role, "unit": unit.name})
+    db.session.commit()
+    out = interleave(units, readers, password)
+    # 发文 signs the letter with the unit's key and seal (a demo certificate, as the demo's;
+    # production mode refuses only a trusted demo root, removed below).
+    from tracker.signing import democa
+
+    ca = democa.ensure_ca()
+    for unit, _ in units:
+        democa.provision(unit, ca)
     db.session.commit()
 
     if args.bulk:
@@ -146,6 +167,22 @@ def build(args) -> list[dict]:
     t = time.perf_counter()
     made = make_stock(supervisors[0], units, args.stock)
     print(f"setup: {made} items through the operations ({time.perf_counter() - t:.1f} s)")
+    if args.probes:
+        t = time.perf_counter()
+        short, long = (int(n) for n in args.probes.split(","))
+        out += make_probes(supervisors[0], password, short, long, first_number=made + 1)
+        print(f"setup: to-do probes with {short} and {long} items "
+              f"({time.perf_counter() - t:.1f} s)")
+
+    if args.emails:
+        # After the stock, so that only the run's own moves send mail (not a backlog of the
+        # setup's notices).
+        names = {a["username"] for a in out}
+        for user in db.session.scalars(select(User).where(User.username.in_(names))).all():
+            accounts.update_user(admin, user, full_name=user.full_name, unit=user.unit,
+                                 section=user.section, roles=user.roles, phone=user.phone,
+                                 email=f"{user.username}@load.example.gov.cn", is_enabled=True)
+        db.session.commit()
 
     # Production refuses to start while a demo account is usable or the demo CA is trusted.
     for user in db.session.scalars(select(User).where(User.is_demo.is_(True),
@@ -158,6 +195,62 @@ def build(args) -> list[dict]:
 
     demo_root = Path(current_app.config["SIGNING_DIR"]) / "trust" / "demo-ca.pem"
     demo_root.unlink(missing_ok=True)
+    return out
+
+
+def interleave(units, readers: list[dict], password: str) -> list[dict]:
+    """The accounts in the order the simulated users take them: every run of len(UNIT_ROLES)
+    accounts has each role once (from different units), and one supervisor in ten, so that
+    4, 8 or 16 users of the saturation mode are a fair sample of the mix."""
+    ordered: list[dict] = []
+    n = len(units)
+    for block in range(n):
+        for r, role in enumerate(UNIT_ROLES):
+            unit, people = units[(block + r) % n]
+            ordered.append({"username": people[role].username, "password": password,
+                            "role": role, "unit": unit.name})
+    out: list[dict] = []
+    readers = list(readers)
+    for account in ordered:
+        if readers and len(out) % 10 == 9:
+            out.append(readers.pop(0))
+        out.append(account)
+    return out + readers
+
+
+def make_probes(clerk, password: str, short: int, long: int, first_number: int) -> list[dict]:
+    """Two units with only a clerk, SHORT and LONG items waiting for their 签收."""
+    from tracker.accounts import operations as accounts
+    from tracker.accounts.models import Role
+    from tracker.core.time import today
+    from tracker.extensions import db
+    from tracker.handling import operations as handling
+    from tracker.handling.models import UnitRole
+    from tracker.proposals import operations as proposals
+    from tracker.proposals.models import Body, Disclosure, Level
+
+    meeting = proposals.create_meeting(clerk, level=Level.province, body=Body.cppcc,
+                                       region="省", term=13, session=1, year=today().year)
+    out = []
+    number = first_number
+    for role, count in (("todo_short", short), ("todo_long", long)):
+        unit = accounts.create_unit(None, name=f"负载测试待办{count}件单位",
+                                    short_name=f"待办{count}", sections=["办公室"])
+        user = accounts.create_user(
+            None, username=f"load_{role}", full_name=f"联络员{count}", password=password,
+            unit=unit, section=unit.sections[0], roles={Role.unit_clerk})
+        for _ in range(count):
+            item = proposals.register_proposal(
+                clerk, meeting=meeting, number=str(number),
+                title=f"关于负载测试第{number}号待办事项的提案", received_on=today(),
+                authors=[{"name": f"委员{number}", "organisation": "负载界别",
+                          "phone": f"138{number:08d}"}],
+                body="负载测试提案正文。", category="其他", disclosure=Disclosure.public)
+            handling.assign_proposal(item, clerk, [handling.UnitChoice(unit.id, UnitRole.lead)])
+            number += 1
+        db.session.commit()
+        out.append({"username": user.username, "password": password, "role": role,
+                    "unit": unit.name})
     return out
 
 
@@ -177,10 +270,10 @@ def make_stock(clerk, units, stock: int) -> int:
                                        region="省", term=15, session=1, year=today().year)
     received = today() - timedelta(days=10)
     # How far each batch goes: 签收 waits, 指定承办人 waits, drafting (half with a first version),
-    # and one batch at each review level.
+    # one batch at each review level, then 签发 and 发文.
     steps = {"assigned": stock, "accepted": stock // 2, "drafting": stock, "first": stock,
-             "second": stock, "final": stock}
-    order = ["assigned", "accepted", "drafting", "first", "second", "final"]
+             "second": stock, "final": stock, "sign": stock, "issue": stock}
+    order = list(steps)
     number = 0
     for unit, people in units:
         for step, count in steps.items():
@@ -210,9 +303,11 @@ def make_stock(clerk, units, stock: int) -> int:
                                        contact_phone=people["drafter"].phone)
                 if depth >= 3:
                     replies.submit_review(a, people["drafter"])
-                for level in ("first", "second")[:max(0, depth - 3)]:
+                for level in ("first", "second", "final")[:max(0, depth - 3)]:
                     replies.approve_draft(a, people[level],
                                           seen_version_id=latest_draft(a).id)
+                if depth >= 7:
+                    replies.sign_reply(a, people["signer"], seen_version_id=latest_draft(a).id)
             db.session.commit()
     return number
 
