@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import User
 from tracker.core.states import AssignmentState
@@ -58,7 +58,7 @@ def proposal_query(user: User, filters: ListFilters) -> Select:
 def with_list_loads(query: Select) -> Select:
     """What a list row shows, loaded for the whole page at once."""
     return query.options(
-        selectinload(Proposal.meeting),
+        joinedload(Proposal.meeting),
         selectinload(Proposal.authors),
-        selectinload(Proposal.assignments).selectinload(Assignment.unit),
+        selectinload(Proposal.assignments).joinedload(Assignment.unit),
     )
