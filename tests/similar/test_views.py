@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from tests.similar.conftest import handled
 from tracker.extensions import db
+from tracker.proposals.models import Proposal
 
 
 def _query(**args) -> str:
@@ -117,3 +118,39 @@ def test_the_panel_costs_the_same_queries_for_one_reply_or_three(client, w):
     three = _panel_queries(client, "关于提高乡村医生待遇的建议")
     assert (one[1], three[1]) == (1, 3)
     assert three[0] == one[0]
+
+
+def test_the_item_page_reuses_its_candidates_but_not_their_visibility(app, client, w,
+                                                                     monkeypatch):
+    """With the item page's cache on, a second view asks the index nothing, and who may see
+    each candidate is decided afresh: the unit's view left out another unit's item, the
+    supervising clerk's view from the same candidates has it."""
+    from sqlalchemy import event
+
+    from tracker.similar import queries
+
+    monkeypatch.setitem(app.config, "SIMILAR_CACHE_SECONDS", 300)
+    queries.item_page_candidates.clear()
+    mine, other, section = _item_page_section(client, w, "health_clerk")
+    assert mine.title in section and other.title not in section
+    index_queries = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "search_documents" in statement:
+            index_queries.append(statement)
+    engine = db.session.get_bind().engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        item = db.session.get(Proposal, _item_id(w))
+        found = [s.proposal.title for s in queries.similar_to(item, w.clerk)]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        queries.item_page_candidates.clear()
+    assert mine.title in found and other.title in found
+    assert index_queries == []
+
+
+def _item_id(w) -> int:
+    from sqlalchemy import select
+
+    return db.session.scalar(select(Proposal.id).where(Proposal.title == "关于提高乡村医生待遇的提案"))

@@ -4,9 +4,12 @@ to what the user may see."""
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
+from cachetools import TTLCache
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -58,14 +61,50 @@ def _candidate_ids(title: str, body: str, **options) -> list[int]:
     return index.candidates(text, limit=CANDIDATES, **options) if terms(text) else []
 
 
+class _CandidateCache:
+    """The index's candidates for a text, kept a few minutes (SIMILAR_CACHE_SECONDS) in each
+    process: the item page asks them on every view, and they cost a full-text ranking of up to
+    a thousand rows. Who may see each candidate is still decided per request. Registration
+    never uses it: a duplicate registered a minute ago must be found at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: TTLCache | None = None
+
+    def ids(self, title: str, body: str) -> list[int]:
+        seconds = int(current_app.config.get("SIMILAR_CACHE_SECONDS", 0))
+        if seconds <= 0:
+            return _candidate_ids(title, body)
+        key = (str(db.session.get_bind().engine.url), title, body[:BODY_CHARS])
+        with self._lock:
+            if self._cache is None or self._cache.ttl != seconds:
+                self._cache = TTLCache(maxsize=4096, ttl=seconds)
+            found = self._cache.get(key)
+        if found is None:
+            found = _candidate_ids(title, body)
+            with self._lock:
+                self._cache[key] = found
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache = None
+
+
+item_page_candidates = _CandidateCache()
+
+
 def similar_items(title: str, user: User, *, body: str = "", exclude_id: int | None = None,
-                  meeting_id: int | None = None, limit: int = 8) -> list[SimilarItem]:
+                  meeting_id: int | None = None, limit: int = 8,
+                  cached: bool = False) -> list[SimilarItem]:
     """The items most like a title (and body) that the user may see, of any year; those of
-    meeting_id above DUPLICATE_THRESHOLD are flagged as possible duplicates."""
+    meeting_id above DUPLICATE_THRESHOLD are flagged as possible duplicates. ``cached``: the
+    candidates may be a few minutes old (the item page)."""
     title, body = title.strip(), body.strip()
     if not terms(title) and not terms(body):
         return []
-    ids = [i for i in _candidate_ids(title, body) if i != exclude_id]
+    found = item_page_candidates.ids(title, body) if cached else _candidate_ids(title, body)
+    ids = [i for i in found if i != exclude_id]
     if not ids:
         return []
     rows = db.session.scalars(permissions.visible_proposals(user, select(Proposal).where(
@@ -85,7 +124,7 @@ def similar_items(title: str, user: User, *, body: str = "", exclude_id: int | N
 def similar_to(proposal: Proposal, user: User, *, limit: int = 8) -> list[SimilarItem]:
     """The items most like this one (none flagged: it is registered already)."""
     return similar_items(proposal.title, user, body=proposal.body, exclude_id=proposal.id,
-                         limit=limit)
+                         limit=limit, cached=True)
 
 
 def _attach_handling(items: list[SimilarItem], user: User) -> None:
