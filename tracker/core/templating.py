@@ -23,8 +23,15 @@ class UrlPattern:
         self._parts = parts  # text, and the positions of the values in between
 
     def __call__(self, *values) -> str:
-        return "".join(part if isinstance(part, str) else quote(str(values[part]), safe=_SAFE)
-                       for part in self._parts)
+        out = []
+        for part in self._parts:
+            if part.__class__ is str:
+                out.append(part)
+            else:
+                value = values[part]
+                out.append(str(value) if value.__class__ is int
+                           else quote(str(value), safe=_SAFE))
+        return "".join(out)
 
 
 # Values no real address holds, to find where each variable part lands.

@@ -17,6 +17,15 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def me():
+    """The signed-in user itself, not Flask-Login's proxy: a list page asks the workflow's
+    who-may checks hundreds of times, and each attribute read through the proxy costs a
+    context lookup."""
+    from flask_login import current_user
+
+    return current_user._get_current_object()
+
+
 def int_arg(name: str, maximum: int = MAX_ID) -> int | None:
     """A positive whole number from the query string; None when absent, not one, or too large.
 

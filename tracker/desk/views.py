@@ -20,7 +20,7 @@ from tracker.accounts.models import Unit
 from tracker.core.errors import Hidden, PermissionDenied
 from tracker.core.forms import strip_control
 from tracker.core.states import Satisfaction
-from tracker.core.views import FAILED, attempt, int_arg, load_or_404
+from tracker.core.views import FAILED, attempt, int_arg, load_or_404, me
 from tracker.desk import queries
 from tracker.extensions import db
 from tracker.handling import permissions
@@ -60,7 +60,7 @@ def _int_arg(name: str) -> int | None:
 @bp.get("/")
 @login_required
 def todo():
-    page = queries.todo_page(current_user, _int_arg("page") or 1,
+    page = queries.todo_page(me(), _int_arg("page") or 1,
                              current_app.config["ITEMS_PER_PAGE"])
     return render_template("proposals/todo.html", page=page, entries=page.items)
 
@@ -101,9 +101,9 @@ def _filter_choices() -> dict:
 
 def _list_page(template: str, per_page: int):
     filters = _list_filters()
-    page = search.paginate(current_user, filters, page=_int_arg("page") or 1,
-                           per_page=per_page)
-    hits = search.hits(current_user, filters.q, [p.id for p in page.items])
+    user = me()
+    page = search.paginate(user, filters, page=_int_arg("page") or 1, per_page=per_page)
+    hits = search.hits(user, filters.q, [p.id for p in page.items])
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(template, page=page, filters=filters, hits=hits, args=args,
                            **_filter_choices())
@@ -203,17 +203,18 @@ DETAIL_LOADS = (
 @login_required
 def detail(proposal_id: int):
     proposal = load_visible_proposal(proposal_id, *DETAIL_LOADS)
-    urging = any(can_urge(current_user, a) for a in proposal.assignments)
+    user = me()
+    urging = any(can_urge(user, a) for a in proposal.assignments)
     return render_template(
         "proposals/detail.html",
         proposal=proposal,
-        proposal_actions=allowed_actions(proposal, current_user),
-        events=queries.visible_timeline(proposal, current_user),
+        proposal_actions=allowed_actions(proposal, user),
+        events=queries.visible_timeline(proposal, user),
         urge_form=UrgeForm(formdata=None) if urging else None, can_urge=can_urge,
         urge_max=URGE_MESSAGE_MAX,
-        own_assignments={a.id for a in proposal.assignments if a.unit_id == current_user.unit_id},
-        instructions=instruction_ops.visible_instructions(proposal, current_user),
-        may_print_sheet=sheet.can_print(current_user, proposal),
+        own_assignments={a.id for a in proposal.assignments if a.unit_id == user.unit_id},
+        instructions=instruction_ops.visible_instructions(proposal, user),
+        may_print_sheet=sheet.can_print(user, proposal),
     )
 
 
