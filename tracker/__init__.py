@@ -154,6 +154,7 @@ def _import_models() -> None:
     from tracker.ratings import models as _ra  # noqa: F401
     from tracker.replies import models as _r  # noqa: F401
     from tracker.replies import styles as _rs  # noqa: F401
+    from tracker.similar import models as _s  # noqa: F401
     from tracker.workdays import models as _w  # noqa: F401
 
 

@@ -75,9 +75,6 @@ DEFAULTS: dict[str, object] = {
     # The daily deadline reminders (7:30 China time, before the 8:00 digests) look this many
     # working days ahead.
     "REMIND_DAYS": 3,
-    # How long an item page may reuse the similar items' index candidates (per process);
-    # 0: never. Registration always asks afresh.
-    "SIMILAR_CACHE_SECONDS": 300,
     "MAX_UPLOAD_MB": 20,
     "ITEMS_PER_PAGE": 30,
     "SESSION_IDLE_MINUTES": 30,

@@ -120,37 +120,120 @@ def test_the_panel_costs_the_same_queries_for_one_reply_or_three(client, w):
     assert three[0] == one[0]
 
 
-def test_the_item_page_reuses_its_candidates_but_not_their_visibility(app, client, w,
-                                                                     monkeypatch):
-    """With the item page's cache on, a second view asks the index nothing, and who may see
-    each candidate is decided afresh: the unit's view left out another unit's item, the
-    supervising clerk's view from the same candidates has it."""
-    from sqlalchemy import event
+class _IndexQueries:
+    """The statements that ask the full-text index, while in the with block."""
 
+    def __enter__(self):
+        from sqlalchemy import event
+
+        self.statements = []
+        self.engine = db.session.get_bind().engine
+        event.listen(self.engine, "before_cursor_execute", self.count)
+        return self.statements
+
+    def count(self, _conn, _cursor, statement, *_args):
+        if "search_documents" in statement or "search_fts" in statement:
+            self.statements.append(statement)
+
+    def __exit__(self, *_exc):
+        from sqlalchemy import event
+
+        event.remove(self.engine, "before_cursor_execute", self.count)
+
+
+def _stored(proposal_id: int) -> dict[int, float]:
+    from sqlalchemy import select
+
+    from tracker.similar.models import SimilarLink
+    return dict(db.session.execute(select(SimilarLink.other_id, SimilarLink.score).where(
+        SimilarLink.proposal_id == proposal_id)).all())
+
+
+def test_the_item_page_keeps_its_list_and_decides_visibility_per_view(app, client, w):
+    """The first view ranks the item's candidates and stores them (both ways); a second view,
+    by another user, asks the index nothing and still decides who sees what afresh: the unit's
+    view left out another unit's item, the supervising clerk's has it."""
     from tracker.similar import queries
 
-    monkeypatch.setitem(app.config, "SIMILAR_CACHE_SECONDS", 300)
-    queries.item_page_candidates.clear()
     mine, other, section = _item_page_section(client, w, "health_clerk")
     assert mine.title in section and other.title not in section
-    index_queries = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if "search_documents" in statement:
-            index_queries.append(statement)
-    engine = db.session.get_bind().engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        item = db.session.get(Proposal, _item_id(w))
+    item = db.session.get(Proposal, _item_id(w))
+    assert set(_stored(item.id)) == {mine.id, other.id}
+    assert item.id in _stored(mine.id) and item.id in _stored(other.id)  # the other way
+    with _IndexQueries() as asked:
         found = [s.proposal.title for s in queries.similar_to(item, w.clerk)]
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        queries.item_page_candidates.clear()
     assert mine.title in found and other.title in found
-    assert index_queries == []
+    assert asked == []
+
+
+def test_an_item_registered_later_joins_the_list_without_the_index(client, w):
+    """An item registered after the list was stored is compared with the item alone on the
+    next view (no index lookup) and listed; its own page lists the first one back."""
+    from tracker.similar import queries
+
+    mine, _other, _section = _item_page_section(client, w, "clerk")
+    item = db.session.get(Proposal, _item_id(w))
+    later = handled(w, "关于提高乡村医生待遇保障水平的建议", "assigned")
+    unrelated = handled(w, "关于加快城市轨道交通建设的建议", "assigned")
+    db.session.commit()
+    with _IndexQueries() as asked:
+        found = [s.proposal.title for s in queries.similar_to(item, w.clerk)]
+    assert asked == []
+    assert later.title in found and unrelated.title not in found
+    assert mine.title in found
+    back = [s.proposal.title for s in queries.similar_to(later, w.clerk)]
+    assert item.title in back and mine.title in back
+
+
+def test_a_changed_title_ranks_the_list_again(client, w):
+    """Editing the item's title ranks its list again from the index, and its old scores in
+    the other items' lists go: the page shows what the new title is like."""
+    from tracker.similar import queries
+
+    mine, _other, _section = _item_page_section(client, w, "clerk")
+    roads = handled(w, "关于加快城市轨道交通建设的建议", "assigned")
+    db.session.commit()
+    item = db.session.get(Proposal, _item_id(w))
+    assert roads.title not in [s.proposal.title for s in queries.similar_to(item, w.clerk)]
+    item.title = "关于加快城市轨道交通线网建设的提案"
+    db.session.commit()
+    with _IndexQueries() as asked:
+        found = [s.proposal.title for s in queries.similar_to(item, w.clerk)]
+    assert asked != []
+    assert found[0] == roads.title and mine.title not in found
+    assert item.id not in _stored(mine.id)
 
 
 def _item_id(w) -> int:
     from sqlalchemy import select
 
     return db.session.scalar(select(Proposal.id).where(Proposal.title == "关于提高乡村医生待遇的提案"))
+
+
+def test_the_stored_list_outlives_the_request(live_app):
+    """On a database where requests really commit, the list the item page computed is there
+    for the next request (the page's own writes are committed once it is rendered)."""
+    from sqlalchemy import func, select
+
+    from tests import factories
+    from tracker.similar.models import SimilarLink, SimilarList
+
+    with live_app.test_request_context():
+        world = factories.build_world()
+        first = factories.make_proposal(world["clerk"], world["meeting"],
+                                        title="关于提高乡村医生待遇的建议")
+        second = factories.make_proposal(world["clerk"], world["meeting"],
+                                         title="关于提高乡村医生补助标准的建议")
+        db.session.commit()
+        first_id, second_id = first.id, second.id
+        db.session.remove()
+    client = live_app.test_client()
+    client.login("clerk")
+    page = client.get(f"/proposals/{first_id}").get_data(as_text=True)
+    assert "关于提高乡村医生补助标准的建议" in page[page.index("相似建议提案"):]
+    with live_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 1
+        assert db.session.execute(select(SimilarLink.proposal_id, SimilarLink.other_id)
+                                  .order_by(SimilarLink.proposal_id)).all() == [
+            (first_id, second_id), (second_id, first_id)]
+        db.session.remove()

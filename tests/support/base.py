@@ -148,8 +148,6 @@ def build_app(url: str, tmp_path, **extra):
         "STORAGE_URL": "",  # the local folders above, whatever the environment says
         "ENV": "development",
         "QUEUE_URL": "memory://",
-        # Each test's data is rolled back: candidates kept from another test would be stale.
-        "SIMILAR_CACHE_SECONDS": 0,
         **CHEAP_ARGON2,
     }
     config.update(extra)

@@ -4,14 +4,12 @@ to what the user may see."""
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-from cachetools import TTLCache
-from flask import current_app
+from flask import g
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import User
 from tracker.core.states import AssignmentState
@@ -21,6 +19,8 @@ from tracker.handling.models import Assignment
 from tracker.proposals.models import Proposal
 from tracker.replies.models import Reply
 from tracker.similar import candidates as index
+from tracker.similar import stored
+from tracker.similar.models import SimilarLink
 from tracker.similar.text import BODY_CHARS, DUPLICATE_THRESHOLD, cosine, terms, weigh
 
 # How many of the index's best matches are re-ranked.
@@ -61,49 +61,15 @@ def _candidate_ids(title: str, body: str, **options) -> list[int]:
     return index.candidates(text, limit=CANDIDATES, **options) if terms(text) else []
 
 
-class _CandidateCache:
-    """The index's candidates for a text, kept a few minutes (SIMILAR_CACHE_SECONDS) in each
-    process: the item page asks them on every view, and they cost a full-text ranking of up to
-    a thousand rows. Who may see each candidate is still decided per request. Registration
-    never uses it: a duplicate registered a minute ago must be found at once."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cache: TTLCache | None = None
-
-    def ids(self, title: str, body: str) -> list[int]:
-        seconds = int(current_app.config.get("SIMILAR_CACHE_SECONDS", 0))
-        if seconds <= 0:
-            return _candidate_ids(title, body)
-        key = (str(db.session.get_bind().engine.url), title, body[:BODY_CHARS])
-        with self._lock:
-            if self._cache is None or self._cache.ttl != seconds:
-                self._cache = TTLCache(maxsize=4096, ttl=seconds)
-            found = self._cache.get(key)
-        if found is None:
-            found = _candidate_ids(title, body)
-            with self._lock:
-                self._cache[key] = found
-        return found
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cache = None
-
-
-item_page_candidates = _CandidateCache()
-
-
 def similar_items(title: str, user: User, *, body: str = "", exclude_id: int | None = None,
-                  meeting_id: int | None = None, limit: int = 8,
-                  cached: bool = False) -> list[SimilarItem]:
+                  meeting_id: int | None = None, limit: int = 8) -> list[SimilarItem]:
     """The items most like a title (and body) that the user may see, of any year; those of
-    meeting_id above DUPLICATE_THRESHOLD are flagged as possible duplicates. ``cached``: the
-    candidates may be a few minutes old (the item page)."""
+    meeting_id above DUPLICATE_THRESHOLD are flagged as possible duplicates (the registration
+    panel: always asked afresh)."""
     title, body = title.strip(), body.strip()
     if not terms(title) and not terms(body):
         return []
-    found = item_page_candidates.ids(title, body) if cached else _candidate_ids(title, body)
+    found = _candidate_ids(title, body)
     ids = [i for i in found if i != exclude_id]
     if not ids:
         return []
@@ -122,9 +88,22 @@ def similar_items(title: str, user: User, *, body: str = "", exclude_id: int | N
 
 
 def similar_to(proposal: Proposal, user: User, *, limit: int = 8) -> list[SimilarItem]:
-    """The items most like this one (none flagged: it is registered already)."""
-    return similar_items(proposal.title, user, body=proposal.body, exclude_id=proposal.id,
-                         limit=limit, cached=True)
+    """The items most like this one that the user may see (none flagged: it is registered
+    already), from its stored list (tracker.similar.stored), brought up to date first."""
+    title, body = proposal.title.strip(), proposal.body.strip()
+    if not terms(title) and not terms(body):
+        return []
+    if stored.refresh(proposal.id, title, body):
+        g.similar_written = True
+    rows = db.session.execute(permissions.visible_proposals(user, select(
+        Proposal, SimilarLink.score).join(SimilarLink, SimilarLink.other_id == Proposal.id)
+        .where(SimilarLink.proposal_id == proposal.id))
+        .order_by(SimilarLink.score.desc(), Proposal.id).limit(limit)
+        .options(joinedload(Proposal.meeting),
+                 selectinload(Proposal.assignments).joinedload(Assignment.unit))).all()
+    items = [SimilarItem(p, score, False) for p, score in rows]
+    _attach_handling(items, user)
+    return items
 
 
 def _attach_handling(items: list[SimilarItem], user: User) -> None:

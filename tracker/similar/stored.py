@@ -1,0 +1,120 @@
+"""Each item's similar items, kept up to date when its page is shown (tracker.similar.models).
+
+refresh() brings an item's stored list up to date: nothing to do when neither its text nor
+the newest item id changed since (one query); the items registered since compared alone
+(their titles only, no index lookup) when there are few; the whole list ranked again from the
+full-text index when the item's own text changed, or there is no list yet. Each new link is
+stored both ways. The writes are the request's own and are committed when it ends
+(tracker.similar.views).
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tracker.core.time import utcnow
+from tracker.extensions import db
+from tracker.proposals.models import Proposal
+from tracker.similar import candidates as index
+from tracker.similar.models import SimilarLink, SimilarList
+from tracker.similar.text import BODY_CHARS, cosine, terms, weigh
+
+# How many items may have been registered since a list was brought up to date for them to
+# be compared one by one; beyond, the list is ranked again from the index.
+NEWER_AT_MOST = 500
+# How many of the index's best matches are ranked (as the registration panel ranks them).
+CANDIDATES = 100
+
+
+def text_key(title: str, body: str) -> str:
+    """What a list is ranked for: the title, or the body's start when there is no title."""
+    text = ("t:" + title) if title else ("b:" + body[:BODY_CHARS])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _candidate_ids(title: str, body: str) -> list[int]:
+    text = title if terms(title) else body[:BODY_CHARS]
+    return index.candidates(text, limit=CANDIDATES) if terms(text) else []
+
+
+def _scored(title: str, body: str, rows) -> list[tuple[int, float]]:
+    """(id, score) of rows (id, title, body's start) by the cosine of their text to the
+    item's (titles; the body's start with the title when the item has no title), above 0."""
+    idf = index.idf()
+    if title:
+        query, of = title, (lambda row: row[1])
+    else:
+        query, of = body[:BODY_CHARS], (lambda row: row[1] + (row[2] or ""))
+    weights = weigh(Counter(terms(query)), idf)
+    scored = [(row[0], cosine(weights, weigh(Counter(terms(of(row))), idf))) for row in rows]
+    return [(i, score) for i, score in scored if score > 0]
+
+
+def _texts(*where):
+    return db.session.execute(select(
+        Proposal.id, Proposal.title, func.substr(Proposal.body, 1, BODY_CHARS)).where(*where)).all()
+
+
+def _store_links(proposal_id: int, scored: list[tuple[int, float]]) -> None:
+    """Both ways: each found item is like this one, and this one like it."""
+    if not scored:
+        return
+    rows = [{"proposal_id": proposal_id, "other_id": other, "score": score}
+            for other, score in scored]
+    rows += [{"proposal_id": other, "other_id": proposal_id, "score": score}
+             for other, score in scored]
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(SimilarLink)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["proposal_id", "other_id"], set_={"score": statement.excluded.score}),
+        rows)
+
+
+def _rank_all(proposal_id: int, title: str, body: str, *, replaced: bool) -> None:
+    ids = [i for i in _candidate_ids(title, body) if i != proposal_id]
+    scored = _scored(title, body, _texts(Proposal.id.in_(ids))) if ids else []
+    db.session.execute(delete(SimilarLink).where(SimilarLink.proposal_id == proposal_id))
+    if replaced:  # its old text's scores in the other items' lists
+        db.session.execute(delete(SimilarLink).where(SimilarLink.other_id == proposal_id))
+    _store_links(proposal_id, scored)
+
+
+def _add_newer(proposal_id: int, title: str, body: str, upto_id: int) -> None:
+    """The items registered since upto_id, compared one by one; kept when they rank among
+    the list's (any above 0 while it is shorter than the index's candidates)."""
+    scored = _scored(title, body, _texts(Proposal.id > upto_id, Proposal.id != proposal_id))
+    if not scored:
+        return
+    count, lowest = db.session.execute(select(func.count(), func.min(SimilarLink.score)).where(
+        SimilarLink.proposal_id == proposal_id)).one()
+    if count >= CANDIDATES:
+        scored = [(i, score) for i, score in scored if score > lowest]
+    _store_links(proposal_id, scored)
+
+
+def refresh(proposal_id: int, title: str, body: str) -> bool:
+    """Bring the item's stored list up to date; whether anything was written."""
+    key = text_key(title, body)
+    newest = select(func.max(Proposal.id)).scalar_subquery()
+    row = db.session.execute(select(SimilarList.text_key, SimilarList.upto_id, newest).where(
+        SimilarList.proposal_id == proposal_id)).first()
+    if row is not None and row[0] == key and row[1] >= row[2]:
+        return False
+    if row is not None and row[0] == key and row[2] - row[1] <= NEWER_AT_MOST:
+        _add_newer(proposal_id, title, body, row[1])
+        upto = row[2]
+    else:
+        upto = db.session.scalar(select(func.max(Proposal.id))) or 0
+        _rank_all(proposal_id, title, body, replaced=row is not None and row[0] != key)
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(SimilarList).values(
+        proposal_id=proposal_id, text_key=key, upto_id=upto, computed_at=utcnow())
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["proposal_id"], set_={
+            "text_key": statement.excluded.text_key, "upto_id": statement.excluded.upto_id,
+            "computed_at": statement.excluded.computed_at}))
+    return True
