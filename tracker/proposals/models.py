@@ -62,6 +62,8 @@ class Proposal(db.Model):
     __table_args__ = (
         UniqueConstraint("meeting_id", "number", name="uq_proposals_meeting_number"),
         Index("ix_proposals_number", "number"),  # an item found by its number alone
+        # The item list's order (newest received first): its first page read from the index.
+        Index("ix_proposals_received_on_id", "received_on", "id"),
         one_of("kind", ItemKind),
         one_of("disclosure", Disclosure),
         one_of("handling_grade", Grade, also=("",)),  # "" until 办结
