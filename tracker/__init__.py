@@ -206,10 +206,11 @@ def _init_packages(app: Flask) -> None:
         replies,
         search,
         signing,
+        similar,
     )
 
     for package in (jobs, accounts, letters, handling, signing, replies, merging, notifications,
-                    ratings, instructions, search):
+                    ratings, instructions, search, similar):
         package.init_app(app)
 
 

@@ -24,6 +24,11 @@ def scheduled() -> list[tuple[str, tuple]]:
             for t in queue.huey.scheduled()]
 
 
+def drop_pending() -> None:
+    """Take every waiting job off the queue without running it (any storage)."""
+    queue.huey.storage.flush_queue()
+
+
 def clear() -> None:
     """Forget what is queued and scheduled (the in-memory storage of the tests only)."""
     from huey.storage import MemoryStorage

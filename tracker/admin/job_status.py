@@ -26,6 +26,7 @@ JOB_LABELS = {
     "tidy_runs": "清理任务记录",
     "render_batch": "生成批量打印的征询意见表",
     "resume_batches": "续做中断的批量打印",
+    "refresh_lists": "计算新登记或修改的建议提案的相似列表",
 }
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from tracker.core.time import utcnow
 from tracker.extensions import db
@@ -118,3 +119,67 @@ def refresh(proposal_id: int, title: str, body: str) -> bool:
             "text_key": statement.excluded.text_key, "upto_id": statement.excluded.upto_id,
             "computed_at": statement.excluded.computed_at}))
     return True
+
+
+# --- following registrations and edits ----------------------------------------------------
+
+# session.info key: ids of the items registered or whose text changed in this transaction.
+CHANGED = "similar_changed"
+
+
+def _note_after_flush(session: Session, _context) -> None:
+    for obj in session.new:
+        if isinstance(obj, Proposal):
+            session.info.setdefault(CHANGED, set()).add(obj.id)
+    for obj in session.dirty:
+        if isinstance(obj, Proposal):
+            attrs = inspect(obj).attrs
+            if attrs.title.history.has_changes() or attrs.body.history.has_changes():
+                session.info.setdefault(CHANGED, set()).add(obj.id)
+
+
+def _queue_after_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint released: the transaction itself may still roll back
+    ids = session.info.pop(CHANGED, None)
+    if ids:
+        from tracker.jobs import queue
+        from tracker.similar.jobs import refresh_lists
+        queue.enqueue(refresh_lists, sorted(ids))
+
+
+def _forget(session: Session, *_args) -> None:
+    session.info.pop(CHANGED, None)
+
+
+def _ended(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost one: nothing is carried past it
+        session.info.pop(CHANGED, None)
+
+
+def install() -> None:
+    """Queue the lists of the items each transaction registers or rewrites (idempotent)."""
+    if not event.contains(Session, "after_flush", _note_after_flush):
+        event.listen(Session, "after_flush", _note_after_flush)
+        event.listen(Session, "after_commit", _queue_after_commit)
+        event.listen(Session, "after_rollback", _forget)
+        event.listen(Session, "after_transaction_end", _ended)
+
+
+def fill(*, every: bool = False, progress=None) -> int:
+    """Rank the lists of the items that have none (every: of all items), committing as it
+    goes; how many were ranked. For an installation upgraded to stored lists, and after a
+    bulk load (the pages would otherwise rank each item on its first view)."""
+    query = select(Proposal.id, Proposal.title, Proposal.body).order_by(Proposal.id)
+    if not every:
+        query = query.where(~Proposal.id.in_(select(SimilarList.proposal_id)))
+    rows = db.session.execute(query).all()
+    for done, (proposal_id, title, body) in enumerate(rows, 1):
+        if every:
+            db.session.execute(delete(SimilarList).where(SimilarList.proposal_id == proposal_id))
+        refresh(proposal_id, title.strip(), body.strip())
+        if done % 100 == 0 or done == len(rows):
+            db.session.commit()
+            if progress:
+                progress(done, len(rows))
+    return len(rows)
