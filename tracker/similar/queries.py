@@ -74,7 +74,7 @@ def similar_items(title: str, user: User, *, body: str = "", exclude_id: int | N
     if not ids:
         return []
     rows = db.session.scalars(permissions.visible_proposals(user, select(Proposal).where(
-        Proposal.id.in_(ids))).options(
+        Proposal.id.in_(ids)), few=True).options(
         selectinload(Proposal.meeting),
         selectinload(Proposal.assignments).selectinload(Assignment.unit))).all()
     if title:
@@ -97,13 +97,24 @@ def similar_to(proposal: Proposal, user: User, *, limit: int = 8) -> list[Simila
         g.similar_written = True
     rows = db.session.execute(permissions.visible_proposals(user, select(
         Proposal, SimilarLink.score).join(SimilarLink, SimilarLink.other_id == Proposal.id)
-        .where(SimilarLink.proposal_id == proposal.id))
+        .where(SimilarLink.proposal_id == proposal.id), few=True)
         .order_by(SimilarLink.score.desc(), Proposal.id).limit(limit)
         .options(joinedload(Proposal.meeting),
                  selectinload(Proposal.assignments).joinedload(Assignment.unit))).all()
     items = [SimilarItem(p, score, False) for p, score in rows]
     _attach_handling(items, user)
     return items
+
+
+def _stored_ids(proposal: Proposal) -> list[int]:
+    """The ids of the item's stored similar list (brought up to date first), best first."""
+    title, body = proposal.title.strip(), proposal.body.strip()
+    if not terms(title) and not terms(body):
+        return []
+    if stored.refresh(proposal.id, title, body):
+        g.similar_written = True
+    return list(db.session.scalars(select(SimilarLink.other_id).where(
+        SimilarLink.proposal_id == proposal.id).order_by(SimilarLink.score.desc())))
 
 
 def _attach_handling(items: list[SimilarItem], user: User) -> None:
@@ -137,27 +148,36 @@ def past_replies(assignment: Assignment, user: User, *, limit: int = 5) -> list[
     proposal = assignment.proposal
     # Items like this one, and items whose reply of this unit is like it (a reply need not
     # repeat the title): the query below keeps those this unit replied to.
-    found = _candidate_ids(proposal.title, proposal.body) + _candidate_ids(
+    found = _stored_ids(proposal) + _candidate_ids(
         proposal.title, proposal.body, unit_id=assignment.unit_id)
     ids = [i for i in dict.fromkeys(found) if i != proposal.id]
     if not ids:
         return []
-    replies = db.session.scalars(
-        select(Reply).join(Assignment, Reply.assignment_id == Assignment.id).where(
-            Assignment.unit_id == assignment.unit_id, Assignment.proposal_id.in_(ids),
-            Reply.issued_at.is_not(None))
+    # The last round's issued reply of each of those items, ranked by their titles from
+    # light rows; only the shown ones are loaded whole (with their bodies).
+    latest: dict[int, tuple[int, str]] = {}
+    for reply_id, proposal_id, title in db.session.execute(
+            select(Reply.id, Assignment.proposal_id, Proposal.title)
+            .join(Assignment, Reply.assignment_id == Assignment.id)
+            .join(Proposal, Proposal.id == Assignment.proposal_id)
+            .where(Assignment.unit_id == assignment.unit_id, Assignment.proposal_id.in_(ids),
+                   Reply.issued_at.is_not(None))
+            .order_by(Reply.round.desc())):
+        latest.setdefault(proposal_id, (reply_id, title))
+    idf = index.idf()
+    query = weigh(Counter(terms(proposal.title)), idf)
+    scored = sorted(((cosine(query, weigh(Counter(terms(title)), idf)), proposal_id, reply_id)
+                     for proposal_id, (reply_id, title) in latest.items()),
+                    key=lambda row: -row[0])
+    shown = [row for row in scored if row[0] > 0][:limit]
+    replies = {r.id: r for r in db.session.scalars(
+        select(Reply).where(Reply.id.in_([reply_id for _, _, reply_id in shown]))
         .options(selectinload(Reply.draft_version),
                  selectinload(Reply.assignment).selectinload(Assignment.proposal)
-                 .selectinload(Proposal.meeting))
-        .order_by(Reply.round.desc())).all()
-    latest: dict[int, Reply] = {}
-    for reply in replies:  # the last round's reply of each item
-        latest.setdefault(reply.assignment.proposal_id, reply)
-    by_proposal = {r.assignment.proposal_id: r for r in latest.values()}
-    ranked = _ranked(proposal.title, [r.assignment.proposal for r in latest.values()],
-                     lambda p: p.title)
-    return [PastReply(by_proposal[p.id], p, score, paragraphs(_issued_body(by_proposal[p.id])))
-            for p, score in ranked[:limit]]
+                 .selectinload(Proposal.meeting)))} if shown else {}
+    return [PastReply(replies[reply_id], replies[reply_id].assignment.proposal, score,
+                      paragraphs(_issued_body(replies[reply_id])))
+            for score, _proposal_id, reply_id in shown]
 
 
 def _issued_body(reply: Reply) -> str:

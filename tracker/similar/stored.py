@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy import delete, event, func, inspect, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -182,4 +182,7 @@ def fill(*, every: bool = False, progress=None) -> int:
             db.session.commit()
             if progress:
                 progress(done, len(rows))
+    if rows and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE similar_links"))  # its new size, for the planner
+        db.session.commit()
     return len(rows)
