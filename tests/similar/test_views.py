@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pytest
+from sqlalchemy import func, select
+
 from tests.similar.conftest import handled
+from tests.support.base import ON_POSTGRES
 from tracker.extensions import db
 from tracker.proposals.models import Proposal
 
@@ -237,3 +241,31 @@ def test_the_stored_list_outlives_the_request(live_app):
                                   .order_by(SimilarLink.proposal_id)).all() == [
             (first_id, second_id), (second_id, first_id)]
         db.session.remove()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only: a lock held by another session")
+def test_the_item_page_shows_while_another_session_holds_the_lists(client, w, database):
+    """Another session holds the similar lists' table (as a page writing the same links
+    would): the item page does not wait for it nor fail; it shows what is stored (nothing
+    yet) and stores nothing half-done."""
+    import psycopg
+    from sqlalchemy import text
+
+    from tests.support.base import _pg_conninfo
+    from tracker.similar.models import SimilarList
+
+    item = handled(w, "关于提高乡村医生待遇的提案", "assigned")
+    handled(w, "关于提高乡村医生补助标准的建议", "assigned")
+    db.session.commit()
+    schema = database.execute(text("SELECT current_schema()")).scalar()
+    database.execute(text("SET lock_timeout = '300ms'"))
+    with psycopg.connect(_pg_conninfo()) as other:
+        other.execute(f'LOCK TABLE "{schema}".similar_lists IN ACCESS EXCLUSIVE MODE')
+        client.login("clerk")
+        response = client.get(f"/proposals/{item.id}")
+        other.rollback()
+    database.execute(text("SET lock_timeout = 0"))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "相似建议提案" in page and "关于提高乡村医生补助标准的建议" not in page
+    assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 0

@@ -4,11 +4,13 @@ to what the user may see."""
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
 from flask import g
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import User
@@ -22,6 +24,8 @@ from tracker.similar import candidates as index
 from tracker.similar import stored
 from tracker.similar.models import SimilarLink
 from tracker.similar.text import BODY_CHARS, DUPLICATE_THRESHOLD, cosine, terms, weigh
+
+log = logging.getLogger(__name__)
 
 # How many of the index's best matches are re-ranked.
 CANDIDATES = 100
@@ -93,8 +97,7 @@ def similar_to(proposal: Proposal, user: User, *, limit: int = 8) -> list[Simila
     title, body = proposal.title.strip(), proposal.body.strip()
     if not terms(title) and not terms(body):
         return []
-    if stored.refresh(proposal.id, title, body):
-        g.similar_written = True
+    _refresh(proposal, title, body)
     rows = db.session.execute(permissions.visible_proposals(user, select(
         Proposal, SimilarLink.score).join(SimilarLink, SimilarLink.other_id == Proposal.id)
         .where(SimilarLink.proposal_id == proposal.id), few=True)
@@ -106,13 +109,27 @@ def similar_to(proposal: Proposal, user: User, *, limit: int = 8) -> list[Simila
     return items
 
 
+def _refresh(proposal: Proposal, title: str, body: str) -> None:
+    """Bring the item's stored list up to date for the page being rendered, in a savepoint:
+    should another page be writing the same links (a lock timeout, a deadlock between two
+    items' lists), the page shows what is stored and the next view tries again."""
+    try:
+        with db.session.begin_nested():
+            written = stored.refresh(proposal.id, title, body)
+    except SQLAlchemyError:
+        log.warning("similar list of item %s not brought up to date", proposal.id,
+                    exc_info=True)
+        return
+    if written:
+        g.similar_written = True  # committed once the page is rendered (views.py)
+
+
 def _stored_ids(proposal: Proposal) -> list[int]:
     """The ids of the item's stored similar list (brought up to date first), best first."""
     title, body = proposal.title.strip(), proposal.body.strip()
     if not terms(title) and not terms(body):
         return []
-    if stored.refresh(proposal.id, title, body):
-        g.similar_written = True
+    _refresh(proposal, title, body)
     return list(db.session.scalars(select(SimilarLink.other_id).where(
         SimilarLink.proposal_id == proposal.id).order_by(SimilarLink.score.desc())))
 
