@@ -269,3 +269,25 @@ def test_the_item_page_shows_while_another_session_holds_the_lists(client, w, da
     page = response.get_data(as_text=True)
     assert "相似建议提案" in page and "关于提高乡村医生补助标准的建议" not in page
     assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 0
+
+
+def test_nothing_is_stored_beside_a_requests_own_pending_changes(w):
+    """A page rendered while its request has changes of its own pending (not yet committed
+    or rolled back) shows the stored list and writes none: the commit after the page would
+    carry those changes too."""
+    from flask import g
+
+    from tracker.similar import queries
+    from tracker.similar.models import SimilarList
+
+    item = handled(w, "关于提高乡村医生待遇的提案", "assigned")
+    handled(w, "关于提高乡村医生补助标准的建议", "assigned")
+    db.session.commit()
+    item.category = "卫生健康"  # pending, the request's own
+    assert queries.similar_to(item, w.clerk) == []
+    assert not g.get("similar_written")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 0
+    assert [s.proposal.title for s in queries.similar_to(item, w.clerk)] == [
+        "关于提高乡村医生补助标准的建议"]
+    assert g.pop("similar_written")

@@ -112,7 +112,12 @@ def similar_to(proposal: Proposal, user: User, *, limit: int = 8) -> list[Simila
 def _refresh(proposal: Proposal, title: str, body: str) -> None:
     """Bring the item's stored list up to date for the page being rendered, in a savepoint:
     should another page be writing the same links (a lock timeout, a deadlock between two
-    items' lists), the page shows what is stored and the next view tries again."""
+    items' lists), the page shows what is stored and the next view tries again. Nothing is
+    written when the request has changes of its own pending: the commit after the page must
+    hold the list alone."""
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        return
     try:
         with db.session.begin_nested():
             written = stored.refresh(proposal.id, title, body)
