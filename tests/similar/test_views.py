@@ -272,22 +272,23 @@ def test_the_item_page_shows_while_another_session_holds_the_lists(client, w, da
 
 
 def test_nothing_is_stored_beside_a_requests_own_pending_changes(w):
-    """A page rendered while its request has changes of its own pending (not yet committed
-    or rolled back) shows the stored list and writes none: the commit after the page would
-    carry those changes too."""
+    """A page rendered while its request has changes of its own in its transaction (pending
+    or flushed, not yet committed or rolled back) ranks the list for itself and stores none:
+    the commit after the page would carry those changes too."""
     from flask import g
 
     from tracker.similar import queries
     from tracker.similar.models import SimilarList
 
     item = handled(w, "关于提高乡村医生待遇的提案", "assigned")
-    handled(w, "关于提高乡村医生补助标准的建议", "assigned")
+    other = handled(w, "关于提高乡村医生补助标准的建议", "assigned")
     db.session.commit()
     item.category = "卫生健康"  # pending, the request's own
-    assert queries.similar_to(item, w.clerk) == []
+    db.session.flush()
+    assert [s.proposal.title for s in queries.similar_to(item, w.clerk)] == [other.title]
     assert not g.get("similar_written")
-    db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 0
-    assert [s.proposal.title for s in queries.similar_to(item, w.clerk)] == [
-        "关于提高乡村医生补助标准的建议"]
+    db.session.rollback()
+    assert [s.proposal.title for s in queries.similar_to(item, w.clerk)] == [other.title]
     assert g.pop("similar_written")
+    assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 1

@@ -97,36 +97,45 @@ def similar_to(proposal: Proposal, user: User, *, limit: int = 8) -> list[Simila
     title, body = proposal.title.strip(), proposal.body.strip()
     if not terms(title) and not terms(body):
         return []
-    _refresh(proposal, title, body)
-    rows = db.session.execute(permissions.visible_proposals(user, select(
-        Proposal, SimilarLink.score).join(SimilarLink, SimilarLink.other_id == Proposal.id)
-        .where(SimilarLink.proposal_id == proposal.id), few=True)
-        .order_by(SimilarLink.score.desc(), Proposal.id).limit(limit)
-        .options(joinedload(Proposal.meeting),
-                 selectinload(Proposal.assignments).joinedload(Assignment.unit))).all()
+    loads = (joinedload(Proposal.meeting),
+             selectinload(Proposal.assignments).joinedload(Assignment.unit))
+    live = _refresh(proposal, title, body)
+    if live is None:
+        rows = db.session.execute(permissions.visible_proposals(user, select(
+            Proposal, SimilarLink.score).join(SimilarLink, SimilarLink.other_id == Proposal.id)
+            .where(SimilarLink.proposal_id == proposal.id), few=True)
+            .order_by(SimilarLink.score.desc(), Proposal.id).limit(limit)
+            .options(*loads)).all()
+    else:
+        scores = dict(live)
+        found = db.session.scalars(permissions.visible_proposals(user, select(Proposal).where(
+            Proposal.id.in_(scores)), few=True).options(*loads)).all()
+        rows = sorted(((p, scores[p.id]) for p in found), key=lambda row: (-row[1], row[0].id))
+        rows = rows[:limit]
     items = [SimilarItem(p, score, False) for p, score in rows]
     _attach_handling(items, user)
     return items
 
 
-def _refresh(proposal: Proposal, title: str, body: str) -> None:
-    """Bring the item's stored list up to date for the page being rendered, in a savepoint:
-    should another page be writing the same links (a lock timeout, a deadlock between two
-    items' lists), the page shows what is stored and the next view tries again. Nothing is
-    written when the request has changes of its own pending: the commit after the page must
-    hold the list alone."""
-    session = db.session
-    if session.new or session.dirty or session.deleted:
-        return
+def _refresh(proposal: Proposal, title: str, body: str) -> list[tuple[int, float]] | None:
+    """Bring the item's stored list up to date for the page being rendered (None: read the
+    stored list), in a savepoint: should another page be writing the same links (a lock
+    timeout, a deadlock between two items' lists), the page shows what is stored and the next
+    view tries again. When the request has changes of its own in its transaction, nothing is
+    stored (the commit after the page must hold the list alone): the list is ranked for this
+    page only, and returned."""
+    if stored.request_wrote(db.session):
+        return stored.ranked_now(proposal.id, title, body)
     try:
         with db.session.begin_nested():
             written = stored.refresh(proposal.id, title, body)
     except SQLAlchemyError:
         log.warning("similar list of item %s not brought up to date", proposal.id,
                     exc_info=True)
-        return
+        return None
     if written:
         g.similar_written = True  # committed once the page is rendered (views.py)
+    return None
 
 
 def _stored_ids(proposal: Proposal) -> list[int]:
@@ -134,7 +143,9 @@ def _stored_ids(proposal: Proposal) -> list[int]:
     title, body = proposal.title.strip(), proposal.body.strip()
     if not terms(title) and not terms(body):
         return []
-    _refresh(proposal, title, body)
+    live = _refresh(proposal, title, body)
+    if live is not None:
+        return [other for other, _score in live]
     return list(db.session.scalars(select(SimilarLink.other_id).where(
         SimilarLink.proposal_id == proposal.id).order_by(SimilarLink.score.desc())))
 

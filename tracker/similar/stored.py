@@ -60,6 +60,13 @@ def _texts(*where):
         Proposal.id, Proposal.title, func.substr(Proposal.body, 1, BODY_CHARS)).where(*where)).all()
 
 
+def ranked_now(proposal_id: int, title: str, body: str) -> list[tuple[int, float]]:
+    """The item's list ranked now and not stored: (id, score), best first."""
+    ids = [i for i in _candidate_ids(title, body) if i != proposal_id]
+    scored = _scored(title, body, _texts(Proposal.id.in_(ids))) if ids else []
+    return sorted(scored, key=lambda row: -row[1])
+
+
 def _store_links(proposal_id: int, scored: list[tuple[int, float]]) -> None:
     """Both ways: each found item is like this one, and this one like it."""
     if not scored:
@@ -99,6 +106,14 @@ def _add_newer(proposal_id: int, title: str, body: str, upto_id: int) -> None:
 
 def refresh(proposal_id: int, title: str, body: str) -> bool:
     """Bring the item's stored list up to date; whether anything was written."""
+    db.session.info[OWN] = True
+    try:
+        return _refresh(proposal_id, title, body)
+    finally:
+        db.session.info.pop(OWN, None)
+
+
+def _refresh(proposal_id: int, title: str, body: str) -> bool:
     key = text_key(title, body)
     newest = select(func.max(Proposal.id)).scalar_subquery()
     row = db.session.execute(select(SimilarList.text_key, SimilarList.upto_id, newest).where(
@@ -127,7 +142,29 @@ def refresh(proposal_id: int, title: str, body: str) -> bool:
 CHANGED = "similar_changed"
 
 
+# session.info key: this transaction has written something (a flush, or an ORM-enabled
+# INSERT, UPDATE or DELETE statement).
+WROTE = "similar_transaction_wrote"
+
+
+def request_wrote(session) -> bool:
+    """Whether the session's transaction holds changes (pending, flushed or executed)."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get(WROTE))
+
+
+# session.info key: the lists' own writes under way (not the request's changes).
+OWN = "similar_own_writes"
+
+
+def _note_statement(state) -> None:
+    if (state.is_insert or state.is_update or state.is_delete) \
+            and not state.session.info.get(OWN):
+        state.session.info[WROTE] = True
+
+
 def _note_after_flush(session: Session, _context) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.info[WROTE] = True
     for obj in session.new:
         if isinstance(obj, Proposal):
             session.info.setdefault(CHANGED, set()).add(obj.id)
@@ -150,11 +187,13 @@ def _queue_after_commit(session: Session) -> None:
 
 def _forget(session: Session, *_args) -> None:
     session.info.pop(CHANGED, None)
+    session.info.pop(WROTE, None)
 
 
 def _ended(session: Session, transaction) -> None:
     if transaction.parent is None:  # the outermost one: nothing is carried past it
         session.info.pop(CHANGED, None)
+        session.info.pop(WROTE, None)
 
 
 def install() -> None:
@@ -164,6 +203,7 @@ def install() -> None:
         event.listen(Session, "after_commit", _queue_after_commit)
         event.listen(Session, "after_rollback", _forget)
         event.listen(Session, "after_transaction_end", _ended)
+        event.listen(Session, "do_orm_execute", _note_statement)
 
 
 def fill(*, every: bool = False, progress=None) -> int:
