@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from flask import g
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from tracker.accounts.models import User
 from tracker.core.states import AssignmentState
@@ -97,7 +97,8 @@ def similar_to(proposal: Proposal, user: User, *, limit: int = 8) -> list[Simila
     title, body = proposal.title.strip(), proposal.body.strip()
     if not terms(title) and not terms(body):
         return []
-    loads = (joinedload(Proposal.meeting),
+    # What the list shows: not the items' bodies.
+    loads = (defer(Proposal.body), joinedload(Proposal.meeting),
              selectinload(Proposal.assignments).joinedload(Assignment.unit))
     live = _refresh(proposal, title, body)
     if live is None:
@@ -160,7 +161,8 @@ def _attach_handling(items: list[SimilarItem], user: User) -> None:
         return
     replies = db.session.scalars(select(Reply).where(
         Reply.assignment_id.in_(assignments), Reply.issued_at.is_not(None))
-        .options(selectinload(Reply.assignment).selectinload(Assignment.unit))
+        .options(defer(Reply.letter_data),
+                 selectinload(Reply.assignment).selectinload(Assignment.unit))
         .order_by(Reply.assignment_id, Reply.round))
     for reply in replies:
         item, assignment = assignments[reply.assignment_id]
