@@ -21,7 +21,7 @@ from tests import factories
 from tests.ratings.test_outbox_smtp import Recorder, free_port
 from tests.support.base import ON_POSTGRES, TEST_SECRET
 from tests.support.handling import bring_to
-from tests.support.jobs import drop_pending, queued
+from tests.support.jobs import queued
 from tracker.extensions import db
 from tracker.jobs import queue
 from tracker.jobs.choices import JobStatus
@@ -103,7 +103,6 @@ def test_a_consumer_killed_mid_send_leaves_the_message_to_the_next_one(
             w.clerk.email = "jiaoban@office.example"
             db.session.commit()
             aid = assignment.id
-        drop_pending()  # the registrations' own jobs (their similar items): not this page's
         # A request writes a notice for the supervising clerk; no consumer runs yet.
         health = live_app.test_client()
         health.login("health_clerk")

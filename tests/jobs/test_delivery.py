@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tests import factories
 from tests.ratings.test_outbox_smtp import free_port, smtp  # noqa: F401  (the fixture)
 from tests.support.handling import bring_to
-from tests.support.jobs import drop_pending, queued, run_jobs, scheduled
+from tests.support.jobs import queued, run_jobs, scheduled
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.jobs.choices import JobStatus
@@ -95,7 +95,6 @@ def test_pages_never_talk_to_the_mail_server_and_nothing_is_lost(
     monkeypatch.setitem(live_app.config, "SMTP_PORT", blackhole.port)
     monkeypatch.setitem(live_app.config, "SMTP_TIMEOUT", 2)
     aid = _world_with_addresses(live_app)
-    drop_pending()  # the registrations' own jobs (their similar items): not this page's
     response = _ask_extension(live_app, aid)
     assert response.status_code == 302
     assert blackhole.connections == 0

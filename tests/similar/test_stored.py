@@ -28,7 +28,7 @@ def test_a_registered_item_is_ranked_by_a_job(app, w):
     run_jobs(app)
     newer = factories.make_proposal(w.clerk, w.meeting, title="关于提高乡村医生补助标准的建议")
     db.session.commit()
-    assert (REFRESH, ([newer.id],)) in queued()
+    assert (REFRESH, ([newer.id],)) in queued(upkeep=True)
     assert newer.id not in _lists()
     run_jobs(app)
     assert newer.id in _lists()
@@ -41,15 +41,15 @@ def test_a_rewritten_title_queues_the_item_again_and_a_rollback_queues_nothing(a
     run_jobs(app)
     item.title = "关于加快城市轨道交通建设的建议"
     db.session.commit()
-    assert queued() == [(REFRESH, ([item.id],))]
+    assert queued(upkeep=True) == [(REFRESH, ([item.id],))]
     run_jobs(app)
     factories.make_proposal(w.clerk, w.meeting, title="关于发展职业教育的建议")
     db.session.flush()
     db.session.rollback()
-    assert queued() == []
+    assert queued(upkeep=True) == []
     item.category = "交通"  # not its text: nothing to rank again
     db.session.commit()
-    assert queued() == []
+    assert queued(upkeep=True) == []
 
 
 def test_fill_ranks_the_items_without_a_list(app, w):

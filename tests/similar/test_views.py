@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import pytest
 from sqlalchemy import func, select
 
 from tests.similar.conftest import handled
-from tests.support.base import ON_POSTGRES
 from tracker.extensions import db
 from tracker.proposals.models import Proposal
 
@@ -153,15 +151,21 @@ def _stored(proposal_id: int) -> dict[int, float]:
         SimilarLink.proposal_id == proposal_id)).all())
 
 
-def test_the_item_page_keeps_its_list_and_decides_visibility_per_view(app, client, w):
-    """The first view ranks the item's candidates and stores them (both ways); a second view,
-    by another user, asks the index nothing and still decides who sees what afresh: the unit's
-    view left out another unit's item, the supervising clerk's has it."""
+def test_the_item_page_ranks_an_unstored_list_itself_and_never_writes(app, client, w):
+    """An item without a stored list: its page ranks the list for itself, writes nothing
+    (a GET never changes the database) and queues the job that stores it; the job stores it
+    both ways; a later view, by another user, asks the index nothing and still decides who
+    sees what afresh: the unit's view left out another unit's item, the supervising clerk's
+    has it."""
+    from tests.support.jobs import queued, run_jobs
     from tracker.similar import queries
 
     mine, other, section = _item_page_section(client, w, "health_clerk")
     assert mine.title in section and other.title not in section
     item = db.session.get(Proposal, _item_id(w))
+    assert _stored(item.id) == {}
+    assert ("tracker.similar.jobs.refresh_lists", ([item.id],)) in queued(upkeep=True)
+    run_jobs(app)
     assert set(_stored(item.id)) == {mine.id, other.id}
     assert item.id in _stored(mine.id) and item.id in _stored(other.id)  # the other way
     with _IndexQueries() as asked:
@@ -170,16 +174,20 @@ def test_the_item_page_keeps_its_list_and_decides_visibility_per_view(app, clien
     assert asked == []
 
 
-def test_an_item_registered_later_joins_the_list_without_the_index(client, w):
-    """An item registered after the list was stored is compared with the item alone on the
-    next view (no index lookup) and listed; its own page lists the first one back."""
+def test_an_item_registered_later_joins_the_stored_lists(app, client, w):
+    """An item registered after a list was stored is ranked by its own job, which puts it in
+    the older item's list: that item's page lists it without asking the index; its own page
+    lists the older one."""
+    from tests.support.jobs import run_jobs
     from tracker.similar import queries
 
     mine, _other, _section = _item_page_section(client, w, "clerk")
+    run_jobs(app)
     item = db.session.get(Proposal, _item_id(w))
     later = handled(w, "关于提高乡村医生待遇保障水平的建议", "assigned")
     unrelated = handled(w, "关于加快城市轨道交通建设的建议", "assigned")
     db.session.commit()
+    run_jobs(app)
     with _IndexQueries() as asked:
         found = [s.proposal.title for s in queries.similar_to(item, w.clerk)]
     assert asked == []
@@ -189,23 +197,29 @@ def test_an_item_registered_later_joins_the_list_without_the_index(client, w):
     assert item.title in back and mine.title in back
 
 
-def test_a_changed_title_ranks_the_list_again(client, w):
+def test_a_changed_title_ranks_the_list_again(app, client, w):
     """Editing the item's title ranks its list again from the index, and its old scores in
     the other items' lists go: the page shows what the new title is like."""
+    from tests.support.jobs import run_jobs
     from tracker.similar import queries
 
     mine, _other, _section = _item_page_section(client, w, "clerk")
     roads = handled(w, "关于加快城市轨道交通建设的建议", "assigned")
     db.session.commit()
+    run_jobs(app)
     item = db.session.get(Proposal, _item_id(w))
     assert roads.title not in [s.proposal.title for s in queries.similar_to(item, w.clerk)]
     item.title = "关于加快城市轨道交通线网建设的提案"
     db.session.commit()
-    with _IndexQueries() as asked:
+    with _IndexQueries() as asked:  # before its job: ranked for the page
         found = [s.proposal.title for s in queries.similar_to(item, w.clerk)]
     assert asked != []
     assert found[0] == roads.title and mine.title not in found
-    assert item.id not in _stored(mine.id)
+    run_jobs(app)
+    assert item.id not in _stored(mine.id) and item.id in _stored(roads.id)
+    with _IndexQueries() as asked:
+        assert [s.proposal.title for s in queries.similar_to(item, w.clerk)][0] == roads.title
+    assert asked == []
 
 
 def _item_id(w) -> int:
@@ -214,12 +228,11 @@ def _item_id(w) -> int:
     return db.session.scalar(select(Proposal.id).where(Proposal.title == "关于提高乡村医生待遇的提案"))
 
 
-def test_the_stored_list_outlives_the_request(live_app):
-    """On a database where requests really commit, the list the item page computed is there
-    for the next request (the page's own writes are committed once it is rendered)."""
-    from sqlalchemy import func, select
-
+def test_the_job_stores_the_list_for_the_next_request(live_app):
+    """On a database where requests really commit: the item page stores nothing, its job
+    does, and the next request reads what the job stored."""
     from tests import factories
+    from tests.support.jobs import run_jobs
     from tracker.similar.models import SimilarLink, SimilarList
 
     with live_app.test_request_context():
@@ -233,62 +246,20 @@ def test_the_stored_list_outlives_the_request(live_app):
         db.session.remove()
     client = live_app.test_client()
     client.login("clerk")
-    page = client.get(f"/proposals/{first_id}").get_data(as_text=True)
-    assert "关于提高乡村医生补助标准的建议" in page[page.index("相似建议提案"):]
+
+    def section() -> str:
+        page = client.get(f"/proposals/{first_id}").get_data(as_text=True)
+        return page[page.index("相似建议提案"):]
+
+    assert "关于提高乡村医生补助标准的建议" in section()
     with live_app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 1
+        assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 0
+        db.session.remove()
+    run_jobs(live_app)  # the registrations' and the page's jobs
+    with live_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 2
         assert db.session.execute(select(SimilarLink.proposal_id, SimilarLink.other_id)
                                   .order_by(SimilarLink.proposal_id)).all() == [
             (first_id, second_id), (second_id, first_id)]
         db.session.remove()
-
-
-@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL only: a lock held by another session")
-def test_the_item_page_shows_while_another_session_holds_the_lists(client, w, database):
-    """Another session holds the similar lists' table (as a page writing the same links
-    would): the item page does not wait for it nor fail; it shows what is stored (nothing
-    yet) and stores nothing half-done."""
-    import psycopg
-    from sqlalchemy import text
-
-    from tests.support.base import _pg_conninfo
-    from tracker.similar.models import SimilarList
-
-    item = handled(w, "关于提高乡村医生待遇的提案", "assigned")
-    handled(w, "关于提高乡村医生补助标准的建议", "assigned")
-    db.session.commit()
-    schema = database.execute(text("SELECT current_schema()")).scalar()
-    database.execute(text("SET lock_timeout = '300ms'"))
-    with psycopg.connect(_pg_conninfo()) as other:
-        other.execute(f'LOCK TABLE "{schema}".similar_lists IN ACCESS EXCLUSIVE MODE')
-        client.login("clerk")
-        response = client.get(f"/proposals/{item.id}")
-        other.rollback()
-    database.execute(text("SET lock_timeout = 0"))
-    assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "相似建议提案" in page and "关于提高乡村医生补助标准的建议" not in page
-    assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 0
-
-
-def test_nothing_is_stored_beside_a_requests_own_pending_changes(w):
-    """A page rendered while its request has changes of its own in its transaction (pending
-    or flushed, not yet committed or rolled back) ranks the list for itself and stores none:
-    the commit after the page would carry those changes too."""
-    from flask import g
-
-    from tracker.similar import queries
-    from tracker.similar.models import SimilarList
-
-    item = handled(w, "关于提高乡村医生待遇的提案", "assigned")
-    other = handled(w, "关于提高乡村医生补助标准的建议", "assigned")
-    db.session.commit()
-    item.category = "卫生健康"  # pending, the request's own
-    db.session.flush()
-    assert [s.proposal.title for s in queries.similar_to(item, w.clerk)] == [other.title]
-    assert not g.get("similar_written")
-    assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 0
-    db.session.rollback()
-    assert [s.proposal.title for s in queries.similar_to(item, w.clerk)] == [other.title]
-    assert g.pop("similar_written")
-    assert db.session.scalar(select(func.count()).select_from(SimilarList)) == 1
+    assert "关于提高乡村医生补助标准的建议" in section()

@@ -4,10 +4,9 @@ The item page shows the items most like the one it shows. Asking the full-text i
 re-ranking its candidates on every view cost most of the page (a ranking of up to a thousand
 index rows in the database, a hundred items loaded and compared), so each item's ranked
 candidates are stored (similar_links, both ways: when B is found like A, A is listed with B
-too) with what they were computed from (similar_lists: the text's hash and the newest item
-id then). The page reads them, adds the items registered since by comparing those alone, and
-computes the whole list again only when the item's own text changed
-(tracker.similar.stored). Who may see each one is decided when the page is read.
+too) with what they were ranked for (similar_lists: the text's hash and the newest item id
+then), by a job (tracker.similar.stored). Who may see each one is decided when a page reads
+them.
 """
 from __future__ import annotations
 

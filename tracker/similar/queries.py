@@ -4,13 +4,10 @@ to what the user may see."""
 from __future__ import annotations
 
 import json
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from flask import g
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from tracker.accounts.models import User
@@ -24,8 +21,6 @@ from tracker.similar import candidates as index
 from tracker.similar import stored
 from tracker.similar.models import SimilarLink
 from tracker.similar.text import BODY_CHARS, DUPLICATE_THRESHOLD, cosine, terms, weigh
-
-log = logging.getLogger(__name__)
 
 # How many of the index's best matches are re-ranked.
 CANDIDATES = 100
@@ -119,24 +114,15 @@ def similar_to(proposal: Proposal, user: User, *, limit: int = 8) -> list[Simila
 
 
 def _refresh(proposal: Proposal, title: str, body: str) -> list[tuple[int, float]] | None:
-    """Bring the item's stored list up to date for the page being rendered (None: read the
-    stored list), in a savepoint: should another page be writing the same links (a lock
-    timeout, a deadlock between two items' lists), the page shows what is stored and the next
-    view tries again. When the request has changes of its own in its transaction, nothing is
-    stored (the commit after the page must hold the list alone): the list is ranked for this
-    page only, and returned."""
-    if stored.request_wrote(db.session):
-        return stored.ranked_now(proposal.id, title, body)
-    try:
-        with db.session.begin_nested():
-            written = stored.refresh(proposal.id, title, body)
-    except SQLAlchemyError:
-        log.warning("similar list of item %s not brought up to date", proposal.id,
-                    exc_info=True)
+    """None when the item's stored list is up to date for its text (read it); else the list
+    ranked now for this page, the stored one being brought up to date by a job (a page never
+    writes to the database)."""
+    if stored.is_current(proposal.id, title, body):
         return None
-    if written:
-        g.similar_written = True  # committed once the page is rendered (views.py)
-    return None
+    from tracker.jobs import queue
+    from tracker.similar.jobs import refresh_lists
+    queue.enqueue(refresh_lists, [proposal.id])
+    return stored.ranked_now(proposal.id, title, body)
 
 
 def _stored_ids(proposal: Proposal) -> list[int]:

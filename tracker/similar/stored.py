@@ -1,11 +1,13 @@
-"""Each item's similar items, kept up to date when its page is shown (tracker.similar.models).
+"""Each item's similar items, kept in the database (tracker.similar.models).
 
-refresh() brings an item's stored list up to date: nothing to do when neither its text nor
-the newest item id changed since (one query); the items registered since compared alone
-(their titles only, no index lookup) when there are few; the whole list ranked again from the
-full-text index when the item's own text changed, or there is no list yet. Each new link is
-stored both ways. The writes are the request's own and are committed when it ends
-(tracker.similar.views).
+A page reads an item's stored list when it was ranked for the item's present text
+(is_current); otherwise it ranks the list for itself (ranked_now) and queues the job that
+stores it: pages never write to the database. refresh() (the job, `flask similar fill`)
+brings a list up to date: the whole list ranked from the full-text index when the item's
+text changed or it has none; else only the items registered since compared one by one (their
+titles, no index lookup). Each link is stored both ways, so an item registered later and
+ranked by its own job is in the older items' lists at once. A transaction that registers an
+item or rewrites its title or body queues its job when it commits.
 """
 from __future__ import annotations
 
@@ -104,16 +106,16 @@ def _add_newer(proposal_id: int, title: str, body: str, upto_id: int) -> None:
     _store_links(proposal_id, scored)
 
 
+def is_current(proposal_id: int, title: str, body: str) -> bool:
+    """Whether the item has a stored list ranked for its present text. (Items registered
+    since are in it: their own ranking stores each link both ways.)"""
+    return db.session.scalar(select(SimilarList.text_key).where(
+        SimilarList.proposal_id == proposal_id)) == text_key(title, body)
+
+
 def refresh(proposal_id: int, title: str, body: str) -> bool:
-    """Bring the item's stored list up to date; whether anything was written."""
-    db.session.info[OWN] = True
-    try:
-        return _refresh(proposal_id, title, body)
-    finally:
-        db.session.info.pop(OWN, None)
-
-
-def _refresh(proposal_id: int, title: str, body: str) -> bool:
+    """Bring the item's stored list up to date (the job, `flask similar fill`); whether
+    anything was written."""
     key = text_key(title, body)
     newest = select(func.max(Proposal.id)).scalar_subquery()
     row = db.session.execute(select(SimilarList.text_key, SimilarList.upto_id, newest).where(
@@ -142,29 +144,7 @@ def _refresh(proposal_id: int, title: str, body: str) -> bool:
 CHANGED = "similar_changed"
 
 
-# session.info key: this transaction has written something (a flush, or an ORM-enabled
-# INSERT, UPDATE or DELETE statement).
-WROTE = "similar_transaction_wrote"
-
-
-def request_wrote(session) -> bool:
-    """Whether the session's transaction holds changes (pending, flushed or executed)."""
-    return bool(session.new or session.dirty or session.deleted or session.info.get(WROTE))
-
-
-# session.info key: the lists' own writes under way (not the request's changes).
-OWN = "similar_own_writes"
-
-
-def _note_statement(state) -> None:
-    if (state.is_insert or state.is_update or state.is_delete) \
-            and not state.session.info.get(OWN):
-        state.session.info[WROTE] = True
-
-
 def _note_after_flush(session: Session, _context) -> None:
-    if session.new or session.dirty or session.deleted:
-        session.info[WROTE] = True
     for obj in session.new:
         if isinstance(obj, Proposal):
             session.info.setdefault(CHANGED, set()).add(obj.id)
@@ -187,13 +167,11 @@ def _queue_after_commit(session: Session) -> None:
 
 def _forget(session: Session, *_args) -> None:
     session.info.pop(CHANGED, None)
-    session.info.pop(WROTE, None)
 
 
 def _ended(session: Session, transaction) -> None:
     if transaction.parent is None:  # the outermost one: nothing is carried past it
         session.info.pop(CHANGED, None)
-        session.info.pop(WROTE, None)
 
 
 def install() -> None:
@@ -203,7 +181,6 @@ def install() -> None:
         event.listen(Session, "after_commit", _queue_after_commit)
         event.listen(Session, "after_rollback", _forget)
         event.listen(Session, "after_transaction_end", _ended)
-        event.listen(Session, "do_orm_execute", _note_statement)
 
 
 def fill(*, every: bool = False, progress=None) -> int:

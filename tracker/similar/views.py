@@ -2,19 +2,15 @@
 put similar items on the item page and past replies beside the draft editor."""
 from __future__ import annotations
 
-import logging
-
-from flask import Blueprint, g, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker.core.forms import strip_control
 from tracker.core.views import int_arg
-from tracker.extensions import db
 from tracker.similar import queries
 from tracker.similar.text import BODY_CHARS
 
 bp = Blueprint("similar", __name__)
-log = logging.getLogger(__name__)
 
 TITLE_CHARS = 200
 
@@ -65,16 +61,3 @@ def similar_to_item(proposal):
 def past_replies_for(assignment):
     return queries.past_replies(assignment, current_user)
 
-
-@bp.after_app_request
-def _keep_similar_lists(response):
-    """An item page that brought its similar items' list up to date (tracker.similar.stored)
-    keeps it: committed once the page is rendered. The list is derived data: should the
-    commit fail (two pages writing the same list at once), the next view computes it again."""
-    if g.pop("similar_written", False):
-        try:
-            db.session.commit()
-        except Exception:  # noqa: BLE001 - a lost cache write must not fail the page
-            db.session.rollback()
-            log.warning("similar items' list not stored", exc_info=True)
-    return response
