@@ -66,6 +66,14 @@ def database(app):
         yield connection
 
 
+@pytest.fixture(scope="module")
+def module_database(app):
+    """`database` one scope up: one outer transaction for a whole module, rolled back after
+    its last test. For modules that build their data once (tests/support/shared.py)."""
+    with outer_transaction(app) as connection:
+        yield connection
+
+
 @pytest.fixture
 def ctx(app, database):
     """An application context for tests that call operations directly."""
