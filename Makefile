@@ -49,7 +49,8 @@ run: system-deps fonts demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite, then again on PostgreSQL when TRACKER_TEST_DATABASE_URL is set
-# (there without the browser and fuzz tests, which do not depend on the database). One xdist
+# (there without the browser, fuzz, letter-rendering and other tests that do not depend on the
+# database: SQLITE_PASS_ONLY in tests/conftest.py). One xdist
 # worker per core, each test file on one worker (its module fixtures are built once). pytest
 # keeps its assertion-rewritten modules only where Python may write bytecode: an inherited
 # PYTHONDONTWRITEBYTECODE would make every run rewrite them again (~20 s per process).

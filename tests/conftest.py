@@ -5,7 +5,8 @@ test, a test client that handles CSRF tokens, and a small standard world of unit
 SQLite by default; PostgreSQL when TRACKER_TEST_DATABASE_URL is set (each run gets its own
 schema, dropped afterwards). The migrations run once per session (per xdist worker) into a
 template; every new database is a copy of it (tests/test_migrations.py runs them on an empty
-database). Browser and fuzz tests run in the SQLite pass only (`SQLITE_PASS_ONLY`)."""
+database). Browser, fuzz, letter-rendering and other database-free tests run in the SQLite
+pass only (`SQLITE_PASS_ONLY`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,14 +29,23 @@ from tracker.extensions import db
 TESTS_DIR = Path(__file__).parent
 # Pages, forms and the API seen through a browser or a fuzzer do not depend on the database:
 # these folders run in the SQLite pass only, and are not even collected in the PostgreSQL pass
-# (the fuzz suite builds its cases at collection). Tests that need PostgreSQL are marked
-# postgres_only and live elsewhere.
-SQLITE_PASS_ONLY = ("browser", "fuzz")
+# (the fuzz suite builds its cases at collection). Neither do the letters rendered from their
+# data (tests/letters: the typesetter, the PDF and Word files, the render worker and its
+# limits), the reading of Word letters, the punctuation and text rules, and the checks of the
+# code itself (the labelled enums, the layers' imports): none of them opens a database or
+# builds an app on one, so a second pass would only run the same code again. Tests that need
+# PostgreSQL are marked postgres_only and live elsewhere.
+SQLITE_PASS_ONLY = (
+    "browser", "fuzz", "letters",
+    "replies/test_docx_letter.py", "replies/test_punctuation.py", "replies/test_text.py",
+    "search/test_text.py", "similar/test_text.py",
+    "test_enums.py", "test_layers.py",
+)
 
 
 def pytest_ignore_collect(collection_path: Path, config):
-    if ON_POSTGRES and collection_path.parent == TESTS_DIR \
-            and collection_path.name in SQLITE_PASS_ONLY:
+    if ON_POSTGRES and collection_path.is_relative_to(TESTS_DIR) \
+            and collection_path.relative_to(TESTS_DIR).as_posix() in SQLITE_PASS_ONLY:
         return True
     return None
 
