@@ -50,6 +50,36 @@ def pytest_ignore_collect(collection_path: Path, config):
     return None
 
 
+# Files that take long for their number of tests (drills with real commits, subprocesses and
+# threads; the route matrix; the fuzz), from timed runs of both passes, longest first. pytest-xdist
+# hands out whole files (--dist loadfile) in collection order when reordering is off
+# (--no-loadscope-reorder, as `make test` runs): these go first, then the rest by number of
+# tests, most first (xdist's own order), so that no slow file starts last while the other worker
+# has run out of work.
+SCHEDULE_FIRST = (
+    "security/test_csrf.py", "security/test_access_matrix.py", "fuzz/test_forms.py",
+    "fuzz/test_schemathesis.py", "maintenance/test_backup_restore.py",
+    "replies/test_concurrency.py", "fuzz/test_queries.py", "desk/test_page_costs.py",
+    "test_migrations.py", "notifications/test_cycle.py", "ratings/test_closing.py",
+    "browser/test_security_flows.py", "jobs/test_consumer.py", "notifications/test_channels.py",
+    "reliability/test_killed_worker.py", "ratings/test_outbox_smtp.py", "test_app.py",
+    "reliability/test_postgres_restart.py", "files/test_migrate.py", "jobs/test_delivery.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    first = {name: rank for rank, name in enumerate(SCHEDULE_FIRST)}
+    files: dict[Path, int] = {}
+    for item in items:
+        files[item.path] = files.get(item.path, 0) + 1
+
+    def order(item):
+        name = item.path.relative_to(TESTS_DIR).as_posix()
+        return first.get(name, len(first)), -files[item.path]
+
+    items.sort(key=order)  # stable: each file's tests keep their order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _database_template(tmp_path_factory):
     """Where the session's template database is made (on first use), dropped at the end."""
