@@ -49,11 +49,14 @@ run: system-deps fonts demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # The whole suite on SQLite, then again on PostgreSQL when TRACKER_TEST_DATABASE_URL is set
-# (there without the browser and fuzz tests, which do not depend on the database). One xdist
-# worker per core, each test file on one worker (its module fixtures are built once). pytest
+# (there without the browser, fuzz, letter-rendering and other tests that do not depend on the
+# database: SQLITE_PASS_ONLY in tests/conftest.py). One xdist worker per core, each test file on
+# one worker (its module fixtures are built once), the slowest files handed out first
+# (SCHEDULE_FIRST in tests/conftest.py; xdist would otherwise order them by number of tests). pytest
 # keeps its assertion-rewritten modules only where Python may write bytecode: an inherited
 # PYTHONDONTWRITEBYTECODE would make every run rewrite them again (~20 s per process).
-PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadfile
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --dist loadfile \
+	--no-loadscope-reorder
 test: system-deps venv fonts
 	env -u TRACKER_TEST_DATABASE_URL $(PYTEST)
 	@if [ -n "$$TRACKER_TEST_DATABASE_URL" ]; then \

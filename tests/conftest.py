@@ -5,7 +5,8 @@ test, a test client that handles CSRF tokens, and a small standard world of unit
 SQLite by default; PostgreSQL when TRACKER_TEST_DATABASE_URL is set (each run gets its own
 schema, dropped afterwards). The migrations run once per session (per xdist worker) into a
 template; every new database is a copy of it (tests/test_migrations.py runs them on an empty
-database). Browser and fuzz tests run in the SQLite pass only (`SQLITE_PASS_ONLY`)."""
+database). Browser, fuzz, letter-rendering and other database-free tests run in the SQLite
+pass only (`SQLITE_PASS_ONLY`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,16 +29,55 @@ from tracker.extensions import db
 TESTS_DIR = Path(__file__).parent
 # Pages, forms and the API seen through a browser or a fuzzer do not depend on the database:
 # these folders run in the SQLite pass only, and are not even collected in the PostgreSQL pass
-# (the fuzz suite builds its cases at collection). Tests that need PostgreSQL are marked
-# postgres_only and live elsewhere.
-SQLITE_PASS_ONLY = ("browser", "fuzz")
+# (the fuzz suite builds its cases at collection). Neither do the letters rendered from their
+# data (tests/letters: the typesetter, the PDF and Word files, the render worker and its
+# limits), the reading of Word letters, the punctuation and text rules, and the checks of the
+# code itself (the labelled enums, the layers' imports): none of them opens a database or
+# builds an app on one, so a second pass would only run the same code again. Tests that need
+# PostgreSQL are marked postgres_only and live elsewhere.
+SQLITE_PASS_ONLY = (
+    "browser", "fuzz", "letters",
+    "replies/test_docx_letter.py", "replies/test_punctuation.py", "replies/test_text.py",
+    "search/test_text.py", "similar/test_text.py",
+    "test_enums.py", "test_layers.py",
+)
 
 
 def pytest_ignore_collect(collection_path: Path, config):
-    if ON_POSTGRES and collection_path.parent == TESTS_DIR \
-            and collection_path.name in SQLITE_PASS_ONLY:
+    if ON_POSTGRES and collection_path.is_relative_to(TESTS_DIR) \
+            and collection_path.relative_to(TESTS_DIR).as_posix() in SQLITE_PASS_ONLY:
         return True
     return None
+
+
+# Files that take long for their number of tests (drills with real commits, subprocesses and
+# threads; the route matrix; the fuzz), from timed runs of both passes, longest first. pytest-xdist
+# hands out whole files (--dist loadfile) in collection order when reordering is off
+# (--no-loadscope-reorder, as `make test` runs): these go first, then the rest by number of
+# tests, most first (xdist's own order), so that no slow file starts last while the other worker
+# has run out of work.
+SCHEDULE_FIRST = (
+    "security/test_csrf.py", "security/test_access_matrix.py", "fuzz/test_forms.py",
+    "fuzz/test_schemathesis.py", "maintenance/test_backup_restore.py",
+    "replies/test_concurrency.py", "fuzz/test_queries.py", "desk/test_page_costs.py",
+    "test_migrations.py", "notifications/test_cycle.py", "ratings/test_closing.py",
+    "browser/test_security_flows.py", "jobs/test_consumer.py", "notifications/test_channels.py",
+    "reliability/test_killed_worker.py", "ratings/test_outbox_smtp.py", "test_app.py",
+    "reliability/test_postgres_restart.py", "files/test_migrate.py", "jobs/test_delivery.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    first = {name: rank for rank, name in enumerate(SCHEDULE_FIRST)}
+    files: dict[Path, int] = {}
+    for item in items:
+        files[item.path] = files.get(item.path, 0) + 1
+
+    def order(item):
+        name = item.path.relative_to(TESTS_DIR).as_posix()
+        return first.get(name, len(first)), -files[item.path]
+
+    items.sort(key=order)  # stable: each file's tests keep their order
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -62,6 +102,14 @@ def app(tmp_path_factory):
 @pytest.fixture
 def database(app):
     """Run the test inside one outer transaction that is rolled back at the end."""
+    with outer_transaction(app) as connection:
+        yield connection
+
+
+@pytest.fixture(scope="module")
+def module_database(app):
+    """`database` one scope up: one outer transaction for a whole module, rolled back after
+    its last test. For modules that build their data once (tests/support/shared.py)."""
     with outer_transaction(app) as connection:
         yield connection
 

@@ -16,11 +16,15 @@ TOKEN_USERS = ("clerk", "admin", "health_clerk", "health_drafter", "hr_clerk", "
                "health_final", "health_signer", "health_leader", "hr_leader")
 
 
-@pytest.fixture
-def spec(client) -> dict:
+def fetch_spec(client) -> dict:
     response = client.get(PREFIX + "/openapi.json")
     assert response.status_code == 200
     return response.get_json()
+
+
+@pytest.fixture
+def spec(client) -> dict:
+    return fetch_spec(client)
 
 
 @pytest.fixture
@@ -31,6 +35,10 @@ def api(client, spec) -> Api:
 @pytest.fixture
 def tokens(app, world) -> SimpleNamespace:
     """One API token per user of the standard world."""
+    return issue_tokens(app, world)
+
+
+def issue_tokens(app, world) -> SimpleNamespace:
     with app.test_request_context():
         issued = {name: issue_token(db.session.get(User, getattr(world, name)), "t")
                   for name in TOKEN_USERS}

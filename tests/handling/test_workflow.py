@@ -1,4 +1,8 @@
-"""The transition table walked pair by pair, permissions, stale forms and the state rule."""
+"""The transition table walked pair by pair, permissions, stale forms and the state rule.
+
+The world is built once for the module, and so is one item per (state, role) the table's
+moves start from (`started`); each test runs in a savepoint rolled back after it
+(tests/support/shared.py), so every move starts from the item as bring_to left it."""
 from __future__ import annotations
 
 import pathlib
@@ -8,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.handling import state_scan
-from tests.support.handling import bring_to, perform, write_draft
+from tests.support.handling import bring_to, perform, world_rows, write_draft
+from tests.support.shared import database, world  # noqa: F401 (fixtures)
 from tracker.audit.models import AuditEvent
 from tracker.core.errors import Conflict, InvalidTransition, PermissionDenied
 from tracker.extensions import db
@@ -37,9 +42,26 @@ CO_STATES = (AssignmentState.opinion_pending, AssignmentState.opinion_submitted)
 LISTED = sorted(ASSIGNMENT_TABLE, key=lambda k: (k[0].value, k[1].value))
 
 
+def _unlisted_role(state: AssignmentState) -> str:
+    return "co" if state in CO_STATES else "lead"
+
+
+@pytest.fixture(scope="module")
+def started(app, world) -> dict[tuple[str, str], int]:
+    """(state, role) -> the id of an assignment brought into that state by bring_to, once for
+    the module: every listed and unlisted move below starts from one of them."""
+    keys = {(s.value, _role_for(s, a)) for s, a in LISTED}
+    keys |= {(s.value, _unlisted_role(s)) for s, _ in UNLISTED}
+    with app.test_request_context():
+        w = world_rows(world)
+        ids = {key: bring_to(w, *key).id for key in sorted(keys)}
+        db.session.commit()
+    return ids
+
+
 @pytest.mark.parametrize("state,action", LISTED, ids=lambda v: v.value)
-def test_every_listed_move_does_what_the_table_says(w, state, action):
-    assignment = bring_to(w, state.value, _role_for(state, action))
+def test_every_listed_move_does_what_the_table_says(w, started, state, action):
+    assignment = db.session.get(Assignment, started[state.value, _role_for(state, action)])
     if action == Action.submit_review:
         write_draft(assignment, w.health_drafter)  # 送审 needs a draft
     before = db.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))
@@ -68,8 +90,8 @@ UNLISTED = [
 
 
 @pytest.mark.parametrize("state,action", UNLISTED, ids=lambda v: v.value)
-def test_every_unlisted_move_is_refused_and_changes_nothing(w, state, action):
-    assignment = bring_to(w, state.value, "co" if state in CO_STATES else "lead")
+def test_every_unlisted_move_is_refused_and_changes_nothing(w, started, state, action):
+    assignment = db.session.get(Assignment, started[state.value, _unlisted_role(state)])
     version = assignment.version
     db.session.commit()  # keep the set-up; roll back only what the refused move did
     with pytest.raises(InvalidTransition) as err:

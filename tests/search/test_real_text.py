@@ -1,6 +1,7 @@
 """Real published documents through the index (tests/data/samples, copies of ../shared/samples):
 a 21,769-character plan as an item's body and the province's 2021 tasks as an issued reply,
-searched for what an office would type, on both databases."""
+searched for what an office would type, on both databases. The documents are indexed once for
+the module; each test runs in a savepoint rolled back after it (tests/support/shared.py)."""
 from __future__ import annotations
 
 import re
@@ -11,6 +12,7 @@ import pytest
 from tests import factories
 from tests.search.test_search import _issue, ids
 from tests.support.handling import world_rows
+from tests.support.shared import database, world  # noqa: F401 (fixtures)
 from tracker.extensions import db
 from tracker.handling import operations
 
@@ -19,7 +21,7 @@ PLAN = (SAMPLES / "plan-jiaohe-2023.txt").read_text(encoding="utf-8")
 TASKS = (SAMPLES / "yigai-tasks-jilin-2021.txt").read_text(encoding="utf-8")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def real(app, world):
     with app.test_request_context():
         w = world_rows(world)

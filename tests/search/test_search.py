@@ -1,5 +1,9 @@
 """Full-text search: every field is found, only where the user may read it, highlighted and
-escaped; the index follows edits and deletions; the rebuild gives the same index."""
+escaped; the index follows edits and deletions; the rebuild gives the same index.
+
+The world and the items are built once for the module; each test runs in a savepoint rolled
+back after it (tests/support/shared.py), so the edits, deletions and rebuilds of one test are
+gone before the next."""
 from __future__ import annotations
 
 import re
@@ -10,6 +14,7 @@ from sqlalchemy import select, text
 
 from tests import factories
 from tests.support.handling import latest_id, world_rows, write_draft
+from tests.support.shared import database, world  # noqa: F401 (fixtures)
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import operations
@@ -37,7 +42,7 @@ def _issue(w, assignment, body):
     replies.issue_reply(assignment, w.health_clerk)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def items(app, world):
     """An item of health's (hr co-handling) with a text in every searchable field, one of
     edu's, and one not yet assigned: their ids. (Built in a context of its own: a client's

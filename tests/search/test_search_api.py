@@ -2,8 +2,17 @@
 each with its matching passages (escaped, matches in <mark>), and takes the new filters."""
 from __future__ import annotations
 
+import pytest
+
 from tests.api.conftest import api, spec, tokens  # noqa: F401
-from tests.search.test_search import items  # noqa: F401
+from tests.search.test_search import _build
+
+
+@pytest.fixture
+def items(app, world):
+    """tests/search/test_search.py's items (there made once for its module)."""
+    with app.test_request_context():
+        return _build(world)
 
 
 def _found(api, token, query: str) -> list[dict]:

@@ -1,14 +1,41 @@
 """Search edge cases: the item numbered as typed, odd query input (FTS5 and tsquery syntax,
-escapes, long and empty text), pages beyond the end, quoted phrases."""
+escapes, long and empty text), pages beyond the end, quoted phrases.
+
+The tests only search: the world, the items and the API tokens are built once for the module,
+and each test runs in a savepoint rolled back after it (tests/support/shared.py)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 
 from tests import factories
+from tests.api.conftest import api, fetch_spec, issue_tokens  # noqa: F401 (fixture: api)
+from tests.search.test_search import _build
+from tests.support.base import Client
+from tests.support.shared import database, world  # noqa: F401 (fixtures)
 from tracker.extensions import db
 from tracker.search.query import CAP
+
+
+@pytest.fixture(scope="module")
+def items(app, world):
+    """tests/search/test_search.py's items, made once for the module."""
+    with app.test_request_context():
+        return _build(world)
+
+
+@pytest.fixture(scope="module")
+def tokens(app, world):
+    return issue_tokens(app, world)
+
+
+@pytest.fixture(scope="module")
+def spec(app, module_database) -> dict:
+    """The OpenAPI document (the same for every test)."""
+    app.test_client_class = Client
+    return fetch_spec(app.test_client())
 
 
 def found(client, q, path="/search", **args) -> list[str]:
@@ -37,11 +64,6 @@ def test_the_item_numbered_as_typed_is_found_when_many_newer_texts_hold_the_numb
     ids = found(client, "12")
     assert ids and ids[0] == str(target_id)
 
-
-from urllib.parse import quote  # noqa: E402
-
-from tests.api.conftest import api, spec, tokens  # noqa: F401,E402
-from tests.search.test_search import items  # noqa: F401,E402
 
 ODD = ['"', '""', '"异地', '异地"', '*', '医*', '(', '医)', 'NEAR(医 保)', 'or', 'OR', 'AND',
        'NOT', '-医保', '医:保', 'uni:医', '^医', '\\', '\\\\', "'", "''", "a'b", '&', '|', '!',
