@@ -1,7 +1,7 @@
 """similar items kept per item (similar_lists, similar_links)
 
-Derived data: filled when an item page is first shown (tracker.similar.stored); an existing
-installation needs no backfill.
+Derived data, stored by a job (tracker.similar.stored); an existing installation fills it
+with `flask similar fill` (until then its pages rank each item's list themselves).
 
 Revision ID: b4c5d6e7f8a9
 Revises: a3b4c5d6e7f8
@@ -22,7 +22,6 @@ def upgrade():
         'similar_lists',
         sa.Column('proposal_id', sa.Integer(), nullable=False),
         sa.Column('text_key', sa.String(length=64), nullable=False),
-        sa.Column('upto_id', sa.Integer(), nullable=False),
         sa.Column('computed_at', sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(['proposal_id'], ['proposals.id'], ondelete='CASCADE',
                                 name=op.f('fk_similar_lists_proposal_id_proposals')),

@@ -3,16 +3,15 @@
 The item page shows the items most like the one it shows. Asking the full-text index and
 re-ranking its candidates on every view cost most of the page (a ranking of up to a thousand
 index rows in the database, a hundred items loaded and compared), so each item's ranked
-candidates are stored (similar_links, both ways: when B is found like A, A is listed with B
-too) with what they were ranked for (similar_lists: the text's hash and the newest item id
-then), by a job (tracker.similar.stored). Who may see each one is decided when a page reads
-them.
+candidates are stored by a job (tracker.similar.stored): similar_links, both ways (when B is
+found like A, A is listed with B too), and similar_lists, the hash of the text they were
+ranked for. Who may see each one is decided when a page reads them.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tracker.core.time import utcnow
@@ -27,8 +26,6 @@ class SimilarList(db.Model):
         ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True)
     # sha256 of the text the list was ranked for (the title, or the body's start without one).
     text_key: Mapped[str] = mapped_column(String(64))
-    # The newest item id when the list was last brought up to date.
-    upto_id: Mapped[int] = mapped_column(Integer)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -22,9 +22,6 @@ from tracker.similar import stored
 from tracker.similar.models import SimilarLink
 from tracker.similar.text import BODY_CHARS, DUPLICATE_THRESHOLD, cosine, terms, weigh
 
-# How many of the index's best matches are re-ranked.
-CANDIDATES = 100
-
 
 @dataclass
 class SimilarItem:
@@ -52,14 +49,6 @@ def _ranked(text: str, candidates: list[Proposal], of) -> list[tuple[Proposal, f
     return sorted((row for row in scored if row[1] > 0), key=lambda row: -row[1])
 
 
-def _candidate_ids(title: str, body: str, **options) -> list[int]:
-    """Item ids the index finds for the title, best first; for the body's start when there
-    is no title yet. (The ranking compares titles: an item found only by its body would rank
-    low anyway, and a body's set phrases, 现状与问题, are in every item.)"""
-    text = title if terms(title) else body[:BODY_CHARS]
-    return index.candidates(text, limit=CANDIDATES, **options) if terms(text) else []
-
-
 def similar_items(title: str, user: User, *, body: str = "", exclude_id: int | None = None,
                   meeting_id: int | None = None, limit: int = 8) -> list[SimilarItem]:
     """The items most like a title (and body) that the user may see, of any year; those of
@@ -68,7 +57,7 @@ def similar_items(title: str, user: User, *, body: str = "", exclude_id: int | N
     title, body = title.strip(), body.strip()
     if not terms(title) and not terms(body):
         return []
-    found = _candidate_ids(title, body)
+    found = stored.candidate_ids(title, body)
     ids = [i for i in found if i != exclude_id]
     if not ids:
         return []
@@ -169,7 +158,7 @@ def past_replies(assignment: Assignment, user: User, *, limit: int = 5) -> list[
     proposal = assignment.proposal
     # Items like this one, and items whose reply of this unit is like it (a reply need not
     # repeat the title): the query below keeps those this unit replied to.
-    found = _stored_ids(proposal) + _candidate_ids(
+    found = _stored_ids(proposal) + stored.candidate_ids(
         proposal.title, proposal.body, unit_id=assignment.unit_id)
     ids = [i for i in dict.fromkeys(found) if i != proposal.id]
     if not ids:
@@ -185,11 +174,10 @@ def past_replies(assignment: Assignment, user: User, *, limit: int = 5) -> list[
                    Reply.issued_at.is_not(None))
             .order_by(Reply.round.desc())):
         latest.setdefault(proposal_id, (reply_id, title))
-    idf = index.idf()
-    query = weigh(Counter(terms(proposal.title)), idf)
-    scored = sorted(((cosine(query, weigh(Counter(terms(title)), idf)), proposal_id, reply_id)
-                     for proposal_id, (reply_id, title) in latest.items()),
-                    key=lambda row: -row[0])
+    scores = dict(stored.scored(proposal.title, "", [
+        (proposal_id, title, None) for proposal_id, (_reply_id, title) in latest.items()]))
+    scored = sorted(((score, proposal_id, latest[proposal_id][0])
+                     for proposal_id, score in scores.items()), key=lambda row: -row[0])
     shown = [row for row in scored if row[0] > 0][:limit]
     replies = {r.id: r for r in db.session.scalars(
         select(Reply).where(Reply.id.in_([reply_id for _, _, reply_id in shown]))

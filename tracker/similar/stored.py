@@ -3,10 +3,9 @@
 A page reads an item's stored list when it was ranked for the item's present text
 (is_current); otherwise it ranks the list for itself (ranked_now) and queues the job that
 stores it: pages never write to the database. refresh() (the job, `flask similar fill`)
-brings a list up to date: the whole list ranked from the full-text index when the item's
-text changed or it has none; else only the items registered since compared one by one (their
-titles, no index lookup). Each link is stored both ways, so an item registered later and
-ranked by its own job is in the older items' lists at once. A transaction that registers an
+ranks a list from the full-text index when the item's text changed or it has none. Each link
+is stored both ways, so an item registered later and ranked by its own job is in the older
+items' lists at once. A transaction that registers an
 item or rewrites its title or body queues its job when it commits.
 """
 from __future__ import annotations
@@ -26,10 +25,8 @@ from tracker.similar import candidates as index
 from tracker.similar.models import SimilarLink, SimilarList
 from tracker.similar.text import BODY_CHARS, cosine, terms, weigh
 
-# How many items may have been registered since a list was brought up to date for them to
-# be compared one by one; beyond, the list is ranked again from the index.
-NEWER_AT_MOST = 500
-# How many of the index's best matches are ranked (as the registration panel ranks them).
+# How many of the index's best matches are re-ranked (the pages' lists and the registration
+# panel alike).
 CANDIDATES = 100
 
 
@@ -39,12 +36,15 @@ def text_key(title: str, body: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _candidate_ids(title: str, body: str) -> list[int]:
+def candidate_ids(title: str, body: str, **options) -> list[int]:
+    """Item ids the index finds for the title, best first; for the body's start when there
+    is no title yet. (The ranking compares titles: an item found only by its body would rank
+    low anyway, and a body's set phrases, 现状与问题, are in every item.)"""
     text = title if terms(title) else body[:BODY_CHARS]
-    return index.candidates(text, limit=CANDIDATES) if terms(text) else []
+    return index.candidates(text, limit=CANDIDATES, **options) if terms(text) else []
 
 
-def _scored(title: str, body: str, rows) -> list[tuple[int, float]]:
+def scored(title: str, body: str, rows) -> list[tuple[int, float]]:
     """(id, score) of rows (id, title, body's start) by the cosine of their text to the
     item's (titles; the body's start with the title when the item has no title), above 0."""
     idf = index.idf()
@@ -64,9 +64,9 @@ def _texts(*where):
 
 def ranked_now(proposal_id: int, title: str, body: str) -> list[tuple[int, float]]:
     """The item's list ranked now and not stored: (id, score), best first."""
-    ids = [i for i in _candidate_ids(title, body) if i != proposal_id]
-    scored = _scored(title, body, _texts(Proposal.id.in_(ids))) if ids else []
-    return sorted(scored, key=lambda row: -row[1])
+    ids = [i for i in candidate_ids(title, body) if i != proposal_id]
+    found = scored(title, body, _texts(Proposal.id.in_(ids))) if ids else []
+    return sorted(found, key=lambda row: -row[1])
 
 
 def _store_links(proposal_id: int, scored: list[tuple[int, float]]) -> None:
@@ -84,28 +84,6 @@ def _store_links(proposal_id: int, scored: list[tuple[int, float]]) -> None:
         rows)
 
 
-def _rank_all(proposal_id: int, title: str, body: str, *, replaced: bool) -> None:
-    ids = [i for i in _candidate_ids(title, body) if i != proposal_id]
-    scored = _scored(title, body, _texts(Proposal.id.in_(ids))) if ids else []
-    db.session.execute(delete(SimilarLink).where(SimilarLink.proposal_id == proposal_id))
-    if replaced:  # its old text's scores in the other items' lists
-        db.session.execute(delete(SimilarLink).where(SimilarLink.other_id == proposal_id))
-    _store_links(proposal_id, scored)
-
-
-def _add_newer(proposal_id: int, title: str, body: str, upto_id: int) -> None:
-    """The items registered since upto_id, compared one by one; kept when they rank among
-    the list's (any above 0 while it is shorter than the index's candidates)."""
-    scored = _scored(title, body, _texts(Proposal.id > upto_id, Proposal.id != proposal_id))
-    if not scored:
-        return
-    count, lowest = db.session.execute(select(func.count(), func.min(SimilarLink.score)).where(
-        SimilarLink.proposal_id == proposal_id)).one()
-    if count >= CANDIDATES:
-        scored = [(i, score) for i, score in scored if score > lowest]
-    _store_links(proposal_id, scored)
-
-
 def is_current(proposal_id: int, title: str, body: str) -> bool:
     """Whether the item has a stored list ranked for its present text. (Items registered
     since are in it: their own ranking stores each link both ways.)"""
@@ -114,27 +92,24 @@ def is_current(proposal_id: int, title: str, body: str) -> bool:
 
 
 def refresh(proposal_id: int, title: str, body: str) -> bool:
-    """Bring the item's stored list up to date (the job, `flask similar fill`); whether
-    anything was written."""
+    """Rank the item's list and store it, unless it is current (the job, `flask similar
+    fill`); whether anything was written."""
     key = text_key(title, body)
-    newest = select(func.max(Proposal.id)).scalar_subquery()
-    row = db.session.execute(select(SimilarList.text_key, SimilarList.upto_id, newest).where(
-        SimilarList.proposal_id == proposal_id)).first()
-    if row is not None and row[0] == key and row[1] >= row[2]:
+    stored_key = db.session.scalar(select(SimilarList.text_key).where(
+        SimilarList.proposal_id == proposal_id))
+    if stored_key == key:
         return False
-    if row is not None and row[0] == key and row[2] - row[1] <= NEWER_AT_MOST:
-        _add_newer(proposal_id, title, body, row[1])
-        upto = row[2]
-    else:
-        upto = db.session.scalar(select(func.max(Proposal.id))) or 0
-        _rank_all(proposal_id, title, body, replaced=row is not None and row[0] != key)
+    found = ranked_now(proposal_id, title, body)
+    db.session.execute(delete(SimilarLink).where(SimilarLink.proposal_id == proposal_id))
+    if stored_key is not None:  # its old text's scores in the other items' lists
+        db.session.execute(delete(SimilarLink).where(SimilarLink.other_id == proposal_id))
+    _store_links(proposal_id, found)
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(SimilarList).values(
-        proposal_id=proposal_id, text_key=key, upto_id=upto, computed_at=utcnow())
+    statement = insert(SimilarList).values(proposal_id=proposal_id, text_key=key,
+                                           computed_at=utcnow())
     db.session.execute(statement.on_conflict_do_update(
-        index_elements=["proposal_id"], set_={
-            "text_key": statement.excluded.text_key, "upto_id": statement.excluded.upto_id,
-            "computed_at": statement.excluded.computed_at}))
+        index_elements=["proposal_id"], set_={"text_key": statement.excluded.text_key,
+                                              "computed_at": statement.excluded.computed_at}))
     return True
 
 
