@@ -657,8 +657,14 @@ def generate(count: int, *, seed: int = 20261123, progress=None) -> Report:
     # The search index, built from every item (the rows went in around the ORM's events).
     built = search_index.rebuild()
     report.index_rows, report.index_seconds = built["rows"], built["seconds"]
-    # Fresh planner statistics: the tables just grew by orders of magnitude.
-    db.session.execute(text("ANALYZE"))
+    # Fresh planner statistics: the tables just grew by orders of magnitude. Named tables: a
+    # bare ANALYZE inside a transaction would lock every table of the whole database, other
+    # schemas' too (a migration dropping one of them then deadlocks with it).
+    if db.session.get_bind().dialect.name == "postgresql":
+        tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        db.session.execute(text(f"ANALYZE {tables}"))
+    else:
+        db.session.execute(text("ANALYZE"))  # the file is the database
     report.items = count
     report.rows = gen.count
     report.seconds = time.perf_counter() - started
