@@ -7,14 +7,15 @@ import pytest
 from sqlalchemy import event
 
 from tests.factories import PASSWORD
-from tests.support.handling import bring_to, world_rows
+from tests import factories
+from tests.support.handling import bring_to, world_rows, write_draft
 from tracker.accounts.models import User
 from tracker.accounts.operations import issue_token
 from tracker.core.time import today
 from tracker.demo_bulk import generate
 from tracker.extensions import db
 from tracker.handling.models import Assignment, ContactMethod, ContactStage
-from tracker.handling.operations import record_contact
+from tracker.handling.operations import accept_assignment, dispatch_assignment, record_contact
 from tracker.proposals.models import Proposal
 
 # Who opens what: every kind of to-do list (unit clerk, drafter, reviewers, signer, the
@@ -80,6 +81,14 @@ def _first_rows(app, world) -> None:
         w = world_rows(world)
         for state in FIRST_ROWS:
             bring_to(w, state)
+        # A lead unit's saved draft with its co-handling unit's opinion still out: the 送审
+        # guard asks which opinions are missing (a question of its own, once per page).
+        lead, _co = factories.assign(factories.make_proposal(w.clerk, w.meeting), w.clerk,
+                                     lead=w.health, co=[w.hr])
+        accept_assignment(lead, w.health_clerk)
+        dispatch_assignment(lead, w.health_clerk, section_id=w.health_section.id,
+                            drafter_id=w.health_drafter.id)
+        write_draft(lead, w.health_drafter)
         db.session.commit()
 
 

@@ -47,6 +47,13 @@ def rows(items: Iterable[Any]) -> Iterator[None]:
         _CURRENT.reset(token)
 
 
+def covers(row: Any) -> bool:
+    """Whether a batch is active for this row (a question may then be answered from another
+    batched answer about it instead of a query of its own)."""
+    batch = _CURRENT.get()
+    return batch is not None and row.id in batch.members.get(type(row), ())
+
+
 def batched(loader: Callable[..., dict[int, Any]], default: Any = None) -> Callable:
     """Decorate ``f(row, *args)``: inside ``rows()``, answered from ``loader(ids, *args)``,
     a mapping of row id to answer (``default`` for an id it leaves out; a mutable default

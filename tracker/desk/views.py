@@ -14,9 +14,10 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from tracker.accounts.models import Unit
+from tracker.accounts.models import Unit, User
+from tracker.core import batch
 from tracker.core.errors import Hidden, PermissionDenied
 from tracker.core.forms import strip_control
 from tracker.core.states import Satisfaction
@@ -182,14 +183,19 @@ def register():
 
 # Everything the item page shows, loaded with the item (a fixed number of queries, however
 # many units, contacts and opinions it has).
+# The people named on the page are shown by name: their roles (a query of their own) are not
+# loaded with them.
+_NAMED = lazyload(User.role_rows)
 _ASSIGNMENT_LOADS = (
-    joinedload(Assignment.unit), joinedload(Assignment.section), joinedload(Assignment.drafter),
-    joinedload(Assignment.extension).options(joinedload(DeadlineExtension.requested_by),
-                                             joinedload(DeadlineExtension.decided_by)),
-    selectinload(Assignment.contacts).joinedload(Contact.created_by),
+    joinedload(Assignment.unit), joinedload(Assignment.section),
+    joinedload(Assignment.drafter).options(_NAMED),
+    joinedload(Assignment.extension).options(
+        joinedload(DeadlineExtension.requested_by).options(_NAMED),
+        joinedload(DeadlineExtension.decided_by).options(_NAMED)),
+    selectinload(Assignment.contacts).joinedload(Contact.created_by).options(_NAMED),
     selectinload(Assignment.opinions).options(
-        joinedload(CoOpinion.attachment), joinedload(CoOpinion.submitted_by),
-        joinedload(CoOpinion.decided_by)),
+        joinedload(CoOpinion.attachment), joinedload(CoOpinion.submitted_by).options(_NAMED),
+        joinedload(CoOpinion.decided_by).options(_NAMED)),
 )
 DETAIL_LOADS = (
     joinedload(Proposal.meeting), selectinload(Proposal.authors),
@@ -205,17 +211,20 @@ def detail(proposal_id: int):
     proposal = load_visible_proposal(proposal_id, *DETAIL_LOADS)
     user = me()
     urging = any(can_urge(user, a) for a in proposal.assignments)
-    return render_template(
-        "proposals/detail.html",
-        proposal=proposal,
-        proposal_actions=allowed_actions(proposal, user),
-        events=queries.visible_timeline(proposal, user),
-        urge_form=UrgeForm(formdata=None) if urging else None, can_urge=can_urge,
-        urge_max=URGE_MESSAGE_MAX,
-        own_assignments={a.id for a in proposal.assignments if a.unit_id == user.unit_id},
-        instructions=instruction_ops.visible_instructions(proposal, user),
-        may_print_sheet=sheet.can_print(user, proposal),
-    )
+    # The page only reads: the questions its sections ask of each unit's assignment (the
+    # latest draft, the replies, the decisions) are answered once for all of them.
+    with batch.rows(proposal.assignments):
+        return render_template(
+            "proposals/detail.html",
+            proposal=proposal,
+            proposal_actions=allowed_actions(proposal, user),
+            events=queries.visible_timeline(proposal, user),
+            urge_form=UrgeForm(formdata=None) if urging else None, can_urge=can_urge,
+            urge_max=URGE_MESSAGE_MAX,
+            own_assignments={a.id for a in proposal.assignments if a.unit_id == user.unit_id},
+            instructions=instruction_ops.visible_instructions(proposal, user),
+            may_print_sheet=sheet.can_print(user, proposal),
+        )
 
 
 @bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])

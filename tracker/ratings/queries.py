@@ -20,6 +20,7 @@ from tracker.notifications.models import OutboxMessage
 from tracker.proposals.models import Proposal
 from tracker.ratings.models import Rating, RatingRequest, RatingRule
 from tracker.ratings.permissions import can_view_ratings
+from tracker.replies import queries as reply_queries
 from tracker.replies.models import Reply
 
 RULE_KEY = "rating_rule"
@@ -50,9 +51,7 @@ def aggregate(answers: list[Satisfaction], rule: RatingRule) -> Satisfaction:
 
 def issued_reply(assignment) -> Reply | None:
     """The assignment's reply of its current round, once issued."""
-    return db.session.scalar(select(Reply).where(
-        Reply.assignment_id == assignment.id, Reply.round == assignment.round,
-        Reply.issued_at.is_not(None)))
+    return reply_queries.current_reply(assignment, issued=True)
 
 
 def ratings_of(reply: Reply) -> dict[int, Rating]:
@@ -121,9 +120,7 @@ def author_rows(reply: Reply) -> list[dict]:
 
 def replies_of(assignment) -> list[Reply]:
     """Every issued reply of the assignment, round by round (both rounds stay visible)."""
-    return list(db.session.scalars(select(Reply).where(
-        Reply.assignment_id == assignment.id, Reply.issued_at.is_not(None))
-        .order_by(Reply.round)))
+    return [r for r in reply_queries.replies_of(assignment) if r.issued_at is not None]
 
 
 def rating_open(reply: Reply) -> bool:

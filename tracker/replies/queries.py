@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from tracker.accounts.models import Unit
+from tracker.core import batch
 from tracker.core.batch import batched
 from tracker.core.states import AssignmentState
 from tracker.extensions import db
@@ -139,12 +140,31 @@ def issued_by_code(code: str) -> Reply | None:
                                                  Reply.issued_at.is_not(None)))
 
 
-def current_reply(assignment: Assignment) -> Reply | None:
-    return db.session.scalar(select(Reply).where(
-        Reply.assignment_id == assignment.id, Reply.round == assignment.round))
+def current_reply(assignment: Assignment, *, issued: bool = False) -> Reply | None:
+    """The reply of the assignment's current round (issued: only once it is issued)."""
+    if batch.covers(assignment):  # a page: from the replies of all its assignments
+        return next((r for r in replies_of(assignment) if r.round == assignment.round
+                     and (not issued or r.issued_at is not None)), None)
+    query = select(Reply).where(Reply.assignment_id == assignment.id,
+                                Reply.round == assignment.round)
+    if issued:
+        query = query.where(Reply.issued_at.is_not(None))
+    return db.session.scalar(query)
 
 
+_REPLIES = select(Reply).where(Reply.assignment_id.in_(_IDS)).order_by(Reply.round)
+
+
+def _replies(ids: list[int]) -> dict[int, list[Reply]]:
+    found: dict[int, list[Reply]] = defaultdict(list)
+    for reply in db.session.scalars(_REPLIES, {"ids": ids}):
+        found[reply.assignment_id].append(reply)
+    return found
+
+
+@batched(_replies, default=list)
 def replies_of(assignment: Assignment) -> list[Reply]:
+    """Every reply of the assignment, round by round (issued or not)."""
     return list(db.session.scalars(select(Reply).where(
         Reply.assignment_id == assignment.id).order_by(Reply.round)))
 

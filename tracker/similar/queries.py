@@ -136,8 +136,7 @@ def _attach_handling(items: list[SimilarItem], user: User) -> None:
         return
     replies = db.session.scalars(select(Reply).where(
         Reply.assignment_id.in_(assignments), Reply.issued_at.is_not(None))
-        .options(defer(Reply.letter_data),
-                 selectinload(Reply.assignment).selectinload(Assignment.unit))
+        .options(defer(Reply.letter_data))  # its assignment and unit are loaded already
         .order_by(Reply.assignment_id, Reply.round))
     for reply in replies:
         item, assignment = assignments[reply.assignment_id]
