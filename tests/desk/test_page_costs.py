@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from tests.factories import PASSWORD
 from tests import factories
+from tests.factories import PASSWORD
 from tests.support.handling import bring_to, world_rows, write_draft
 from tracker.accounts.models import User
 from tracker.accounts.operations import issue_token
