@@ -158,11 +158,25 @@ def _import_models() -> None:
     from tracker.workdays import models as _w  # noqa: F401
 
 
+# Statements a pooled PostgreSQL connection keeps prepared (psycopg prepares one after its
+# fifth run; the default of 100 is fewer than the pages use, and a statement pushed out is
+# planned afresh each time it comes back).
+PREPARED_MAX = 256
+
+
 def _tune_engine(engine) -> None:
-    """PostgreSQL: a dead pooled connection is found without a round trip. SQLite: foreign
-    keys, WAL, a busy timeout, and real transactions (savepoints work)."""
+    """PostgreSQL: a dead pooled connection is found without a round trip, and the
+    connection keeps its prepared statements. SQLite: foreign keys, WAL, a busy timeout, and
+    real transactions (savepoints work)."""
+    from tracker.core import transactions
+
+    transactions.watch_writes(engine)  # (a request that only read may end with COMMIT)
     if engine.dialect.name == "postgresql":
         _check_connections_on_checkout(engine)
+
+        @event.listens_for(engine, "connect")
+        def _keep_prepared(dbapi_connection, _record):
+            dbapi_connection.prepared_max = PREPARED_MAX
     if engine.dialect.name != "sqlite":
         return
     from tracker.files.storage import private_sqlite_file
@@ -222,6 +236,16 @@ def _register_transactions(app: Flask) -> None:
     @app.before_request
     def _own_transaction():
         transactions.own(db.session.rollback)
+
+    @app.teardown_request
+    def _end_reading(exc):
+        """A request whose open transaction only read (a page; what a form's view read
+        after its commit) ends it with COMMIT, not the pool's ROLLBACK: the same for the
+        data, but psycopg's rollback() drops every statement the connection has prepared,
+        so each request would have its queries parsed and planned again. A failure, or
+        anything written, flushed or pending in the transaction, keeps the rollback."""
+        if exc is None and transactions.only_read(db.session()):
+            db.session.commit()
 
 
 def _register_blueprints(app: Flask) -> None:
