@@ -7,15 +7,16 @@ import threading
 from datetime import datetime, time
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from tests import factories
 from tests.handling.conftest import w  # noqa: F401  (fixture)
 from tests.support.base import ON_POSTGRES
-from tests.support.handling import bring_to, rate_all
+from tests.support.handling import bring_to, latest_id, rate_all
 from tracker.extensions import db
 from tracker.handling import operations
 from tracker.handling.models import Assignment
+from tracker.replies import operations as replies
 from tracker.supervision import rollup, stats
 from tracker.supervision.models import FigureCount
 
@@ -51,6 +52,35 @@ def test_a_wrong_total_is_found_and_repaired(w):
                        .values(received=FigureCount.received + 7))
     assert any("figure_counts" in line and "replied" in line for line in rollup.differences())
     rollup.rebuild()
+    assert rollup.differences() == []
+
+
+def _tables_written(send) -> set[str]:
+    """The rollup tables the statements of send() write to."""
+    seen: list[str] = []
+    listener = lambda _c, _cur, statement, *_: seen.append(statement)  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        send()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return {table for table in ("figure_counts", "reply_days")
+            if any(s.startswith(("INSERT", "DELETE")) and table in s.split("SELECT")[0]
+                   for s in seen)}
+
+
+def test_the_reply_days_are_counted_again_only_when_a_reply_or_a_return_moves_them(w):
+    reviewing, signed, returning = (bring_to(w, "first_review"), bring_to(w, "signed"),
+                                    bring_to(w, "return_requested"))
+    db.session.commit()
+    approve = lambda: (replies.approve_draft(  # noqa: E731
+        reviewing, w.health_first, seen_version_id=latest_id(reviewing)), db.session.commit())
+    assert _tables_written(approve) == {"figure_counts"}
+    issue = lambda: (replies.issue_reply(signed, w.health_clerk), db.session.commit())  # noqa: E731
+    assert _tables_written(issue) == {"figure_counts", "reply_days"}
+    give_back = lambda: (operations.approve_return(returning, w.clerk),  # noqa: E731
+                         db.session.commit())
+    assert _tables_written(give_back) == {"figure_counts", "reply_days"}
     assert rollup.differences() == []
 
 

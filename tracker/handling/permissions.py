@@ -55,6 +55,8 @@ def can_view_proposal(user: User, proposal) -> bool:
 
 
 def can_view_assignment(user: User, assignment: Assignment) -> bool:
+    if user.unit_id == assignment.unit_id and assignment.state != AssignmentState.returned:
+        return True  # its own unit's (what can_view_proposal would find, without the list)
     return can_view_proposal(user, assignment.proposal)
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from tracker.core.errors import Conflict, Hidden, ValidationFailed
 from tracker.core.views import apply_errors, load_or_404
@@ -28,6 +30,7 @@ def _action_or_404(name: str) -> Action:
 
 def _act(obj, action: Action, proposal: Proposal):
     """Show the action's form (GET) or run it (POST): load, authorise, act, commit once."""
+    proposal_id = proposal.id  # (the commit expires the row: read it once, before)
     posted_version = request.form.get("version", "")
     # ASCII digits only: "²" and "①" are digits to str.isdigit() but not to int(); anything
     # else is left to the form, which refuses it with a message.
@@ -59,7 +62,7 @@ def _act(obj, action: Action, proposal: Proposal):
             if notices:
                 # What the operation changed on the way (e.g. punctuation): never silently.
                 flash("\n".join(notices), "info")
-            return redirect(url_for("proposals.detail", proposal_id=proposal.id))
+            return redirect(url_for("proposals.detail", proposal_id=proposal_id))
     assignment = obj if isinstance(obj, Assignment) else None
     context = {}
     if assignment is not None and spec.context is not None:
@@ -82,7 +85,10 @@ def proposal_action(proposal_id: int, name: str):
 @bp.route("/assignments/<int:assignment_id>/actions/<name>", methods=["GET", "POST"])
 @login_required
 def assignment_action(assignment_id: int, name: str):
-    assignment = load_or_404(Assignment, assignment_id)
+    assignment = db.session.scalar(select(Assignment).where(Assignment.id == assignment_id)
+                                   .options(joinedload(Assignment.proposal)))
+    if assignment is None:
+        abort(404)
     if not permissions.can_view_assignment(current_user, assignment):
         raise Hidden()
     return _act(assignment, _action_or_404(name), assignment.proposal)

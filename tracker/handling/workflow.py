@@ -41,8 +41,10 @@ from tracker.handling import events, permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.proposals.models import Proposal
 
-# The session.info key under which transition() leaves the ids of the assignments it moved.
+# The session.info keys under which transition() leaves the ids of the assignments it moved,
+# and of those it moved into or out of 已退回 (returned).
 MOVED_ASSIGNMENTS = "moved_assignments"
+MOVED_RETURNED = "moved_returned"
 
 # The state a proposal's next state is derived from its assignments.
 DERIVED = "derived"
@@ -650,6 +652,8 @@ def transition(
         db.session.expire(obj)
         # For whatever derives from the assignment's row (tracker.supervision.facts).
         db.session.info.setdefault(MOVED_ASSIGNMENTS, set()).add(obj.id)
+        if AssignmentState.returned.value in (seen_state, values["state"]):
+            db.session.info.setdefault(MOVED_RETURNED, set()).add(obj.id)
     elif changes:
         raise ValueError("an item's own columns are not changed by transitions")
 

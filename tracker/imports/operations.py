@@ -400,7 +400,7 @@ def save_items(actor: User, plans: list[ItemPlan], *, filename: str = "",
     for proposal in proposals:
         sync_proposal_state(proposal)
     # Inserted around the ORM: the dashboard's totals are told (counted before the commit).
-    rollup.note(db.session, [a.id for group in assignments.values() for a in group])
+    rollup.note(db.session, [a.id for group in assignments.values() for a in group], days=True)
 
     units = {unit.id: unit for plan in plans for unit, _ in plan.units}
     events = []

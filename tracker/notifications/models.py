@@ -36,8 +36,9 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     proposal_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposals.id", ondelete="CASCADE"), index=True)
+    # (indexed: each move marks the assignment's turn notices read)
     assignment_id: Mapped[int | None] = mapped_column(
-        ForeignKey("assignments.id", ondelete="CASCADE"))
+        ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
     kind: Mapped[NotificationKind] = mapped_column(enum_type(NotificationKind, 30))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -171,7 +171,10 @@ def notify_people(users, kind: NotificationKind, text: str, *, key: str,
         if user.id in seen or not user.is_enabled:
             continue
         seen.add(user.id)
-        shown = proposal is None or permissions.can_view_proposal(user, proposal)
+        shown = proposal is None or (
+            permissions.can_view_assignment(user, assignment)
+            if assignment is not None and assignment.proposal_id == pid
+            else permissions.can_view_proposal(user, proposal))
         if not shown and (assignment is None or assignment.unit_id != user.unit_id):
             continue  # never tell anyone of an item they may not see
         new_id = notify(user, kind, text, key=f"{key}:{user.id}",

@@ -156,7 +156,8 @@ def _decide(assignment: Assignment, actor: User, action: Action, decision: Decis
             extra=None, version: int | None = None) -> Assignment:
     if version is not None and version != assignment.version:
         raise Conflict("该稿件已被他人审核或处理，页面已过期，请刷新后查看。")
-    check(assignment, action, actor)
+    # (who may decide is checked by transition() below, after the item's lock: the views
+    # and the API check it before they call this)
     latest = queries.latest_draft(assignment)
     if latest is None or seen_version_id != latest.id:
         raise Conflict("送审稿在您打开之后已被修改，请重新查看最新的答复稿后再审核。")

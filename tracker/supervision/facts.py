@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from tracker.extensions import db
 from tracker.handling.models import Assignment, Contact, ContactMethod, CoOpinion, OpinionStatus
-from tracker.handling.workflow import MOVED_ASSIGNMENTS
+from tracker.handling.workflow import MOVED_ASSIGNMENTS, MOVED_RETURNED
 from tracker.replies.models import DraftVersion, Reply
 from tracker.supervision import rollup
 from tracker.supervision.sqlfunctions import local_date, on_or_before
@@ -117,10 +117,16 @@ def _refresh_after_flush(session: Session, _context) -> None:
     so a rollback takes the facts back with the change)."""
     # Moved by the workflow's conditional UPDATE (round, state): not seen as dirty objects.
     touched = set(session.info.pop(MOVED_ASSIGNMENTS, ()))
+    # Whose reply days may change too: a reply, or an assignment coming or going.
+    days = set(session.info.pop(MOVED_RETURNED, ()))
     for obj in (*session.new, *session.dirty, *session.deleted):
         source = _SOURCES.get(type(obj))
         if source is None:
             continue
+        if type(obj) is Reply:
+            days.add(obj.assignment_id)
+        elif type(obj) is Assignment and _counted_apart(obj):
+            days.add(obj.id)
         if type(obj) is Assignment and not _source_changed(obj):
             continue
         assignment_id = source(obj)
@@ -131,6 +137,19 @@ def _refresh_after_flush(session: Session, _context) -> None:
     # The unit's totals: new assignments count as received; any change may move a figure.
     rollup.note(session, touched | {obj.id for obj in (*session.new, *session.dirty)
                                     if type(obj) is Assignment})
+    rollup.note(session, days, days=True)
+
+
+# What places an assignment in the reply days' groups (tracker.supervision.rollup._day_rows).
+_DAY_INPUTS = ("unit_id", "proposal_id", "role", "state", "first_reply_on")
+
+
+def _counted_apart(assignment: Assignment) -> bool:
+    """A new or deleted assignment, or one whose reply days' grouping changed."""
+    state = inspect(assignment)
+    if state.pending or state.deleted or state.was_deleted:
+        return True
+    return any(state.attrs[name].history.has_changes() for name in _DAY_INPUTS)
 
 
 # The assignment columns a fact depends on (a change to the facts themselves does not count).

@@ -22,8 +22,11 @@ from tracker.replies.models import Reply
 from tracker.supervision.models import COUNTERS, FigureCount, ReplyDay
 from tracker.supervision.sqlfunctions import local_date, on_or_before
 
-# session.info key: ids of assignments whose group must be counted again before commit.
+# session.info keys: ids of assignments whose group must be counted again before commit,
+# and of those whose group's reply days must be counted again too (a reply changed, or the
+# assignment came, went or changed group: tracker.supervision.facts).
 PENDING = "figure_assignments"
+PENDING_DAYS = "figure_day_assignments"
 # PostgreSQL advisory lock namespace (with the unit id as the second key).
 LOCK_SPACE = 73011
 
@@ -82,40 +85,49 @@ _FIGURE_COLUMNS = ["unit_id", "meeting_id", "kind", "role", "state", *COUNTERS]
 _DAY_COLUMNS = ["unit_id", "meeting_id", "kind", "day", "first_replies", "later_replies"]
 
 
-def _recount(connection, unit_id: int, meeting_id: int) -> None:
+def _recount(connection, unit_id: int, meeting_id: int, *, days: bool) -> None:
     where = (Assignment.unit_id == unit_id, Proposal.meeting_id == meeting_id)
     connection.execute(delete(FigureCount).where(FigureCount.unit_id == unit_id,
                                                  FigureCount.meeting_id == meeting_id))
     connection.execute(insert(FigureCount).from_select(_FIGURE_COLUMNS, _figure_rows(*where)))
+    if not days:
+        return
     connection.execute(delete(ReplyDay).where(ReplyDay.unit_id == unit_id,
                                               ReplyDay.meeting_id == meeting_id))
     connection.execute(insert(ReplyDay).from_select(_DAY_COLUMNS, _day_rows(*where)))
 
 
-def note(session: Session, assignment_ids) -> None:
-    """Have these assignments' groups counted again before the transaction commits."""
-    session.info.setdefault(PENDING, set()).update(i for i in assignment_ids if i is not None)
+def note(session: Session, assignment_ids, *, days: bool = False) -> None:
+    """Have these assignments' groups counted again before the transaction commits (days:
+    their reply days too)."""
+    ids = {i for i in assignment_ids if i is not None}
+    session.info.setdefault(PENDING, set()).update(ids)
+    if days:
+        session.info.setdefault(PENDING_DAYS, set()).update(ids)
 
 
 def settle(session: Session | None = None) -> None:
     """Count the noted groups again now (before a commit, or before reading the totals)."""
     session = session if session is not None else db.session
     ids = session.info.pop(PENDING, None)
+    day_ids = session.info.pop(PENDING_DAYS, set())
     if not ids:
         return
     connection = session.connection()
     ids = sorted(ids)
-    groups = set()
+    groups: dict[tuple[int, int], bool] = {}
     for start in range(0, len(ids), 500):
-        groups.update(connection.execute(
-            select(Assignment.unit_id, Proposal.meeting_id)
-            .join(Proposal, Proposal.id == Assignment.proposal_id)
-            .where(Assignment.id.in_(ids[start:start + 500]))).all())
+        for assignment_id, unit_id, meeting_id in connection.execute(
+                select(Assignment.id, Assignment.unit_id, Proposal.meeting_id)
+                .join(Proposal, Proposal.id == Assignment.proposal_id)
+                .where(Assignment.id.in_(ids[start:start + 500]))):
+            key = (unit_id, meeting_id)
+            groups[key] = groups.get(key, False) or assignment_id in day_ids
     if connection.dialect.name == "postgresql":
         for unit_id in sorted({unit for unit, _ in groups}):
             connection.execute(select(func.pg_advisory_xact_lock(LOCK_SPACE, unit_id)))
-    for unit_id, meeting_id in sorted(groups):
-        _recount(connection, unit_id, meeting_id)
+    for (unit_id, meeting_id), days in sorted(groups.items()):
+        _recount(connection, unit_id, meeting_id, days=days)
 
 
 def rebuild(connection=None) -> None:
