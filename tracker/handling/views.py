@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from tracker.core import batch
 from tracker.core.errors import Conflict, Hidden, ValidationFailed
 from tracker.core.views import apply_errors, load_or_404
 from tracker.extensions import db
@@ -30,12 +31,18 @@ def _action_or_404(name: str) -> Action:
 
 def _act(obj, action: Action, proposal: Proposal):
     """Show the action's form (GET) or run it (POST): load, authorise, act, commit once."""
+    if request.method != "POST":
+        # The form page only reads: what its guards and sections ask of the assignment
+        # (its drafts, decisions, replies) is answered once each.
+        with batch.rows([obj]):
+            check(obj, action, current_user)
+            title = action_title(action, obj)
+            return _page(obj, action, proposal, build_form(action, obj), title)
     proposal_id = proposal.id  # (the commit expires the row: read it once, before)
     posted_version = request.form.get("version", "")
     # ASCII digits only: "²" and "①" are digits to str.isdigit() but not to int(); anything
     # else is left to the form, which refuses it with a message.
-    if (request.method == "POST" and isinstance(obj, Assignment)
-            and posted_version.isascii() and posted_version.isdigit()
+    if (isinstance(obj, Assignment) and posted_version.isascii() and posted_version.isdigit()
             and int(posted_version) != obj.version):
         raise Conflict(
             f"该交办已被他人处理，当前状态为「{state_of(obj).label}」，请返回事项页面查看。")
@@ -43,26 +50,31 @@ def _act(obj, action: Action, proposal: Proposal):
     spec = ACTIONS[action]
     title = action_title(action, obj)  # before the action changes what it depends on
     form = build_form(action, obj)
-    status, conflict = 200, None
-    if request.method == "POST":
-        try:
-            result = run_action(action, obj, current_user, form)
-        except spec.conflicts as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            conflict, status = exc, 409
-        except ValidationFailed as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-            status = 422
-        else:
-            db.session.commit()
-            flash(f"「{title}」已完成。", "success")
-            notices = getattr(result, "notices", None)
-            if notices:
-                # What the operation changed on the way (e.g. punctuation): never silently.
-                flash("\n".join(notices), "info")
-            return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+    try:
+        result = run_action(action, obj, current_user, form)
+    except spec.conflicts as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        conflict, status = exc, 409
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        conflict, status = None, 422
+    else:
+        db.session.commit()
+        flash(f"「{title}」已完成。", "success")
+        notices = getattr(result, "notices", None)
+        if notices:
+            # What the operation changed on the way (e.g. punctuation): never silently.
+            flash("\n".join(notices), "info")
+        return redirect(url_for("proposals.detail", proposal_id=proposal_id))
+    with batch.rows([obj]):  # the form again, after the rollback: reading only
+        return _page(obj, action, proposal, form, title, conflict, status)
+
+
+def _page(obj, action: Action, proposal: Proposal, form, title: str, conflict=None,
+          status: int = 200):
+    spec = ACTIONS[action]
     assignment = obj if isinstance(obj, Assignment) else None
     context = {}
     if assignment is not None and spec.context is not None:
