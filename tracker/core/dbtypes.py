@@ -2,6 +2,8 @@
 CHECK constraints, and predicates that serve both sides of a hybrid."""
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import CheckConstraint, ColumnElement, Enum, and_
 
 from tracker.core.enums import LabelledEnum
@@ -30,7 +32,12 @@ def one_of(column: str, enum_cls: type[LabelledEnum], name: str | None = None,
 # and answer True or False; on the mapped class they get columns and build the SQL.
 
 def _is_sql(value) -> bool:
+    if value is None or isinstance(value, _PLAIN):
+        return False  # (asked for every row of a list: the common answer first)
     return isinstance(value, ColumnElement) or hasattr(value, "__clause_element__")
+
+
+_PLAIN = (str, int, float, date)  # Python values (bool is an int, an enum value a str)
 
 
 def is_in(value, values) -> bool | ColumnElement:

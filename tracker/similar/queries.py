@@ -84,14 +84,16 @@ def similar_to(proposal: Proposal, user: User, *, limit: int = 8) -> list[Simila
     # What the list shows: not the items' bodies.
     loads = (defer(Proposal.body), joinedload(Proposal.meeting),
              selectinload(Proposal.assignments).joinedload(Assignment.unit))
-    live = _refresh(proposal, title, body)
-    if live is None:
-        rows = db.session.execute(permissions.visible_proposals(user, select(
-            Proposal, SimilarLink.score).join(SimilarLink, SimilarLink.other_id == Proposal.id)
-            .where(SimilarLink.proposal_id == proposal.id), few=True)
-            .order_by(SimilarLink.score.desc(), Proposal.id).limit(limit)
-            .options(*loads)).all()
-    else:
+    # The stored list, if it is current for the item's text (one query); when that finds
+    # nothing, whether the list is current at all is asked apart.
+    rows = db.session.execute(permissions.visible_proposals(user, select(
+        Proposal, SimilarLink.score).join(SimilarLink, SimilarLink.other_id == Proposal.id)
+        .where(SimilarLink.proposal_id == proposal.id,
+               stored.current_clause(proposal.id, title, body)), few=True)
+        .order_by(SimilarLink.score.desc(), Proposal.id).limit(limit)
+        .options(*loads)).all()
+    live = _refresh(proposal, title, body) if not rows else None
+    if live is not None:
         scores = dict(live)
         found = db.session.scalars(permissions.visible_proposals(user, select(Proposal).where(
             Proposal.id.in_(scores)), few=True).options(*loads)).all()

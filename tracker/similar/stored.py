@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from sqlalchemy import delete, event, func, inspect, select, text
+from sqlalchemy import delete, event, exists, func, inspect, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -82,6 +82,12 @@ def _store_links(proposal_id: int, scored: list[tuple[int, float]]) -> None:
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["proposal_id", "other_id"], set_={"score": statement.excluded.score}),
         rows)
+
+
+def current_clause(proposal_id: int, title: str, body: str):
+    """is_current() as a condition, for a query that reads the stored list."""
+    return exists(select(SimilarList.proposal_id).where(
+        SimilarList.proposal_id == proposal_id, SimilarList.text_key == text_key(title, body)))
 
 
 def is_current(proposal_id: int, title: str, body: str) -> bool:
