@@ -1,6 +1,8 @@
 """The to-do list, the item list and its exports, registration, item detail and meetings."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import (
     Blueprint,
     abort,
@@ -21,6 +23,8 @@ from tracker.core import batch
 from tracker.core.errors import Hidden, PermissionDenied
 from tracker.core.forms import strip_control
 from tracker.core.states import Satisfaction
+from tracker.core.templating import url_pattern
+from tracker.core.time import today
 from tracker.core.views import FAILED, attempt, int_arg, load_or_404, me
 from tracker.desk import queries
 from tracker.extensions import db
@@ -33,6 +37,7 @@ from tracker.instructions import sheet
 from tracker.proposals import operations
 from tracker.proposals.forms import MeetingEditForm, MeetingForm, ProposalEditForm, ProposalForm
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level, Meeting, Proposal
+from tracker.replies.views import draft_waiting_days
 from tracker.search import query as search
 from tracker.supervision import exports
 from tracker.supervision.forms import UrgeForm
@@ -63,7 +68,51 @@ def _int_arg(name: str) -> int | None:
 def todo():
     page = queries.todo_page(me(), _int_arg("page") or 1,
                              current_app.config["ITEMS_PER_PAGE"])
-    return render_template("proposals/todo.html", page=page, entries=page.items)
+    return render_template("proposals/todo.html", page=page, rows=_todo_rows(page.items))
+
+
+@dataclass(slots=True)
+class _TodoRow:
+    """What a to-do row shows, worked out once (a page of rows costs a row at a time)."""
+
+    entry: queries.TodoEntry
+    overdue: bool = False
+    due: str = ""           # the deadline's date (ISO); "" for a row without one
+    late: int | None = None  # days past it (overdue), or
+    left: int | None = None  # days left (due soon)
+    waited: int | None = None
+    unit: str = ""
+    links: list = field(default_factory=list)  # (address, label) of the row's actions
+    more: list = field(default_factory=list)   # and of its secondary actions
+
+
+def _todo_rows(entries: list[queries.TodoEntry]) -> list[_TodoRow]:
+    on = today()
+    of_assignment = url_pattern("handling.assignment_action", "assignment_id", "name")
+    of_proposal = url_pattern("handling.proposal_action", "proposal_id", "name")
+    rows = []
+    for e in entries:
+        row, a = _TodoRow(e), e.assignment
+        if a is None:
+            row.links = [(of_proposal(e.proposal.id, x.value), x.label) for x in e.actions]
+            rows.append(row)
+            continue
+        # (the _macros.html due() macro's rules: Assignment.is_overdue / is_due_soon)
+        row.overdue = a.is_overdue(on)
+        if e.what.endswith("申请退回"):
+            row.due = e.due_on.isoformat()
+        elif a.due_on:
+            row.due = a.due_on.isoformat()
+            if row.overdue:
+                row.late = (on - a.due_on).days
+            elif a.is_due_soon(on):
+                row.left = (a.due_on - on).days
+        row.waited = draft_waiting_days(a)
+        row.unit = f"{a.unit.display_name}（{a.role.label}）"
+        row.links = [(of_assignment(a.id, x.value), x.label) for x in e.actions]
+        row.more = [(of_assignment(a.id, x.value), x.label) for x in e.secondary]
+        rows.append(row)
+    return rows
 
 
 def _list_filters() -> ListFilters:
