@@ -241,13 +241,14 @@ _ASSIGNMENT_LOADS = (
     joinedload(Assignment.extension).options(
         joinedload(DeadlineExtension.requested_by).options(_NAMED),
         joinedload(DeadlineExtension.decided_by).options(_NAMED)),
-    selectinload(Assignment.contacts).joinedload(Contact.created_by).options(_NAMED),
-    selectinload(Assignment.opinions).options(
+    # (joined: an assignment has a few contacts and opinion versions; a query less each)
+    joinedload(Assignment.contacts).joinedload(Contact.created_by).options(_NAMED),
+    joinedload(Assignment.opinions).options(
         joinedload(CoOpinion.attachment), joinedload(CoOpinion.submitted_by).options(_NAMED),
         joinedload(CoOpinion.decided_by).options(_NAMED)),
 )
 DETAIL_LOADS = (
-    joinedload(Proposal.meeting), selectinload(Proposal.authors),
+    joinedload(Proposal.meeting), joinedload(Proposal.authors),
     selectinload(Proposal.members).joinedload(Proposal.meeting),
     joinedload(Proposal.merged_into).joinedload(Proposal.meeting),
     selectinload(Proposal.assignments).options(*_ASSIGNMENT_LOADS),
