@@ -1,6 +1,7 @@
 """Jinja globals and filters shared by every page, and the audit events' labels."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -11,6 +12,8 @@ from tracker.core.time import to_local, today
 
 # What werkzeug's converters leave unquoted in a path segment (BaseConverter.to_url).
 _SAFE = "!$&'()*+,/:;=@"
+# A segment that quoting leaves as it is (an action's name: "save_draft").
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9_.~-]+").fullmatch
 
 
 class UrlPattern:
@@ -29,8 +32,11 @@ class UrlPattern:
                 out.append(part)
             else:
                 value = values[part]
-                out.append(str(value) if value.__class__ is int
-                           else quote(str(value), safe=_SAFE))
+                if value.__class__ is int:
+                    out.append(str(value))
+                else:
+                    value = str(value)
+                    out.append(value if _PLAIN_SEGMENT(value) else quote(value, safe=_SAFE))
         return "".join(out)
 
 
