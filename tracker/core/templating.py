@@ -86,10 +86,6 @@ def register(app: Flask) -> None:
             return ""
         return f"{value.year}年{value.month}月{value.day}日"
 
-    @app.template_filter("days_left")
-    def _days_left(value: date | None) -> int | None:
-        return None if value is None else (value - today()).days
-
 
 EVENT_LABELS = {
     "register": "登记",

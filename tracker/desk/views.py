@@ -29,7 +29,13 @@ from tracker.core.views import FAILED, attempt, int_arg, load_or_404, me
 from tracker.desk import queries
 from tracker.extensions import db
 from tracker.handling import permissions
-from tracker.handling.models import Assignment, Contact, CoOpinion, DeadlineExtension
+from tracker.handling.models import (
+    Assignment,
+    Contact,
+    CoOpinion,
+    Deadline,
+    DeadlineExtension,
+)
 from tracker.handling.queries import ListFilters
 from tracker.handling.workflow import ProposalState, allowed_actions
 from tracker.instructions import operations as instruction_ops
@@ -76,14 +82,16 @@ class _TodoRow:
     """What a to-do row shows, worked out once (a page of rows costs a row at a time)."""
 
     entry: queries.TodoEntry
-    overdue: bool = False
-    due: str = ""           # the deadline's date (ISO); "" for a row without one
-    late: int | None = None  # days past it (overdue), or
-    left: int | None = None  # days left (due soon)
+    deadline: Deadline | None = None  # (Assignment.deadline)
+    return_due: str = ""  # a return request's own deadline, shown instead
     waited: int | None = None
     unit: str = ""
     links: list = field(default_factory=list)  # (address, label) of the row's actions
     more: list = field(default_factory=list)   # and of its secondary actions
+
+    @property
+    def overdue(self) -> bool:
+        return self.deadline is not None and self.deadline.late is not None
 
 
 def _todo_rows(entries: list[queries.TodoEntry]) -> list[_TodoRow]:
@@ -97,16 +105,9 @@ def _todo_rows(entries: list[queries.TodoEntry]) -> list[_TodoRow]:
             row.links = [(of_proposal(e.proposal.id, x.value), x.label) for x in e.actions]
             rows.append(row)
             continue
-        # (the _macros.html due() macro's rules: Assignment.is_overdue / is_due_soon)
-        row.overdue = a.is_overdue(on)
+        row.deadline = a.deadline(on)
         if e.what.endswith("申请退回"):
-            row.due = e.due_on.isoformat()
-        elif a.due_on:
-            row.due = a.due_on.isoformat()
-            if row.overdue:
-                row.late = (on - a.due_on).days
-            elif a.is_due_soon(on):
-                row.left = (a.due_on - on).days
+            row.return_due = e.due_on.isoformat()
         row.waited = draft_waiting_days(a)
         row.unit = f"{a.unit.display_name}（{a.role.label}）"
         row.links = [(of_assignment(a.id, x.value), x.label) for x in e.actions]

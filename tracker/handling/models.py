@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import (
     Boolean,
@@ -146,6 +147,24 @@ class Assignment(db.Model):
         on = on or today()
         return all_of(is_in(self.state, UNFINISHED_STATES), self.due_on >= on,
                       self.due_on <= on + timedelta(days=DUE_SOON_DAYS))
+
+    def deadline(self, on: date | None = None) -> Deadline | None:
+        """The deadline as a page shows it (the due() macro): the date, and the days past it
+        when overdue or the days left when due soon; None without a deadline."""
+        if self.due_on is None:
+            return None
+        on = on or today()
+        if self.is_overdue(on):
+            return Deadline(self.due_on, (on - self.due_on).days, None)
+        if self.is_due_soon(on):
+            return Deadline(self.due_on, None, (self.due_on - on).days)
+        return Deadline(self.due_on, None, None)
+
+
+class Deadline(NamedTuple):
+    on: date
+    late: int | None  # days past it (超期未办)
+    left: int | None  # days left (due soon)
 
 
 class DeadlineExtension(db.Model):
