@@ -3,6 +3,9 @@ page, the dashboard and the API list ask the same number of queries with 10 item
 and none of them loads a relationship lazily (one query per row) while it renders."""
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import event
 
@@ -13,9 +16,15 @@ from tracker.accounts.models import User
 from tracker.accounts.operations import issue_token
 from tracker.core.time import today
 from tracker.demo_bulk import generate
+from tracker.desk.queries import todo_for
 from tracker.extensions import db
 from tracker.handling.models import Assignment, ContactMethod, ContactStage
-from tracker.handling.operations import accept_assignment, dispatch_assignment, record_contact
+from tracker.handling.operations import (
+    accept_assignment,
+    dispatch_assignment,
+    record_contact,
+    request_extension,
+)
 from tracker.proposals.models import Proposal
 
 # Who opens what: every kind of to-do list (unit clerk, drafter, reviewers, signer, the
@@ -194,3 +203,44 @@ def test_an_item_page_asks_the_same_queries_for_10_and_300_contacts(app, world, 
     page = pages["health_clerk"].get(f"/proposals/{ids[1]}").get_data(as_text=True)
     assert "第1次" in page and "第300次" in page
     assert counts[0] == counts[1]
+
+
+def _rows_shown(client, path: str) -> list[tuple[int, str]]:
+    """(item, what waits) of each row of a to-do page, as the table shows them."""
+    html = client.get(path).get_data(as_text=True)
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
+    return [(int(item), what.strip()) for item, what in re.findall(
+        r'<a href="/proposals/(\d+)">.*?</td>\s*<td>([^<]*)', body, re.S)]
+
+
+@pytest.mark.parametrize("username", ["clerk", "health_clerk"])
+def test_the_todo_pages_show_the_whole_list_in_order(app, world, clients, username,
+                                                     monkeypatch):
+    """The database orders and cuts each source of rows (items to assign or close, requests
+    to return or extend, the unit's work, instructions): page after page, the to-do list shows
+    the rows of the whole list in its order, each once, and counts them all."""
+    _first_rows(app, world)
+    with app.test_request_context():
+        w = world_rows(world)
+        bring_to(w, "return_requested")
+        extended = bring_to(w, "accepted")
+        request_extension(extended, w.health_clerk, reason="需要协调多个部门", one_month=True)
+        for n in range(14):
+            # deadlines out of the items' order, so that the list's order is not the ids'
+            bring_to(w, "assigned").due_on -= timedelta(days=n * 7 % 11)
+            factories.make_proposal(w.clerk, w.meeting)  # 待交办
+        db.session.commit()
+    _grow(app, 40, seed=3)
+    with app.test_request_context():
+        user = db.session.get(User, getattr(world, username))
+        expected = [(e.proposal.id, e.what) for e in todo_for(user)]
+    kinds = {what for _, what in expected}
+    assert len(expected) > 21 and len(kinds) >= 3, kinds
+    monkeypatch.setitem(app.config, "ITEMS_PER_PAGE", 7)
+    c = clients(username)
+    shown = []
+    for page in range(1, len(expected) // 7 + 2):
+        shown += _rows_shown(c, f"/?page={page}")
+    assert shown == expected
+    assert f'<span class="badge text-bg-secondary ms-2">{len(expected)}</span>' in \
+        c.get("/?page=2").get_data(as_text=True)

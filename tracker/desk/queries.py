@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, null, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Role, User
@@ -52,7 +52,7 @@ class TodoPage(Pagination):
         return _todo_entries(self._query_args["user"], refs)
 
     def _query_count(self) -> int:
-        return len(self._query_args["refs"])
+        return self._query_args["total"]
 
 
 # A to-do row before it is loaded, enough to count, order and page it: (deadline, item,
@@ -66,54 +66,78 @@ FAR = date.max
 
 def todo_for(user: User) -> list[TodoEntry]:
     """Everything that waits for this user, soonest deadline first (tests, small lists)."""
-    return _todo_entries(user, sorted(_todo_refs(user)))
+    refs, _ = _todo_refs(user)
+    return _todo_entries(user, sorted(refs))
 
 
 def todo_page(user: User, page: int = 1, per_page: int = 30) -> TodoPage:
     """One page of what waits for this user, soonest deadline first.
 
-    The rows are counted and ordered from a few narrow queries (ids, item and deadline);
-    only the page's rows are loaded, and the workflow's questions about them are answered
-    for the whole page at once: the cost of a page does not grow with the backlog.
+    Each source of rows is ordered, cut and counted by the database (its rows up to the end
+    of the page and its count, in one query); only the page's rows are loaded, and the
+    workflow's questions about them are answered for the whole page at once: the cost of a
+    page does not grow with the backlog.
     """
+    page = max(page, 1)
+    refs, total = _todo_refs(user, first=page * per_page)
     return TodoPage(page=page, per_page=per_page, error_out=False, user=user,
-                    refs=sorted(_todo_refs(user)))
+                    refs=sorted(refs), total=total)
 
 
-def _todo_refs(user: User) -> list[_Ref]:
+def _first(query, order: tuple, first: int | None) -> tuple[list, int]:
+    """A source's rows (id, item, deadline) and its count: all of them, or only the `first`
+    in the list's order (deadline, none last; item; id) with the count of all beside them."""
+    if first is None:
+        rows = db.session.execute(query).all()
+        return rows, len(rows)
+    rows = db.session.execute(query.add_columns(func.count().over())
+                              .order_by(*order).limit(first)).all()
+    return [row[:3] for row in rows], rows[0][3] if rows else 0
+
+
+def _todo_refs(user: User, first: int | None = None) -> tuple[list[_Ref], int]:
+    """The rows' refs (unordered) and how many rows there are in all. With `first`, each
+    source gives only its first rows: the first `first` of the whole list are among them."""
     refs: list[_Ref] = []
+    total = 0
+
+    def add(query, due, order: int, kind: str) -> None:
+        nonlocal total
+        rows, count = _first(query, (due.is_(None), due, query.selected_columns[1],
+                                     query.selected_columns[0]) if due is not None
+                             else (query.selected_columns[0],), first)
+        total += count
+        refs.extend((d or FAR, pid, order, kind, key, None) for key, pid, d in rows)
+
     if permissions.is_supervisor(user):
-        for pid in db.session.scalars(
-                select(Proposal.id).where(Proposal.state == ProposalState.registered)):
-            refs.append((FAR, pid, 0, "assign", pid, None))
-        for pid in db.session.scalars(select(Proposal.id).where(or_(
-                Proposal.state == ProposalState.rated,
-                and_(Proposal.state == ProposalState.replied, rating_period_over_clause())))):
-            refs.append((FAR, pid, 1, "close", pid, None))
-        for aid, pid, due in db.session.execute(
-                select(Assignment.id, Assignment.proposal_id, Assignment.return_due_on)
-                .where(Assignment.state == AssignmentState.return_requested)):
-            refs.append((due or FAR, pid, 2, "return", aid, None))
-        for aid, pid, due in db.session.execute(
-                select(Assignment.id, Assignment.proposal_id, Assignment.due_on)
-                .join(DeadlineExtension, DeadlineExtension.assignment_id == Assignment.id)
-                .join(Proposal, Proposal.id == Assignment.proposal_id)
-                .where(DeadlineExtension.status == ExtensionStatus.requested.value,
-                       # what _extension_pending asks: the request is about today's deadline
-                       DeadlineExtension.original_due_on == Assignment.due_on,
-                       Assignment.state.in_(sorted(EXTENSION_STATES)),
-                       Proposal.state != ProposalState.closed)):
-            refs.append((due or FAR, pid, 3, "extension", aid, None))
+        add(select(Proposal.id, Proposal.id.label("item"), null())
+            .where(Proposal.state == ProposalState.registered), None, 0, "assign")
+        add(select(Proposal.id, Proposal.id.label("item"), null()).where(or_(
+            Proposal.state == ProposalState.rated,
+            and_(Proposal.state == ProposalState.replied, rating_period_over_clause()))),
+            None, 1, "close")
+        add(select(Assignment.id, Assignment.proposal_id, Assignment.return_due_on)
+            .where(Assignment.state == AssignmentState.return_requested),
+            Assignment.return_due_on, 2, "return")
+        add(select(Assignment.id, Assignment.proposal_id, Assignment.due_on)
+            .join(DeadlineExtension, DeadlineExtension.assignment_id == Assignment.id)
+            .join(Proposal, Proposal.id == Assignment.proposal_id)
+            .where(DeadlineExtension.status == ExtensionStatus.requested.value,
+                   # what _extension_pending asks: the request is about today's deadline
+                   DeadlineExtension.original_due_on == Assignment.due_on,
+                   Assignment.state.in_(sorted(EXTENSION_STATES)),
+                   Proposal.state != ProposalState.closed),
+            Assignment.due_on, 3, "extension")
     query = _work_query(user)
     if query is not None:
-        for aid, pid, due in db.session.execute(query):
-            refs.append((due or FAR, pid, 4, "work", aid, None))
+        add(query, Assignment.due_on, 4, "work")
     for instruction in instruction_ops.waiting_for(user):
         assignment = instruction.assignment
         due = assignment.due_on if assignment is not None else None
         refs.append((due or FAR, instruction.proposal_id, 5, "instruction", instruction.id,
                      instruction))
-    return refs
+        total += 1
+    return refs, total
 
 
 def _work_query(user: User):
