@@ -77,6 +77,9 @@ DEFAULTS: dict[str, object] = {
     "REMIND_DAYS": 3,
     "MAX_UPLOAD_MB": 20,
     "ITEMS_PER_PAGE": 30,
+    # The to-do list's rows per page, as its user may choose them; the first is the default:
+    # the most urgent work on one screen (the list is ordered by deadline).
+    "TODO_PAGE_SIZES": (15, 30, 50),
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_ABSOLUTE_HOURS": 12,
     "LOCKOUT_THRESHOLD": 5,
@@ -112,6 +115,8 @@ def _coerce(value: str, default: object) -> object:
         return value.lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(value)
+    if isinstance(default, tuple):  # numbers separated by commas: TODO_PAGE_SIZES=20,50
+        return tuple(int(n) for n in value.split(","))
     return value
 
 

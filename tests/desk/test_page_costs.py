@@ -236,7 +236,7 @@ def test_the_todo_pages_show_the_whole_list_in_order(app, world, clients, userna
         expected = [(e.proposal.id, e.what) for e in todo_for(user)]
     kinds = {what for _, what in expected}
     assert len(expected) > 21 and len(kinds) >= 3, kinds
-    monkeypatch.setitem(app.config, "ITEMS_PER_PAGE", 7)
+    monkeypatch.setitem(app.config, "TODO_PAGE_SIZES", (7, 30))
     c = clients(username)
     shown = []
     for page in range(1, len(expected) // 7 + 2):
@@ -244,3 +244,28 @@ def test_the_todo_pages_show_the_whole_list_in_order(app, world, clients, userna
     assert shown == expected
     assert f'<span class="badge text-bg-secondary ms-2">{len(expected)}</span>' in \
         c.get("/?page=2").get_data(as_text=True)
+
+
+def test_the_todo_page_shows_15_rows_and_the_size_its_user_chooses(app, world, clients):
+    """15 rows a page unless the user picks 30 or 50 (kept for the session); other sizes are
+    refused quietly."""
+    with app.test_request_context():
+        w = world_rows(world)
+        for _ in range(32):
+            bring_to(w, "assigned")
+        db.session.commit()
+    c = clients("health_clerk")
+    assert len(_rows_shown(c, "/")) == 15
+    page = c.get("/").get_data(as_text=True)
+    assert '每页 <strong>15</strong> <a href="/?per=30">30</a> <a href="/?per=50">50</a> 项' in page
+    assert len(_rows_shown(c, "/?per=30")) == 30
+    assert len(_rows_shown(c, "/")) == 30  # remembered
+    assert len(_rows_shown(c, "/?page=2")) == 2
+    assert len(_rows_shown(c, "/?per=50")) == 32
+    assert len(_rows_shown(c, "/?per=1000")) == 32  # refused: the remembered size stays
+
+
+def test_the_todo_page_sizes_come_from_the_environment(monkeypatch):
+    from tracker.config import load
+    monkeypatch.setenv("TRACKER_TODO_PAGE_SIZES", "20,40")
+    assert load()["TODO_PAGE_SIZES"] == (20, 40)

@@ -12,6 +12,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -72,9 +73,23 @@ def _int_arg(name: str) -> int | None:
 @bp.get("/")
 @login_required
 def todo():
-    page = queries.todo_page(me(), _int_arg("page") or 1,
-                             current_app.config["ITEMS_PER_PAGE"])
-    return render_template("proposals/todo.html", page=page, rows=_todo_rows(page.items))
+    per_page = _todo_page_size()
+    page = queries.todo_page(me(), _int_arg("page") or 1, per_page)
+    return render_template("proposals/todo.html", page=page, rows=_todo_rows(page.items),
+                           sizes=current_app.config["TODO_PAGE_SIZES"], per_page=per_page)
+
+
+def _todo_page_size() -> int:
+    """Rows per to-do page: the one chosen (?per=, remembered for the session), or the
+    default."""
+    sizes = current_app.config["TODO_PAGE_SIZES"]
+    chosen = _int_arg("per")
+    if chosen in sizes:
+        if session.get("todo_per") != chosen:
+            session["todo_per"] = chosen
+        return chosen
+    remembered = session.get("todo_per")
+    return remembered if remembered in sizes else sizes[0]
 
 
 @dataclass(slots=True)
