@@ -73,7 +73,7 @@ def form_values(html: str) -> dict:
         selected = re.search(r'<option[^>]*selected[^>]*value="([^"]*)"|'
                              r'<option[^>]*value="([^"]*)"[^>]*selected', body)
         if selected:
-            values[name] = selected.group(1) or selected.group(2)
+            values[name] = next(v for v in selected.groups() if v is not None)
     import html as htmllib
 
     return {k: htmllib.unescape(v) for k, v in values.items()}

@@ -12,9 +12,10 @@ from tracker.handling.actions import ActionSpec, form_version, register_actions
 from tracker.handling.models import Assignment
 from tracker.handling.workflow import Action, AssignmentState
 from tracker.proposals.models import Disclosure
-from tracker.replies import forms, letter, operations, word
+from tracker.replies import disclosure, forms, letter, operations, word
+from tracker.replies.choices import PublicationMode
 from tracker.replies.models import ReplyForm
-from tracker.replies.queries import latest_draft, review_context
+from tracker.replies.queries import current_cycle_decisions, latest_draft, review_context
 from tracker.replies.styles import style_for
 
 # A draft saved by someone else meanwhile: shown in the editor or review page, with both.
@@ -35,7 +36,8 @@ def fill_draft_form(form, assignment: Assignment) -> None:
 
 # The editor's fields that a draft version keeps.
 DRAFT_FIELDS = ("body", "result_class", "reply_form", "disclosure", "contact_name",
-                "contact_phone", "cc", "closing", "salutation", "opening")
+                "contact_phone", "cc", "closing", "salutation", "opening", "publication",
+                "withhold_reason", "public_summary")
 
 
 def draft_values(assignment: Assignment) -> dict:
@@ -43,7 +45,9 @@ def draft_values(assignment: Assignment) -> dict:
     disclosure, the unit's closing and 抄送, the drafter as contact)."""
     latest = latest_draft(assignment)
     if latest is None:
+        implied = disclosure.default_for(assignment.proposal.disclosure)
         values = {"base_number": 0, "disclosure": assignment.proposal.disclosure.value,
+                  "publication": implied.mode.value, "withhold_reason": implied.reason,
                   "closing": assignment.unit.closing_default,
                   "cc": style_for(assignment.unit, assignment.proposal.kind).cc_default}
         drafter = assignment.drafter
@@ -52,6 +56,7 @@ def draft_values(assignment: Assignment) -> dict:
         return values
     values = {name: getattr(latest, name) for name in DRAFT_FIELDS}
     values["reply_form"] = latest.reply_form.value
+    values["publication"] = PublicationMode(latest.publication).value
     values["base_number"] = latest.number
     return values
 
@@ -60,6 +65,21 @@ def _setup_review(form, assignment: Assignment) -> None:
     if not form.is_submitted():
         latest = latest_draft(assignment)
         form.seen_version_id.data = latest.id if latest else None
+        if hasattr(form, "publication"):
+            # The publication decision as it stands, for the reviewer to keep or change.
+            stands = disclosure.current(latest, current_cycle_decisions(assignment))
+            if stands is not None:
+                form.publication.data = stands.mode.value
+                form.withhold_reason.data = stands.reason
+                form.public_summary.data = stands.summary
+
+
+def _publication(form) -> tuple | None:
+    """(mode, reason, summary) from a form that shows the publication decision; None from a
+    request without it (the API's, an older page): the decision stays as it stands."""
+    if form.publication.raw_data is None or not form.publication.raw_data:
+        return None
+    return form.publication.data, form.withhold_reason.data, form.public_summary.data or ""
 
 
 def _setup_return(form, assignment: Assignment) -> None:
@@ -93,10 +113,21 @@ def _run_save_draft(assignment: Assignment, actor: User, form):
         base_number=form.base_number.data, contact_name=values["contact_name"],
         contact_phone=values["contact_phone"], cc=values["cc"], closing=values["closing"],
         salutation=values["salutation"], opening=values["opening"], note=form.note.data or "",
-        source=source)
+        source=source, **_draft_publication(form, imported))
     if imported is not None:
         version.notices = imported.notices(used) + version.notices
     return version
+
+
+def _draft_publication(form, imported) -> dict:
+    """The drafter's publication decision from the editor. A request without it (the API),
+    or a Word import that changed the 公开属性, takes the one the 公开属性 implies."""
+    if not form.publication.raw_data or (imported is not None
+                                         and "disclosure" in imported.values
+                                         and not form.disclosure.data):
+        return {}
+    return dict(publication=form.publication.data, withhold_reason=form.withhold_reason.data,
+                public_summary=form.public_summary.data or "")
 
 
 register_actions({
@@ -114,10 +145,10 @@ register_actions({
         template="replies/review.html", context=review_context,
         conflicts=SHOWN),
     Action.approve: ActionSpec(
-        forms.ReviewForm,
+        forms.ApproveForm,
         lambda a, actor, f: operations.approve_draft(
             a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
-            version=form_version(f)),
+            version=form_version(f), publication=_publication(f)),
         _setup_review, template="replies/review.html", context=review_context,
         conflicts=SHOWN),
     Action.return_draft: ActionSpec(
@@ -131,7 +162,7 @@ register_actions({
         forms.SignForm,
         lambda a, actor, f: operations.sign_reply(
             a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
-            version=form_version(f)),
+            version=form_version(f), publication=_publication(f)),
         _setup_review, template="replies/review.html", context=review_context,
         conflicts=SHOWN),
     Action.issue: ActionSpec(

@@ -53,3 +53,30 @@ class TemplateKind(LabelledEnum):
     closing = "closing", "结束语"
     next_steps = "next_steps", "下一步工作"
     model = "model", "整篇范文"
+
+
+class PublicationMode(LabelledEnum):
+    """How the result of handling is published on the public portal (办理结果公开,
+    国办发〔2014〕46号): in full by default, as a summary where the whole cannot be
+    published, or not at all with a reason."""
+
+    full = "full", "全文公开"
+    summary = "summary", "摘要公开"
+    withheld = "withheld", "不予公开"
+
+
+class WithholdReason(LabelledEnum):
+    """Why a reply is not published (the grounds of the 政府信息公开条例)."""
+
+    on_request = "on_request", "属依申请公开信息"
+    state_secret = "state_secret", "涉及国家秘密"
+    security = "security", "公开后可能危及国家安全、公共安全、经济安全、社会稳定"
+    business_secret = "business_secret", "涉及商业秘密"
+    privacy = "privacy", "涉及个人隐私"
+    internal = "internal", "属于内部事务信息"
+    process = "process", "属于过程性信息"
+    other = "other", "法律、法规禁止公开的其他情形"
+
+
+# A summary's length on the portal.
+PUBLIC_SUMMARY_MAX = 2000

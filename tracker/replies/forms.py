@@ -11,11 +11,29 @@ from tracker.core.states import ReviewLevel
 from tracker.handling.forms import REQUIRED, VersionedForm
 from tracker.letters import fields
 from tracker.proposals.models import Disclosure
-from tracker.replies.choices import TemplateKind
+from tracker.replies.choices import (
+    PUBLIC_SUMMARY_MAX,
+    PublicationMode,
+    TemplateKind,
+    WithholdReason,
+)
 from tracker.replies.models import ReplyForm
 
 
-class DraftForm(BaseForm):
+class PublicationFields:
+    """办理结果公开: how the result is published, why not, or the summary published."""
+
+    publication = SelectField("办理结果公开", choices=PublicationMode.choices(),
+                              default=PublicationMode.full.value)
+    withhold_reason = SelectField(
+        "不予公开理由", choices=[("", "（不予公开时选择）"), *WithholdReason.choices()], default="")
+    public_summary = TextAreaField(
+        "公开摘要", [Optional(), Length(max=PUBLIC_SUMMARY_MAX,
+                                  message=f"摘要不能超过 {PUBLIC_SUMMARY_MAX} 字。")],
+        description="摘要公开时填写：在门户网站上代替全文公开的内容，不含个人信息。")
+
+
+class DraftForm(PublicationFields, BaseForm):
     # The version the editor was opened on: saving over a newer one is refused.
     base_number = IntegerField("基于第几稿", [Optional()], widget=HiddenField.widget)
     body = TextAreaField(
@@ -68,11 +86,15 @@ class ReturnDraftForm(ReviewForm):
     comment = TextAreaField("修改意见", [DataRequired(REQUIRED), Length(max=5000)])
 
 
+class ApproveForm(PublicationFields, ReviewForm):
+    """审核通过, with the publication decision as it stands (the reviewer may change it)."""
+
+
 # The signer's comment, approving or returning the draft.
 SIGN_COMMENT = f"{ReviewLevel.sign.label}意见"
 
 
-class SignForm(ReviewForm):
+class SignForm(PublicationFields, ReviewForm):
     comment = TextAreaField(SIGN_COMMENT, [Optional(), Length(max=5000)])
 
 

@@ -20,7 +20,27 @@ from tracker.core.states import ReviewLevel, Satisfaction
 from tracker.core.time import utcnow
 from tracker.extensions import db
 from tracker.proposals.choices import Disclosure
-from tracker.replies.choices import Decision, ReplyForm, SeriesKind, TemplateKind
+from tracker.replies.choices import (
+    Decision,
+    PublicationMode,
+    ReplyForm,
+    SeriesKind,
+    TemplateKind,
+    WithholdReason,
+)
+
+
+def publication_rules() -> tuple:
+    """The publication decision's constraints: a known mode and reason, a reason when
+    withheld, a summary when published as one (a review's NULL mode: left as it was)."""
+    return (
+        one_of("publication", PublicationMode),
+        one_of("withhold_reason", WithholdReason, also=("",)),
+        CheckConstraint("publication <> 'withheld' OR withhold_reason <> ''",
+                        name="withheld_has_reason"),
+        CheckConstraint("publication <> 'summary' OR length(trim(public_summary)) > 0",
+                        name="summary_has_text"),
+    )
 
 
 class DraftVersion(db.Model):
@@ -32,6 +52,7 @@ class DraftVersion(db.Model):
         CheckConstraint("length(trim(body)) > 0", name="body_not_empty"),
         one_of("reply_form", ReplyForm),
         one_of("disclosure", Disclosure),
+        *publication_rules(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +65,11 @@ class DraftVersion(db.Model):
     reply_form: Mapped[ReplyForm] = mapped_column(
         enum_type(ReplyForm, 10), default=ReplyForm.written)
     disclosure: Mapped[Disclosure] = mapped_column(enum_type(Disclosure, 20))
+    # How the result is published (办理结果公开): proposed by the drafter with the draft.
+    publication: Mapped[PublicationMode] = mapped_column(
+        enum_type(PublicationMode, 10), default=PublicationMode.full, server_default="full")
+    withhold_reason: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    public_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     contact_name: Mapped[str] = mapped_column(String(60), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     cc: Mapped[str] = mapped_column(Text, default="")  # one recipient a line
@@ -66,7 +92,8 @@ class ReviewDecision(db.Model):
     """A reviewer's or signer's decision on one version of a draft."""
 
     __tablename__ = "review_decisions"
-    __table_args__ = (one_of("level", ReviewLevel), one_of("decision", Decision))
+    __table_args__ = (one_of("level", ReviewLevel), one_of("decision", Decision),
+                      *publication_rules())
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assignment_id: Mapped[int] = mapped_column(
@@ -81,6 +108,11 @@ class ReviewDecision(db.Model):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reviewer_name: Mapped[str] = mapped_column(String(60))
     decided_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The publication decision as this reviewer changed it (None: as it stood); the
+    # signer's decision always holds the one confirmed.
+    publication: Mapped[PublicationMode | None] = mapped_column(enum_type(PublicationMode, 10))
+    withhold_reason: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    public_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     draft_version: Mapped[DraftVersion] = relationship()
 
@@ -115,6 +147,7 @@ class Reply(db.Model):
         CheckConstraint("issued_at IS NULL OR doc_number IS NOT NULL", name="issued_has_number"),
         CheckConstraint("doc_number IS NULL OR issued_at IS NOT NULL", name="number_when_issued"),
         CheckConstraint("pdf_name IS NULL OR pdf_sha256 IS NOT NULL", name="letter_has_hash"),
+        *publication_rules(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,6 +161,11 @@ class Reply(db.Model):
     signer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     signer_name: Mapped[str] = mapped_column(String(60))
     signed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The publication decision the signer confirmed (办理结果公开).
+    publication: Mapped[PublicationMode] = mapped_column(
+        enum_type(PublicationMode, 10), default=PublicationMode.full, server_default="full")
+    withhold_reason: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    public_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     series_id: Mapped[int | None] = mapped_column(ForeignKey("doc_series.id"))
     series_number: Mapped[int | None] = mapped_column(Integer)
     doc_number: Mapped[str | None] = mapped_column(String(60))

@@ -22,6 +22,7 @@ from tracker.handling.workflow import (
 )
 from tracker.letters import fields
 from tracker.proposals.models import Disclosure, ItemKind
+from tracker.replies import disclosure as disclosure_rules
 from tracker.replies import punctuation, queries
 from tracker.replies.choices import Decision
 from tracker.replies.models import (
@@ -46,8 +47,13 @@ def save_draft(assignment: Assignment, actor: User, *, body: str, result_class: 
                reply_form: ReplyForm, disclosure: Disclosure, base_number: int | None,
                contact_name: str = "", contact_phone: str = "", cc: str = "",
                closing: str = "", salutation: str = "", opening: str = "", note: str = "",
-               source: str = "form") -> DraftVersion:
-    """Save a new version of the reply; refuse when another save happened since base."""
+               source: str = "form", publication: str | None = None,
+               withhold_reason: str = "", public_summary: str = "") -> DraftVersion:
+    """Save a new version of the reply; refuse when another save happened since base.
+
+    The publication decision (publication, withhold_reason, public_summary) is the drafter's
+    proposal; without one (an import, the API), the one the 公开属性 implies.
+    """
     body = "\n".join(line.rstrip() for line in (body or "").strip().splitlines())
     errors: dict[str, list[str]] = {}
     if not body.strip():
@@ -58,6 +64,12 @@ def save_draft(assignment: Assignment, actor: User, *, body: str, result_class: 
     cc_error = fields.cc_problem(cc)
     if cc_error:
         errors["cc"] = [cc_error]
+    if publication is None:
+        published = disclosure_rules.default_for(disclosure)
+    else:
+        published, problems = disclosure_rules.checked(disclosure, publication,
+                                                       withhold_reason, public_summary)
+        errors.update(problems)
     if errors:
         raise ValidationFailed("答复稿有误，请按提示修改。", errors)
     check(assignment, Action.save_draft, actor)
@@ -69,7 +81,9 @@ def save_draft(assignment: Assignment, actor: User, *, body: str, result_class: 
         changes += [(PART_LABELS[name], change) for change in found]
     values = dict(
         round=assignment.round, result_class=result_class, reply_form=reply_form,
-        disclosure=disclosure.value, contact_name=contact_name.strip(),
+        disclosure=disclosure.value, publication=published.mode.value,
+        withhold_reason=published.reason, public_summary=published.summary,
+        contact_name=contact_name.strip(),
         contact_phone=contact_phone.strip(),
         cc="\n".join(x.strip() for x in cc.splitlines() if x.strip()), **texts)
     # Whatever is saved must render: the letter's input is checked now, not after review.
@@ -153,7 +167,12 @@ def submit_review(assignment: Assignment, actor: User, *, version: int | None = 
 
 def _decide(assignment: Assignment, actor: User, action: Action, decision: Decision,
             seen_version_id: int | None, comment: str, changes: dict | None = None,
-            extra=None, version: int | None = None) -> Assignment:
+            extra=None, version: int | None = None,
+            publication: tuple | None = None) -> Assignment:
+    """Record a reviewer's or the signer's decision on the latest draft. publication, when
+    given, is the publication decision as the form has it (mode, reason, summary): kept on
+    the decision when it differs from the one standing, and always when signing off (the
+    signer confirms it)."""
     if version is not None and version != assignment.version:
         raise Conflict("该稿件已被他人审核或处理，页面已过期，请刷新后查看。")
     # (who may decide is checked by transition() below, after the item's lock: the views
@@ -161,28 +180,42 @@ def _decide(assignment: Assignment, actor: User, action: Action, decision: Decis
     latest = queries.latest_draft(assignment)
     if latest is None or seen_version_id != latest.id:
         raise Conflict("送审稿在您打开之后已被修改，请重新查看最新的答复稿后再审核。")
+    stands = disclosure_rules.current(latest, queries.current_cycle_decisions(assignment))
+    chosen = stands
+    if publication is not None:
+        chosen, problems = disclosure_rules.checked(latest.disclosure, *publication)
+        if problems:
+            raise ValidationFailed("办理结果公开方式有误，请按提示修改。", problems)
+    kept = chosen if chosen != stands or action == Action.sign else None
     level = LEVEL_OF_STATE.get(AssignmentState(assignment.state), ReviewLevel.sign)
     details: dict = {"level": level, "version": latest.number}
     if comment:
         details["comment"] = comment
+    if chosen != stands:
+        details["publication"] = chosen.label
 
     def record() -> None:
         db.session.add(ReviewDecision(
             assignment_id=assignment.id, round=assignment.round, cycle=assignment.review_cycle,
             level=level, decision=decision, comment=comment, draft_version_id=latest.id,
-            reviewer_id=actor.id, reviewer_name=actor.full_name))
+            reviewer_id=actor.id, reviewer_name=actor.full_name,
+            publication=kept.mode.value if kept else None,
+            withhold_reason=kept.reason if kept else "",
+            public_summary=kept.summary if kept else ""))
         if extra is not None:
-            extra(latest)
+            extra(latest, chosen)
 
     return transition(assignment, action, actor, effect=record, changes=changes,
                       details=details, expected_version=version)
 
 
 def approve_draft(assignment: Assignment, actor: User, *, seen_version_id: int | None,
-                  comment: str = "", version: int | None = None) -> Assignment:
-    """A reviewer approves the draft at their level; it moves to the next level."""
+                  comment: str = "", version: int | None = None,
+                  publication: tuple | None = None) -> Assignment:
+    """A reviewer approves the draft at their level; it moves to the next level. The
+    reviewer may change the publication decision (publication: mode, reason, summary)."""
     return _decide(assignment, actor, Action.approve, Decision.approve, seen_version_id,
-                   (comment or "").strip(), version=version)
+                   (comment or "").strip(), version=version, publication=publication)
 
 
 def return_draft(assignment: Assignment, actor: User, *, seen_version_id: int | None,
@@ -198,7 +231,7 @@ def return_draft(assignment: Assignment, actor: User, *, seen_version_id: int | 
         # corrected draft is reviewed and signed off again.
         unissued = queries.current_reply(assignment)
 
-    def drop_unissued(_latest) -> None:
+    def drop_unissued(_latest, _publication) -> None:
         if unissued is not None and unissued.issued_at is None:
             db.session.delete(unissued)
             db.session.flush()
@@ -208,21 +241,26 @@ def return_draft(assignment: Assignment, actor: User, *, seen_version_id: int | 
 
 
 def sign_reply(assignment: Assignment, actor: User, *, seen_version_id: int | None,
-               comment: str = "", version: int | None = None) -> Assignment:
-    """签发: the signer signs the approved draft off; the reviewers' names go on the reply."""
+               comment: str = "", version: int | None = None,
+               publication: tuple | None = None) -> Assignment:
+    """签发: the signer signs the approved draft off and confirms the publication decision
+    (as it stands, or as changed here); the reviewers' names go on the reply."""
     approvals = {d.level: d.reviewer_name
                  for d in queries.current_cycle_decisions(assignment) if d.decision == Decision.approve}
 
-    def create_reply(latest: DraftVersion) -> None:
+    def create_reply(latest: DraftVersion, confirmed) -> None:
         db.session.add(Reply(
             assignment_id=assignment.id, round=assignment.round, draft_version_id=latest.id,
             first_reviewer=approvals.get("first", ""),
             second_reviewer=approvals.get("second", ""),
             final_reviewer=approvals.get("final", ""),
-            signer_id=actor.id, signer_name=actor.full_name, signed_at=utcnow()))
+            signer_id=actor.id, signer_name=actor.full_name, signed_at=utcnow(),
+            publication=confirmed.mode.value, withhold_reason=confirmed.reason,
+            public_summary=confirmed.summary))
 
     return _decide(assignment, actor, Action.sign, Decision.approve, seen_version_id,
-                   (comment or "").strip(), extra=create_reply, version=version)
+                   (comment or "").strip(), extra=create_reply, version=version,
+                   publication=publication)
 
 
 def format_doc_number(prefix: str, year: int, number: int) -> str:

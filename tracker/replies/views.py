@@ -11,7 +11,7 @@ from tracker.handling import permissions
 from tracker.handling.models import Assignment, UnitRole
 from tracker.handling.workflow import REVIEW_STATES, AssignmentState
 from tracker.letters.text import greeting
-from tracker.replies import documents, letter, queries, word
+from tracker.replies import disclosure, documents, letter, queries, word
 from tracker.replies.models import DraftVersion, Reply
 from tracker.replies.operations import waiting_days
 from tracker.replies.styles import LetterStyle, style_for
@@ -292,6 +292,15 @@ def _disclosure_labels() -> dict[str, str]:
 
 
 bp.add_app_template_global(_disclosure_labels(), "DISCLOSURE_LABELS")
+
+
+@bp.app_template_global()
+def publication_label(row) -> str:
+    """A draft's, decision's or reply's publication decision in words (全文公开, 摘要公开,
+    不予公开（理由）); empty for a decision that left it as it stood."""
+    if row is None or row.publication is None:
+        return ""
+    return disclosure.PublicationDecision.of(row).label
 
 
 # The reply templates' pages and the editor's "apply template" (their own module).
