@@ -36,6 +36,7 @@ LAYERS = [
     {"instructions"},   # 领导批示 and the 办理单
     {"search"},         # the full-text index (jieba, FTS5 / tsvector) and its queries
     {"similar"},        # similar items, duplicate flags, a unit's past replies
+    {"publication"},    # 办理结果公开: redaction, the public versions, the portal
     {"supervision"},    # 督办: facts, statistics, ledger exports
     {"desk"},           # pages over every area: the to-do list, the item list and page
     {"imports"},        # the bulk import of assignment lists

@@ -151,6 +151,7 @@ def _import_models() -> None:
     from tracker.jobs import models as _j  # noqa: F401
     from tracker.notifications import models as _n  # noqa: F401
     from tracker.proposals import models as _p  # noqa: F401
+    from tracker.publication import models as _pu  # noqa: F401
     from tracker.ratings import models as _ra  # noqa: F401
     from tracker.replies import models as _r  # noqa: F401
     from tracker.replies import styles as _rs  # noqa: F401
@@ -258,6 +259,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.imports.views import bp as imports_bp
     from tracker.instructions.views import bp as instructions_bp
     from tracker.notifications.views import bp as notifications_bp
+    from tracker.publication.views import bp as publication_bp
     from tracker.ratings.staff_views import bp as rating_admin_bp
     from tracker.ratings.views import bp as ratings_bp
     from tracker.replies.views import bp as replies_bp
@@ -274,6 +276,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(supervision_bp)
     app.register_blueprint(instructions_bp)
     app.register_blueprint(similar_bp)
+    app.register_blueprint(publication_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, never reads the cookie session
 

@@ -204,3 +204,35 @@ def test_a_reviewer_cannot_withhold_a_letter_marked_for_publication(app, world, 
 def load_state(app, assignment_id: int) -> str:
     with app.app_context():
         return load(Assignment, assignment_id).state
+
+
+def test_reviewers_mark_words_to_remove_from_the_public_text(app, world, make_client):
+    lead = _drafting(app, world)
+    drafter = make_client()
+    drafter.login("health_drafter")
+    assert drafter.post_form(f"/assignments/{lead}/actions/save_draft",
+                             _form(0)).status_code == 302
+    submit = drafter.get(f"/assignments/{lead}/actions/submit_review").get_data(as_text=True)
+    drafter.post_form(f"/assignments/{lead}/actions/submit_review",
+                      {"version": _hidden(submit, "version")})
+    first = make_client()
+    first.login("health_first")
+    review = first.get(f"/assignments/{lead}/actions/approve").get_data(as_text=True)
+    assert "公开时删除的词语" in review
+    seen = _hidden(review, "seen_version_id")
+    refused = first.post_form(f"/assignments/{lead}/actions/approve", {
+        "seen_version_id": seen, "publication": "full", "redact_words": "王某某\n王"})
+    assert refused.status_code == 422
+    assert _error_beside(refused.get_data(as_text=True), "redact_words", "每个词语至少两个字")
+    assert first.post_form(f"/assignments/{lead}/actions/approve", {
+        "seen_version_id": seen, "publication": "full",
+        "redact_words": " 王某某 \n\n幸福小区\n王某某"}).status_code == 302
+    with app.app_context():
+        decision = db.session.scalar(select(ReviewDecision).where(
+            ReviewDecision.assignment_id == lead))
+        assert decision.redact_words == "王某某\n幸福小区"
+        assert decision.publication is None  # the decision itself unchanged
+    second = make_client()
+    second.login("health_second")
+    assert "公开时删除：王某某、幸福小区" in second.get(
+        f"/assignments/{lead}/actions/approve").get_data(as_text=True)

@@ -24,13 +24,14 @@ from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from tests import factories
 from tests.support.base import Client
 from tracker.core.time import today
 from tracker.extensions import db
+from tracker.publication.models import RedactionRule
 
 SECRET = "HEALTHSECRET"  # ASCII, so it is found in JSON with escaped non-ASCII too
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -60,7 +61,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 OWNED_ARGS = {"notification_id", "urge_id", "batch_id", "instruction_id",
               "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
               "user_id", "section_id", "token_id", "reply_id", "author_id", "template_id"}
-SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id"}
+SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id", "rule_id"}
 # The letter's files: the issued one (PDF, .docx) and a draft version's (API).
 ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx",
                            "api.issued_letter_pdf", "api.issued_letter_docx"}
@@ -451,6 +452,7 @@ class Scenario:
             "run_id": ids.failed_run, "message_id": ids.failed_message,
             "urge_id": ids.urge, "batch_id": ids.print_batch,
             "instruction_id": ids.instruction, "template_id": ids.reply_template,
+            "rule_id": ids.redaction_rule,
         }
         return simple[name]
 
@@ -956,6 +958,8 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             "failed_run": failed_run.id, "failed_message": failed_message.id,
             "urge": urge.id, "print_batch": print_batch.id,
             "instruction": instruction.id, "reply_template": reply_template.id,
+            # (the migration's default rules; an installation-wide, administrator's object)
+            "redaction_rule": db.session.scalar(select(func.min(RedactionRule.id))),
         },
         "tokens": tokens,
     }

@@ -148,7 +148,8 @@ register_actions({
         forms.ApproveForm,
         lambda a, actor, f: operations.approve_draft(
             a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
-            version=form_version(f), publication=_publication(f)),
+            version=form_version(f), publication=_publication(f),
+            redact_words=f.redact_words.data or ""),
         _setup_review, template="replies/review.html", context=review_context,
         conflicts=SHOWN),
     Action.return_draft: ActionSpec(
@@ -162,7 +163,8 @@ register_actions({
         forms.SignForm,
         lambda a, actor, f: operations.sign_reply(
             a, actor, seen_version_id=f.seen_version_id.data, comment=f.comment.data or "",
-            version=form_version(f), publication=_publication(f)),
+            version=form_version(f), publication=_publication(f),
+            redact_words=f.redact_words.data or ""),
         _setup_review, template="replies/review.html", context=review_context,
         conflicts=SHOWN),
     Action.issue: ActionSpec(

@@ -91,3 +91,23 @@ def current(draft, decisions) -> PublicationDecision | None:
         if d.draft_version_id == draft.id and d.publication is not None:
             decision = PublicationDecision.of(d)
     return decision
+
+
+WORD_MAX, WORDS_MAX = 50, 50
+
+
+def marked_words(text: str) -> tuple[str, dict[str, list[str]]]:
+    """The words a reviewer marked for removal from the public text, one a line, cleaned; or
+    the errors of the field."""
+    words = []
+    for line in (text or "").splitlines():
+        word = line.strip()
+        if word and word not in words:
+            words.append(word)
+    if any(len(w) < 2 for w in words):
+        return "", {"redact_words": ["每个词语至少两个字（单个字会把其他词语一起删去）。"]}
+    if any(len(w) > WORD_MAX for w in words):
+        return "", {"redact_words": [f"每个词语不能超过 {WORD_MAX} 字。"]}
+    if len(words) > WORDS_MAX:
+        return "", {"redact_words": [f"最多标记 {WORDS_MAX} 个词语。"]}
+    return "\n".join(words), {}

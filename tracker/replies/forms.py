@@ -86,7 +86,14 @@ class ReturnDraftForm(ReviewForm):
     comment = TextAreaField("修改意见", [DataRequired(REQUIRED), Length(max=5000)])
 
 
-class ApproveForm(PublicationFields, ReviewForm):
+class RedactWordsField:
+    redact_words = TextAreaField(
+        "公开时删除的词语", [Optional(), Length(max=2000, message="不能超过 2000 字。")],
+        description="每行一个词语（如第三方的姓名、单位、门牌号），公开文本中显示为［已删除］；"
+                    "电话、邮箱、身份证号等由系统按规则删除，不必填写。")
+
+
+class ApproveForm(PublicationFields, RedactWordsField, ReviewForm):
     """审核通过, with the publication decision as it stands (the reviewer may change it)."""
 
 
@@ -94,7 +101,7 @@ class ApproveForm(PublicationFields, ReviewForm):
 SIGN_COMMENT = f"{ReviewLevel.sign.label}意见"
 
 
-class SignForm(PublicationFields, ReviewForm):
+class SignForm(PublicationFields, RedactWordsField, ReviewForm):
     comment = TextAreaField(SIGN_COMMENT, [Optional(), Length(max=5000)])
 
 

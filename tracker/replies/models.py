@@ -113,6 +113,8 @@ class ReviewDecision(db.Model):
     publication: Mapped[PublicationMode | None] = mapped_column(enum_type(PublicationMode, 10))
     withhold_reason: Mapped[str] = mapped_column(String(20), default="", server_default="")
     public_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Words this reviewer marked for removal from the public text (one a line).
+    redact_words: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     draft_version: Mapped[DraftVersion] = relationship()
 

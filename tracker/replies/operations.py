@@ -168,7 +168,7 @@ def submit_review(assignment: Assignment, actor: User, *, version: int | None = 
 def _decide(assignment: Assignment, actor: User, action: Action, decision: Decision,
             seen_version_id: int | None, comment: str, changes: dict | None = None,
             extra=None, version: int | None = None,
-            publication: tuple | None = None) -> Assignment:
+            publication: tuple | None = None, redact_words: str = "") -> Assignment:
     """Record a reviewer's or the signer's decision on the latest draft. publication, when
     given, is the publication decision as the form has it (mode, reason, summary): kept on
     the decision when it differs from the one standing, and always when signing off (the
@@ -182,10 +182,13 @@ def _decide(assignment: Assignment, actor: User, action: Action, decision: Decis
         raise Conflict("送审稿在您打开之后已被修改，请重新查看最新的答复稿后再审核。")
     stands = disclosure_rules.current(latest, queries.current_cycle_decisions(assignment))
     chosen = stands
+    problems: dict[str, list[str]] = {}
     if publication is not None:
         chosen, problems = disclosure_rules.checked(latest.disclosure, *publication)
-        if problems:
-            raise ValidationFailed("办理结果公开方式有误，请按提示修改。", problems)
+    words, word_problems = disclosure_rules.marked_words(redact_words)
+    problems.update(word_problems)
+    if problems:
+        raise ValidationFailed("办理结果公开有误，请按提示修改。", problems)
     kept = chosen if chosen != stands or action == Action.sign else None
     level = LEVEL_OF_STATE.get(AssignmentState(assignment.state), ReviewLevel.sign)
     details: dict = {"level": level, "version": latest.number}
@@ -193,6 +196,8 @@ def _decide(assignment: Assignment, actor: User, action: Action, decision: Decis
         details["comment"] = comment
     if chosen != stands:
         details["publication"] = chosen.label
+    if words:
+        details["redact_words"] = len(words.splitlines())
 
     def record() -> None:
         db.session.add(ReviewDecision(
@@ -201,7 +206,7 @@ def _decide(assignment: Assignment, actor: User, action: Action, decision: Decis
             reviewer_id=actor.id, reviewer_name=actor.full_name,
             publication=kept.mode.value if kept else None,
             withhold_reason=kept.reason if kept else "",
-            public_summary=kept.summary if kept else ""))
+            public_summary=kept.summary if kept else "", redact_words=words))
         if extra is not None:
             extra(latest, chosen)
 
@@ -211,11 +216,13 @@ def _decide(assignment: Assignment, actor: User, action: Action, decision: Decis
 
 def approve_draft(assignment: Assignment, actor: User, *, seen_version_id: int | None,
                   comment: str = "", version: int | None = None,
-                  publication: tuple | None = None) -> Assignment:
+                  publication: tuple | None = None, redact_words: str = "") -> Assignment:
     """A reviewer approves the draft at their level; it moves to the next level. The
-    reviewer may change the publication decision (publication: mode, reason, summary)."""
+    reviewer may change the publication decision (publication: mode, reason, summary) and
+    mark words to remove from the public text (one a line)."""
     return _decide(assignment, actor, Action.approve, Decision.approve, seen_version_id,
-                   (comment or "").strip(), version=version, publication=publication)
+                   (comment or "").strip(), version=version, publication=publication,
+                   redact_words=redact_words)
 
 
 def return_draft(assignment: Assignment, actor: User, *, seen_version_id: int | None,
@@ -242,7 +249,7 @@ def return_draft(assignment: Assignment, actor: User, *, seen_version_id: int | 
 
 def sign_reply(assignment: Assignment, actor: User, *, seen_version_id: int | None,
                comment: str = "", version: int | None = None,
-               publication: tuple | None = None) -> Assignment:
+               publication: tuple | None = None, redact_words: str = "") -> Assignment:
     """签发: the signer signs the approved draft off and confirms the publication decision
     (as it stands, or as changed here); the reviewers' names go on the reply."""
     approvals = {d.level: d.reviewer_name
@@ -260,7 +267,7 @@ def sign_reply(assignment: Assignment, actor: User, *, seen_version_id: int | No
 
     return _decide(assignment, actor, Action.sign, Decision.approve, seen_version_id,
                    (comment or "").strip(), extra=create_reply, version=version,
-                   publication=publication)
+                   publication=publication, redact_words=redact_words)
 
 
 def format_doc_number(prefix: str, year: int, number: int) -> str:
