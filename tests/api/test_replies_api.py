@@ -487,3 +487,37 @@ def test_unstorable_text_in_a_draft_is_422(app, api, tokens, world):
         assert list(response.get_json()["errors"]) == ["body"]
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(DraftVersion)) == 0
+
+
+def test_the_publication_decision_through_the_api(app, api, tokens, world):
+    """办理结果公开 with the draft and the reply: proposed, implied by the 公开属性 when left
+    out, refused with its field when it contradicts the letter, changed in review and kept
+    by the reply."""
+    pid, lead = _drafting_item(api, tokens, world, co=False)
+    aid = lead["id"]
+    draft = assignment_of(api.act("assignments", aid, "save_draft", tokens.health_drafter,
+                                  draft_body(BODY_1, 0, disclosure="on_request")).get_json(),
+                          world.health)["draft"]
+    assert (draft["publication"], draft["publication_label"], draft["withhold_reason"]) == (
+        "withheld", "不予公开（属依申请公开信息）", "on_request")
+    refused = api.act("assignments", aid, "save_draft", tokens.health_drafter,
+                      draft_body(BODY_1, 1, publication="withheld",
+                                 withhold_reason="privacy"), expect=422)
+    assert set(refused.get_json()["errors"]) == {"publication"}
+    draft = assignment_of(api.act("assignments", aid, "save_draft", tokens.health_drafter,
+                                  draft_body(BODY_1, 1, publication="full")).get_json(),
+                          world.health)["draft"]
+    assert (draft["publication"], draft["withhold_reason"], draft["public_summary"]) == (
+        "full", "", "")
+    api.act("assignments", aid, "submit_review", tokens.health_drafter)
+    for token in (tokens.health_first, tokens.health_second, tokens.health_final):
+        seen = lead_of(api, token, pid, world)["draft"]["id"]
+        extra = {"publication": "summary", "public_summary": "摘要：扩大定向培养。"} \
+            if token == tokens.health_first else {}
+        api.act("assignments", aid, "approve", token, {"seen_version_id": seen, **extra})
+    seen = lead_of(api, tokens.health_signer, pid, world)["draft"]["id"]
+    item = api.act("assignments", aid, "sign", tokens.health_signer,
+                   {"seen_version_id": seen}).get_json()
+    reply = assignment_of(item, world.health)["reply"]
+    assert (reply["publication"], reply["publication_label"], reply["public_summary"]) == (
+        "summary", "摘要公开", "摘要：扩大定向培养。")

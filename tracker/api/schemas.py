@@ -26,7 +26,7 @@ from tracker.notifications.choices import NotificationKind
 from tracker.proposals.models import Body, Disclosure, ItemKind, Level
 from tracker.ratings.models import RatingChannel
 from tracker.ratings.models import RatingRule as RatingRuleChoice
-from tracker.replies.choices import TemplateKind
+from tracker.replies.choices import PublicationMode, TemplateKind, WithholdReason
 from tracker.replies.models import ReplyForm
 
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -273,6 +273,11 @@ class Draft(DraftVersionRef):
     reply_form_label: str
     disclosure: choice(Disclosure)
     disclosure_label: str
+    publication: choice(PublicationMode, "办理结果公开：full 全文公开，summary 摘要公开，withheld 不予公开")
+    publication_label: str
+    withhold_reason: Literal[("",) + tuple(r.value for r in WithholdReason)] = Field(
+        description="不予公开的理由（不予公开时）")
+    public_summary: str = Field(description="公开的摘要（摘要公开时）")
     contact_name: str
     contact_phone: str
     cc: list[str] = Field(description="抄送单位")
@@ -311,6 +316,10 @@ class Reply(Schema):
     verify_code: str | None = Field(description="印在答复函上的核验码（16 位）；发文前为 null")
     verify_url: str | None = Field(description="核验页面地址（按配置的公开网址生成）")
     signed_by_cert: str | None = Field(description="签名证书持有人")
+    publication: choice(PublicationMode, "签发人确认的办理结果公开方式")
+    publication_label: str
+    withhold_reason: Literal[("",) + tuple(r.value for r in WithholdReason)]
+    public_summary: str
 
 
 # --- ratings ---------------------------------------------------------------------------------

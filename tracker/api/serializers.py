@@ -33,6 +33,7 @@ from tracker.ratings import queries as rating_queries
 from tracker.ratings.permissions import can_view_ratings
 from tracker.ratings.queries import reply_rounds
 from tracker.replies import queries as replies
+from tracker.replies.disclosure import PublicationDecision
 from tracker.replies.models import DraftVersion, Reply, ReviewDecision
 from tracker.replies.operations import waiting_days
 from tracker.signing.service import verify_url
@@ -107,6 +108,7 @@ def draft(d: DraftVersion) -> schemas.Draft:
         reply_form_label=d.reply_form.label,
         disclosure=d.disclosure,
         disclosure_label=Disclosure.label_of(d.disclosure),
+        **_publication_fields(d),
         contact_name=d.contact_name,
         contact_phone=d.contact_phone,
         cc=d.cc_list,
@@ -157,7 +159,15 @@ def reply(r: Reply) -> schemas.Reply:
         verify_code=r.verify_code,
         verify_url=verify_url(r.verify_code) if r.verify_code else None,
         signed_by_cert=r.signed_by_cert or None,
+        **_publication_fields(r),
     )
+
+
+def _publication_fields(row) -> dict:
+    """A draft's or reply's publication decision (办理结果公开)."""
+    return {"publication": row.publication,
+            "publication_label": PublicationDecision.of(row).label,
+            "withhold_reason": row.withhold_reason, "public_summary": row.public_summary}
 
 
 def _reply_handling(a: Assignment, viewer: User) -> dict:
