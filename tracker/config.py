@@ -80,6 +80,9 @@ DEFAULTS: dict[str, object] = {
     # The to-do list's rows per page, as its user may choose them; the first is the default:
     # the most urgent work on one screen (the list is ordered by deadline).
     "TODO_PAGE_SIZES": (15, 30, 50),
+    # 办理结果公开: a unit's 索引号 unless the unit sets its own format ({code}: its 统一社会信用代码,
+    # {year}, {serial}: the unit's count of publications in the year).
+    "PUBLIC_INDEX_FORMAT": "{code}/{year}-{serial:05d}",
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_ABSOLUTE_HOURS": 12,
     "LOCKOUT_THRESHOLD": 5,

@@ -78,6 +78,7 @@ FORM_PAGES = {
     "admin.dismiss_job": lambda sc, row: "/admin/jobs",
     "admin.retry_message": lambda sc, row: "/admin/jobs",
     "admin.add_section": lambda sc, row: f"/admin/units/{row.values['unit_id']}/edit",
+    "admin.unit_publication": lambda sc, row: f"/admin/units/{row.values['unit_id']}/edit",
     "admin.unit_settings": lambda sc, row: f"/admin/units/{row.values['unit_id']}/edit",
     "admin.unit_letter_style": lambda sc, row: f"/admin/units/{row.values['unit_id']}/edit",
     "admin.reset_password": lambda sc, row: f"/admin/users/{row.values['user_id']}/edit",
@@ -101,7 +102,11 @@ SESSION_ENDING = {"auth.login", "auth.logout", "auth.change_password"}
 # Routes whose success is a page, not a redirect, and what shows it: the new token (shown
 # once), the author's thanks, a verification verdict.
 SUCCESS_PAGES = {"admin.issue_token": 'class="alert alert-warning new-token"',
-                 "ratings.rate": "rating-thanks", "verify.check": "verify-result"}
+                 "ratings.rate": "rating-thanks", "verify.check": "verify-result",
+                 # 测试 and 预览 show their result, saving nothing
+                 "publication.rules": 'class="card mt-3 rule-test"',
+                 "publication.rule": 'class="card mt-3 rule-test"',
+                 "publication.publish": 'class="card mb-3 public-part'}
 # Changes a refusal is meant to make: a failed login is counted on the user's row.
 REFUSAL_MAY_CHANGE = {"auth.login": {"failed_logins", "locked_until"}}
 # Random examples per route (on top of the explicit ones, see explicit_examples), fewer where
@@ -111,7 +116,7 @@ MAX_EXAMPLES = 6
 SLOW = {("auth.login", None): 3, ("auth.change_password", None): 3,
         ("admin.new_user", None): 4, ("admin.reset_password", None): 3,
         ("handling.assignment_action", "issue"): 2, ("imports.upload", None): 3,
-        ("ratings.rating_form_pdf", None): 2}
+        ("ratings.rating_form_pdf", None): 2, ("publication.publish", None): 2}
 
 # A field's error, a flashed warning, or the error page (error.html).
 ERROR_MARKERS = re.compile(r'class="[^"]*\b(invalid-feedback|alert-danger|alert-warning)\b'

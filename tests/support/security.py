@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -60,7 +61,8 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 # carry the SECRET marker, so a page or API answer that shows them to another unit fails).
 OWNED_ARGS = {"notification_id", "urge_id", "batch_id", "instruction_id",
               "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
-              "user_id", "section_id", "token_id", "reply_id", "author_id", "template_id"}
+              "user_id", "section_id", "token_id", "reply_id", "author_id", "template_id",
+              "publication_id"}
 SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id", "rule_id"}
 # The letter's files: the issued one (PDF, .docx) and a draft version's (API).
 ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx",
@@ -452,7 +454,7 @@ class Scenario:
             "run_id": ids.failed_run, "message_id": ids.failed_message,
             "urge_id": ids.urge, "batch_id": ids.print_batch,
             "instruction_id": ids.instruction, "template_id": ids.reply_template,
-            "rule_id": ids.redaction_rule,
+            "rule_id": ids.redaction_rule, "publication_id": ids.publication,
         }
         return simple[name]
 
@@ -641,6 +643,8 @@ class Scenario:
             return None
         if endpoint in ("ratings.print_batches", "ratings.print_batch_pdf"):
             return "health_clerk"  # a unit's clerk prints its forms; the batch is health's
+        if endpoint == "publication.publish":
+            return "health_clerk"  # the unit's clerk confirms its issued reply's public version
         if endpoint in ("notifications.mark_read", "api.read_notification"):
             return "health_clerk"  # the owner of the scenario's notification
         if endpoint == "ratings.rating_form_pdf":
@@ -836,9 +840,16 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     pdf = b"%PDF-1.4\n% security scenario letter\n%%EOF\n"
     name = f"scenario-{issued.id}-{SECRET[:8]}.pdf"
     store().put(f"letters/{name}", pdf)
+    from tracker.replies.letter import letter_data
+
+    # The letter's input as issued: its public version is made from it.
+    issued_input = letter_data(issued, reply_queries.latest_draft(issued),
+                               doc_number="吉卫复议字〔2026〕1号",
+                               reply=reply_queries.current_reply(issued))
     replies.issue_reply(issued, w.health_clerk, letter={
         "pdf_name": name, "pdf_sha256": hashlib.sha256(pdf).hexdigest(), "pdf_size": len(pdf),
-        "verify_code": VERIFY_CODE})
+        "verify_code": VERIFY_CODE,
+        "letter_data": json.dumps(issued_input, ensure_ascii=False)})
     reviewed["a_issued"] = issued.id
     db.session.flush()
     # Its author's personal rating link (the public rating page; the 征询意见表 makes more).
@@ -846,6 +857,22 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
 
     issued_reply = reply_queries.current_reply(issued)
     issued_author = issued.proposal.authors[0]
+    # Its public version (办理结果公开), with the public PDF in the store.
+    from tracker.publication.models import Publication
+
+    public_pdf = b"%PDF-1.4\n% security scenario public letter\n%%EOF\n"
+    store().put(f"letters/public/scenario-{issued.id}.pdf", public_pdf)
+    publication = Publication(
+        reply_id=issued_reply.id, proposal_id=issued.proposal_id, unit_id=issued.unit_id,
+        version=1, mode="full", index_number=f"{issued.unit_id:018d}/2026-00001",
+        category="建议提案办理", issuer=w.health.name, written_on=today(), title="对…的答复",
+        doc_number=issued_reply.doc_number, published_on=today(), public_text="公开文本",
+        letter_data="{}", removals="[]", marked_words="", note="",
+        pdf_name=f"scenario-{issued.id}.pdf",
+        pdf_sha256=hashlib.sha256(public_pdf).hexdigest(), pdf_size=len(public_pdf),
+        confirmed_by_id=w.health_clerk.id, confirmed_by_name=w.health_clerk.full_name)
+    db.session.add(publication)
+    db.session.flush()
     rating_token = new_link(issued_reply, issued_author)
     # 12: issued and rated by its author (close is next, for the supervising clerk).
     from tests.support.handling import bring_to, rate_all
@@ -960,6 +987,7 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             "instruction": instruction.id, "reply_template": reply_template.id,
             # (the migration's default rules; an installation-wide, administrator's object)
             "redaction_rule": db.session.scalar(select(func.min(RedactionRule.id))),
+            "publication": publication.id,
         },
         "tokens": tokens,
     }

@@ -47,6 +47,10 @@ class Unit(db.Model):
     principal_leader_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", use_alter=True, ondelete="SET NULL"))
     closing_default: Mapped[str] = mapped_column(String(200), default="")
+    # 办理结果公开: the unit's 统一社会信用代码 and the format of its 索引号 (empty: the
+    # installation's PUBLIC_INDEX_FORMAT).
+    credit_code: Mapped[str] = mapped_column(String(18), default="", server_default="")
+    index_format: Mapped[str] = mapped_column(String(80), default="", server_default="")
     # No longer read: 信函格式 is a choice of the letter styles (tracker.replies.styles),
     # which took this value over; the column goes in a later revision.
     letterhead: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -43,6 +43,8 @@ from tracker.core.time import to_local, today, utcnow
 from tracker.core.views import FAILED, attempt, int_arg, load_or_404
 from tracker.extensions import db
 from tracker.proposals.models import ItemKind
+from tracker.publication import operations as publication_ops
+from tracker.publication.forms import UnitPublicationForm
 from tracker.replies import styles as letter_styles
 from tracker.signing import keys
 from tracker.signing import operations as signing
@@ -104,7 +106,8 @@ def _style_prefix(kind: ItemKind) -> str:
 
 def _unit_page(unit: Unit, form: UnitEditForm, section_form: SectionForm,
                settings_form: UnitSettingsForm | None = None,
-               posted_style: tuple[ItemKind, LetterStyleForm] | None = None, status: int = 200):
+               posted_style: tuple[ItemKind, LetterStyleForm] | None = None, status: int = 200,
+               publication_form: UnitPublicationForm | None = None):
     if settings_form is None:
         settings_form = UnitSettingsForm(formdata=None, prefix="settings")
         settings_form.load(unit)
@@ -117,11 +120,14 @@ def _unit_page(unit: Unit, form: UnitEditForm, section_form: SectionForm,
         style_forms[kind].load(style)
     if posted_style is not None:
         style_forms[posted_style[0]] = posted_style[1]
+    if publication_form is None:
+        publication_form = UnitPublicationForm(formdata=None, prefix="publication", obj=unit)
     if form.errors or section_form.errors or settings_form.errors or any(
-            f.errors for f in style_forms.values()):
+            f.errors for f in style_forms.values()) or publication_form.errors:
         status = 422
     return render_template("admin/unit_edit.html", unit=unit, form=form,
                            section_form=section_form, settings_form=settings_form,
+                           publication_form=publication_form,
                            letter_styles=styles, style_forms=style_forms,
                            kind_label=letter_styles.kind_label,
                            signing=_signing_state(unit)), status
@@ -179,6 +185,25 @@ def unit_settings(unit_id: int):
             return redirect(url_for("admin.edit_unit", unit_id=unit.id))
     return _unit_page(unit, UnitEditForm(formdata=None, obj=unit),
                       SectionForm(formdata=None, prefix="section"), settings_form)
+
+
+@bp.post("/units/<int:unit_id>/publication")
+@login_required
+@admin_required
+def unit_publication(unit_id: int):
+    """The unit's 统一社会信用代码 and 索引号 format (办理结果公开)."""
+    unit = load_or_404(Unit, unit_id)
+    publication_form = UnitPublicationForm(prefix="publication")
+    if publication_form.validate_on_submit():
+        outcome = attempt(publication_form, lambda: publication_ops.set_unit_publication(
+            current_user, unit, credit_code=publication_form.credit_code.data or "",
+            index_format=publication_form.index_format.data or ""))
+        if outcome is not FAILED:
+            flash(f"「{unit.name}」的政务公开设置已保存。", "success")
+            return redirect(url_for("admin.edit_unit", unit_id=unit.id))
+    return _unit_page(unit, UnitEditForm(formdata=None, obj=unit),
+                      SectionForm(formdata=None, prefix="section"),
+                      publication_form=publication_form)
 
 
 def _posted_kind() -> ItemKind | None:

@@ -30,6 +30,7 @@ from tracker.extensions import db
 FORMAT = "tracker-backup/1"
 # Rows the migrations insert into an empty database: they do not make it "not empty".
 SEEDED_TABLES = frozenset({"alembic_version", "audit_head", "calendar_days",
+                           "redaction_rules",  # the default rules (migration f8a9b0c1d2e3)
                            # SQLite FTS5's own bookkeeping of the (empty) search index
                            "search_fts_data", "search_fts_config", "search_fts_idx",
                            "search_fts_docsize"})

@@ -21,6 +21,8 @@ from tracker.extensions import db
 from tracker.files.models import Attachment
 from tracker.files.storage import attachment_key
 from tracker.files.store import NAMESPACES, MissingObject, Store, open_store, sha256
+from tracker.publication.models import Publication
+from tracker.publication.publish import PUBLIC
 from tracker.ratings.batch import batch_key
 from tracker.ratings.choices import PrintStatus
 from tracker.ratings.models import PrintBatch
@@ -53,6 +55,12 @@ def references() -> Iterator[Reference]:
             yield Reference(unit_file_key(unit.sign_p12_name), None, f"{unit.name}的签名证书")
         if unit.seal_name:
             yield Reference(unit_file_key(unit.seal_name), None, f"{unit.name}的印章图片")
+    for row in db.session.execute(
+            select(Publication.id, Publication.index_number, Publication.version,
+                   Publication.pdf_name, Publication.pdf_sha256)
+            .where(Publication.pdf_name.is_not(None)).order_by(Publication.id)):
+        yield Reference(PUBLIC + row.pdf_name, row.pdf_sha256,
+                        f"公开版 {row.index_number} 第 {row.version} 版")
     for batch in db.session.scalars(select(PrintBatch).where(
             PrintBatch.status == PrintStatus.done, PrintBatch.file_name.is_not(None))
             .order_by(PrintBatch.id)):

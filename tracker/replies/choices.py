@@ -26,6 +26,7 @@ class SeriesKind(LabelledEnum):
     suggestion = "suggestion", "建议答复"
     proposal = "proposal", "提案答复"
     co_opinion = "co_opinion", "会办意见"
+    publication = "publication", "公开索引号"  # the serial of the 索引号 (tracker.publication)
 
 
 class SignerLine(LabelledEnum):
