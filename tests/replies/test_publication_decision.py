@@ -179,17 +179,7 @@ def test_drafter_proposes_reviewers_change_and_signer_confirms(app, world, make_
 
 def test_a_reviewer_cannot_withhold_a_letter_marked_for_publication(app, world, make_client):
     """不予公开 changes what the letter prints (此件公开发布): the draft goes back instead."""
-    lead = _drafting(app, world)
-    drafter = make_client()
-    drafter.login("health_drafter")
-    assert drafter.post_form(f"/assignments/{lead}/actions/save_draft",
-                             _form(0)).status_code == 302
-    submit = drafter.get(f"/assignments/{lead}/actions/submit_review").get_data(as_text=True)
-    drafter.post_form(f"/assignments/{lead}/actions/submit_review",
-                      {"version": _hidden(submit, "version")})
-    first = make_client()
-    first.login("health_first")
-    review = first.get(f"/assignments/{lead}/actions/approve").get_data(as_text=True)
+    lead, first, review = _at_first_review(app, world, make_client)
     refused = first.post_form(f"/assignments/{lead}/actions/approve", {
         "seen_version_id": _hidden(review, "seen_version_id"), "publication": "withheld",
         "withhold_reason": "privacy", "public_summary": ""})
@@ -201,12 +191,8 @@ def test_a_reviewer_cannot_withhold_a_letter_marked_for_publication(app, world, 
             ReviewDecision.assignment_id == lead)) == 0
 
 
-def load_state(app, assignment_id: int) -> str:
-    with app.app_context():
-        return load(Assignment, assignment_id).state
-
-
-def test_reviewers_mark_words_to_remove_from_the_public_text(app, world, make_client):
+def _at_first_review(app, world, make_client):
+    """A draft (全文公开) sent to 初审: the assignment, the 初审 reviewer's client and the page."""
     lead = _drafting(app, world)
     drafter = make_client()
     drafter.login("health_drafter")
@@ -217,7 +203,16 @@ def test_reviewers_mark_words_to_remove_from_the_public_text(app, world, make_cl
                       {"version": _hidden(submit, "version")})
     first = make_client()
     first.login("health_first")
-    review = first.get(f"/assignments/{lead}/actions/approve").get_data(as_text=True)
+    return lead, first, first.get(f"/assignments/{lead}/actions/approve").get_data(as_text=True)
+
+
+def load_state(app, assignment_id: int) -> str:
+    with app.app_context():
+        return load(Assignment, assignment_id).state
+
+
+def test_reviewers_mark_words_to_remove_from_the_public_text(app, world, make_client):
+    lead, first, review = _at_first_review(app, world, make_client)
     assert "公开时删除的词语" in review
     seen = _hidden(review, "seen_version_id")
     refused = first.post_form(f"/assignments/{lead}/actions/approve", {
