@@ -444,3 +444,33 @@ def test_a_countersigned_letter_names_every_signer_in_order(app, world, make_cli
     text = text_of(response)
     assert "文件中有 2 个数字签名" in text
     assert "第 1 个签名" in text and "第 2 个签名" in text
+
+
+def test_a_withheld_letter_is_downloaded_only_by_users_who_may_see_it(app, world, make_client):
+    """不予公开: whoever holds the code sees the letter's facts and can compare a file, but the
+    stored file goes only to a logged-in user who may see the item (issue 20)."""
+    from tracker.replies.models import Reply
+
+    letter = issue_letter(app, world)
+    with app.app_context():
+        reply = db.session.scalar(select(Reply).where(Reply.verify_code == letter.code))
+        reply.publication, reply.withhold_reason = "withheld", "privacy"
+        db.session.commit()
+    public = anonymous(make_client)
+    page = public.get(f"/verify/{letter.code}")
+    assert page.status_code == 200
+    assert f"文号 {letter.doc_number}" in text_of(page) and "该答复函不予公开" in text_of(page)
+    assert f'href="/verify/{letter.code}/letter.pdf"' not in page.get_data(as_text=True)
+    refused = public.get(f"/verify/{letter.code}/letter.pdf")
+    assert refused.status_code == 403 and refused.mimetype == "text/html"
+    assert letter.pdf not in refused.data and "不予公开" in text_of(refused)
+    same = upload(public, letter.pdf, letter_code=letter.code)
+    assert "此文件就是验证码" in text_of(same)
+    for username, allowed in (("health_clerk", True), ("clerk", True), ("edu_clerk", False)):
+        user = make_client()
+        user.login(username)
+        download = user.get(f"/verify/{letter.code}/letter.pdf")
+        assert (download.status_code == 200 and download.data == letter.pdf) is allowed, username
+        offered = f'href="/verify/{letter.code}/letter.pdf"' in user.get(
+            f"/verify/{letter.code}").get_data(as_text=True)
+        assert offered is allowed, username

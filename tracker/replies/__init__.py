@@ -15,5 +15,17 @@ def init_app(app) -> None:
                      levels_approved_by=queries.levels_approved_by)
     events.subscribe(operations.number_approved_opinion, workflow.Action.approve_opinion)
     service.provide_archive(by_hash=queries.issued_by_hash, by_code=queries.issued_by_code,
-                            stored_file=letter.stored_letter)
+                            stored_file=letter.stored_letter, withheld=_withheld,
+                            may_see=_may_see)
     app.jinja_env.globals.update(Decision=Decision)
+
+
+def _withheld(reply) -> bool:
+    """不予公开: the reply's confirmed publication decision withholds it."""
+    return reply.publication == "withheld"
+
+
+def _may_see(user, reply) -> bool:
+    from tracker.handling.permissions import can_view_assignment
+
+    return can_view_assignment(user, reply.assignment)

@@ -25,13 +25,28 @@ class Archive:
     by_hash: Callable[[str], object | None] | None = None  # sha256 -> issued reply
     by_code: Callable[[str], object | None] | None = None  # normalised code -> issued reply
     stored_file: Callable[[object], bytes | None] | None = None  # reply -> its stored PDF
+    # reply -> True when its letter is not for the public (不予公开): the code then opens its
+    # facts and the comparison of an uploaded file, and the download only for users who
+    # may see the item.
+    withheld: Callable[[object], bool] | None = None
+    may_see: Callable[[object, object], bool] | None = None  # (user, reply) -> bool
 
 
 ARCHIVE = Archive()
 
 
-def provide_archive(*, by_hash, by_code, stored_file) -> None:
+def provide_archive(*, by_hash, by_code, stored_file, withheld=None, may_see=None) -> None:
     ARCHIVE.by_hash, ARCHIVE.by_code, ARCHIVE.stored_file = by_hash, by_code, stored_file
+    ARCHIVE.withheld, ARCHIVE.may_see = withheld, may_see
+
+
+def may_download(user, reply) -> bool:
+    """Whoever holds the code may download a letter, unless it is not for the public: then
+    only a logged-in user who may see the item."""
+    if ARCHIVE.withheld is None or not ARCHIVE.withheld(reply):
+        return True
+    return bool(getattr(user, "is_authenticated", False) and ARCHIVE.may_see is not None
+                and ARCHIVE.may_see(user, reply))
 
 
 def issued_by_hash(sha256: str):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, current_app, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField
 from wtforms.validators import Length, Optional
@@ -108,13 +109,19 @@ def letter(code: str):
     form = VerifyForm(formdata=None, letter_code=reply.verify_code)
     return render_template("verify/letter.html", reply=reply, facts=_letter_facts(reply),
                            grouped=codes.grouped(reply.verify_code),
-                           public_url=service.verify_url(reply.verify_code), form=form)
+                           public_url=service.verify_url(reply.verify_code), form=form,
+                           may_download=service.may_download(current_user, reply))
 
 
 @bp.get("/verify/<code>/letter.pdf")
 def letter_pdf(code: str):
     """The issued letter exactly as stored at issue, as a download."""
     reply = service.reply_by_code(code)
+    if reply is not None and not service.may_download(current_user, reply):
+        # 不予公开: the record and the comparison stay public, the file does not.
+        return render_template("verify/not_found.html", heading="不提供下载", message=(
+            "该答复函不予公开，存档文件只向有权查看该事项的用户提供。您可以在验证页面"
+            "上传手中的文件，核对它是否就是这份答复函。")), 403
     content = service.stored_letter(reply) if reply is not None else None
     if content is None:
         return _unknown_code(code, missing_file=reply is not None)
