@@ -20,6 +20,7 @@ from tracker.instructions import operations as instructions
 from tracker.instructions.choices import InstructionKind, InstructionSource
 from tracker.proposals import operations as proposals
 from tracker.proposals.models import Body, Disclosure, Level
+from tracker.publication import operations as publication_ops
 from tracker.ratings import operations as ratings
 from tracker.replies import letter
 from tracker.replies import operations as replies
@@ -33,6 +34,17 @@ UNITS = [
     ("吉林省人力资源和社会保障厅", "省人力资源和社会保障厅", False, ["专业技术人员管理处", "办公室"]),
     ("吉林省教育厅", "省教育厅", False, ["基础教育处", "办公室"]),
 ]
+
+# The first 17 characters of each demo unit's 统一社会信用代码 (invented; the 18th is the check).
+DEMO_CREDIT_BASES = ("11220000013540001", "11220000013540002", "11220000013540003",
+                     "11220000013540004")
+
+
+def _credit_code(base: str) -> str:
+    alphabet, weights = publication_ops.CREDIT_ALPHABET, publication_ops.CREDIT_WEIGHTS
+    total = sum(alphabet.index(c) * w for c, w in zip(base, weights))
+    return base + alphabet[(31 - total % 31) % 31]
+
 
 # username, full name, unit index, section, roles
 USERS = [
@@ -82,6 +94,10 @@ def load() -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
         )
         accounts_out.append((username, full_name, "、".join(r.label for r in roles), password))
 
+    for unit, base in zip(units, DEMO_CREDIT_BASES):
+        # 政务公开: the 索引号 begins with the unit's 统一社会信用代码 (made up, with a valid check).
+        publication_ops.set_unit_publication(None, unit, credit_code=_credit_code(base),
+                                             index_format="")
     health = units[1]
     accounts.update_unit_settings(
         None, health, review_levels=["first", "second", "final"], allow_multi_level=False,
