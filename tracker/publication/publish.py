@@ -25,6 +25,7 @@ from tracker.core.errors import DomainError, PermissionDenied, ValidationFailed
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.files.storage import put_in_transaction
+from tracker.handling.workflow import lock_item
 from tracker.letters.inputs import KINDS
 from tracker.publication import queries
 from tracker.publication.models import Publication
@@ -134,6 +135,8 @@ def publish(reply: Reply, actor: User, *, extra_words: str = "", note: str = "")
     words, errors = marked_words(extra_words)
     if not reply.assignment.unit.credit_code:
         raise ValidationFailed(NO_CREDIT_CODE, {"credit_code": [NO_CREDIT_CODE]})
+    # Two confirmations at once: the second waits here, then counts as a correction.
+    lock_item(reply.assignment.proposal_id)
     earlier = versions(reply)
     note = (note or "").strip()
     if earlier and not note:
@@ -146,12 +149,14 @@ def publish(reply: Reply, actor: User, *, extra_words: str = "", note: str = "")
     draft = public_draft(reply, words.splitlines())
     assignment, on = reply.assignment, today()
     proposal = assignment.proposal
+    # Rendered before the 索引号 is taken (the PDF does not carry it): the series' row is
+    # locked only for the rest of the transaction, not while the letter renders.
+    pdf, _report = letter.render(draft.data)
     if earlier:
         number, version = earlier[0].index_number, earlier[-1].version + 1
     else:
         _, serial = allocate_number(assignment.unit, SeriesKind.publication, on.year)
         number, version = index_number(assignment.unit, on.year, serial), 1
-    pdf, _report = letter.render(draft.data)
     name = f"{secrets.token_hex(16)}.pdf"
     put_in_transaction(PUBLIC + name, pdf)
     data = json.loads(reply.letter_data)
