@@ -87,6 +87,11 @@ def test_a_reply_is_reviewed_confirmed_and_published_without_personal_details(
     preview = clerk.post_form(f"/replies/{reply_id}/publish",
                               {"extra_words": "物业公司", "preview": "1"}).get_data(as_text=True)
     assert '<del class="text-danger" title="审核人标记">物业公司</del>' in preview
+    # A single character would cut other words apart: refused beside the field, as in review.
+    single = clerk.post_form(f"/replies/{reply_id}/publish",
+                             {"extra_words": "物业公司\n王", "preview": "1"})
+    assert single.status_code == 422
+    assert "每个词语至少两个字" in single.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(Publication.id)) is None  # a preview publishes nothing
     done = clerk.post_form(f"/replies/{reply_id}/publish",

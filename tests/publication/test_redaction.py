@@ -82,3 +82,19 @@ def test_a_stored_rule_that_times_out_is_skipped_and_reported():
     done = redact("a" * 40 + "b，电话13904361234", [slow, *RULES])
     assert done.slow_rules == ["慢规则"]
     assert done.text.endswith(MARK)
+
+
+def test_real_pages_keep_their_index_numbers_and_lose_the_contact_lines():
+    """The two published pages in tests/data/samples: the 蛟河 portal header's 索引号 (an
+    18-digit 统一社会信用代码) stays; the provincial site's footer address, postcode and
+    telephone go."""
+    from pathlib import Path
+
+    samples = Path(__file__).resolve().parent.parent / "data" / "samples"
+    plan = redact((samples / "plan-jiaohe-2023.txt").read_text(encoding="utf-8"), RULES)
+    assert plan.removals == []
+    assert "112202813400415897/2023-05471" in plan.text
+    tasks = redact((samples / "yigai-tasks-jilin-2021.txt").read_text(encoding="utf-8"), RULES)
+    assert [(r.why, r.text) for r in tasks.removals] == [
+        ("通讯地址", "长春人民大街1485号省政府2号楼"), ("邮政编码", "130051"),
+        ("固定电话", "0431-88905570")]

@@ -15,6 +15,13 @@ DOC_NUMBER_RE = re.compile(r"^\S+〔(19|20)\d{2}〕[1-9]\d*号$")
 CN_DATE_RE = re.compile(r"^(\d{4})年([1-9]|1[0-2])月([1-9]|[12]\d|3[01])日$")
 ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 KINDS = {"suggestion": "代表建议", "proposal": "委员提案"}
+
+
+def letter_title(meeting: str, number: str, kind: str) -> str:
+    """对省十四届人大三次会议第212号代表建议的答复 (the letter's title, and its public page's)."""
+    return f"对{meeting}第{number}号{KINDS[kind]}的答复"
+
+
 # The marks of DOMAIN.md's reply letter (此件公开发布 / 依申请公开 / 不予公开).
 DISCLOSURES = {"public": "此件公开发布", "on_request": "依申请公开", "not_public": "不予公开",
                "此件公开发布": "此件公开发布", "公开": "此件公开发布", "依申请公开": "依申请公开",
@@ -324,7 +331,7 @@ def parse(data: dict, result_classes=DEFAULT_RESULT_CLASSES) -> Letter:
     else:
         raise LetterInputError("letterhead", "应为 true/false 或单位名称")
 
-    title_text = f"对{meeting}第{number}号{KINDS[kind]}的答复"
+    title_text = letter_title(meeting, number, kind)
     return Letter(
         kind=kind, title=title_text, title_lines=balanced_lines(title_text),
         doc_number=doc_number,

@@ -21,12 +21,13 @@ from sqlalchemy import select
 
 from tracker.accounts.models import Role, Unit, User
 from tracker.audit.log import record as audit_record
+from tracker.core.batch import batched
 from tracker.core.errors import DomainError, PermissionDenied, ValidationFailed
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.files.storage import put_in_transaction
 from tracker.handling.workflow import lock_item
-from tracker.letters.inputs import KINDS
+from tracker.letters.inputs import letter_title
 from tracker.publication import queries
 from tracker.publication.models import Publication
 from tracker.publication.redaction import Redacted, redact, segments
@@ -54,9 +55,25 @@ def can_publish(user: User, reply: Reply) -> bool:
             and user.has_role(Role.unit_clerk))
 
 
+def _published_of(assignment_ids: list[int]) -> dict[int, list[Publication]]:
+    found: dict[int, list[Publication]] = {}
+    for assignment_id, row in db.session.execute(
+            select(Reply.assignment_id, Publication)
+            .join(Reply, Reply.id == Publication.reply_id)
+            .where(Reply.assignment_id.in_(assignment_ids))
+            .order_by(Publication.reply_id, Publication.version)):
+        found.setdefault(assignment_id, []).append(row)
+    return found
+
+
+@batched(_published_of, default=list)
+def _published(assignment) -> list[Publication]:
+    return _published_of([assignment.id]).get(assignment.id, [])
+
+
 def versions(reply: Reply) -> list[Publication]:
-    return list(db.session.scalars(select(Publication).where(Publication.reply_id == reply.id)
-                                   .order_by(Publication.version)))
+    """A reply's published versions, oldest first (the item page's units: one query)."""
+    return [row for row in _published(reply.assignment) if row.reply_id == reply.id]
 
 
 @dataclass
@@ -159,14 +176,14 @@ def publish(reply: Reply, actor: User, *, extra_words: str = "", note: str = "")
         number, version = index_number(assignment.unit, on.year, serial), 1
     name = f"{secrets.token_hex(16)}.pdf"
     put_in_transaction(PUBLIC + name, pdf)
-    data = json.loads(reply.letter_data)
+    data = draft.data  # the issued letter's input, its texts made public
     row = Publication(
         reply_id=reply.id, proposal_id=proposal.id, unit_id=assignment.unit_id,
         version=version, mode=draft.mode.value, index_number=number,
         category=proposal.category or "建议提案办理", issuer=assignment.unit.name,
         written_on=date.fromisoformat(data["date"]) if data.get("date")
         else reply.issued_at.date(),
-        title=f"对{data['meeting']}第{data['number']}号{KINDS[data['kind']]}的答复",
+        title=letter_title(data["meeting"], data["number"], data["kind"]),
         doc_number=reply.doc_number or "",
         published_on=on, public_text=draft.text,
         letter_data=json.dumps(draft.data, ensure_ascii=False, sort_keys=True),

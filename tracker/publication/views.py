@@ -16,6 +16,7 @@ from tracker.publication import operations, queries, redaction
 from tracker.publication import publish as publish_ops
 from tracker.publication.forms import PublishForm, RuleForm, RuleTestForm
 from tracker.publication.models import Publication, RedactionRule
+from tracker.replies.disclosure import marked_words
 from tracker.replies.models import Reply
 
 bp = Blueprint("publication", __name__)
@@ -103,14 +104,19 @@ def publish(reply_id: int):
         raise PermissionDenied("只有本单位联络员可以确认公开。")
     form = PublishForm()
     earlier = publish_ops.versions(reply)
-    words = [w.strip() for w in (form.extra_words.data or "").splitlines() if len(w.strip()) >= 2]
+    # The words as the confirmation will take them (the reviewers' rule); refused ones are
+    # said beside the field and left out of the preview.
+    words, problems = marked_words(form.extra_words.data or "")
     try:
-        draft = publish_ops.public_draft(reply, words)
+        draft = publish_ops.public_draft(reply, words.splitlines())
     except publish_ops.NotPublishable as exc:
         flash(str(exc), "warning")
         return redirect(url_for("proposals.detail", proposal_id=reply.assignment.proposal_id))
     status = 200
-    if "confirm" in request.form:
+    if problems and form.is_submitted():
+        form.extra_words.errors = problems["redact_words"]
+        status = 422
+    elif "confirm" in request.form:
         status = 422
         if form.validate_on_submit():
             row = attempt(form, lambda: publish_ops.publish(

@@ -22,7 +22,9 @@ def init_app(app) -> None:
 
 def _withheld(reply) -> bool:
     """不予公开: the reply's confirmed publication decision withholds it."""
-    return reply.publication == "withheld"
+    from tracker.replies.choices import PublicationMode
+
+    return reply.publication == PublicationMode.withheld
 
 
 def _may_see(user, reply) -> bool:
