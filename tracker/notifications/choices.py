@@ -30,6 +30,9 @@ class NotificationKind(LabelledEnum):
     # Leaders' instructions: asked of a leader, and given (for those who handle the item).
     instruction_requested = "instruction_requested", "请领导批示"
     instructed = "instructed", "领导批示"
+    # 办理结果公开 and 承诺事项: a public version or a promised measure past its day.
+    publication_overdue = "publication_overdue", "公开逾期"
+    commitment_overdue = "commitment_overdue", "承诺事项逾期"
 
 
 class Channel(LabelledEnum):

@@ -1,11 +1,12 @@
 """Reply drafts (every saved version), review decisions, document number series and replies."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -173,6 +174,9 @@ class Reply(db.Model):
     doc_number: Mapped[str | None] = mapped_column(String(60))
     issued_at: Mapped[datetime | None] = mapped_column(DateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The day by which its public version is due (PUBLICATION_WORKDAYS working days after
+    # the issue; None for a reply not to be published).
+    publish_due_on: Mapped[date | None] = mapped_column(Date, index=True)
     # The letter rendered once at issue and never again: file under instance/, its SHA-256.
     pdf_name: Mapped[str | None] = mapped_column(String(80), unique=True)
     pdf_sha256: Mapped[str | None] = mapped_column(String(64), index=True)

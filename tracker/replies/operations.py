@@ -1,6 +1,8 @@
 """Drafting, co-signing, review, sign-off and issue; they flush, never commit."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +26,7 @@ from tracker.letters import fields
 from tracker.proposals.models import Disclosure, ItemKind
 from tracker.replies import disclosure as disclosure_rules
 from tracker.replies import punctuation, queries
-from tracker.replies.choices import Decision
+from tracker.replies.choices import Decision, PublicationMode
 from tracker.replies.models import (
     DocSeries,
     DraftVersion,
@@ -33,6 +35,7 @@ from tracker.replies.models import (
     ReviewDecision,
     SeriesKind,
 )
+from tracker.workdays.calendar import WorkCalendar
 
 
 class DraftConflict(Conflict):
@@ -384,6 +387,7 @@ def _issue_one(assignment: Assignment, reply: Reply, actor: User, prefix: str, *
         reply.issued_at, reply.issued_by_id = utcnow(), actor.id
         for key, value in (letter or {}).items():
             setattr(reply, key, value)
+        reply.publish_due_on = publication_due_on(reply, today())
         db.session.flush()
         details["doc_number"] = reply.doc_number
         if letter:
@@ -392,6 +396,15 @@ def _issue_one(assignment: Assignment, reply: Reply, actor: User, prefix: str, *
 
     transition(assignment, Action.issue, actor, expected_version=version, effect=number,
                details=details)
+
+
+def publication_due_on(reply: Reply, issued_on: date) -> date | None:
+    """The day its public version is due: PUBLICATION_WORKDAYS working days after the issue
+    (办理结果公开, 国办发〔2014〕46号 as the provinces apply it); None when it is withheld."""
+    if reply.publication == PublicationMode.withheld:
+        return None
+    return WorkCalendar.load().add_working_days(
+        issued_on, int(current_app.config["PUBLICATION_WORKDAYS"]))
 
 
 def number_approved_opinion(event) -> None:
