@@ -38,6 +38,7 @@ LAYERS = [
     {"similar"},        # similar items, duplicate flags, a unit's past replies
     {"publication"},    # 办理结果公开: redaction, the public versions, the portal
     {"supervision"},    # 督办: facts, statistics, ledger exports
+    {"portal"},         # the public portal of 办理结果公开 (no login)
     {"desk"},           # pages over every area: the to-do list, the item list and page
     {"imports"},        # the bulk import of assignment lists
     {"admin"},          # administration pages

@@ -217,6 +217,7 @@ def _init_packages(app: Flask) -> None:
         letters,
         merging,
         notifications,
+        publication,
         ratings,
         replies,
         search,
@@ -225,7 +226,7 @@ def _init_packages(app: Flask) -> None:
     )
 
     for package in (jobs, accounts, letters, handling, signing, replies, merging, notifications,
-                    ratings, instructions, search, similar):
+                    ratings, instructions, search, similar, publication):
         package.init_app(app)
 
 
@@ -259,6 +260,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.imports.views import bp as imports_bp
     from tracker.instructions.views import bp as instructions_bp
     from tracker.notifications.views import bp as notifications_bp
+    from tracker.portal.views import bp as portal_bp
     from tracker.publication.views import bp as publication_bp
     from tracker.ratings.staff_views import bp as rating_admin_bp
     from tracker.ratings.views import bp as ratings_bp
@@ -277,6 +279,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(instructions_bp)
     app.register_blueprint(similar_bp)
     app.register_blueprint(publication_bp)
+    app.register_blueprint(portal_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, never reads the cookie session
 
@@ -443,7 +446,11 @@ def _register_headers(app: Flask) -> None:
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
         if request.endpoint != "static":
-            response.headers["Cache-Control"] = "no-store"
+            # A public page (g.public_cache: the portal's) may be kept a while by a shared
+            # cache, unless this response sets the session's cookie.
+            public = g.get("public_cache") and response.status_code == 200 \
+                and not session.modified
+            response.headers["Cache-Control"] = g.public_cache if public else "no-store"
         return response
 
 

@@ -83,6 +83,8 @@ DEFAULTS: dict[str, object] = {
     # 办理结果公开: a unit's 索引号 unless the unit sets its own format ({code}: its 统一社会信用代码,
     # {year}, {serial}: the unit's count of publications in the year).
     "PUBLIC_INDEX_FORMAT": "{code}/{year}-{serial:05d}",
+    # The public portal's heading (办理结果公开: /public/).
+    "PORTAL_NAME": "建议提案办理结果公开",
     # The working days after the issue within which a reply's public version is due.
     "PUBLICATION_WORKDAYS": 20,
     "SESSION_IDLE_MINUTES": 30,

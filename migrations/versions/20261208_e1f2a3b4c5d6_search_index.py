@@ -71,7 +71,8 @@ def upgrade():
         op.execute("ALTER TABLE search_documents SET (toast_tuple_target = 128)")
     from tracker.search import index
 
-    index.rebuild_on(op.get_bind())
+    # (without the sources of later tables: the public versions came after this revision)
+    index.rebuild_on(op.get_bind(), registered=False)
 
 
 def downgrade():

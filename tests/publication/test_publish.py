@@ -3,71 +3,15 @@ confirms it, the public PDF is rendered from the public text (no seal, no verifi
 no contact, 抄送 or review trail), and a correction is a new version with a note."""
 from __future__ import annotations
 
-import io
 import json
-import re
-from types import SimpleNamespace
 
-import pdfplumber
 from sqlalchemy import select
 
-from tests import factories
-from tests.support.handling import _model_for, latest_id, write_draft
+from tests.support.publication import CREDIT_CODE, issued_reply, pdf_text
 from tracker.core.time import today
 from tracker.extensions import db
-from tracker.handling import operations
-from tracker.proposals.models import Disclosure
 from tracker.publication.models import Publication
-from tracker.replies import operations as replies
 from tracker.replies.models import Reply
-
-AUTHOR = {"name": "赵春雨", "phone": "13904361234", "email": "zhao.chunyu@163.com",
-          "address": "长春市南关区幸福小区3栋2单元"}
-BODY = ("一、基本情况\n您反映的长春市南关区幸福小区3栋2单元周边缺少社区卫生服务站的问题，我委已派员核实。\n"
-        "二、下一步工作\n（一）加快建设\n我委已与王某某所在的物业公司沟通，请其提供用房；如有疑问请拨打13904361234。\n"
-        "（二）资金保障\n2026年安排资金1200万元，申请人身份证号220802198503150021的补助已发放。")
-
-
-CREDIT_CODE = "112202813400415897"  # 蛟河市卫生健康局's, as its disclosure pages print it
-
-
-def _issued(app, world, make_client, *, disclosure="public", publication="full",
-            summary="", credit_code=CREDIT_CODE) -> int:
-    """An issued reply (through the page: rendered, signed and stored); its id."""
-    with app.test_request_context():
-        w = SimpleNamespace(**{k: db.session.get(_model_for(k), v)
-                               for k, v in vars(world).items()})
-        w.health.credit_code = credit_code
-        (a,) = factories.assign(factories.make_proposal(w.clerk, w.meeting, authors=[AUTHOR]),
-                                w.clerk, lead=w.health)
-        operations.accept_assignment(a, w.health_clerk)
-        operations.dispatch_assignment(a, w.health_clerk, section_id=w.health_section.id,
-                                       drafter_id=w.health_drafter.id)
-        write_draft(a, w.health_drafter, body=BODY, disclosure=Disclosure(disclosure),
-                    publication=publication, withhold_reason="privacy"
-                    if publication == "withheld" else "", public_summary=summary)
-        replies.submit_review(a, w.health_drafter)
-        replies.approve_draft(a, w.health_first, seen_version_id=latest_id(a),
-                              redact_words="王某某")
-        for reviewer in (w.health_second, w.health_final):
-            replies.approve_draft(a, reviewer, seen_version_id=latest_id(a))
-        replies.sign_reply(a, w.health_signer, seen_version_id=latest_id(a))
-        db.session.commit()
-        assignment_id = a.id
-    clerk = make_client()
-    clerk.login("health_clerk")
-    page = clerk.get(f"/assignments/{assignment_id}/actions/issue").get_data(as_text=True)
-    version = re.search(r'name="version"[^>]*value="(\d+)"', page).group(1)
-    assert clerk.post_form(f"/assignments/{assignment_id}/actions/issue",
-                           {"version": version}).status_code == 302
-    with app.app_context():
-        return db.session.scalar(select(Reply.id).where(Reply.assignment_id == assignment_id))
-
-
-def _pdf_text(pdf: bytes) -> str:
-    with pdfplumber.open(io.BytesIO(pdf)) as doc:
-        return "".join((page.extract_text() or "") for page in doc.pages).replace("\n", "")
-
 
 SECRETS = ("13904361234", "zhao.chunyu@163.com", "幸福小区3栋2单元", "220802198503150021",
            "王某某", "物业公司")
@@ -75,7 +19,7 @@ SECRETS = ("13904361234", "zhao.chunyu@163.com", "幸福小区3栋2单元", "220
 
 def test_a_reply_is_reviewed_confirmed_and_published_without_personal_details(
         app, world, make_client):
-    reply_id = _issued(app, world, make_client)
+    reply_id = issued_reply(app, world, make_client)
     clerk = make_client()
     clerk.login("health_clerk")
     page = clerk.get(f"/replies/{reply_id}/publish").get_data(as_text=True)
@@ -117,7 +61,7 @@ def test_a_reply_is_reviewed_confirmed_and_published_without_personal_details(
     assert "已公开（索引号" in item and "公开版 PDF" in item
     pdf = clerk.get(f"/publications/{publication_id}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-    text = _pdf_text(pdf.data)
+    text = pdf_text(pdf.data)
     assert "［已删除］" in text and "2026年安排资金1200万元" in text
     for secret in (*SECRETS, "联系人", "抄送", "核验码", "初审"):
         assert secret not in text, secret
@@ -146,7 +90,7 @@ def _proposal(app, reply_id: int) -> int:
 
 def test_a_summary_is_published_instead_of_the_letter(app, world, make_client):
     summary = "我委将在幸福小区周边建设社区卫生服务站，联系电话13904361234。"
-    reply_id = _issued(app, world, make_client, publication="summary", summary=summary)
+    reply_id = issued_reply(app, world, make_client, publication="summary", summary=summary)
     clerk = make_client()
     clerk.login("health_clerk")
     done = clerk.post_form(f"/replies/{reply_id}/publish", {"confirm": "1"})
@@ -159,7 +103,7 @@ def test_a_summary_is_published_instead_of_the_letter(app, world, make_client):
 
 
 def test_withheld_replies_and_other_units_cannot_publish(app, world, make_client):
-    reply_id = _issued(app, world, make_client, disclosure="not_public", publication="withheld")
+    reply_id = issued_reply(app, world, make_client, disclosure="not_public", publication="withheld")
     clerk = make_client()
     clerk.login("health_clerk")
     response = clerk.get(f"/replies/{reply_id}/publish")
@@ -175,7 +119,7 @@ def test_withheld_replies_and_other_units_cannot_publish(app, world, make_client
 
 def test_publishing_needs_the_units_credit_code_which_the_administrator_sets(
         app, world, make_client):
-    reply_id = _issued(app, world, make_client, credit_code="")
+    reply_id = issued_reply(app, world, make_client, credit_code="")
     clerk = make_client()
     clerk.login("health_clerk")
     assert "尚未设置统一社会信用代码" in clerk.get(f"/replies/{reply_id}/publish").get_data(

@@ -24,6 +24,7 @@ from tracker.audit.log import record as audit_record
 from tracker.core.batch import batched
 from tracker.core.errors import DomainError, PermissionDenied, ValidationFailed
 from tracker.core.time import today
+from tracker.core.touched import items_touched
 from tracker.extensions import db
 from tracker.files.storage import put_in_transaction
 from tracker.handling.workflow import lock_item
@@ -194,6 +195,7 @@ def publish(reply: Reply, actor: User, *, extra_words: str = "", note: str = "")
         confirmed_by_id=actor.id, confirmed_by_name=actor.full_name)
     db.session.add(row)
     db.session.flush()
+    items_touched(db.session, [proposal.id])  # its public row in the portal's search
     audit_record("publish_reply", actor=actor, unit_id=assignment.unit_id,
                  object_type="reply", object_id=reply.id, proposal_id=proposal.id,
                  details={"version": version, "index_number": number, "mode": draft.mode.value,

@@ -29,14 +29,26 @@ BATCH = 500
 
 _UNIT_INSTRUCTION_KINDS = ("unit_principal", "unit_deputy")
 
+# Sources of higher layers (the public versions of replies), each a function
+# (conn, item ids, add) adding its rows with add(proposal_id, source, source_id, scope,
+# unit_id, label, body); handed over at app wiring.
+_SOURCES: list = []
+
+
+def register_source(build) -> None:
+    if build not in _SOURCES:
+        _SOURCES.append(build)
+
 
 def _rows(conn: Connection, sql: str, ids: list[int]):
     return conn.execute(text(sql).bindparams(bindparam("ids", expanding=True)),
                         {"ids": ids}).mappings().all()
 
 
-def documents(conn: Connection, proposal_ids: Iterable[int]) -> list[dict]:
-    """The index rows of these items, from their sources as they are now."""
+def documents(conn: Connection, proposal_ids: Iterable[int], *, registered: bool = True
+              ) -> list[dict]:
+    """The index rows of these items, from their sources as they are now (registered: with
+    the registered sources' rows; not at a migration older than their tables)."""
     ids = sorted(set(proposal_ids))
     if not ids:
         return []
@@ -106,6 +118,8 @@ def documents(conn: Connection, proposal_ids: Iterable[int]) -> list[dict]:
         kind = InstructionKind(i["kind"])
         add(i["proposal_id"], Source.INSTRUCTION, i["id"], scope, unit_id,
             f"{i['leader_name']}{kind.short}".strip(), i["text"])
+    for build in _SOURCES if registered else ():
+        build(conn, ids, add)
     return out
 
 
@@ -154,8 +168,9 @@ def reindex(conn: Connection, proposal_ids: Iterable[int]) -> None:
         _insert(conn, _with_terms(conn, documents(conn, chunk)))
 
 
-def rebuild_on(conn: Connection, progress=None) -> dict:
-    """Empty the index and build it from every item; the figures of the build."""
+def rebuild_on(conn: Connection, progress=None, *, registered: bool = True) -> dict:
+    """Empty the index and build it from every item; the figures of the build (registered:
+    documents())."""
     started = time.perf_counter()
     conn.execute(text("DELETE FROM search_documents"))
     if conn.dialect.name == "sqlite":
@@ -164,7 +179,7 @@ def rebuild_on(conn: Connection, progress=None) -> dict:
     rows = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        built = _with_terms(conn, documents(conn, chunk))
+        built = _with_terms(conn, documents(conn, chunk, registered=registered))
         _insert(conn, built)
         rows += len(built)
         if progress:

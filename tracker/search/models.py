@@ -25,6 +25,7 @@ class Scope:
     UNIT = "unit"        # its unit and the overseers (a unit's own instruction, a pending opinion)
     REPLY = "reply"      # a reply: its unit, the overseers; a lead's also the co-handling units
     OPINION = "opinion"  # an approved 会办意见: its unit, the overseers and the lead unit
+    PUBLIC = "public"    # a published reply's public version: the portal's search only
 
 
 class Source:
@@ -34,12 +35,13 @@ class Source:
     OPINION = "opinion"
     CONTACT = "contact"
     INSTRUCTION = "instruction"
+    PUBLIC = "public"  # registered by tracker.publication (index.register_source)
 
     LABELS = {"item": "建议提案", "author": "提出人", "reply": "答复", "opinion": "会办意见",
-              "contact": "联系记录", "instruction": "领导批示"}
+              "contact": "联系记录", "instruction": "领导批示", "public": "公开答复"}
     # The rank of an item is its best row's, weighted: a match in the item itself first.
     WEIGHTS = {"item": 3.0, "author": 3.0, "reply": 1.5, "opinion": 1.0, "contact": 1.0,
-               "instruction": 1.0}
+               "instruction": 1.0, "public": 1.0}
 
 
 class SearchDocument(db.Model):

@@ -107,13 +107,14 @@ def _scoped_readable(user: User):
 
 
 def matched_docs(user: User | None, terms: list[Term], *, within=None, any_term: bool = False,
-                 limit: int = CAP, conditions=()):
+                 limit: int = CAP, conditions=(), public: bool = False):
     """(doc_id, proposal_id, source, score) of the most recent `limit` rows that match the
     terms, that the user may read and whose item is in `within` (a select of item ids), as
     a subquery; score (higher is better) is the database's relevance times the source's
-    weight."""
+    weight. public: the public versions' rows only (the portal), else every row but those."""
     expression = _expression(terms, any_term=any_term)
-    where = list(conditions)
+    where = [*conditions, SearchDocument.scope == Scope.PUBLIC if public
+             else SearchDocument.scope != Scope.PUBLIC]
     if user is not None and not permissions.oversees(user):
         if within is None:
             where.append(readable(user))
@@ -251,7 +252,8 @@ def hits(user: User, q: str, proposal_ids: list[int]) -> Hits:
     if not terms or not proposal_ids:
         return result
     query = select(SearchDocument.proposal_id, SearchDocument.source, SearchDocument.label,
-                   SearchDocument.body).where(SearchDocument.proposal_id.in_(proposal_ids))
+                   SearchDocument.body).where(SearchDocument.proposal_id.in_(proposal_ids),
+                                              SearchDocument.scope != Scope.PUBLIC)
     condition = readable(user)
     if condition is not None:
         query = query.where(condition)

@@ -13,6 +13,7 @@ from tracker.extensions import db
 from tracker.handling.models import Assignment
 from tracker.handling.permissions import is_supervisor
 from tracker.proposals.models import ItemKind, Meeting
+from tracker.publication import deadlines
 from tracker.supervision import exports, operations, permissions, stats, tables, urge_letter
 from tracker.supervision.forms import UrgeForm
 from tracker.supervision.models import Urge
@@ -63,7 +64,8 @@ def dashboard():
         charts=tables.charts(board), meetings=list(meetings), units=units,
         kinds=list(ItemKind), definitions=stats.definitions(), list_args=_list_args(scope),
         labels=stats.scope_labels(scope), format_cell=tables.format_cell,
-        overdue_units=overdue_units)
+        overdue_units=overdue_units, publishing=deadlines.board(
+            unit_id=scope.unit_id, meeting_id=scope.meeting_id, kind=scope.kind))
 
 
 @bp.get("/export.xlsx")

@@ -1,0 +1,139 @@
+"""What the portal reads: the latest public version of each published reply, filtered and
+searched, and the facts of the public statistics. Nothing here reads an internal text: the
+rows are the publications (their header and public text) and the search index's public rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, extract, func, select
+from sqlalchemy.orm import aliased
+
+from tracker.accounts.models import Unit
+from tracker.extensions import db
+from tracker.proposals.models import Meeting, Proposal
+from tracker.publication.models import Publication
+from tracker.search.models import SearchDocument
+from tracker.search.query import matched_docs
+from tracker.search.text import Term, parse_query
+
+FEED_ENTRIES = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    meeting_id: int | None = None
+    unit_id: int | None = None
+    year: int | None = None
+    category: str = ""
+
+    @property
+    def any(self) -> bool:
+        return bool(self.q or self.meeting_id or self.unit_id or self.year or self.category)
+
+
+def _latest():
+    """The condition: a reply's latest version (a correction replaces it in the lists)."""
+    newer = aliased(Publication)
+    return Publication.version == select(func.max(newer.version)).where(
+        newer.reply_id == Publication.reply_id).scalar_subquery()
+
+
+def _filtered(filters: Filters) -> Select:
+    query = select(Publication).where(_latest())
+    if filters.meeting_id:
+        query = query.where(Publication.proposal_id.in_(
+            select(Proposal.id).where(Proposal.meeting_id == filters.meeting_id)))
+    if filters.unit_id:
+        query = query.where(Publication.unit_id == filters.unit_id)
+    if filters.year:
+        query = query.where(Publication.published_on >= date(filters.year, 1, 1),
+                            Publication.published_on < date(filters.year + 1, 1, 1))
+    if filters.category:
+        query = query.where(Publication.category == filters.category)
+    return query
+
+
+class _Ranked(Pagination):
+    """A page of search results: the ids ranked once, the page's rows loaded by id."""
+
+    def _query_items(self) -> list:
+        ids = self._query_args["ids"][self._query_offset:self._query_offset + self.per_page]
+        rows = {p.id: p for p in db.session.scalars(
+            select(Publication).where(Publication.id.in_(ids)))} if ids else {}
+        return [rows[i] for i in ids if i in rows]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["ids"])
+
+
+def search(filters: Filters, *, page: int, per_page: int) -> tuple[Pagination, list[Term]]:
+    """A page of the published replies (latest versions), newest first; with a search text,
+    those whose public row matches it (the same index and terms as the inside search,
+    restricted to the public rows), best first, or the one whose 索引号 it is."""
+    query = _filtered(filters)
+    terms = parse_query(filters.q) if filters.q else []
+    if not filters.q:
+        query = query.order_by(Publication.published_on.desc(), Publication.id.desc())
+        return db.paginate(query, page=page, per_page=per_page, error_out=False), terms
+    scores: dict[int, float] = {}
+    if terms:
+        docs = matched_docs(None, terms, public=True)
+        for source_id, score in db.session.execute(
+                select(SearchDocument.source_id, func.max(docs.c.score))
+                .join(docs, docs.c.doc_id == SearchDocument.id)
+                .group_by(SearchDocument.source_id)):
+            scores[source_id] = float(score)
+    exact = query.where(Publication.index_number == filters.q.strip())
+    rows = db.session.execute(
+        query.with_only_columns(Publication.id, Publication.published_on)
+        .where(Publication.id.in_(list(scores)))
+        .union(exact.with_only_columns(Publication.id, Publication.published_on))).all()
+    ranked = sorted(rows, key=lambda r: (-scores.get(r[0], float("inf")), -r[1].toordinal(),
+                                         -r[0]))
+    return _Ranked(page=page, per_page=per_page, error_out=False,
+                   ids=[r[0] for r in ranked]), terms
+
+
+def versions(publication: Publication) -> list[Publication]:
+    """Every version of the same reply, oldest first."""
+    return list(db.session.scalars(select(Publication).where(
+        Publication.reply_id == publication.reply_id).order_by(Publication.version)))
+
+
+def feed(limit: int = FEED_ENTRIES) -> list[Publication]:
+    """The newest published versions (first publications and corrections), newest first."""
+    return list(db.session.scalars(select(Publication).order_by(
+        Publication.published_at.desc(), Publication.id.desc()).limit(limit)))
+
+
+@dataclass
+class Facets:
+    meetings: list[tuple[int, str]]
+    units: list[tuple[int, str]]
+    years: list[int]
+    categories: list[str]
+
+
+def facets() -> Facets:
+    """The choices of the list's filters: only what has something published."""
+    meetings = db.session.execute(
+        select(Meeting.id, Meeting.name).where(Meeting.id.in_(
+            select(Proposal.meeting_id).where(Proposal.id.in_(
+                select(Publication.proposal_id))))).order_by(Meeting.year.desc(), Meeting.name))
+    units = db.session.execute(select(Unit.id, Unit.name).where(
+        Unit.id.in_(select(Publication.unit_id))).order_by(Unit.name))
+    years = db.session.scalars(select(extract("year", Publication.published_on)).distinct())
+    categories = db.session.scalars(select(Publication.category).distinct().order_by(
+        Publication.category))
+    return Facets([tuple(r) for r in meetings], [tuple(r) for r in units],
+                  sorted((int(y) for y in years), reverse=True), list(categories))
+
+
+def meetings_published() -> list[Meeting]:
+    return list(db.session.scalars(select(Meeting).where(Meeting.id.in_(
+        select(Proposal.meeting_id).where(Proposal.id.in_(select(Publication.proposal_id)))
+    )).order_by(Meeting.year.desc(), Meeting.name)))

@@ -1,0 +1,33 @@
+"""The public statistics of a meeting (or of all): per handling unit, the items it answers,
+its replies and how many on time, 满意率, the replies published and on time, and 办成率."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.publication import deadlines
+from tracker.supervision.stats import Scope, UnitFigures, add_up, unit_figures
+
+
+@dataclass
+class Row:
+    name: str
+    handling: UnitFigures             # 主办（分办）, answers, on time, ratings
+    publishing: deadlines.UnitFigures  # published, on time
+    done: object | None = None  # 办成率's figures (commitments), None without commitments
+
+    @property
+    def published_rate(self) -> float | None:
+        return UnitFigures.rate(self.publishing.on_time, self.publishing.due)
+
+
+def statistics(meeting_id: int | None) -> tuple[list[Row], Row]:
+    """One row per unit with items to answer in scope, and the total."""
+    handling = [f for f in unit_figures(Scope(meeting_id=meeting_id)) if f.main]
+    published = deadlines.by_unit(meeting_id=meeting_id)
+    rows = [Row(f.unit_name, f, published.get(f.unit_id, deadlines.UnitFigures(f.unit_id)))
+            for f in handling]
+    total = deadlines.UnitFigures(0)
+    for row in rows:
+        for key in ("due", "published", "on_time", "overdue"):
+            setattr(total, key, getattr(total, key) + getattr(row.publishing, key))
+    return rows, Row("合计", add_up(handling), total)
