@@ -28,16 +28,18 @@ CREDIT_CODE = "112202813400415897"  # 蛟河市卫生健康局's, as its disclos
 
 def issued_reply(app, world, make_client, *, disclosure="public", publication="full",
                  summary="", credit_code=CREDIT_CODE, body=BODY, authors=(AUTHOR,),
-                 prepare=None) -> int:
+                 prepare=None, proposal=None, draft=None, comment="", co=()) -> int:
     """An issued reply (through the page: rendered, signed and stored); its id. prepare(a, w)
-    adds to the accepted and dispatched assignment before its draft."""
+    adds to the accepted and dispatched assignment before its draft; proposal and draft: more
+    fields of the item and of the draft; comment: the reviewers' and the signer's; co: world
+    keys of co-handling units."""
     with app.test_request_context():
         w = SimpleNamespace(**{k: db.session.get(_model_for(k), v)
                                for k, v in vars(world).items()})
         w.health.credit_code = credit_code
-        (a,) = factories.assign(factories.make_proposal(w.clerk, w.meeting,
-                                                        authors=list(authors)),
-                                w.clerk, lead=w.health)
+        a, *_ = factories.assign(factories.make_proposal(
+            w.clerk, w.meeting, authors=list(authors), **(proposal or {})),
+            w.clerk, lead=w.health, co=[getattr(w, k) for k in co])
         operations.accept_assignment(a, w.health_clerk)
         operations.dispatch_assignment(a, w.health_clerk, section_id=w.health_section.id,
                                        drafter_id=w.health_drafter.id)
@@ -45,13 +47,14 @@ def issued_reply(app, world, make_client, *, disclosure="public", publication="f
             prepare(a, w)
         write_draft(a, w.health_drafter, body=body, disclosure=Disclosure(disclosure),
                     publication=publication, withhold_reason="privacy"
-                    if publication == "withheld" else "", public_summary=summary)
+                    if publication == "withheld" else "", public_summary=summary,
+                    **(draft or {}))
         replies.submit_review(a, w.health_drafter)
         replies.approve_draft(a, w.health_first, seen_version_id=latest_id(a),
-                              redact_words="王某某")
+                              redact_words="王某某", comment=comment)
         for reviewer in (w.health_second, w.health_final):
-            replies.approve_draft(a, reviewer, seen_version_id=latest_id(a))
-        replies.sign_reply(a, w.health_signer, seen_version_id=latest_id(a))
+            replies.approve_draft(a, reviewer, seen_version_id=latest_id(a), comment=comment)
+        replies.sign_reply(a, w.health_signer, seen_version_id=latest_id(a), comment=comment)
         db.session.commit()
         assignment_id = a.id
     clerk = make_client()
