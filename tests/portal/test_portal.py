@@ -102,3 +102,14 @@ def test_the_portal_has_no_login_and_unknown_pages_are_404(app, world, make_clie
         assert public.get(url).status_code == 200, url
     for url in ("/public/999", "/public/999.pdf"):
         assert public.get(url).status_code == 404, url
+
+
+def test_odd_search_text_and_filters_get_a_page(app, world, make_client):
+    public = make_client()
+    for args in ({"q": '"'}, {"q": "*"}, {"q": "医疗 OR 教育"}, {"q": "NEAR(医疗"},
+                 {"q": "'); DROP TABLE publications; --"}, {"q": "医" * 300},
+                 {"q": "a\x00b"}, {"meeting": "abc"}, {"year": "0"}, {"year": "99999"},
+                 {"unit": "-1"}, {"page": "99999"}, {"category": "<script>"}):
+        response = public.get("/public/", query_string=args)
+        assert response.status_code == 200, args
+        assert "<script>" not in response.get_data(as_text=True).split("<main")[1], args

@@ -45,7 +45,12 @@ VERIFY_ENDPOINTS = {"verify.index", "verify.check", "verify.letter", "verify.let
 # The rating page of an author's personal link (the link is the credential), and the page
 # where the code of a paper form is typed to open it.
 RATING_ENDPOINTS = {"ratings.rate", "ratings.enter_code"}
-PUBLIC_ENDPOINTS = {"auth.login", "static"} | VERIFY_ENDPOINTS | RATING_ENDPOINTS
+# The portal of 办理结果公开: the published versions, public by design (what they may show is
+# tests/portal/test_nothing_internal.py's).
+PORTAL_ENDPOINTS = {"portal.index", "portal.show", "portal.pdf", "portal.feed",
+                    "portal.statistics"}
+PUBLIC_ENDPOINTS = {"auth.login", "static"} | VERIFY_ENDPOINTS | RATING_ENDPOINTS \
+    | PORTAL_ENDPOINTS
 PUBLIC_PATHS = {API_PREFIX + "/openapi.json", API_PREFIX + "/docs"}
 # Endpoints that act on the user's own account (anyone logged in may use them).
 SELF_SERVICE_ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password",

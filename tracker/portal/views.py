@@ -42,12 +42,17 @@ def _public_cache() -> None:
     g.public_cache = CACHE  # the same for everyone (the app's headers apply it)
 
 
+def _text_arg(name: str, limit: int) -> str:
+    """A query-string text without control characters (PostgreSQL refuses NUL)."""
+    raw = request.args.get(name, "")
+    return "".join(c for c in raw if c.isprintable() or c == " ").strip()[:limit]
+
+
 def _filters() -> queries.Filters:
     year = int_arg("year", 9999)
     return queries.Filters(
-        q=request.args.get("q", "").strip()[:100], meeting_id=int_arg("meeting"),
-        unit_id=int_arg("unit"), year=year if year and year >= 1949 else None,
-        category=request.args.get("category", "").strip()[:60])
+        q=_text_arg("q", 100), meeting_id=int_arg("meeting"), unit_id=int_arg("unit"),
+        year=year if year and year >= 1949 else None, category=_text_arg("category", 60))
 
 
 @bp.get("/")
