@@ -56,6 +56,10 @@ def test_an_overdue_publication_shows_on_the_dashboard_and_warns_the_unit(
         doc_number = reply.doc_number
     board = supervisor.get("/supervision/").get_data(as_text=True)
     assert _kpi(board, "publish-overdue") == 1
+    with app.app_context():
+        proposal_id = db.session.get(Reply, reply_id).assignment.proposal_id
+    item = supervisor.get(f"/proposals/{proposal_id}").get_data(as_text=True)
+    assert f"待公开（应于 {(today() - timedelta(days=1)).isoformat()} 前公开，已逾期）" in item
     overdue = board.split('id="tbl-publish-overdue"')[1].split("</table>")[0]
     assert doc_number in overdue and "省卫生健康委员会" in overdue
     # The unit's own dashboard shows it too; another unit's does not.

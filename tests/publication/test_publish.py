@@ -98,7 +98,9 @@ def test_a_summary_is_published_instead_of_the_letter(app, world, make_client):
     with app.app_context():
         row = db.session.scalar(select(Publication))
         assert row.mode == "summary"
-        assert row.public_text == "我委将在幸福小区周边建设社区卫生服务站，联系电话［已删除］。"
+        salutation, opening, summary = row.public_text.split("\n")
+        assert salutation == "赵春雨代表：" and opening.startswith("您在省十四届人大三次会议上提出的")
+        assert summary == "我委将在幸福小区周边建设社区卫生服务站，联系电话［已删除］。"
         assert "一、基本情况" not in row.letter_data
 
 

@@ -28,6 +28,7 @@ from tracker.core.touched import items_touched
 from tracker.extensions import db
 from tracker.files.storage import put_in_transaction
 from tracker.handling.workflow import lock_item
+from tracker.letters import inputs as letter_inputs
 from tracker.letters.inputs import letter_title
 from tracker.publication import queries
 from tracker.publication.models import Publication
@@ -39,7 +40,7 @@ from tracker.replies.models import Reply, ReviewDecision
 from tracker.replies.operations import allocate_number
 
 PUBLIC = "letters/public/"  # the public PDFs, beside the issued letters in the store
-PARTS = (("opening", "开头语"), ("body", "正文"), ("closing", "结束语"))
+PARTS = (("salutation", "称谓"), ("opening", "开头语"), ("body", "正文"), ("closing", "结束语"))
 NOTE_MAX = 500
 NO_CREDIT_CODE = ("本单位尚未设置统一社会信用代码，无法生成公开页面的索引号。"
                   "请联系系统管理员在“系统管理 → 单位与处室”中填写后再确认公开。")
@@ -123,17 +124,22 @@ def public_draft(reply: Reply, extra_words: list[str] = ()) -> PublicDraft:
     if mode == PublicationMode.withheld:
         raise NotPublishable("该答复签发时确认不予公开。")
     data = json.loads(reply.letter_data)
+    # The salutation and opening as the letter printed them (generated unless written).
+    printed = letter_inputs.parse(data)
+    data["salutation"], data["opening"] = printed.salutation, printed.opening
     rules = queries.compiled_rules()
     contacts, marked = author_contacts(reply), [*reviewers_words(reply), *extra_words]
-    sources = [("body", "摘要", reply.public_summary)] if mode == PublicationMode.summary \
-        else [(key, label, data.get(key) or "") for key, label in PARTS]
+    summary = mode == PublicationMode.summary
+    sources = [(key, label, data.get(key) or "") for key, label in PARTS
+               if not (summary and key == "closing")]
+    if summary:  # the letter's greeting, then the summary in place of the body
+        sources[2] = ("body", "摘要", reply.public_summary)
+        data["closing"] = ""
     parts = []
     for key, label, text in sources:
         done = redact(text, rules, contacts, marked)
         parts.append((key, label, done, segments(text, done.removals)))
         data[key] = done.text
-    if mode == PublicationMode.summary:
-        data["opening"], data["closing"] = None, ""
     # The public letter: no seal, no verification, no contact, 抄送 or review trail.
     data.update(signature=False, verification=None, contact=None, cc=None, reviewers=None)
     data.pop("watermark", None)
