@@ -120,6 +120,7 @@ bench: venv fonts
 	$(BIN)/python bench/bench_notices.py
 	$(BIN)/python bench/bench_sheets.py
 	$(BIN)/python bench/bench_search.py
+	$(BIN)/python bench/bench_portal.py
 	$(BIN)/python bench/similar_eval.py
 
 .PHONY: load load-saturate load-cluster lock audit

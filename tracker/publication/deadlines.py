@@ -95,8 +95,8 @@ def board(on: date | None = None, *, unit_id: int | None = None,
           meeting_id: int | None = None, kind: str | None = None, shown: int = 20) -> Board:
     on = on or today()
     figures = by_unit(on, unit_id=unit_id, meeting_id=meeting_id, kind=kind)
-    names = dict(db.session.execute(
-        select(Unit.id, Unit.name).where(Unit.id.in_(list(figures)))).tuples().all())
+    names = {k: v for k, v in db.session.execute(
+        select(Unit.id, Unit.name).where(Unit.id.in_(list(figures))))}
     total = UnitFigures(0)
     for f in figures.values():
         total.due += f.due
