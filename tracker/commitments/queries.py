@@ -95,11 +95,11 @@ class UnitRate:
 
 def unit_rates(meeting_id: int | None = None, *, kind: str | None = None,
                unit_id: int | None = None, on: date | None = None) -> tuple[list[UnitRate], Rate]:
-    """The units with commitments in scope, by name order of their ids, and the total."""
+    """The units with commitments in scope, in the order of their ids, and the total."""
     rates = done_rates(meeting_id, "unit", kind=kind, unit_id=unit_id, on=on)
     names = dict(db.session.execute(
         select(Unit.id, func.coalesce(func.nullif(Unit.short_name, ""), Unit.name))
-        .where(Unit.id.in_(list(rates))))) if rates else {}
+        .where(Unit.id.in_(list(rates)))).tuples().all()) if rates else {}
     rows = [UnitRate(uid, names.get(uid, ""), rates[uid]) for uid in sorted(rates)]
     total = Rate()
     for row in rows:
