@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tests import factories
 from tests.commitments.conftest import issue
 from tests.support.handling import bring_to, latest_id, write_draft
 from tracker.audit.models import AuditEvent
