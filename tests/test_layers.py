@@ -37,6 +37,7 @@ LAYERS = [
     {"search"},         # the full-text index (jieba, FTS5 / tsvector) and its queries
     {"similar"},        # similar items, duplicate flags, a unit's past replies
     {"publication"},    # 办理结果公开: redaction, the public versions, the portal
+    {"commitments"},    # 承诺事项 of B/C replies followed until done, 办成率, 回头看
     {"supervision"},    # 督办: facts, statistics, ledger exports
     {"portal"},         # the public portal of 办理结果公开 (no login)
     {"desk"},           # pages over every area: the to-do list, the item list and page

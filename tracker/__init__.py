@@ -145,6 +145,7 @@ def _check_connections_on_checkout(engine) -> None:
 def _import_models() -> None:
     from tracker.accounts import models as _a  # noqa: F401
     from tracker.audit import models as _au  # noqa: F401
+    from tracker.commitments import models as _cm  # noqa: F401
     from tracker.core import models as _c  # noqa: F401
     from tracker.files import models as _f  # noqa: F401
     from tracker.handling import models as _h  # noqa: F401
@@ -211,6 +212,7 @@ def _init_packages(app: Flask) -> None:
     helpers, answers to the workflow's questions, actions, subscribers to transition events."""
     from tracker import (
         accounts,
+        commitments,
         handling,
         instructions,
         jobs,
@@ -226,7 +228,7 @@ def _init_packages(app: Flask) -> None:
     )
 
     for package in (jobs, accounts, letters, handling, signing, replies, merging, notifications,
-                    ratings, instructions, search, similar, publication):
+                    ratings, instructions, search, similar, publication, commitments):
         package.init_app(app)
 
 
@@ -254,6 +256,7 @@ def _register_blueprints(app: Flask) -> None:
     from tracker.accounts.views import bp as auth_bp
     from tracker.admin.views import bp as admin_bp
     from tracker.api.views import bp as api_bp
+    from tracker.commitments.views import bp as commitments_bp
     from tracker.desk.views import bp as proposals_bp
     from tracker.files.views import bp as files_bp
     from tracker.handling.views import bp as handling_bp
@@ -280,6 +283,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(similar_bp)
     app.register_blueprint(publication_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(commitments_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)  # token-authenticated, never reads the cookie session
 

@@ -11,6 +11,8 @@ from sqlalchemy import update
 
 from tracker.accounts import operations as accounts
 from tracker.accounts.models import Role, User
+from tracker.commitments import operations as commitments
+from tracker.commitments.models import Commitment
 from tracker.config import INSTANCE_DIR
 from tracker.core.time import today, utcnow
 from tracker.extensions import db
@@ -222,12 +224,30 @@ def load() -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str]]]:
     replies.sign_reply(lead87, users["wjw_qf"], seen_version_id=latest_draft(lead87).id)
     issued = letter.issue_with_letter(lead87, users["wjw_lly"], release_locks=False)
     db.session.flush()
+    _commitments(issued, users, section)
     # The authors' personal rating links, as a printed 征询意见表 would carry them.
     links = [(author.name, ratings.link_url(ratings.new_link(issued, author, actor=clerk)))
              for author in p87.authors]
     _instructions(units, users, accounts_out, {"212": p212, "0040": p40, "87": p87})
     _reply_templates(units, users)
     return accounts_out, links
+
+
+def _commitments(reply, users: dict[str, User], section) -> None:
+    """第87号's B reply promises two things: one done, one past its day (演示数据: its day
+    moved back, as if the reply had gone out months ago)."""
+    done = commitments.add_commitment(
+        reply, users["wjw_lly"], what="联合省人社厅出台乡镇卫生院急需紧缺人才考核招聘实施办法。",
+        due_on=today() + timedelta(days=60), section_id=section.id)
+    commitments.report_progress(done, users["wjw_cbr"], reported_on=today(),
+                                text="实施办法已起草完成，正在征求各市（州）卫生健康委意见。")
+    commitments.close_commitment(done, users["wjw_lly"], outcome="done", done_on=today(),
+                                 note="《乡镇卫生院急需紧缺人才考核招聘实施办法》已印发。")
+    late = commitments.add_commitment(
+        reply, users["wjw_lly"], what="在松原市开展乡镇卫生院人才“县管乡用”试点。",
+        due_on=today() + timedelta(days=30), section_id=section.id)
+    db.session.execute(update(Commitment).where(Commitment.id == late.id)
+                       .values(due_on=today() - timedelta(days=10)))
 
 
 # Reply templates (答复模板) the units keep: (unit index or None for office-wide, who adds

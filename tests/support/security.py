@@ -20,7 +20,7 @@ import json
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -67,7 +67,7 @@ IGNORED_METHODS = {"HEAD", "OPTIONS"}
 OWNED_ARGS = {"notification_id", "urge_id", "batch_id", "instruction_id",
               "proposal_id", "assignment_id", "attachment_id", "contact_id", "opinion_id",
               "user_id", "section_id", "token_id", "reply_id", "author_id", "template_id",
-              "publication_id"}
+              "publication_id", "commitment_id"}
 SHARED_ARGS = {"meeting_id", "day", "unit_id", "number", "run_id", "message_id", "rule_id"}
 # The letter's files: the issued one (PDF, .docx) and a draft version's (API).
 ISSUED_LETTER_ENDPOINTS = {"replies.issued_letter", "replies.issued_letter_docx",
@@ -158,6 +158,9 @@ SUPERVISOR_ONLY = {
     # 并案 (tracker.merging): the registering office joins and splits items.
     "merging.join": {"clerk"},
     "merging.split": {"clerk"},
+    # 承诺事项: the annual 回头看 and its workbook (tracker.commitments).
+    "commitments.review": {"clerk"},
+    "supervision.commitment_review_xlsx": {"clerk"},
 }
 
 UNKNOWN = "<unknown>"
@@ -434,6 +437,8 @@ class Scenario:
                 return ids.p_member  # a member of item 1's 并案 group
             if rule.endpoint == "merging.join":
                 return ids.p_free  # no draft begun: it may take members
+            if rule.endpoint.startswith("commitments."):
+                return ids.p_committed  # health's issued B reply (承诺事项)
             if action is not None and "assignment_id" not in rule.arguments:
                 return self.proposal_for_action(action)
             return ids.p_drafting
@@ -460,6 +465,7 @@ class Scenario:
             "urge_id": ids.urge, "batch_id": ids.print_batch,
             "instruction_id": ids.instruction, "template_id": ids.reply_template,
             "rule_id": ids.redaction_rule, "publication_id": ids.publication,
+            "commitment_id": ids.commitment,
         }
         return simple[name]
 
@@ -622,6 +628,14 @@ class Scenario:
             "instructions.give": {"text": "越权批示", "given_on": today().isoformat()},
             "instructions.sheets_pdf": {"ids": [ids.p_drafting]},
             "merging.join": {"meeting_id": ids.meeting, "numbers": "7722"},
+            "commitments.add": {"reply_id": ids.committed_reply, "what": "越权登记的承诺",
+                                "due_on": (today() + timedelta(days=90)).isoformat(),
+                                "section_id": ids.health_section},
+            "commitments.edit": {"what": "越权修改的承诺", "section_id": 0,
+                                 "due_on": (today() + timedelta(days=90)).isoformat()},
+            "commitments.report": {"text": "越权报送的进展", "reported_on": today().isoformat()},
+            "commitments.close": {"outcome": "done", "done_on": today().isoformat(),
+                                  "note": "越权办结"},
         }
         return dict(by_endpoint.get(row.rule.endpoint, {
             # Unknown routes: plausible values for the usual field names.
@@ -660,6 +674,8 @@ class Scenario:
             return "health_leader"  # the leader the scenario's instruction was asked of
         if endpoint == "instructions.sheets_pdf":
             return "clerk"
+        if endpoint.startswith("commitments.") and endpoint != "commitments.review":
+            return "health_clerk"  # health's clerk keeps the commitments of its replies
         if endpoint == "replies.import_word":
             return "health_drafter"  # who may save health's draft (a preview, saves nothing)
         if endpoint == "replies.apply_template":
@@ -715,7 +731,7 @@ class Scenario:
         return version
 
 
-def write_draft(assignment, drafter):
+def write_draft(assignment, drafter, result_class: str = "A"):
     """Save a reply draft (the next version) through the real operation."""
     from tracker.proposals.models import Disclosure
     from tracker.replies import operations as replies
@@ -724,7 +740,7 @@ def write_draft(assignment, drafter):
 
     latest = latest_draft(assignment)
     return replies.save_draft(
-        assignment, drafter, body=f"一、基本情况\n{SECRET}答复正文。", result_class="A",
+        assignment, drafter, body=f"一、基本情况\n{SECRET}答复正文。", result_class=result_class,
         reply_form=ReplyForm.written, disclosure=Disclosure.public,
         base_number=latest.number if latest else None, contact_name="刘洋",
         contact_phone="0431-88900000")
@@ -902,7 +918,6 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     reviewed["a_extension"] = extended.id
     # 14: health only, drafting and past its deadline, urged by the supervising clerk (the
     # 督办函 of that urge; the whole-unit 催办 needs an overdue assignment).
-    from datetime import timedelta
 
     from tests.support.notifications import set_due
     from tracker.supervision import operations as supervision
@@ -955,6 +970,27 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
     db.session.add(failed_run)
     db.session.flush()
 
+    # 16: issued as a B reply, with a commitment (承诺事项) that is still open.
+    from tracker.commitments import operations as commitments
+
+    p16 = item(16)
+    (committed,) = factories.assign(p16, w.clerk, lead=w.health)
+    handling.accept_assignment(committed, w.health_clerk)
+    handling.dispatch_assignment(committed, w.health_clerk, section_id=section.id,
+                                 drafter_id=w.health_drafter.id)
+    write_draft(committed, w.health_drafter, result_class="B")
+    replies.submit_review(committed, w.health_drafter)
+    for reviewer in ("health_first", "health_second", "health_final"):
+        replies.approve_draft(committed, _user(reviewer),
+                              seen_version_id=reply_queries.latest_draft(committed).id)
+    replies.sign_reply(committed, _user("health_signer"),
+                       seen_version_id=reply_queries.latest_draft(committed).id)
+    replies.issue_reply(committed, w.health_clerk)
+    committed_reply = reply_queries.current_reply(committed)
+    commitment = commitments.add_commitment(
+        committed_reply, w.health_clerk, what=f"{SECRET}承诺事项",
+        due_on=today() + timedelta(days=60), section_id=section.id)
+
     # A reply template of health (its text carries the marker: no other unit may read it).
     from tracker.replies import templates
 
@@ -993,6 +1029,8 @@ def build_scenario(world_ids: SimpleNamespace) -> dict:
             # (the migration's default rules; an installation-wide, administrator's object)
             "redaction_rule": db.session.scalar(select(func.min(RedactionRule.id))),
             "publication": publication.id,
+            "p_committed": p16.id, "committed_reply": committed_reply.id,
+            "commitment": commitment.id,
         },
         "tokens": tokens,
     }

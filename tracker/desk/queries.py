@@ -307,6 +307,9 @@ def visible_timeline(proposal: Proposal, user: User) -> list[tuple[AuditEvent, d
         if (event.object_type == "instruction" and details.get("assignment_id") is not None
                 and details["assignment_id"] not in own and not permissions.oversees(user)):
             continue  # a unit's leaders' instructions are for the unit and the office
+        if (event.object_type == "commitment" and event.unit_id != user.unit_id
+                and not permissions.oversees(user)):
+            continue  # a unit's commitments are for the unit and the office
         if event.action in OPINION_DECISIONS and event.object_id not in own:
             details = {k: v for k, v in details.items() if k not in {"note", "comment"}}
         if event.action in DRAFT_ACTIONS and event.object_id in hidden_drafts:

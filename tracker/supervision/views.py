@@ -14,7 +14,15 @@ from tracker.handling.models import Assignment
 from tracker.handling.permissions import is_supervisor
 from tracker.proposals.models import ItemKind, Meeting
 from tracker.publication import deadlines
-from tracker.supervision import exports, operations, permissions, stats, tables, urge_letter
+from tracker.supervision import (
+    commitment_tables,
+    exports,
+    operations,
+    permissions,
+    stats,
+    tables,
+    urge_letter,
+)
 from tracker.supervision.forms import UrgeForm
 from tracker.supervision.models import Urge
 
@@ -64,7 +72,8 @@ def dashboard():
         charts=tables.charts(board), meetings=list(meetings), units=units,
         kinds=list(ItemKind), definitions=stats.definitions(), list_args=_list_args(scope),
         labels=stats.scope_labels(scope), format_cell=tables.format_cell,
-        overdue_units=overdue_units, publishing=deadlines.board(
+        overdue_units=overdue_units, commitments=commitment_tables.dashboard(scope),
+        publishing=deadlines.board(
             unit_id=scope.unit_id, meeting_id=scope.meeting_id, kind=scope.kind))
 
 
@@ -95,6 +104,25 @@ def export_csv():
     table = next(t for t in built if t.name == name)
     return _attachment(exports.table_csv(table).encode("utf-8"),
                        _download_name(exports.SHEET_NAMES[name], ".csv"), "text/csv; charset=utf-8")
+
+
+@bp.get("/commitments/review.xlsx")
+@login_required
+def commitment_review_xlsx():
+    """The 年度回头看 of the commitments (tracker.commitments) as a workbook."""
+    from tracker.commitments.permissions import can_review
+    from tracker.commitments.queries import review_years
+
+    if not can_review(current_user):
+        raise PermissionDenied("年度回头看由交办单位（督办）查看。")
+    year = int_arg("year", 9999) or next(iter(review_years()), today().year)
+    unit_id = int_arg("unit")
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    table = commitment_tables.review_table(year, unit_id)
+    data = exports.tables_xlsx([table], {
+        "年度": f"{year}年", "承办单位": unit.name if unit else "全部承办单位"}, today())
+    return _attachment(data, _download_name(f"{year}年度承诺事项回头看", ".xlsx"),
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 def _attachment(data: bytes, filename: str, mimetype: str) -> Response:
