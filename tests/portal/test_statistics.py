@@ -34,8 +34,3 @@ def test_the_public_statistics_show_done_rate_per_unit_and_meeting(app, rows, ma
         assert health[7:] == ["5", "50.0%"]  # 2 done ÷ (2 + 1 not done + 1 overdue)
         total = _row(html, "合计")
         assert total[7:] == ["5", "50.0%"]
-    # Another meeting has none of them.
-    other = public.get(f"/public/statistics?meeting={ids['meeting'] + 999}")
-    assert other.status_code == 200
-    table = other.get_data(as_text=True).split('id="public-stats"', 1)[1].split("</table>")[0]
-    assert "省卫生健康委员会" not in table and "合计" in table
