@@ -6,12 +6,14 @@ public response: the list, every search, each page, each public PDF, the feed an
 statistics. The published texts themselves are there (the scan sees what it should)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from tests.support.publication import AUTHOR, BODY, issued_reply, pdf_text
+from tracker.accounts.models import User
+from tracker.commitments import operations as commitments
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling import operations as handling
@@ -19,6 +21,7 @@ from tracker.handling.choices import ContactMethod, ContactStage
 from tracker.instructions import operations as instructions
 from tracker.instructions.choices import InstructionKind
 from tracker.publication.models import Publication
+from tracker.replies.models import Reply
 
 MARKERS = {
     "proposal_body": "标记建议正文甲",
@@ -33,6 +36,9 @@ MARKERS = {
     "draft_cc": "标记抄送单位癸",
     "withheld_reply": "标记不予公开子",
     "summarised_letter": "标记摘要原文丑",
+    "commitment": "标记承诺事项寅",
+    "commitment_progress": "标记进展情况卯",
+    "commitment_not_done": "标记未落实原因辰",
 }
 AUTHOR_DETAILS = (AUTHOR["phone"], AUTHOR["email"], AUTHOR["address"], "幸福小区")
 PUBLIC_WORDS = "2026年安排资金1200万元"  # in BODY: published
@@ -64,7 +70,7 @@ def _item(app, world, make_client, **kw) -> int:
         app, world, make_client, authors=(author,), prepare=_plant, co=("hr",),
         proposal={"body": f"建议加强社区卫生服务，{MARKERS['proposal_body']}。"},
         draft={"note": MARKERS["draft_note"], "contact_name": MARKERS["draft_contact"],
-               "cc": MARKERS["draft_cc"]},
+               "cc": MARKERS["draft_cc"], "result_class": "B"},
         comment=f"同意，{MARKERS['review_comment']}。", **kw)
 
 
@@ -76,6 +82,17 @@ def published(app, world, make_client):
                     body=f"{BODY}\n{MARKERS['summarised_letter']}。")
     withheld = _item(app, world, make_client, disclosure="not_public", publication="withheld",
                      body=f"{BODY}\n{MARKERS['withheld_reply']}。")
+    with app.test_request_context():  # the B reply's commitments, followed inside
+        reply = db.session.get(Reply, full)
+        clerk_user = db.session.get(User, world.health_clerk)
+        promised = commitments.add_commitment(
+            reply, clerk_user, what=f"2027年底前完成，{MARKERS['commitment']}。",
+            due_on=today() + timedelta(days=100), section_id=world.health_section)
+        commitments.report_progress(promised, clerk_user, reported_on=today(),
+                                    text=f"已完成选址，{MARKERS['commitment_progress']}。")
+        commitments.close_commitment(promised, clerk_user, outcome="not_done",
+                                     note=f"资金未落实，{MARKERS['commitment_not_done']}。")
+        db.session.commit()
     clerk = make_client()
     clerk.login("health_clerk")
     for reply_id in (full, summary, withheld):
