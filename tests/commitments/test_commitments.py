@@ -178,6 +178,7 @@ def test_not_done_needs_an_explanation_and_nothing_is_half_saved(app, rows, logi
                                      "note": "   "})
     assert response.status_code == 422
     assert _field_error(response.get_data(as_text=True), "请填写未落实的原因说明")
+    assert response.get_data(as_text=True).count("提交的内容有误，请按提示修改。") == 1
     with app.app_context():
         commitment = db.session.scalar(select(Commitment))
         assert commitment.status == CommitmentStatus.open and commitment.closed_at is None

@@ -2,7 +2,7 @@
 close it; and the annual 回头看 of the supervising office."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -55,7 +55,8 @@ def _changeable(commitment_id: int, verb: str) -> Commitment:
 
 
 def _page(template: str, form, **context):
-    if request.method == "POST" and form.errors:
+    # (an operation's refusal has flashed its own summary already: attempt())
+    if request.method == "POST" and form.errors and not session.get("_flashes"):
         flash("提交的内容有误，请按提示修改。", "danger")
     return render_template(template, form=form, **context), 422 if form.errors else 200
 
