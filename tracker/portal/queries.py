@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, extract, func, select
+from sqlalchemy import Select, exists, extract, func, select
 from sqlalchemy.orm import aliased
 
 from tracker.accounts.models import Unit
@@ -36,10 +36,11 @@ class Filters:
 
 
 def _latest():
-    """The condition: a reply's latest version (a correction replaces it in the lists)."""
+    """The condition: a reply's latest version (a correction replaces it in the lists): no
+    newer version of the same reply (one probe of the unique (reply_id, version) index)."""
     newer = aliased(Publication)
-    return Publication.version == select(func.max(newer.version)).where(
-        newer.reply_id == Publication.reply_id).scalar_subquery()
+    return ~exists(select(newer.id).where(newer.reply_id == Publication.reply_id,
+                                          newer.version > Publication.version))
 
 
 def _filtered(filters: Filters) -> Select:
@@ -118,8 +119,24 @@ class Facets:
     categories: list[str]
 
 
+# The filters' choices change only with a new publication: kept per process, keyed by the
+# newest publication (id, time) and the count (a unit renamed shows with the next one).
+_facets: dict[str, tuple[tuple, Facets]] = {}
+
+
 def facets() -> Facets:
     """The choices of the list's filters: only what has something published."""
+    key = tuple(db.session.execute(select(func.max(Publication.id), func.count(Publication.id),
+                                          func.max(Publication.published_at))).one())
+    kept = _facets.get("all")
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    found = _facets_now()
+    _facets["all"] = (key, found)
+    return found
+
+
+def _facets_now() -> Facets:
     meetings = db.session.execute(
         select(Meeting.id, Meeting.name).where(Meeting.id.in_(
             select(Proposal.meeting_id).where(Proposal.id.in_(

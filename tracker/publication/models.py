@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -52,12 +53,15 @@ class Publication(db.Model):
         CheckConstraint("version >= 1", name="version_positive"),
         CheckConstraint("version = 1 OR note <> ''", name="correction_has_note"),
         CheckConstraint("pdf_name IS NULL OR pdf_sha256 IS NOT NULL", name="pdf_has_hash"),
+        # The portal's list (newest first, page by page) and its feed walk these in order.
+        Index("ix_publications_listed", "published_on", "id"),
+        Index("ix_publications_feed", "published_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"), index=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     mode: Mapped[str] = mapped_column(String(10))
     # The header of the government's disclosure pages.
@@ -67,7 +71,7 @@ class Publication(db.Model):
     written_on: Mapped[date] = mapped_column(Date)          # 成文日期
     title: Mapped[str] = mapped_column(String(200))         # 标题
     doc_number: Mapped[str] = mapped_column(String(60))     # 发文字号
-    published_on: Mapped[date] = mapped_column(Date, index=True)  # 发布日期
+    published_on: Mapped[date] = mapped_column(Date)  # 发布日期
     public_text: Mapped[str] = mapped_column(Text)
     letter_data: Mapped[str] = mapped_column(Text)  # the public PDF's input (JSON)
     removals: Mapped[str] = mapped_column(Text)     # what was removed and why (JSON)
