@@ -451,8 +451,9 @@ def _register_headers(app: Flask) -> None:
         response.headers["Referrer-Policy"] = "same-origin"
         if request.endpoint != "static":
             # A public page (g.public_cache: the portal's) may be kept a while by a shared
-            # cache, unless this response sets the session's cookie.
+            # cache, but never one for a visitor with a session (its cookie may be renewed).
             public = g.get("public_cache") and response.status_code == 200 \
+                and app.config["SESSION_COOKIE_NAME"] not in request.cookies \
                 and not session.modified
             response.headers["Cache-Control"] = g.public_cache if public else "no-store"
         return response

@@ -49,16 +49,36 @@ def upgrade():
         batch.add_column(sa.Column('publish_due_on', sa.Date(), nullable=True))
         batch.create_index(batch.f('ix_replies_publish_due_on'), ['publish_due_on'])
     _kinds(OLD_KINDS + NEW_KINDS)
-    # The replies already issued and to be published get their deadline on the calendar.
+    # A 并案 member's reply (the lead's signed draft, issued in the member's assignment) was
+    # made without the signer's publication decision: it takes the lead reply's.
     conn = op.get_bind()
+    for member_id, publication, reason, summary in conn.execute(sa.text(
+            "SELECT m.id, l.publication, l.withhold_reason, l.public_summary FROM replies m "
+            "JOIN draft_versions d ON d.id = m.draft_version_id "
+            "JOIN replies l ON l.draft_version_id = m.draft_version_id "
+            "AND l.assignment_id = d.assignment_id "
+            "WHERE m.assignment_id <> d.assignment_id")).all():
+        conn.execute(sa.text(
+            "UPDATE replies SET publication = :p, withhold_reason = :r, public_summary = :s "
+            "WHERE id = :id"), {"p": publication, "r": reason, "s": summary, "id": member_id})
+    # The replies already issued and to be published get their deadline on the calendar
+    # (counted from the day of issue in China, as at issue).
     overrides = {_as_date(day): bool(is_workday) for day, is_workday in conn.execute(
         sa.text("SELECT day, is_workday FROM calendar_days"))}
     for reply_id, issued_at in conn.execute(sa.text(
             "SELECT id, issued_at FROM replies WHERE issued_at IS NOT NULL "
             "AND publication <> 'withheld'")).all():
-        issued = _as_date(issued_at)
+        issued = _china_date(issued_at)
         conn.execute(sa.text("UPDATE replies SET publish_due_on = :due WHERE id = :id"),
                      {"due": _add_working_days(overrides, issued, WORKING_DAYS), "id": reply_id})
+
+
+def _china_date(value):
+    """The date in China (UTC+8) of a naive UTC timestamp."""
+    from datetime import datetime
+
+    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value)[:19])
+    return (stamp + timedelta(hours=8)).date()
 
 
 def _as_date(value):

@@ -267,3 +267,21 @@ def test_a_member_of_the_other_kind_copies_its_own_kinds_recipients(w):
     typed = write_draft(assignment, w.health_drafter, cc="省医保局",
                         base_number=draft.number)
     assert letter.letter_data(assignment, typed, item=other)["cc"] == ["省医保局"]
+
+
+def test_the_members_letters_keep_the_signers_publication_decision(w):
+    """A group signed 不予公开: every member's reply is withheld too, with no publication
+    deadline (nothing would urge the unit to publish it)."""
+    from tracker.proposals.models import Disclosure
+
+    lead, same, other = _group(w)
+    assignment = _drafting(w, lead)
+    write_draft(assignment, w.health_drafter, salutation="李华代表：",
+                disclosure=Disclosure.not_public, publication="withheld",
+                withhold_reason="privacy")
+    _sign(w, assignment)
+    replies.issue_reply(assignment, w.health_clerk)
+    issued = db.session.scalars(select(Reply).where(Reply.issued_at.is_not(None))).all()
+    assert len(issued) == 3
+    assert {(r.publication.value, r.withhold_reason, r.publish_due_on) for r in issued} == {
+        ("withheld", "privacy", None)}

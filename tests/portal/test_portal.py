@@ -109,7 +109,38 @@ def test_odd_search_text_and_filters_get_a_page(app, world, make_client):
     for args in ({"q": '"'}, {"q": "*"}, {"q": "医疗 OR 教育"}, {"q": "NEAR(医疗"},
                  {"q": "'); DROP TABLE publications; --"}, {"q": "医" * 300},
                  {"q": "a\x00b"}, {"meeting": "abc"}, {"year": "0"}, {"year": "99999"},
+                 {"year": "9999"}, {"year": "2100"}, {"q": "医", "year": "9999"},
                  {"unit": "-1"}, {"page": "99999"}, {"category": "<script>"}):
         response = public.get("/public/", query_string=args)
         assert response.status_code == 200, args
         assert "<script>" not in response.get_data(as_text=True).split("<main")[1], args
+
+
+def test_a_visitor_with_a_session_gets_no_shared_cache(app, world, make_client):
+    """A logged-in user's page may carry a renewed session cookie: never for a shared cache."""
+    clerk = make_client()
+    clerk.login("health_clerk")
+    assert clerk.get("/public/").headers["Cache-Control"] == "no-store"
+    assert make_client().get("/public/").headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_a_filtered_search_looks_among_the_filtered_replies(app, world, make_client,
+                                                            monkeypatch):
+    """The most recent matches are taken among the filtered replies, not among all and then
+    filtered (here one match at most is taken: the older reply must still be found)."""
+    import functools
+
+    from tracker.portal import queries
+
+    older = issued_reply(app, world, make_client, proposal={"category": "教育"})
+    newer = issued_reply(app, world, make_client, proposal={"category": "医疗卫生"})
+    for reply_id in (older, newer):
+        _publish(make_client, reply_id)
+    monkeypatch.setattr(queries, "matched_docs",
+                        functools.partial(queries.matched_docs, limit=1))
+    public = make_client()
+    with app.app_context():
+        older_id = db.session.scalar(select(Publication.id).where(
+            Publication.reply_id == older))
+    shown = public.get("/public/", query_string={"q": "资金保障", "category": "教育"})
+    assert f'href="/public/{older_id}"' in shown.get_data(as_text=True)

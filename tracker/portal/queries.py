@@ -82,7 +82,11 @@ def search(filters: Filters, *, page: int, per_page: int) -> tuple[Pagination, l
         return db.paginate(query, page=page, per_page=per_page, error_out=False), terms
     scores: dict[int, float] = {}
     if terms:
-        docs = matched_docs(None, terms, public=True)
+        # With filters, the rows of the filtered publications only: the most recent CAP
+        # matches are taken among them, not among all and then filtered.
+        within = [SearchDocument.source_id.in_(_filtered(filters).with_only_columns(
+            Publication.id))] if filters != Filters(q=filters.q) else []
+        docs = matched_docs(None, terms, public=True, conditions=within)
         for source_id, score in db.session.execute(
                 select(SearchDocument.source_id, func.max(docs.c.score))
                 .join(docs, docs.c.doc_id == SearchDocument.id)
@@ -148,9 +152,3 @@ def _facets_now() -> Facets:
         Publication.category))
     return Facets([tuple(r) for r in meetings], [tuple(r) for r in units],
                   sorted((int(y) for y in years), reverse=True), list(categories))
-
-
-def meetings_published() -> list[Meeting]:
-    return list(db.session.scalars(select(Meeting).where(Meeting.id.in_(
-        select(Proposal.meeting_id).where(Proposal.id.in_(select(Publication.proposal_id)))
-    )).order_by(Meeting.year.desc(), Meeting.name)))

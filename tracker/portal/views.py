@@ -33,6 +33,7 @@ from tracker.search.text import snippet
 bp = Blueprint("portal", __name__, url_prefix="/public")
 
 PER_PAGE = 20
+YEAR_MIN, YEAR_MAX = 1949, 2100  # the years a filter may name
 # Public pages are the same for everyone: a shared cache may keep them a little while.
 CACHE = "public, max-age=300"
 
@@ -49,10 +50,10 @@ def _text_arg(name: str, limit: int) -> str:
 
 
 def _filters() -> queries.Filters:
-    year = int_arg("year", 9999)
+    year = int_arg("year", YEAR_MAX)
     return queries.Filters(
         q=_text_arg("q", 100), meeting_id=int_arg("meeting"), unit_id=int_arg("unit"),
-        year=year if year and year >= 1949 else None, category=_text_arg("category", 60))
+        year=year if year and year >= YEAR_MIN else None, category=_text_arg("category", 60))
 
 
 @bp.get("/")

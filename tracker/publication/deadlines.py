@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from tracker.accounts.models import Role, Unit, User, UserRole
 from tracker.core.time import today
@@ -46,7 +47,9 @@ def overdue(on: date | None = None, unit_id: int | None = None, *,
             limit: int | None = None) -> list[Reply]:
     """The replies whose public version is past its day, the longest overdue first."""
     query = unpublished().join(Assignment, Assignment.id == Reply.assignment_id).where(
-        Reply.publish_due_on < (on or today())).order_by(Reply.publish_due_on, Reply.id)
+        Reply.publish_due_on < (on or today())).order_by(Reply.publish_due_on, Reply.id
+    ).options(selectinload(Reply.assignment).options(
+        joinedload(Assignment.proposal), joinedload(Assignment.unit)))
     return list(db.session.scalars(
         _scoped(query, unit_id, meeting_id, kind).limit(limit)))
 

@@ -358,7 +358,10 @@ def issue_reply(assignment: Assignment, actor: User, *, version: int | None = No
             draft_version_id=reply.draft_version_id, first_reviewer=reply.first_reviewer,
             second_reviewer=reply.second_reviewer, final_reviewer=reply.final_reviewer,
             signer_id=reply.signer_id, signer_name=reply.signer_name,
-            signed_at=reply.signed_at))
+            signed_at=reply.signed_at,
+            # The signer's publication decision holds for every member's letter too.
+            publication=reply.publication, withhold_reason=reply.withhold_reason,
+            public_summary=reply.public_summary))
     db.session.flush()
     _issue_one(assignment, reply, actor, prefixes[0], version=version,
                expected_number=expected_number, letter=letter,
