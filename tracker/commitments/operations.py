@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
-from tracker.accounts.models import Role, Section, User, UserRole
+from tracker.accounts.models import Section, User
 from tracker.audit import log as audit
 from tracker.commitments import permissions
 from tracker.commitments.choices import COMMITMENT_CLASSES, CommitmentStatus
@@ -35,7 +35,7 @@ from tracker.notifications import sms
 from tracker.notifications.choices import Channel, NotificationKind
 from tracker.notifications.delivery import mobile_number
 from tracker.notifications.models import OutboxMessage
-from tracker.notifications.operations import item_name, notify_people
+from tracker.notifications.operations import item_name, notify_people, unit_clerks
 from tracker.replies.models import Reply
 
 REPORT_MAX = 2000
@@ -302,13 +302,6 @@ def tell_authors_done(commitment: Commitment) -> int:
 
 # -- overdue warnings ------------------------------------------------------------------------
 
-def _clerks(unit_id: int) -> list[User]:
-    return list(db.session.scalars(
-        select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(User.unit_id == unit_id, User.is_enabled.is_(True),
-               UserRole.role == Role.unit_clerk).order_by(User.id)))
-
-
 def warn_overdue(on: date | None = None) -> int:
     """Tell the unit's clerks of each commitment past its day, once per commitment and due
     date (a new date after an edit warns again); how many people were told anew."""
@@ -320,7 +313,7 @@ def warn_overdue(on: date | None = None) -> int:
     clerks: dict[int, list[User]] = {}
     told = 0
     for commitment in late:
-        people = clerks.setdefault(commitment.unit_id, _clerks(commitment.unit_id))
+        people = clerks.setdefault(commitment.unit_id, unit_clerks(commitment.unit_id))
         days = (on - commitment.due_on).days
         text = (f"{item_name(commitment.proposal)}：答复中承诺的事项「{commitment.what[:100]}」"
                 f"承诺于 {commitment.due_on.isoformat()} 前完成，已逾期 {days} 天，请报送进展或"

@@ -191,6 +191,14 @@ def notify_people(users, kind: NotificationKind, text: str, *, key: str,
     return sent
 
 
+def unit_clerks(unit_id: int) -> list[User]:
+    """A unit's enabled clerks (联络员), who follow its deadlines and are warned of them."""
+    return list(db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(User.unit_id == unit_id, User.is_enabled.is_(True),
+               UserRole.role == Role.unit_clerk).order_by(User.id)))
+
+
 def unit_leaders(unit) -> list[User]:
     """Who leads a unit for warnings: its principal leader, or else (none set, or disabled)
     its enabled signers."""

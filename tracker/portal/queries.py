@@ -16,7 +16,7 @@ from tracker.extensions import db
 from tracker.proposals.models import Meeting, Proposal
 from tracker.publication.models import Publication
 from tracker.search.models import SearchDocument
-from tracker.search.query import matched_docs
+from tracker.search.query import Ranked, matched_docs
 from tracker.search.text import Term, parse_query
 
 FEED_ENTRIES = 50
@@ -58,19 +58,6 @@ def _filtered(filters: Filters) -> Select:
     return query
 
 
-class _Ranked(Pagination):
-    """A page of search results: the ids ranked once, the page's rows loaded by id."""
-
-    def _query_items(self) -> list:
-        ids = self._query_args["ids"][self._query_offset:self._query_offset + self.per_page]
-        rows = {p.id: p for p in db.session.scalars(
-            select(Publication).where(Publication.id.in_(ids)))} if ids else {}
-        return [rows[i] for i in ids if i in rows]
-
-    def _query_count(self) -> int:
-        return len(self._query_args["ids"])
-
-
 def search(filters: Filters, *, page: int, per_page: int) -> tuple[Pagination, list[Term]]:
     """A page of the published replies (latest versions), newest first; with a search text,
     those whose public row matches it (the same index and terms as the inside search,
@@ -99,8 +86,8 @@ def search(filters: Filters, *, page: int, per_page: int) -> tuple[Pagination, l
         .union(exact.with_only_columns(Publication.id, Publication.published_on))).all()
     ranked = sorted(rows, key=lambda r: (-scores.get(r[0], float("inf")), -r[1].toordinal(),
                                          -r[0]))
-    return _Ranked(page=page, per_page=per_page, error_out=False,
-                   ids=[r[0] for r in ranked]), terms
+    return Ranked(page=page, per_page=per_page, error_out=False, ids=[r[0] for r in ranked],
+                  load=lambda ids: select(Publication).where(Publication.id.in_(ids))), terms
 
 
 def versions(publication: Publication) -> list[Publication]:

@@ -16,10 +16,6 @@ class Row:
     publishing: deadlines.UnitFigures  # published, on time
     done: Rate  # the commitments of its B/C replies: 办成率
 
-    @property
-    def published_rate(self) -> float | None:
-        return UnitFigures.rate(self.publishing.on_time, self.publishing.due)
-
 
 def statistics(meeting_id: int | None) -> tuple[list[Row], Row]:
     """One row per unit with items to answer in scope, and the total."""
@@ -30,7 +26,6 @@ def statistics(meeting_id: int | None) -> tuple[list[Row], Row]:
                 done.get(f.unit_id, Rate())) for f in handling]
     total, done_total = deadlines.UnitFigures(0), Rate()
     for row in rows:
-        for key in ("due", "published", "on_time", "overdue"):
-            setattr(total, key, getattr(total, key) + getattr(row.publishing, key))
+        total.add(row.publishing)
         done_total.add(row.done)
     return rows, Row("合计", add_up(handling), total, done_total)

@@ -29,6 +29,7 @@ from tracker.proposals.models import Meeting
 from tracker.publication import publish as publish_ops
 from tracker.publication.models import Publication
 from tracker.search.text import snippet
+from tracker.supervision.tables import format_cell
 
 bp = Blueprint("portal", __name__, url_prefix="/public")
 
@@ -107,4 +108,4 @@ def statistics():
     rows, total = stats.statistics(meeting.id if meeting else None)
     meetings = db.session.scalars(select(Meeting).order_by(Meeting.year.desc(), Meeting.name))
     return render_template("portal/statistics.html", rows=rows, total=total, meeting=meeting,
-                           meetings=list(meetings))
+                           meetings=list(meetings), format_cell=format_cell)

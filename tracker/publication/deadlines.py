@@ -9,12 +9,17 @@ from datetime import date
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from tracker.accounts.models import Role, Unit, User, UserRole
+from tracker.accounts.models import Unit
 from tracker.core.time import today
 from tracker.extensions import db
 from tracker.handling.models import Assignment
 from tracker.notifications.choices import NotificationKind
-from tracker.notifications.operations import item_name, notify_people, unit_leaders
+from tracker.notifications.operations import (
+    item_name,
+    notify_people,
+    unit_clerks,
+    unit_leaders,
+)
 from tracker.proposals.models import Proposal
 from tracker.publication.models import Publication
 from tracker.replies.models import Reply
@@ -62,6 +67,12 @@ class UnitFigures:
     on_time: int = 0      # published by their day
     overdue: int = 0      # not published, past their day
 
+    def add(self, other: UnitFigures) -> None:
+        self.due += other.due
+        self.published += other.published
+        self.on_time += other.on_time
+        self.overdue += other.overdue
+
 
 def by_unit(on: date | None = None, *, unit_id: int | None = None,
             meeting_id: int | None = None, kind: str | None = None) -> dict[int, UnitFigures]:
@@ -102,10 +113,7 @@ def board(on: date | None = None, *, unit_id: int | None = None,
         select(Unit.id, Unit.name).where(Unit.id.in_(list(figures))))}
     total = UnitFigures(0)
     for f in figures.values():
-        total.due += f.due
-        total.published += f.published
-        total.on_time += f.on_time
-        total.overdue += f.overdue
+        total.add(f)
     return Board(sorted(((names[k], f) for k, f in figures.items()), key=lambda e: e[0]),
                  total, overdue(on, unit_id, meeting_id=meeting_id, kind=kind, limit=shown),
                  total.overdue)
@@ -118,10 +126,7 @@ def warn(on: date | None = None) -> int:
     told = 0
     for reply in overdue(on):
         assignment = reply.assignment
-        clerks = list(db.session.scalars(
-            select(User).join(UserRole, UserRole.user_id == User.id).where(
-                User.unit_id == assignment.unit_id, User.is_enabled.is_(True),
-                UserRole.role == Role.unit_clerk).order_by(User.id)))
+        clerks = unit_clerks(assignment.unit_id)
         proposal = assignment.proposal
         text = (f"{item_name(proposal)}的答复（{reply.doc_number}）应于 "
                 f"{reply.publish_due_on.isoformat()} 前公开，已逾期，请尽快完成公开审查并确认公开。")

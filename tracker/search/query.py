@@ -196,16 +196,15 @@ def _without_q(filters: ListFilters) -> ListFilters:
     return replace(filters, q="")
 
 
-class _Ranked(Pagination):
-    """A page of a search's items: their ids ranked once (at most CAP rows' items), the
-    page's items loaded by id."""
+class Ranked(Pagination):
+    """A page of a search's results: their ids ranked once (at most CAP rows' worth), the
+    page's rows loaded by id with load(ids) (a select of rows with an id)."""
 
     def _query_items(self) -> list:
         ids = self._query_args["ids"][self._query_offset:self._query_offset + self.per_page]
         if not ids:
             return []
-        rows = {p.id: p for p in db.session.scalars(
-            with_list_loads(select(Proposal).where(Proposal.id.in_(ids))))}
+        rows = {row.id: row for row in db.session.scalars(self._query_args["load"](ids))}
         return [rows[i] for i in ids if i in rows]
 
     def _query_count(self) -> int:
@@ -220,8 +219,9 @@ def paginate(user: User, filters: ListFilters, *, page: int, per_page: int,
         return db.paginate(query, page=page, per_page=per_page, max_per_page=max_per_page,
                            error_out=False)
     ids = list(db.session.scalars(query.with_only_columns(Proposal.id)))
-    return _Ranked(page=page, per_page=per_page, max_per_page=max_per_page, error_out=False,
-                   ids=ids)
+    return Ranked(page=page, per_page=per_page, max_per_page=max_per_page, error_out=False,
+                  ids=ids, load=lambda page_ids: with_list_loads(
+                      select(Proposal).where(Proposal.id.in_(page_ids))))
 
 
 @dataclass

@@ -11,15 +11,14 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from tracker.accounts.models import Role, Unit, User, UserRole
+from tracker.accounts.models import Unit, User
 from tracker.audit import log as audit
 from tracker.core.errors import PermissionDenied, ValidationFailed
 from tracker.core.time import to_local, utcnow
 from tracker.extensions import db
 from tracker.handling.models import Assignment
-from tracker.handling.permissions import is_unit_clerk_of
 from tracker.notifications.choices import NotificationKind
-from tracker.notifications.operations import item_name, notify_people, unit_leaders
+from tracker.notifications.operations import item_name, notify_people, unit_clerks, unit_leaders
 from tracker.proposals.models import Proposal
 from tracker.supervision import permissions
 from tracker.supervision.models import URGE_MESSAGE_MAX, Urge
@@ -39,11 +38,7 @@ def _clean(message: str) -> str:
 
 def recipients(assignment: Assignment) -> list[User]:
     """Who hears of an urge: the unit's clerks, its leader, and the drafter if one is set."""
-    clerks = [u for u in db.session.scalars(
-        select(User).join(UserRole, UserRole.user_id == User.id)
-        .where(User.unit_id == assignment.unit_id, User.is_enabled.is_(True),
-               UserRole.role == Role.unit_clerk).order_by(User.id))
-        if is_unit_clerk_of(u, assignment)]
+    clerks = unit_clerks(assignment.unit_id)
     people = clerks + unit_leaders(assignment.unit)
     if assignment.drafter is not None:
         people.append(assignment.drafter)
